@@ -1,0 +1,94 @@
+// `npx shoebox <command>`: what a person does by hand. Reads the same config as the
+// server; never opens a DATA_DIR that a running server holds (goes through it instead).
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { CommandError } from '../admin/commands.ts';
+import { describeStartError } from '../start-errors.ts';
+import { runAdminCommand } from './admin-client.ts';
+
+export interface CliContext {
+  config: Config;
+  log: Logger;
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  out: (line: string) => void;
+}
+
+export interface CliCommand {
+  summary: string;
+  usage: string;
+  options?: ParseArgsConfig['options'];
+  run(ctx: CliContext): Promise<void>;
+}
+
+const commands: Record<string, CliCommand> = {
+  migrate: {
+    summary: 'apply pending database migrations (the server also does this at start)',
+    usage: 'shoebox migrate',
+    async run({ config, log, out }) {
+      const { where, result } = await runAdminCommand(config, log, 'migrate');
+      const { applied } = result as { applied: string[] };
+      out(`database is up to date: ${applied.length} migrations applied${where === 'server' ? ' (checked through the running server)' : ''}`);
+    },
+  },
+};
+
+function helpText(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  return [
+    'Usage: shoebox <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Configuration comes from the environment and ./.env (DATA_DIR, DATABASE_URL, ...).',
+    "Run 'shoebox <command> --help' for a command's options.",
+  ].join('\n');
+}
+
+export async function runCli(argv: string[], out = (line: string) => process.stdout.write(line + '\n')): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    out(helpText());
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`shoebox: unknown command '${name}'\n\n${helpText()}\n`);
+    return 2;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: { help: { type: 'boolean', short: 'h' }, ...command.options }, allowPositionals: true });
+  } catch (err) {
+    process.stderr.write(`shoebox ${name}: ${(err as Error).message}\nUsage: ${command.usage}\n`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    out(`Usage: ${command.usage}\n\n${command.summary}`);
+    return 0;
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`shoebox: configuration error: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  try {
+    await command.run({ config, log, values: parsed.values as CliContext['values'], positionals: parsed.positionals, out });
+    return 0;
+  } catch (err) {
+    const message = err instanceof CommandError ? err.message : describeStartError(err, config);
+    process.stderr.write(`shoebox ${name}: ${message}\n`);
+    if (config.logLevel === 'debug') process.stderr.write(`${(err as Error).stack}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await runCli(process.argv.slice(2));

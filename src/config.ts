@@ -1,0 +1,138 @@
+// Environment (and an optional .env file) → one typed, validated Config.
+// A bad value stops the start with one line naming the variable.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import * as v from 'valibot';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  publicUrl: string | undefined;
+  /** From SECRET_KEY; when absent the server makes one and keeps it in DATA_DIR. */
+  secretKey: string | undefined;
+  trustProxy: boolean;
+  logLevel: LogLevel;
+  maxUploadBytes: number;
+  defaultTz: string;
+  ffmpegPath: string | undefined;
+  mediaAccel: 'none' | 'nginx';
+  workerConcurrency: number;
+}
+
+export class ConfigError extends Error {}
+
+const GIB = 1024 ** 3;
+const sizeUnits: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: GIB, t: 1024 * GIB };
+
+/** "16G", "500M", "1024" → bytes. */
+function parseSize(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(text.trim());
+  if (!m) return undefined;
+  return Math.floor(Number(m[1]) * sizeUnits[m[2]!.toLowerCase()]!);
+}
+
+const isTimeZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const integer = (name: string, min: number, max: number, fallback: number) =>
+  v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.transform(Number),
+    v.check((n) => Number.isInteger(n) && n >= min && n <= max, `${name} must be an integer between ${min} and ${max}`),
+  );
+
+const boolean = (name: string) =>
+  v.pipe(
+    v.optional(v.string(), 'false'),
+    v.check((s) => /^(1|0|true|false|yes|no|on|off)$/i.test(s), `${name} must be true or false`),
+    v.transform((s) => /^(1|true|yes|on)$/i.test(s)),
+  );
+
+const url = (name: string, protocols: string[]) =>
+  v.optional(
+    v.pipe(
+      v.string(),
+      v.check((s) => {
+        try {
+          return protocols.includes(new URL(s).protocol);
+        } catch {
+          return false;
+        }
+      }, `${name} must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')}`),
+    ),
+  );
+
+const EnvSchema = v.object({
+  PORT: integer('PORT', 1, 65535, 3000),
+  HOST: v.optional(v.pipe(v.string(), v.minLength(1, 'HOST must not be empty')), '0.0.0.0'),
+  DATA_DIR: v.optional(v.pipe(v.string(), v.minLength(1, 'DATA_DIR must not be empty')), './data'),
+  DATABASE_URL: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+  PUBLIC_URL: url('PUBLIC_URL', ['http:', 'https:']),
+  SECRET_KEY: v.optional(v.pipe(v.string(), v.minLength(32, 'SECRET_KEY must be at least 32 characters'))),
+  TRUST_PROXY: boolean('TRUST_PROXY'),
+  LOG_LEVEL: v.optional(
+    v.picklist(['debug', 'info', 'warn', 'error'], 'LOG_LEVEL must be one of debug, info, warn, error'),
+    'info',
+  ),
+  MAX_UPLOAD_SIZE: v.pipe(
+    v.optional(v.string(), '16G'),
+    v.transform(parseSize),
+    v.check((n) => n !== undefined && n > 0, 'MAX_UPLOAD_SIZE must be a size such as 16G, 500M or a number of bytes'),
+    v.transform((n) => n as number),
+  ),
+  DEFAULT_TZ: v.pipe(
+    v.optional(v.string(), 'UTC'),
+    v.check(isTimeZone, 'DEFAULT_TZ must be an IANA time zone such as Europe/Berlin'),
+  ),
+  FFMPEG_PATH: v.optional(v.pipe(v.string(), v.minLength(1, 'FFMPEG_PATH must not be empty'))),
+  MEDIA_ACCEL: v.optional(v.picklist(['none', 'nginx'], 'MEDIA_ACCEL must be none or nginx'), 'none'),
+  WORKER_CONCURRENCY: integer('WORKER_CONCURRENCY', 0, 64, 0),
+});
+
+/** Reads `.env` from the working directory; real environment variables win. */
+export function readEnv(env: NodeJS.ProcessEnv = process.env, envFile = resolve('.env')): Record<string, string> {
+  const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
+  const merged: Record<string, string> = {};
+  for (const [k, val] of Object.entries({ ...fromFile, ...env })) {
+    // An empty variable means "not set", as in most .env conventions.
+    if (val !== undefined && val !== '') merged[k] = val;
+  }
+  return merged;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = readEnv()): Config {
+  const result = v.safeParse(EnvSchema, env);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const key = issue.path?.[0]?.key;
+    throw new ConfigError(typeof key === 'string' && !issue.message.startsWith(key) ? `${key}: ${issue.message}` : issue.message);
+  }
+  const e = result.output;
+  const cores = (globalThis.navigator?.hardwareConcurrency as number | undefined) ?? 2;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    secretKey: e.SECRET_KEY,
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    maxUploadBytes: e.MAX_UPLOAD_SIZE,
+    defaultTz: e.DEFAULT_TZ,
+    ffmpegPath: e.FFMPEG_PATH,
+    mediaAccel: e.MEDIA_ACCEL,
+    workerConcurrency: e.WORKER_CONCURRENCY || Math.max(1, cores),
+  };
+}

@@ -1,0 +1,105 @@
+// `npm start`: config, DATA_DIR and its lock, database and migrations, the HTTP server,
+import { pathToFileURL } from 'node:url';
+// the admin socket, and a graceful shutdown on SIGTERM/SIGINT.
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createLogger, type Logger } from './log.ts';
+import { openRuntime, type Runtime } from './runtime.ts';
+import { serveAdminSocket } from './admin/socket.ts';
+import { adminCommands } from './admin/commands.ts';
+import { describeStartError } from './start-errors.ts';
+
+const SHUTDOWN_GRACE_MS = 20_000;
+
+export interface RunningServer {
+  url: string;
+  runtime: Runtime;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const runtime = await openRuntime(config, log);
+  const { deps } = runtime;
+  let http: Server | undefined;
+  let admin: Server | undefined;
+  try {
+    const app = createApp(deps);
+    http = await new Promise<Server>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as Server;
+      s.once('listening', () => resolve(s));
+      s.once('error', reject);
+    });
+    if (!config.databaseUrl) admin = await serveAdminSocket(deps.dataDir.adminSocket, deps, adminCommands);
+  } catch (err) {
+    http?.close();
+    await runtime.close();
+    throw err;
+  }
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const server = http;
+  return {
+    url: `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`,
+    runtime,
+    async stop() {
+      // Stop accepting; in-flight requests finish (bounded), idle keep-alives close.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      await closed;
+      clearTimeout(timer);
+      await new Promise<void>((resolve) => (admin ? admin.close(() => resolve()) : resolve()));
+      await runtime.close();
+    },
+  };
+}
+
+async function main() {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`shoebox: configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  let running: RunningServer;
+  try {
+    running = await startServer(config, log);
+  } catch (err) {
+    process.stderr.write(`shoebox: cannot start: ${describeStartError(err, config)}\n`);
+    if (config.logLevel === 'debug') process.stderr.write(`${(err as Error).stack}\n`);
+    process.exit(1);
+  }
+  log.info(`Shoebox ${running.runtime.deps.version} listening on ${running.url}`, {
+    database: running.runtime.deps.database.kind,
+    dataDir: config.dataDir,
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal} received, finishing requests and stopping`);
+    running.stop().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (err) => {
+        log.error('shutdown failed', { error: (err as Error).message });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}

@@ -1,0 +1,53 @@
+// DATA_DIR layout (DESIGN.md section 4). Every path the app writes is built here.
+import { mkdirSync } from 'node:fs';
+import { unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+
+export interface DataDir {
+  root: string;
+  db: string;
+  originals: string;
+  thumbnails: string;
+  videos: string;
+  tmp: string;
+  lockFile: string;
+  adminSocket: string;
+  secretKeyFile: string;
+}
+
+export function dataDirLayout(root: string): DataDir {
+  return {
+    root,
+    db: join(root, 'db'),
+    originals: join(root, 'originals'),
+    thumbnails: join(root, 'thumbnails'),
+    videos: join(root, 'videos'),
+    tmp: join(root, 'tmp'),
+    lockFile: join(root, 'shoebox.lock'),
+    adminSocket: join(root, 'admin.sock'),
+    secretKeyFile: join(root, 'secret.key'),
+  };
+}
+
+/** Creates the folders; DATA_DIR itself is made private to this OS user. */
+export function prepareDataDir(root: string): DataDir {
+  const layout = dataDirLayout(root);
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  for (const dir of [layout.originals, layout.thumbnails, layout.videos, layout.tmp]) {
+    mkdirSync(dir, { recursive: true });
+  }
+  return layout;
+}
+
+/** True when a file can be created and removed under tmp/ (for /healthz). */
+export async function isWritable(layout: DataDir): Promise<boolean> {
+  const probe = join(layout.tmp, `.probe-${randomUUID()}`);
+  try {
+    await writeFile(probe, 'ok');
+    await unlink(probe);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,116 @@
+// Real HTTP for tests: the app on an ephemeral port in this process, or the real
+// `npm start` entry point spawned as a child process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { createApp } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import type { DatabaseKind } from '../../src/db/database.ts';
+import type { AppDeps } from '../../src/http/env.ts';
+import { silentLogger, type Logger } from '../../src/log.ts';
+import { prepareDataDir } from '../../src/storage/data-dir.ts';
+import { version } from '../../src/version.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+import { freePort } from './postgres-cluster.ts';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A short temp dir (Unix socket paths must stay under 108 bytes). */
+export function tempDir(prefix = 'sbx-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({ DATA_DIR: dataDir, SECRET_KEY: 'test-secret-key-0123456789abcdefghijklmnop' }), port: 0, host: '127.0.0.1', ...overrides };
+}
+
+export interface TestServer {
+  url: string;
+  deps: AppDeps;
+  database: TestDatabase;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(options: { backend: DatabaseKind; config?: Partial<Config>; log?: Logger }): Promise<TestServer> {
+  const root = tempDir();
+  const dataDir = prepareDataDir(root);
+  const config = testConfig(root, options.config);
+  const database = await createTestDatabase(options.backend);
+  const deps: AppDeps = { config, database, dataDir, secretKey: config.secretKey!, log: options.log ?? silentLogger, version };
+  const app = createApp(deps);
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+  });
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return {
+    url,
+    deps,
+    database,
+    fetch: (path, init) => fetch(url + path, { redirect: 'manual', ...init }),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await database.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface SpawnedServer {
+  url: string;
+  proc: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs `node --import tsx src/server.ts` (what `npm start` runs) with the given env. */
+export function spawnServerProcess(env: Record<string, string>): { proc: ChildProcess; output(): string; exited: Promise<number | null> } {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  proc.stdout!.on('data', (d) => (output += d));
+  proc.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return { proc, output: () => output, exited };
+}
+
+export async function spawnServer(env: Record<string, string>, timeoutMs = 30_000): Promise<SpawnedServer> {
+  const port = env.PORT ? Number(env.PORT) : await freePort();
+  const started = spawnServerProcess({ HOST: '127.0.0.1', ...env, PORT: String(port) });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  started.exited.then((code) => (exitCode = code));
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`server exited with ${exitCode} before it answered:\n${started.output()}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) {
+        return {
+          ...started,
+          url,
+          stop(signal = 'SIGTERM') {
+            started.proc.kill(signal);
+            return started.exited;
+          },
+        };
+      }
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  started.proc.kill('SIGKILL');
+  throw new Error(`server did not answer /healthz within ${timeoutMs} ms:\n${started.output()}`);
+}
