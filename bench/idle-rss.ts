@@ -1,0 +1,192 @@
+// Idle memory of the real server on each database backend, against baselines.
+//
+//   node --import tsx bench/idle-rss.ts [--idle 5]
+//
+// Starts `node --import tsx src/server.ts` (what `npm start` runs) on a fresh temp
+// DATA_DIR: (a) PGlite, first start (initdb), (b) PGlite, restart on the same DATA_DIR,
+// (c) a real Postgres (a throwaway cluster, as the tests start one). For each: wait for
+// /healthz, idle, make a few requests, idle again, then read VmRSS and VmHWM (peak) of the
+// node process from /proc/PID/status. Baselines: a bare node process, node with the tsx
+// loader, and PGlite alone (a script that only opens PGlite on a data dir).
+// Prints a Markdown table for bench/RESULTS.md. Linux only (/proc).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { findPostgresBin, freePort, startCluster, type Cluster } from '../test/helpers/postgres-cluster.ts';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const { values } = parseArgs({ options: { idle: { type: 'string', default: '5' } } });
+const IDLE_MS = Number(values.idle) * 1000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Sample {
+  name: string;
+  command: string;
+  /** Time until the process answered (or printed "ready"); undefined for the bare baselines. */
+  readyMs?: number;
+  rssKb: number;
+  hwmKb: number;
+  note?: string;
+}
+
+function memory(pid: number): { rssKb: number; hwmKb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
+}
+
+function launch(args: string[], env: Record<string, string> = {}): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const proc = spawn(process.execPath, args, {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  proc.stdout!.on('data', (d) => (output += d));
+  proc.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return { proc, output: () => output, exited };
+}
+
+async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function stop(proc: ChildProcess, exited: Promise<number | null>) {
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** A process that prints "ready" when it has done its setup, then idles. */
+async function baseline(name: string, command: string, args: string[], waitForReady: boolean): Promise<Sample> {
+  const t0 = Date.now();
+  const p = launch(args);
+  let exitCode: number | null | undefined;
+  void p.exited.then((c) => (exitCode = c));
+  if (waitForReady) {
+    await until(() => {
+      if (exitCode !== undefined) throw new Error(`${name} exited with ${exitCode}:\n${p.output()}`);
+      return p.output().includes('ready');
+    }, name);
+  } else {
+    await sleep(500);
+  }
+  const readyMs = waitForReady ? Date.now() - t0 : undefined;
+  await sleep(IDLE_MS);
+  const mem = memory(p.proc.pid!);
+  await stop(p.proc, p.exited);
+  return { name, command, readyMs, ...mem };
+}
+
+const requests = ['/healthz', '/', '/api/no-such-route', '/no/such/page', '/healthz'];
+
+async function server(name: string, env: Record<string, string>): Promise<Sample> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const t0 = Date.now();
+  const p = launch(['--import', 'tsx', 'src/server.ts'], { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env });
+  let exitCode: number | null | undefined;
+  void p.exited.then((c) => (exitCode = c));
+  await until(async () => {
+    if (exitCode !== undefined) throw new Error(`${name}: server exited with ${exitCode}:\n${p.output()}`);
+    try {
+      return (await fetch(`${url}/healthz`)).ok;
+    } catch {
+      return false;
+    }
+  }, `${name} /healthz`);
+  const readyMs = Date.now() - t0;
+  await sleep(IDLE_MS);
+  for (const path of requests) await (await fetch(url + path)).arrayBuffer();
+  // The CSS the layout links to, as a browser would fetch it.
+  const html = await (await fetch(`${url}/no/such/page`)).text();
+  const css = /href="(\/static\/[^"]+\.css)"/.exec(html)?.[1];
+  if (css) await (await fetch(url + css)).arrayBuffer();
+  await sleep(1000);
+  const mem = memory(p.proc.pid!);
+  await stop(p.proc, p.exited);
+  return { name, command: 'node --import tsx src/server.ts', readyMs, ...mem };
+}
+
+const pgliteAlone = [
+  '--input-type=module',
+  '-e',
+  "import { PGlite } from '@electric-sql/pglite'; const pg = new PGlite(process.argv[1]); await pg.waitReady; await pg.query('select 1'); console.log('ready'); setInterval(() => {}, 1000);",
+];
+
+const mb = (kb: number) => (kb / 1024).toFixed(0);
+const ratio = (a: number, b: number) => (a / b).toFixed(2) + '×';
+
+async function main() {
+  const work = mkdtempSync(join(tmpdir(), 'sbx-bench-'));
+  let cluster: Cluster | undefined;
+  const samples: Sample[] = [];
+  const log = (s: Sample) => {
+    samples.push(s);
+    process.stderr.write(`  ${s.name}: ready ${s.readyMs ?? '-'} ms, RSS ${mb(s.rssKb)} MB, peak ${mb(s.hwmKb)} MB\n`);
+  };
+  try {
+    process.stderr.write(`idle ${IDLE_MS / 1000} s per run\n`);
+    log(await baseline('bare node', 'node -e "setInterval(()=>{},1000)"', ['-e', 'setInterval(()=>{},1000)'], false));
+    log(await baseline('node + tsx loader', 'node --import tsx -e "setInterval(()=>{},1000)"', ['--import', 'tsx', '-e', 'setInterval(()=>{},1000)'], false));
+    const pgDir = join(work, 'pglite-alone');
+    log(await baseline('PGlite alone, first open (initdb)', 'node --input-type=module -e "await new PGlite(dir).waitReady; setInterval(...)"', [...pgliteAlone, pgDir], true));
+    log(await baseline('PGlite alone, reopen', 'node --input-type=module -e "await new PGlite(dir).waitReady; setInterval(...)"', [...pgliteAlone, pgDir], true));
+
+    const dataDir = join(work, 'data');
+    log(await server('server, PGlite, first start', { DATA_DIR: dataDir }));
+    log(await server('server, PGlite, restart', { DATA_DIR: dataDir }));
+
+    const bin = findPostgresBin();
+    if (bin) {
+      cluster = await startCluster(bin);
+      log(await server('server, Postgres', { DATA_DIR: join(work, 'data-pg'), DATABASE_URL: cluster.url }));
+    } else {
+      process.stderr.write('  no Postgres server binaries: skipping the Postgres run\n');
+    }
+  } finally {
+    cluster?.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  const by = (name: string) => samples.find((s) => s.name === name)!;
+  const bare = by('bare node');
+  const tsx = by('node + tsx loader');
+  const pgFirst = by('PGlite alone, first open (initdb)');
+  const pgReopen = by('PGlite alone, reopen');
+  const against = (s: Sample): string => {
+    if (s.name === 'server, PGlite, first start') return `${ratio(s.rssKb, pgFirst.rssKb)} of PGlite alone (first open)`;
+    if (s.name === 'server, PGlite, restart') return `${ratio(s.rssKb, pgReopen.rssKb)} of PGlite alone (reopen)`;
+    if (s.name === 'server, Postgres') return `${ratio(s.rssKb, tsx.rssKb)} of node + tsx`;
+    return '';
+  };
+
+  const cpu = cpus()[0]?.model ?? 'unknown';
+  const out = [
+    `date: ${new Date().toString()}`,
+    `machine: ${cpus().length} CPUs (${cpu}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}`,
+    `command: node --import tsx bench/idle-rss.ts --idle ${IDLE_MS / 1000}`,
+    '',
+    '| process | ready (ms) | RSS idle (MB) | peak RSS (MB) | RSS vs bare node | RSS vs other baseline |',
+    '| --- | ---: | ---: | ---: | ---: | --- |',
+    ...samples.map((s) => `| ${s.name} | ${s.readyMs ?? '—'} | ${mb(s.rssKb)} | ${mb(s.hwmKb)} | ${ratio(s.rssKb, bare.rssKb)} | ${against(s)} |`),
+    '',
+    'Commands measured:',
+    '',
+    ...[...new Map(samples.map((s) => [s.command, s])).values()].map((s) => `- \`${s.command}\``),
+  ];
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+await main();
