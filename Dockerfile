@@ -1,0 +1,54 @@
+# Shoebox: one image for the app (server, workers, CLI). TypeScript runs through tsx at
+# runtime (a dependency, not a dev dependency), so there is no build step and no
+# dev dependencies in the image.
+#
+#   docker build -t shoebox .
+#   docker run -p 3000:3000 -v shoebox-data:/data shoebox      # embedded PGlite in /data/db
+#
+# compose.yaml runs it with Postgres and nginx.
+FROM node:22-bookworm-slim
+
+# ffmpeg: video posters and web-playable copies (without it videos still upload).
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ffmpeg ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+
+# Runs as an unprivileged user. Its group is gid 101, the group nginx workers run as in
+# the official nginx image: with MEDIA_ACCEL=nginx, nginx reads media files from the same
+# volume (read-only) and needs to get through /data, which is 0750 here.
+RUN (getent group 101 >/dev/null || groupadd --system --gid 101 shoebox) \
+ && useradd --system --uid 10001 --gid 101 --home-dir /app --shell /usr/sbin/nologin shoebox \
+ && mkdir -p /data \
+ && chown 10001:101 /data \
+ && chmod 0750 /data
+
+WORKDIR /app
+ENV NODE_ENV=production
+
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+COPY tsconfig.json ./
+COPY bin ./bin
+COPY migrations ./migrations
+COPY static ./static
+COPY views ./views
+COPY src ./src
+# `shoebox <command>` on the PATH: docker compose exec app shoebox --help
+RUN ln -s /app/bin/shoebox.js /usr/local/bin/shoebox
+
+USER shoebox
+ENV DATA_DIR=/data \
+    HOST=0.0.0.0 \
+    PORT=3000
+VOLUME ["/data"]
+EXPOSE 3000
+
+# The first start on an empty /data runs initdb for the embedded database (~10 s here,
+# longer on a small VPS); with DATABASE_URL it is ready in a few seconds.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+# node is PID 1 and handles SIGTERM itself: stops accepting, lets requests finish, exits 0.
+STOPSIGNAL SIGTERM
+CMD ["node", "--import", "tsx", "src/server.ts"]
