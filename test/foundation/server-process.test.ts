@@ -30,11 +30,14 @@ function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
   });
 }
 
-/** Starts the server and collects its stderr separately from stdout. */
+/** Starts a server that should refuse to start; collects its stderr apart from stdout. */
 function startFailing(env: Record<string, string>) {
   const started = spawnServerProcess({ HOST: '127.0.0.1', ...env });
   let stderr = '';
   started.proc.stderr!.on('data', (d) => (stderr += d));
+  // If it starts serving after all, don't leave it running: the test then fails on its exit code.
+  const guard = setTimeout(() => started.proc.kill('SIGKILL'), 20_000);
+  void started.exited.then(() => clearTimeout(guard));
   return { ...started, stderr: () => stderr };
 }
 
