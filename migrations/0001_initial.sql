@@ -61,9 +61,11 @@ CREATE TABLE shared_links (
 );
 CREATE INDEX shared_links_album_idx ON shared_links (album_id);
 
--- A session row is keyed by the SHA-256 (hex) of the cookie's token; the token itself is never stored.
+-- The cookie holds "<id>.<secret>"; only the SHA-256 (hex) of the secret is stored,
+-- compared in constant time after the lookup by id.
 CREATE TABLE sessions (
-  id           char(64) PRIMARY KEY,
+  id           text PRIMARY KEY,
+  secret_hash  char(64) NOT NULL,
   user_id      uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   created_at   timestamptz NOT NULL DEFAULT now(),
   expires_at   timestamptz NOT NULL,

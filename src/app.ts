@@ -1,28 +1,50 @@
 // Builds the Hono app from its parts. Takes every dependency, so tests can build one.
 import { Hono } from 'hono';
 import { compress } from 'hono/compress';
+import { RateLimiter } from './auth/rate-limit.ts';
+import { authenticate, authorize, firstRunRedirect } from './http/auth.ts';
+import { csrfProtection } from './http/csrf.ts';
 import { onError, onNotFound } from './http/errors.tsx';
 import { requestLog } from './http/request-log.ts';
-import type { AppDeps, AppEnv } from './http/env.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import type { AppDeps, AppEnv, Limits } from './http/env.ts';
+import { authRoutes } from './routes/auth.tsx';
 import { healthRoutes } from './routes/health.ts';
 import { pageRoutes } from './routes/pages.tsx';
+import { settingsRoutes } from './routes/settings.tsx';
 import { staticRoutes } from './routes/static.ts';
 import { staticFiles } from './static-files.ts';
 
-export function createApp(deps: AppDeps): Hono<AppEnv> {
+export function createLimits(): Limits {
+  return {
+    loginByIp: new RateLimiter(10, 60_000),
+    loginByAccount: new RateLimiter(10, 60_000),
+  };
+}
+
+export function createApp(deps: AppDeps, limits: Limits = createLimits()): Hono<AppEnv> {
   staticFiles(); // read (and fail) at start, not on the first request
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
     c.set('deps', deps);
+    c.set('limits', limits);
     await next();
   });
   app.use(requestLog());
+  app.use(securityHeaders());
   app.onError(onError);
   app.notFound(onNotFound);
 
   app.route('/', staticRoutes);
   app.route('/', healthRoutes);
   app.use(compress());
+  app.use(csrfProtection());
+  app.use(firstRunRedirect());
+  app.use(authenticate());
+  app.use(authorize());
+
+  app.route('/', authRoutes);
+  app.route('/', settingsRoutes);
   app.route('/', pageRoutes);
   return app;
 }

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../log.ts';
 import { CommandError } from '../admin/commands.ts';
 import { describeStartError } from '../start-errors.ts';
 import { runAdminCommand } from './admin-client.ts';
+import { readNewPassword } from './read-password.ts';
 
 export interface CliContext {
   config: Config;
@@ -22,7 +23,28 @@ export interface CliCommand {
   run(ctx: CliContext): Promise<void>;
 }
 
+const passwordOptions = {
+  email: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+} as const;
+
+function accountCommand(adminName: string, summary: string, done: string): CliCommand {
+  return {
+    summary,
+    usage: `shoebox ${adminName} --email E [--password-stdin]`,
+    options: passwordOptions,
+    async run({ config, log, values, out }) {
+      if (typeof values.email !== 'string') throw new CommandError('--email is required');
+      const password = await readNewPassword(values['password-stdin'] === true);
+      const { result } = await runAdminCommand(config, log, adminName, { email: values.email, password });
+      out(`${done}: ${(result as { user: { email: string } }).user.email}`);
+    },
+  };
+}
+
 const commands: Record<string, CliCommand> = {
+  'create-owner': accountCommand('create-owner', 'create the owner account (only one is allowed)', 'owner created'),
+  'reset-password': accountCommand('reset-password', "set a user's password and end all of their sessions", 'password changed, sessions ended'),
   migrate: {
     summary: 'apply pending database migrations (the server also does this at start)',
     usage: 'shoebox migrate',

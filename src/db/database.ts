@@ -1,9 +1,7 @@
 // Opens the database: embedded PGlite under DATA_DIR/db, or a real Postgres
 // through postgres.js when DATABASE_URL is set. One Kysely query layer over both.
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import { PostgresJSDialect } from 'kysely-postgres-js';
 import postgres from 'postgres';
 import type { DB } from './schema.ts';
@@ -38,7 +36,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 async function openPglite(options: { dataDir?: string; loadDataDir?: Blob }): Promise<Database> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const pg = new PGlite(options.dataDir, options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
+  // Loaded only when used: PGlite costs ~40 MB of memory on a server that runs on Postgres.
+  const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
+  const pg = new PGlite({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
   await pg.waitReady;
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pg) });
   return {

@@ -61,12 +61,29 @@ export interface SharedLinksTable {
 
 export interface SessionsTable {
   id: string;
+  secret_hash: string;
   user_id: string;
   created_at: CreatedAt;
   expires_at: Timestamp;
   last_seen_at: ColumnType<Date, Date | undefined, Date>;
   user_agent: string | null;
   ip: string | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  secret_hash: string;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface AlbumUploadersTable {
+  album_id: string;
+  user_id: string;
+  granted_at: CreatedAt;
 }
 
 export interface DB {
@@ -76,6 +93,8 @@ export interface DB {
   album_assets: AlbumAssetsTable;
   shared_links: SharedLinksTable;
   sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  album_uploaders: AlbumUploadersTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -83,3 +102,4 @@ export type NewUser = Insertable<UsersTable>;
 export type Asset = Selectable<AssetsTable>;
 export type Album = Selectable<AlbumsTable>;
 export type Session = Selectable<SessionsTable>;
+export type ApiToken = Selectable<ApiTokensTable>;

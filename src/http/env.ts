@@ -3,6 +3,8 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../log.ts';
 import type { DataDir } from '../storage/data-dir.ts';
+import type { RateLimiter } from '../auth/rate-limit.ts';
+import type { Auth } from './auth.ts';
 
 export interface AppDeps {
   config: Config;
@@ -13,9 +15,17 @@ export interface AppDeps {
   version: string;
 }
 
+/** In-process limiters, one set per app. */
+export interface Limits {
+  loginByIp: RateLimiter;
+  loginByAccount: RateLimiter;
+}
+
 export interface AppEnv {
   Variables: {
     deps: AppDeps;
-    secureHeadersNonce?: string;
+    limits: Limits;
+    nonce: string;
+    auth?: Auth;
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,5 +45,6 @@ describe('config', () => {
     expect(env).toMatchObject({ PORT: '4000', LOG_LEVEL: 'warn' });
     expect(env.HOST).toBeUndefined();
     expect(loadConfig(env).port).toBe(4000);
+    rmSync(dir, { recursive: true });
   });
 });

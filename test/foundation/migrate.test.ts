@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -37,6 +37,7 @@ describe.each(backends())('migrations on %s', (backend) => {
     expect(rows[0]!.n).toBe(0);
     const names = await sql<{ name: string }>`SELECT name FROM schema_migrations`.execute(database.db);
     expect(names.rows.map((r) => r.name)).not.toContain('9999_broken.sql');
+    rmSync(dir, { recursive: true });
   });
 
   it('keeps one asset per file hash, int8 as numbers and jsonb as objects', async () => {

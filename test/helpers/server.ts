@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import { createApp } from '../../src/app.ts';
+import { createApp, createLimits } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { DatabaseKind } from '../../src/db/database.ts';
-import type { AppDeps } from '../../src/http/env.ts';
+import type { AppDeps, Limits } from '../../src/http/env.ts';
 import { silentLogger, type Logger } from '../../src/log.ts';
 import { prepareDataDir } from '../../src/storage/data-dir.ts';
 import { version } from '../../src/version.ts';
@@ -31,6 +31,7 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
 export interface TestServer {
   url: string;
   deps: AppDeps;
+  limits: Limits;
   database: TestDatabase;
   fetch(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
@@ -42,7 +43,8 @@ export async function startTestServer(options: { backend: DatabaseKind; config?:
   const config = testConfig(root, options.config);
   const database = await createTestDatabase(options.backend);
   const deps: AppDeps = { config, database, dataDir, secretKey: config.secretKey!, log: options.log ?? silentLogger, version };
-  const app = createApp(deps);
+  const limits = createLimits();
+  const app = createApp(deps, limits);
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
   });
@@ -51,13 +53,17 @@ export async function startTestServer(options: { backend: DatabaseKind; config?:
   return {
     url,
     deps,
+    limits,
     database,
     fetch: (path, init) => fetch(url + path, { redirect: 'manual', ...init }),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await database.close();
-      rmSync(root, { recursive: true, force: true });
+      try {
+        await database.close();
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -1,0 +1,78 @@
+// Users: the owner and uploader accounts.
+import type { Kysely } from 'kysely';
+import type { DB, User, UserRole } from '../db/schema.ts';
+
+export type Db = Kysely<DB>;
+
+export function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+    .executeTakeFirst();
+}
+
+export function findUserById(db: Db, id: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function ownerExists(db: Db): Promise<boolean> {
+  const row = await db.selectFrom('users').select('id').where('role', '=', 'owner').executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Undefined when the email is taken, or when a second owner is asked for. */
+export async function insertUser(db: Db, values: { email: string; passwordHash: string; role: UserRole }): Promise<User | undefined> {
+  return db
+    .insertInto('users')
+    .values({ email: values.email, password_hash: values.passwordHash, role: values.role })
+    .onConflict((oc) => oc.doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function updatePasswordHash(db: Db, userId: string, passwordHash: string): Promise<void> {
+  await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+}
+
+export function listUploaders(db: Db): Promise<User[]> {
+  return db.selectFrom('users').selectAll().where('role', '=', 'uploader').orderBy('created_at').execute();
+}
+
+export async function deleteUploader(db: Db, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('users').where('id', '=', id).where('role', '=', 'uploader').executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+export function listUploaderAlbumIds(db: Db, userId: string): Promise<string[]> {
+  return db
+    .selectFrom('album_uploaders')
+    .select('album_id')
+    .where('user_id', '=', userId)
+    .execute()
+    .then((rows) => rows.map((r) => r.album_id));
+}
+
+export async function isUploaderOfAlbum(db: Db, userId: string, albumId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('album_uploaders')
+    .select('album_id')
+    .where('user_id', '=', userId)
+    .where('album_id', '=', albumId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Replaces the uploader's grants with exactly these albums. */
+export async function setUploaderAlbums(db: Db, userId: string, albumIds: string[]): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('album_uploaders').where('user_id', '=', userId).execute();
+    if (albumIds.length) {
+      await trx
+        .insertInto('album_uploaders')
+        .values(albumIds.map((album_id) => ({ album_id, user_id: userId })))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+  });
+}

@@ -1,0 +1,167 @@
+// The owner's settings: sessions, API tokens and uploaders — a page with forms, and JSON.
+import { Hono, type Context } from 'hono';
+import * as v from 'valibot';
+import { SettingsPage, type SettingsProps } from '../../views/pages/settings.tsx';
+import { AccountError, createUploader, Credentials, publicUser } from '../auth/accounts.ts';
+import { createApiToken } from '../auth/api-tokens.ts';
+import type { ApiToken, Session } from '../db/schema.ts';
+import { existingAlbumIds, listAlbumTitles } from '../queries/albums.ts';
+import { listApiTokens, revokeApiToken } from '../queries/api-tokens.ts';
+import { deleteUserSession, deleteUserSessions, listUserSessions } from '../queries/sessions.ts';
+import { deleteUploader, findUserById, listUploaderAlbumIds, listUploaders, setUploaderAlbums } from '../queries/users.ts';
+import { currentUser } from '../http/auth.ts';
+import type { AppEnv } from '../http/env.ts';
+import { httpError } from '../http/errors.tsx';
+import { describeIssues, parseInput, readForm, readJson, Uuid } from '../http/validate.ts';
+
+const TokenName = v.object({ name: v.pipe(v.string('name is required'), v.trim(), v.nonEmpty('name is required'), v.maxLength(100, 'name is too long')) });
+const AlbumIds = v.object({ albumIds: v.pipe(v.array(Uuid, 'albumIds must be a list of album ids'), v.maxLength(10_000)) });
+
+const db = (c: Context<AppEnv>) => c.get('deps').database.db;
+
+async function settingsProps(c: Context<AppEnv>, extra: Partial<SettingsProps> = {}): Promise<SettingsProps> {
+  const user = currentUser(c);
+  const [sessions, tokens, uploaders, albums] = await Promise.all([
+    listUserSessions(db(c), user.id),
+    listApiTokens(db(c), user.id),
+    listUploaders(db(c)),
+    listAlbumTitles(db(c)),
+  ]);
+  return {
+    user,
+    currentSessionId: c.get('auth')?.sessionId,
+    sessions,
+    tokens,
+    uploaders: await Promise.all(uploaders.map(async (u) => ({ user: u, albumIds: await listUploaderAlbumIds(db(c), u.id) }))),
+    albums,
+    ...extra,
+  };
+}
+
+const publicSession = (s: Session, currentId?: string) => ({
+  id: s.id,
+  userAgent: s.user_agent,
+  ip: s.ip,
+  createdAt: s.created_at.toISOString(),
+  lastSeenAt: s.last_seen_at.toISOString(),
+  current: s.id === currentId,
+});
+
+const publicToken = (t: ApiToken) => ({
+  id: t.id,
+  name: t.name,
+  createdAt: t.created_at.toISOString(),
+  lastUsedAt: t.last_used_at?.toISOString() ?? null,
+  revoked: t.revoked_at !== null,
+});
+
+async function uploaderOr404(c: Context<AppEnv>, id: string) {
+  const user = v.is(Uuid, id) ? await findUserById(db(c), id) : undefined;
+  if (!user || user.role !== 'uploader') throw httpError(404, 'no such uploader');
+  return user;
+}
+
+async function grantAlbums(c: Context<AppEnv>, userId: string, albumIds: string[]) {
+  const existing = await existingAlbumIds(db(c), albumIds);
+  if (existing.length !== new Set(albumIds).size) throw httpError(400, 'albumIds: some of these albums do not exist');
+  await setUploaderAlbums(db(c), userId, existing);
+}
+
+const back = (c: Context<AppEnv>) => c.redirect('/settings', 303);
+
+export const settingsRoutes = new Hono<AppEnv>()
+  // Page and its forms
+  .get('/settings', async (c) => c.html(<SettingsPage {...await settingsProps(c)} />))
+  .post('/settings/sessions/end-others', async (c) => {
+    await deleteUserSessions(db(c), currentUser(c).id, c.get('auth')?.sessionId);
+    return back(c);
+  })
+  .post('/settings/sessions/:id/end', async (c) => {
+    await deleteUserSession(db(c), currentUser(c).id, c.req.param('id'));
+    return back(c);
+  })
+  .post('/settings/tokens', async (c) => {
+    const input = v.safeParse(TokenName, await readForm(c));
+    if (!input.success) return c.html(<SettingsPage {...await settingsProps(c, { error: describeIssues(input.issues) })} />, 400);
+    const { token } = await createApiToken(db(c), currentUser(c).id, input.output.name);
+    return c.html(<SettingsPage {...await settingsProps(c, { newToken: { name: input.output.name, token } })} />, 201);
+  })
+  .post('/settings/tokens/:id/revoke', async (c) => {
+    await revokeApiToken(db(c), currentUser(c).id, c.req.param('id'));
+    return back(c);
+  })
+  .post('/settings/uploaders', async (c) => {
+    const input = v.safeParse(Credentials, await readForm(c));
+    if (!input.success) return c.html(<SettingsPage {...await settingsProps(c, { error: describeIssues(input.issues) })} />, 400);
+    try {
+      await createUploader(db(c), input.output.email, input.output.password);
+    } catch (err) {
+      if (!(err instanceof AccountError)) throw err;
+      return c.html(<SettingsPage {...await settingsProps(c, { error: err.message })} />, 409);
+    }
+    return back(c);
+  })
+  .post('/settings/uploaders/:id/delete', async (c) => {
+    await deleteUploader(db(c), (await uploaderOr404(c, c.req.param('id'))).id);
+    return back(c);
+  })
+  .post('/settings/uploaders/:id/albums', async (c) => {
+    const user = await uploaderOr404(c, c.req.param('id'));
+    const form = await c.req.parseBody({ all: true }).catch(() => {
+      throw httpError(400, 'malformed form body');
+    });
+    const raw = form.albumId;
+    const ids = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((x): x is string => typeof x === 'string');
+    await grantAlbums(c, user.id, parseInput(AlbumIds, { albumIds: ids }).albumIds);
+    return back(c);
+  })
+
+  // JSON
+  .get('/api/sessions', async (c) => {
+    const sessions = await listUserSessions(db(c), currentUser(c).id);
+    return c.json({ sessions: sessions.map((s) => publicSession(s, c.get('auth')?.sessionId)) });
+  })
+  .post('/api/sessions/end-others', async (c) => {
+    const ended = await deleteUserSessions(db(c), currentUser(c).id, c.get('auth')?.sessionId);
+    return c.json({ ended });
+  })
+  .delete('/api/sessions/:id', async (c) => {
+    if (!(await deleteUserSession(db(c), currentUser(c).id, c.req.param('id')))) throw httpError(404, 'no such session');
+    return c.body(null, 204);
+  })
+  .get('/api/tokens', async (c) => c.json({ tokens: (await listApiTokens(db(c), currentUser(c).id)).map(publicToken) }))
+  .post('/api/tokens', async (c) => {
+    const { name } = await readJson(c, TokenName);
+    const { token, row } = await createApiToken(db(c), currentUser(c).id, name);
+    return c.json({ ...publicToken(row), token }, 201);
+  })
+  .delete('/api/tokens/:id', async (c) => {
+    if (!(await revokeApiToken(db(c), currentUser(c).id, c.req.param('id')))) throw httpError(404, 'no such active token');
+    return c.body(null, 204);
+  })
+  .get('/api/users', async (c) => {
+    const uploaders = await listUploaders(db(c));
+    return c.json({
+      users: await Promise.all(uploaders.map(async (u) => ({ ...publicUser(u), albumIds: await listUploaderAlbumIds(db(c), u.id) }))),
+    });
+  })
+  .post('/api/users', async (c) => {
+    const input = await readJson(c, Credentials);
+    try {
+      const user = await createUploader(db(c), input.email, input.password);
+      return c.json({ user: { ...publicUser(user), albumIds: [] } }, 201);
+    } catch (err) {
+      if (err instanceof AccountError) throw httpError(409, err.message);
+      throw err;
+    }
+  })
+  .delete('/api/users/:id', async (c) => {
+    await deleteUploader(db(c), (await uploaderOr404(c, c.req.param('id'))).id);
+    return c.body(null, 204);
+  })
+  .put('/api/users/:id/albums', async (c) => {
+    const user = await uploaderOr404(c, c.req.param('id'));
+    const { albumIds } = await readJson(c, AlbumIds);
+    await grantAlbums(c, user.id, albumIds);
+    return c.json({ user: { ...publicUser(user), albumIds: await listUploaderAlbumIds(db(c), user.id) } });
+  });

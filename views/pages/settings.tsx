@@ -1,0 +1,164 @@
+// Settings: the owner's sessions, API tokens and uploader accounts.
+import type { ApiToken, Session, User } from '../../src/db/schema.ts';
+import { Page } from '../layouts/page.tsx';
+import { TopBar } from '../parts/top-bar.tsx';
+import { describeDevice, timeAgo } from '../parts/format.ts';
+
+export interface SettingsProps {
+  user: User;
+  currentSessionId?: string;
+  sessions: Session[];
+  tokens: ApiToken[];
+  newToken?: { name: string; token: string };
+  uploaders: { user: User; albumIds: string[] }[];
+  albums: { id: string; title: string }[];
+  error?: string;
+  notice?: string;
+}
+
+export function SettingsPage(p: SettingsProps) {
+  return (
+    <Page title="Settings">
+      <TopBar user={p.user} title="Settings" back="/" />
+      <main class="shell settings">
+        {p.error && (
+          <p class="form-error" role="alert">
+            {p.error}
+          </p>
+        )}
+        {p.notice && (
+          <p class="notice" role="status">
+            {p.notice}
+          </p>
+        )}
+        <section class="card">
+          <h2>Account</h2>
+          <p>
+            Signed in as <strong>{p.user.email}</strong> ({p.user.role}).
+          </p>
+          <form method="post" action="/logout">
+            <button type="submit">Sign out</button>
+          </form>
+        </section>
+
+        <section class="card" aria-labelledby="sessions-heading">
+          <h2 id="sessions-heading">Where you're signed in</h2>
+          <ul class="rows">
+            {p.sessions.map((s) => (
+              <li class="row">
+                <div class="grow">
+                  <strong>{describeDevice(s.user_agent)}</strong>
+                  {s.id === p.currentSessionId && <span class="tag">This device</span>}
+                  <div class="muted">
+                    Last seen {timeAgo(s.last_seen_at)}
+                    {s.ip ? ` · ${s.ip}` : ''} · signed in {timeAgo(s.created_at)}
+                  </div>
+                </div>
+                {s.id !== p.currentSessionId && (
+                  <form method="post" action={`/settings/sessions/${s.id}/end`}>
+                    <button type="submit" aria-label={`Sign out ${describeDevice(s.user_agent)}`}>
+                      Sign out
+                    </button>
+                  </form>
+                )}
+              </li>
+            ))}
+          </ul>
+          {p.sessions.length > 1 && (
+            <form method="post" action="/settings/sessions/end-others">
+              <button type="submit" class="danger">
+                Sign out everywhere else
+              </button>
+            </form>
+          )}
+        </section>
+
+        <section class="card" aria-labelledby="tokens-heading">
+          <h2 id="tokens-heading">API tokens</h2>
+          <p class="muted">For scripts and the import tool: send it as "Authorization: Bearer &lt;token&gt;".</p>
+          {p.newToken && (
+            <div class="secret-box" role="status">
+              <p>
+                New token <strong>{p.newToken.name}</strong>. Copy it now: it will not be shown again.
+              </p>
+              <input type="text" readonly value={p.newToken.token} aria-label="New API token" class="mono" />
+            </div>
+          )}
+          <ul class="rows">
+            {p.tokens.map((t) => (
+              <li class="row">
+                <div class="grow">
+                  <strong>{t.name}</strong>
+                  {t.revoked_at && <span class="tag danger">Revoked</span>}
+                  <div class="muted">
+                    Created {timeAgo(t.created_at)} · last used {timeAgo(t.last_used_at)}
+                  </div>
+                </div>
+                {!t.revoked_at && (
+                  <form method="post" action={`/settings/tokens/${t.id}/revoke`}>
+                    <button type="submit" class="danger" aria-label={`Revoke token ${t.name}`}>
+                      Revoke
+                    </button>
+                  </form>
+                )}
+              </li>
+            ))}
+          </ul>
+          <form method="post" action="/settings/tokens" class="inline-form">
+            <label for="token-name" class="visually-hidden">
+              Token name
+            </label>
+            <input id="token-name" name="name" type="text" required maxlength={100} placeholder="Name, e.g. laptop import" />
+            <button type="submit" class="primary">
+              Create token
+            </button>
+          </form>
+        </section>
+
+        <section class="card" aria-labelledby="uploaders-heading">
+          <h2 id="uploaders-heading">Uploaders</h2>
+          <p class="muted">People who can add photos to the albums you choose, and see nothing else.</p>
+          <ul class="rows">
+            {p.uploaders.map(({ user, albumIds }) => (
+              <li class="row column">
+                <div class="row-head">
+                  <strong class="grow">{user.email}</strong>
+                  <form method="post" action={`/settings/uploaders/${user.id}/delete`}>
+                    <button type="submit" class="danger" aria-label={`Delete uploader ${user.email}`}>
+                      Delete
+                    </button>
+                  </form>
+                </div>
+                <form method="post" action={`/settings/uploaders/${user.id}/albums`}>
+                  <fieldset>
+                    <legend class="muted">Albums they can upload into</legend>
+                    {p.albums.length === 0 && <p class="muted">No albums yet.</p>}
+                    {p.albums.map((a) => (
+                      <label class="check">
+                        <input type="checkbox" name="albumId" value={a.id} checked={albumIds.includes(a.id)} /> {a.title}
+                      </label>
+                    ))}
+                  </fieldset>
+                  {p.albums.length > 0 && <button type="submit">Save albums</button>}
+                </form>
+              </li>
+            ))}
+          </ul>
+          <form method="post" action="/settings/uploaders" class="stack-form">
+            <div class="field">
+              <label for="uploader-email">Email</label>
+              <input id="uploader-email" name="email" type="email" required autocomplete="off" />
+            </div>
+            <div class="field">
+              <label for="uploader-password">Password (at least 10 characters)</label>
+              <input id="uploader-password" name="password" type="password" required minlength={10} autocomplete="new-password" />
+            </div>
+            <button type="submit" class="primary">
+              Add uploader
+            </button>
+          </form>
+        </section>
+      </main>
+    </Page>
+  );
+}

@@ -1,0 +1,20 @@
+// The owner's top bar: back or brand, title, and the account menu links.
+import type { User } from '../../src/db/schema.ts';
+
+export function TopBar({ user, title, back }: { user: User; title?: string; back?: string }) {
+  return (
+    <header class="topbar shell-bar">
+      {back ? (
+        <a class="button icon-button" href={back} aria-label="Back">
+          ←
+        </a>
+      ) : null}
+      <h1 class="brand">{title ? title : <a href="/">Shoebox</a>}</h1>
+      <span class="spacer" />
+      <nav class="topnav" aria-label="Main">
+        <a href="/">Albums</a>
+        {user.role === 'owner' && <a href="/settings">Settings</a>}
+      </nav>
+    </header>
+  );
+}
