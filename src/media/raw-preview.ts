@@ -1,0 +1,182 @@
+// The JPEG previews cameras embed in RAW files, largest first. No library exposes these
+// (exifr only gives the small IFD1 thumbnail), so this reads the layout itself:
+//   TIFF-based (DNG, NEF, ARW, CR2, ORF, RW2): IFDs with JPEGInterchangeFormat, single-strip
+//     JPEG-compressed IFDs that are not sensor data, Panasonic's JpgFromRaw tag
+//   CR3: the PRVW box (1620x1080) in its uuid box, then the THMB box
+//   RAF: the JPEG whose offset and length sit in the header
+// Each candidate's SOF marker is checked: only baseline/progressive JPEGs that fit the
+// file are returned (a CR2's lossless-JPEG sensor data looks like a JPEG but is not one).
+//   findRawPreviews(path, format) → { previews: RawPreview[], orientation }
+//   readRawPreview(path, preview) → Buffer with the JPEG
+import { open, type FileHandle } from 'node:fs/promises';
+import type { RawFormat } from './file-type.ts';
+import { listTopLevelBoxes, readBoxes } from './iso-bmff.ts';
+import { readRange } from './read-bytes.ts';
+import { collectIfds, openTiff, TAG } from './tiff-ifd.ts';
+
+export interface RawPreview {
+  offset: number;
+  length: number;
+  width: number;
+  height: number;
+}
+
+export interface RawPreviews {
+  previews: RawPreview[];
+  /** EXIF orientation of the RAW (1 when unknown); the previews themselves are stored unrotated. */
+  orientation: number;
+}
+
+const TIFF_HEAD_BYTES = 1024 * 1024;
+const CR3_PREVIEW_UUID = 'eaf42b5e1c984b88b9fbb7dc406e4d16';
+const CR3_METADATA_UUID = '85c0b687820f11e08111f4ce462b6a48';
+const SENSOR_PHOTOMETRIC = new Set([32803, 34892, 52527 /* semantic mask */]);
+
+interface Range {
+  offset: number;
+  length: number;
+}
+
+export async function findRawPreviews(path: string, format: RawFormat): Promise<RawPreviews> {
+  const handle = await open(path, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    let ranges: Range[] = [];
+    let orientation = 1;
+    if (format === 'cr3') {
+      ({ ranges, orientation } = await findCr3Ranges(handle, size));
+    } else if (format === 'raf') {
+      ranges = await findRafRanges(handle);
+    } else {
+      ({ ranges, orientation } = await findTiffRanges(handle));
+    }
+    const previews: RawPreview[] = [];
+    for (const range of ranges) {
+      if (range.offset <= 0 || range.length < 128 || range.offset + range.length > size) continue;
+      const dims = jpegSize(await readRange(handle, range.offset, 128 * 1024));
+      if (dims) previews.push({ ...range, ...dims });
+    }
+    previews.sort((a, b) => b.width * b.height - a.width * a.height || b.length - a.length);
+    return { previews, orientation: orientation >= 1 && orientation <= 8 ? orientation : 1 };
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function readRawPreview(path: string, preview: RawPreview): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    return Buffer.from(await readRange(handle, preview.offset, preview.length));
+  } finally {
+    await handle.close();
+  }
+}
+
+async function findTiffRanges(handle: FileHandle): Promise<{ ranges: Range[]; orientation: number }> {
+  const head = await readRange(handle, 0, TIFF_HEAD_BYTES);
+  const reader = openTiff(head);
+  if (!reader) return { ranges: [], orientation: 1 };
+  const ranges: Range[] = [];
+  const ifds = collectIfds(reader);
+  for (const { ifd, kind } of ifds) {
+    const jpegOffset = reader.number(ifd, TAG.JpegOffset);
+    const jpegLength = reader.number(ifd, TAG.JpegLength);
+    if (jpegOffset && jpegLength) ranges.push({ offset: jpegOffset, length: jpegLength });
+    const rw2Jpeg = ifd.entries.get(TAG.PanasonicJpgFromRaw);
+    if (kind === 'ifd' && rw2Jpeg && rw2Jpeg.type === 7) ranges.push({ offset: rw2Jpeg.valueAt, length: rw2Jpeg.count });
+    if (kind === 'exif') continue;
+    const compression = reader.number(ifd, TAG.Compression);
+    const photometric = reader.number(ifd, TAG.Photometric);
+    const strips = reader.numbers(ifd, TAG.StripOffsets, 2);
+    const counts = reader.numbers(ifd, TAG.StripByteCounts, 2);
+    if (
+      (compression === 6 || compression === 7) &&
+      !(photometric !== undefined && SENSOR_PHOTOMETRIC.has(photometric)) &&
+      strips.length === 1 &&
+      counts.length === 1
+    ) {
+      ranges.push({ offset: strips[0]!, length: counts[0]! });
+    }
+  }
+  const ifd0 = ifds[0]?.ifd;
+  return { ranges, orientation: (ifd0 && reader.number(ifd0, TAG.Orientation)) || 1 };
+}
+
+async function findCr3Ranges(handle: FileHandle, size: number): Promise<{ ranges: Range[]; orientation: number }> {
+  const ranges: Range[] = [];
+  let orientation = 1;
+  for (const box of await listTopLevelBoxes(handle, size)) {
+    if (box.type === 'uuid' && box.uuid === CR3_PREVIEW_UUID) {
+      // 8 bytes of unknown purpose, then the PRVW box.
+      const bytes = await readRange(handle, box.payload, Math.min(box.end - box.payload, 64));
+      const prvw = readBoxes(bytes, 8).find((b) => b.type === 'PRVW');
+      if (prvw) {
+        const range = jpegInBox(bytes, prvw.payload, box.payload, box.payload + prvw.end);
+        if (range) ranges.push(range);
+      }
+    } else if (box.type === 'moov' && box.end - box.payload < 16 * 1024 * 1024) {
+      const moov = await readRange(handle, box.payload, box.end - box.payload);
+      const meta = readBoxes(moov).find((b) => b.type === 'uuid' && b.uuid === CR3_METADATA_UUID);
+      if (!meta) continue;
+      for (const child of readBoxes(moov, meta.payload, Math.min(meta.end, moov.length))) {
+        if (child.type === 'THMB') {
+          const range = jpegInBox(moov, child.payload, box.payload, box.payload + child.end);
+          if (range) ranges.push(range);
+        } else if (child.type === 'CMT1') {
+          const reader = openTiff(moov.subarray(child.payload, Math.min(child.end, moov.length)));
+          const ifd0 = reader?.readIfd(reader.ifd0);
+          if (reader && ifd0) orientation = reader.number(ifd0, TAG.Orientation) || 1;
+        }
+      }
+    }
+  }
+  return { ranges, orientation };
+}
+
+/** The JPEG inside a CR3 preview box: it starts within the first bytes of the payload and runs to the box end. */
+function jpegInBox(bytes: Uint8Array, payload: number, base: number, absoluteEnd: number): Range | undefined {
+  for (let at = payload; at < Math.min(payload + 32, bytes.length - 2); at++) {
+    if (bytes[at] === 0xff && bytes[at + 1] === 0xd8 && bytes[at + 2] === 0xff) {
+      return { offset: base + at, length: absoluteEnd - (base + at) };
+    }
+  }
+  return undefined;
+}
+
+async function findRafRanges(handle: FileHandle): Promise<Range[]> {
+  const head = await readRange(handle, 0, 100);
+  if (head.length < 92) return [];
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  return [{ offset: view.getUint32(84), length: view.getUint32(88) }];
+}
+
+/** Width and height from a baseline/extended/progressive JPEG's SOF marker, else undefined. */
+export function jpegSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 2;
+  while (at + 4 <= bytes.length) {
+    if (bytes[at] !== 0xff) return undefined;
+    const marker = bytes[at + 1]!;
+    if (marker === 0xff) {
+      at++;
+      continue;
+    }
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      at += 2;
+      continue;
+    }
+    if (marker === 0xd9 || marker === 0xda) return undefined;
+    const length = view.getUint16(at + 2);
+    if (marker === 0xc0 || marker === 0xc1 || marker === 0xc2) {
+      if (at + 9 > bytes.length) return undefined;
+      const height = view.getUint16(at + 5);
+      const width = view.getUint16(at + 7);
+      return width > 0 && height > 0 ? { width, height } : undefined;
+    }
+    // Any other SOF (lossless, arithmetic, hierarchical) is not for sharp.
+    if (marker >= 0xc3 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return undefined;
+    at += 2 + length;
+  }
+  return undefined;
+}
