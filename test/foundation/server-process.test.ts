@@ -1,7 +1,6 @@
 // The real entry point (`node --import tsx src/server.ts`, what `npm start` runs) as a
 // child process: first start, restart, the DATA_DIR lock, bad config, an unreachable
 // DATABASE_URL, a real Postgres, and the CLI going through a running server.
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -10,25 +9,8 @@ import { openDatabase } from '../../src/db/database.ts';
 import { listMigrationFiles } from '../../src/db/migrate.ts';
 import { backends, createEmptyDatabase, type TestDatabase } from '../helpers/database.ts';
 import { freePort } from '../helpers/postgres-cluster.ts';
-import { repoRoot, spawnServer, spawnServerProcess, tempDir, type SpawnedServer } from '../helpers/server.ts';
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `npx shoebox <args>` without npx: the CLI entry point with the given environment. */
-function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', ...args],
-      { cwd: repoRoot, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 30_000 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+import { cli } from '../helpers/cli.ts';
+import { spawnServer, spawnServerProcess, tempDir, type SpawnedServer } from '../helpers/server.ts';
 
 /** Starts a server that should refuse to start; collects its stderr apart from stdout. */
 function startFailing(env: Record<string, string>) {

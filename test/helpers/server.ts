@@ -1,12 +1,13 @@
 // Real HTTP for tests: the app on an ephemeral port in this process, or the real
 // `npm start` entry point spawned as a child process.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
+import { inject } from 'vitest';
 import { createApp, createLimits } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { DatabaseKind } from '../../src/db/database.ts';
@@ -22,6 +23,17 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** A short temp dir (Unix socket paths must stay under 108 bytes). */
 export function tempDir(prefix = 'sbx-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * A DATA_DIR whose embedded database is already initialised and migrated (from the
+ * run's PGlite snapshot), so a spawned server starts in ~1 s instead of running initdb.
+ */
+export function seededDataDir(prefix = 'sbx-'): string {
+  const dir = tempDir(prefix);
+  mkdirSync(join(dir, 'db'), { mode: 0o700 });
+  execFileSync('tar', ['-xf', inject('pgliteSnapshot'), '-C', join(dir, 'db')], { stdio: 'ignore' });
+  return dir;
 }
 
 export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Config {

@@ -1,0 +1,112 @@
+// Walks every route the app registers (not a hand-kept list): anonymous callers get 401
+// (API) or the login page, uploaders get 403 on owner routes, the owner gets through.
+// Routes reachable without an account and routes open to uploaders are listed here on
+// purpose: adding to either list is a decision this test makes visible.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.ts';
+import type { User } from '../../src/db/schema.ts';
+import { backends } from '../helpers/database.ts';
+import { newUser, sessionCookie } from '../helpers/factories.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+const PUBLIC = new Set([
+  'GET /healthz',
+  'GET /static/*',
+  'GET /login',
+  'POST /login',
+  'GET /setup',
+  'POST /setup',
+  'POST /api/setup',
+  'POST /api/auth/login',
+]);
+
+const UPLOADER = new Set([
+  'GET /',
+  'GET /api/me',
+  'POST /logout',
+  'POST /api/auth/logout',
+]);
+
+const SOME_ID = '00000000-0000-4000-8000-000000000000';
+
+export function registeredRoutes(app: ReturnType<typeof createApp>): { method: string; path: string }[] {
+  const seen = new Set<string>();
+  return app.routes
+    .filter((r) => r.method !== 'ALL')
+    .filter((r) => {
+      const key = `${r.method} ${r.path}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .map((r) => ({ method: r.method, path: r.path }));
+}
+
+const concrete = (path: string) => path.replace(/:[A-Za-z]+/g, SOME_ID).replace(/\*/g, 'x');
+const isApi = (path: string) => path.startsWith('/api/');
+
+describe.each(backends())('authorization matrix on %s', (backend) => {
+  let server: TestServer;
+  let owner: User;
+  let uploader: User;
+  let routes: { method: string; path: string }[];
+
+  beforeAll(async () => {
+    server = await startTestServer({ backend });
+    owner = await newUser(server.database.db, { role: 'owner' });
+    uploader = await newUser(server.database.db, { role: 'uploader' });
+    routes = registeredRoutes(createApp(server.deps));
+  });
+  afterAll(() => server.close());
+
+  async function call(method: string, path: string, cookie?: string) {
+    const headers: Record<string, string> = { origin: server.url };
+    if (cookie) headers.cookie = cookie;
+    const hasBody = !['GET', 'HEAD'].includes(method);
+    if (hasBody) headers['content-type'] = 'application/json';
+    return server.fetch(concrete(path), { method, headers, body: hasBody ? '{}' : undefined });
+  }
+
+  it('finds the routes to check', () => {
+    expect(routes.length).toBeGreaterThan(20);
+    for (const key of [...PUBLIC, ...UPLOADER]) {
+      expect(routes.some((r) => `${r.method} ${r.path}` === key), `${key} is registered`).toBe(true);
+    }
+  });
+
+  it('anonymous: 401 on the API, the login page elsewhere, except the public list', async () => {
+    for (const { method, path } of routes) {
+      if (PUBLIC.has(`${method} ${path}`)) continue;
+      const res = await call(method, path);
+      if (isApi(path)) {
+        expect(res.status, `${method} ${path}`).toBe(401);
+        expect(await res.json(), `${method} ${path}`).toHaveProperty('error');
+      } else {
+        expect(res.status, `${method} ${path}`).toBe(302);
+        expect(res.headers.get('location'), `${method} ${path}`).toMatch(/^\/login\?next=/);
+      }
+    }
+  });
+
+  it('uploader: 403 on every owner route', async () => {
+    for (const { method, path } of routes) {
+      const key = `${method} ${path}`;
+      if (PUBLIC.has(key) || UPLOADER.has(key)) continue;
+      const res = await call(method, path, await sessionCookie(server.database.db, uploader));
+      expect(res.status, key).toBe(403);
+    }
+  });
+
+  it('uploader and owner: allowed where they should be (never 401/403)', async () => {
+    for (const { method, path } of routes) {
+      const key = `${method} ${path}`;
+      if (PUBLIC.has(key)) continue;
+      const ownerRes = await call(method, path, await sessionCookie(server.database.db, owner));
+      expect([401, 403], `owner ${key} → ${ownerRes.status}`).not.toContain(ownerRes.status);
+      if (UPLOADER.has(key)) {
+        const upRes = await call(method, path, await sessionCookie(server.database.db, uploader));
+        expect([401, 403], `uploader ${key} → ${upRes.status}`).not.toContain(upRes.status);
+      }
+    }
+  });
+});
