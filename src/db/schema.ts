@@ -30,7 +30,24 @@ export interface AssetsTable {
   storage_path: string;
   metadata: Json;
   is_video: Generated<boolean>;
+  kind: ColumnType<AssetKind, AssetKind | undefined, AssetKind>;
+  format: Generated<string>;
+  crc32: Generated<number>;
+  taken_at_local: string | null;
+  taken_at_offset: string | null;
+  thumbhash: string | null;
+  uploaded_by: string | null;
+  status: ColumnType<AssetStatus, AssetStatus | undefined, AssetStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | undefined, Date>;
+  locked_at: Timestamp | null;
+  processing_error: string | null;
+  processing_warning: string | null;
+  derived_source: string | null;
 }
+
+export type AssetKind = 'photo' | 'raw' | 'video';
+export type AssetStatus = 'pending' | 'processing' | 'ready' | 'failed';
 
 export interface AlbumsTable {
   id: Generated<string>;
