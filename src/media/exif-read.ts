@@ -97,7 +97,8 @@ async function parseWithExifr(bytes: Uint8Array, into: ExifSources, what: string
 
 async function readSharpMeta(input: string | Buffer, into: ExifSources, quiet = false): Promise<Metadata | undefined> {
   try {
-    const meta = await sharp(input).metadata();
+    // Header only: no pixels are decoded, so no pixel limit is needed to read a bomb's size.
+    const meta = await sharp(input, { limitInputPixels: false }).metadata();
     into.xmp ??= meta.xmp ? meta.xmp.toString('utf8') : undefined;
     into.iptc ??= meta.iptc;
     return meta;
