@@ -1,0 +1,307 @@
+// Derived images of an asset: a grid thumbnail, a lightbox preview and a thumbhash.
+//   makeDerivatives({ path, type }, { smallPath, largePath }, opts?) → DerivativesResult
+//     small: WebP, 360 px on the short edge (Q78); large: WebP, 2048 px on the long edge (Q80);
+//     never upscaled, upright, sRGB, no metadata; written atomically (temp + fsync + rename).
+//     result: { width, height (of the decoded source, as displayed), thumbhash (base64),
+//               source: 'decoded' | 'embedded-preview' | 'video-frame' | 'placeholder', warning? }
+//   Throws UndecodableError (TooManyPixelsError above opts.maxPixels) for photos whose pixels
+//   cannot be decoded; a photo that decodes partially gets derivatives and a `warning`.
+//   RAWs and videos never throw for their content: they fall back to a neutral placeholder.
+//   findFfmpeg, UndecodableError, TooManyPixelsError, DEFAULT_MAX_PIXELS are re-exported.
+// The source is decoded once, to an intermediate just large enough for both sizes, and every
+// output is resized from that (STACK.md: faster than separate pipelines or vipsthumbnail).
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import sharp, { type FailOnOptions, type Metadata, type Sharp } from 'sharp';
+import { writeFileAtomic } from './atomic-write.ts';
+import type { DetectedType, RawFormat } from './file-type.ts';
+import { decodeHeic } from './heic-decoder.ts';
+import { DEFAULT_MAX_PIXELS, isSharpPixelLimitError, TooManyPixelsError, UndecodableError } from './media-errors.ts';
+import { applyOrientation, swapsAxes } from './orient.ts';
+import { findRawPreviews, readRawPreview, type RawPreview } from './raw-preview.ts';
+import { encodeThumbhash, THUMBHASH_MAX_SIDE } from './thumbhash.ts';
+import { readVideoMetadata } from './video-metadata.ts';
+import { extractVideoFrame, findFfmpeg } from './video-frame.ts';
+
+export { DEFAULT_MAX_PIXELS, TooManyPixelsError, UndecodableError } from './media-errors.ts';
+export { findFfmpeg } from './video-frame.ts';
+
+export const GRID_SHORT_EDGE = 360;
+export const PREVIEW_LONG_EDGE = 2048;
+export const GRID_QUALITY = 78;
+export const PREVIEW_QUALITY = 80;
+const WEBP_EFFORT = 4;
+// Smaller embedded images (EXIF thumbnails) are not worth showing instead of a placeholder.
+const MIN_USEFUL_EDGE = 160;
+const PLACEHOLDER_LONG_EDGE = 480;
+const PLACEHOLDER_GREY = { r: 200, g: 200, b: 200 };
+
+export interface DerivativesInput {
+  path: string;
+  type: DetectedType;
+}
+
+export interface DerivativesOutput {
+  smallPath: string;
+  largePath: string;
+}
+
+export interface DerivativesOptions {
+  /** A working ffmpeg (from findFfmpeg); null: none; undefined: look for `ffmpeg` on PATH. */
+  ffmpegPath?: string | null;
+  /** Refuse images with more pixels than this (default DEFAULT_MAX_PIXELS). */
+  maxPixels?: number;
+  /** Videos: where the frame is taken from; read with mediainfo when not given. */
+  durationSeconds?: number | null;
+  /** Displayed size known from metadata, to give a placeholder the right shape. */
+  displaySize?: { width: number; height: number } | null;
+}
+
+export interface DerivativesResult {
+  width: number;
+  height: number;
+  thumbhash: string;
+  source: 'decoded' | 'embedded-preview' | 'video-frame' | 'placeholder';
+  warning?: string;
+}
+
+interface Source {
+  open(failOn: FailOnOptions): Sharp;
+  /** As displayed, after orientation. */
+  width: number;
+  height: number;
+  source: DerivativesResult['source'];
+  warning?: string;
+  /** Whether an image that decodes only with errors is still used (photos: yes). */
+  allowPartial: boolean;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0]!.trim() : String(error);
+}
+
+function joinWarnings(...parts: Array<string | undefined>): string | undefined {
+  const kept = parts.filter((p): p is string => Boolean(p));
+  return kept.length > 0 ? kept.join('; ') : undefined;
+}
+
+let pathFfmpeg: Promise<string | null> | undefined;
+
+export async function makeDerivatives(
+  input: DerivativesInput,
+  out: DerivativesOutput,
+  opts: DerivativesOptions = {},
+): Promise<DerivativesResult> {
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  switch (input.type.kind) {
+    case 'photo': {
+      const source =
+        input.type.format === 'heic' ? await heicSource(input.path, maxPixels) : await fileSource(input.path, maxPixels);
+      return render(source, out, maxPixels);
+    }
+    case 'raw':
+      return renderRaw(input, out, opts, maxPixels);
+    case 'video':
+      return renderVideo(input, out, opts, maxPixels);
+  }
+}
+
+/** An image file sharp decodes itself; its EXIF orientation is applied. */
+async function fileSource(path: string, maxPixels: number): Promise<Source> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(path, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw new UndecodableError(`cannot read the image: ${message(error)}`);
+  }
+  if (!meta.width || !meta.height) throw new UndecodableError('cannot read the image: no size in its header');
+  if (meta.width * meta.height > maxPixels) throw new TooManyPixelsError(meta.width, meta.height, maxPixels);
+  return {
+    open: (failOn) => sharp(path, { failOn, limitInputPixels: maxPixels, autoOrient: true }),
+    width: meta.autoOrient?.width ?? meta.width,
+    height: meta.autoOrient?.height ?? meta.height,
+    source: 'decoded',
+    allowPartial: true,
+  };
+}
+
+async function heicSource(path: string, maxPixels: number): Promise<Source> {
+  // libheif has applied the HEIF transformations (irot/imir): the EXIF orientation the
+  // file also carries must not be applied a second time.
+  const { width, height, data } = await decodeHeic(path, maxPixels);
+  return {
+    open: () => sharp(data, { raw: { width, height, channels: 4 } }),
+    width,
+    height,
+    source: 'decoded',
+    allowPartial: false,
+  };
+}
+
+async function decodeIntermediate(src: Source, failOn: FailOnOptions) {
+  const { width, height } = src;
+  const scale = Math.min(1, Math.max(PREVIEW_LONG_EDGE / Math.max(width, height), GRID_SHORT_EDGE / Math.min(width, height)));
+  let image = src.open(failOn);
+  if (scale < 1) {
+    image = image.resize(Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale)), { fit: 'inside' });
+  }
+  return image.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+}
+
+async function render(src: Source, out: DerivativesOutput, maxPixels: number): Promise<DerivativesResult> {
+  let warning = src.warning;
+  let decoded: Awaited<ReturnType<typeof decodeIntermediate>>;
+  try {
+    decoded = await decodeIntermediate(src, 'error');
+  } catch (error) {
+    if (isSharpPixelLimitError(error)) throw new TooManyPixelsError(src.width, src.height, maxPixels);
+    if (!src.allowPartial) throw new UndecodableError(`cannot decode the image: ${message(error)}`);
+    try {
+      decoded = await decodeIntermediate(src, 'none');
+    } catch (again) {
+      throw new UndecodableError(`cannot decode the image: ${message(again)}`);
+    }
+    warning = joinWarnings(warning, `image data is damaged or truncated; derived from the part that decodes (${message(error)})`);
+  }
+
+  const { data, info } = decoded;
+  const raw = { width: info.width, height: info.height, channels: info.channels };
+  const from = () => sharp(data, { raw });
+  const landscape = info.width >= info.height;
+  const [large, small, tiny] = await Promise.all([
+    from()
+      .resize(PREVIEW_LONG_EDGE, PREVIEW_LONG_EDGE, { fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: PREVIEW_QUALITY, effort: WEBP_EFFORT })
+      .toBuffer(),
+    from()
+      .resize(landscape ? null : GRID_SHORT_EDGE, landscape ? GRID_SHORT_EDGE : null, { withoutEnlargement: true })
+      .webp({ quality: GRID_QUALITY, effort: WEBP_EFFORT })
+      .toBuffer(),
+    from()
+      .resize(THUMBHASH_MAX_SIDE, THUMBHASH_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true }),
+  ]);
+
+  await Promise.all([mkdir(dirname(out.largePath), { recursive: true }), mkdir(dirname(out.smallPath), { recursive: true })]);
+  await Promise.all([writeFileAtomic(out.largePath, large), writeFileAtomic(out.smallPath, small)]);
+  const result: DerivativesResult = {
+    width: src.width,
+    height: src.height,
+    thumbhash: encodeThumbhash(tiny.data, tiny.info.width, tiny.info.height),
+    source: src.source,
+  };
+  if (warning) result.warning = warning;
+  return result;
+}
+
+async function previewSource(path: string, preview: RawPreview, rawOrientation: number): Promise<Source> {
+  const jpeg = await readRawPreview(path, preview);
+  const own = (await sharp(jpeg).metadata()).orientation;
+  // A preview with its own EXIF orientation is turned by it; most carry none and take the RAW's.
+  const orientation = own && own !== 1 ? own : rawOrientation;
+  const swap = swapsAxes(orientation);
+  return {
+    open: (failOn) =>
+      own && own !== 1 ? sharp(jpeg, { failOn, autoOrient: true }) : applyOrientation(sharp(jpeg, { failOn }), orientation),
+    width: swap ? preview.height : preview.width,
+    height: swap ? preview.width : preview.height,
+    source: 'embedded-preview',
+    allowPartial: false,
+  };
+}
+
+async function renderRaw(
+  input: DerivativesInput,
+  out: DerivativesOutput,
+  opts: DerivativesOptions,
+  maxPixels: number,
+): Promise<DerivativesResult> {
+  const problems: string[] = [];
+  try {
+    const { previews, orientation } = await findRawPreviews(input.path, input.type.format as RawFormat);
+    for (const preview of previews) {
+      if (Math.max(preview.width, preview.height) < MIN_USEFUL_EDGE) continue;
+      if (preview.width * preview.height > maxPixels) {
+        problems.push(`preview ${preview.width}x${preview.height} is above the pixel limit`);
+        continue;
+      }
+      try {
+        return await render(await previewSource(input.path, preview, orientation), out, maxPixels);
+      } catch (error) {
+        problems.push(`preview ${preview.width}x${preview.height}: ${message(error)}`);
+      }
+    }
+  } catch (error) {
+    problems.push(`previews: ${message(error)}`);
+  }
+  // libtiff reads some TIFF-based RAWs itself (a DNG's IFD0 preview strip, for one).
+  if (input.type.format !== 'cr3' && input.type.format !== 'raf') {
+    try {
+      const src = await fileSource(input.path, maxPixels);
+      if (Math.max(src.width, src.height) >= MIN_USEFUL_EDGE) return await render({ ...src, allowPartial: false }, out, maxPixels);
+      problems.push(`only a ${src.width}x${src.height} image decodes`);
+    } catch (error) {
+      problems.push(`decode: ${message(error)}`);
+    }
+  }
+  return renderPlaceholder(out, opts.displaySize, joinWarnings('no usable preview in this RAW file', ...problems));
+}
+
+async function renderVideo(
+  input: DerivativesInput,
+  out: DerivativesOutput,
+  opts: DerivativesOptions,
+  maxPixels: number,
+): Promise<DerivativesResult> {
+  const ffmpeg = opts.ffmpegPath === null ? null : (opts.ffmpegPath ?? (await (pathFfmpeg ??= findFfmpeg())));
+  let { durationSeconds, displaySize } = opts;
+  if (durationSeconds === undefined || (!ffmpeg && !displaySize)) {
+    const meta = await readVideoMetadata(input.path).catch(() => undefined);
+    durationSeconds ??= meta?.duration ?? null;
+    if (!displaySize && meta?.width && meta.height) displaySize = { width: meta.width, height: meta.height };
+  }
+  if (!ffmpeg) return renderPlaceholder(out, displaySize, 'ffmpeg is not available: neutral poster');
+  try {
+    const frame = await extractVideoFrame(ffmpeg, input.path, durationSeconds ?? null);
+    const meta = await sharp(frame).metadata();
+    return await render(
+      {
+        open: (failOn) => sharp(frame, { failOn, limitInputPixels: maxPixels }),
+        width: meta.width!,
+        height: meta.height!,
+        source: 'video-frame',
+        allowPartial: false,
+      },
+      out,
+      maxPixels,
+    );
+  } catch (error) {
+    return renderPlaceholder(out, displaySize, `no poster frame: ${message(error)}`);
+  }
+}
+
+function placeholderSize(display: DerivativesOptions['displaySize']): { width: number; height: number } {
+  const aspect = display && display.width > 0 && display.height > 0 ? Math.min(3, Math.max(1 / 3, display.width / display.height)) : 4 / 3;
+  return aspect >= 1
+    ? { width: PLACEHOLDER_LONG_EDGE, height: Math.round(PLACEHOLDER_LONG_EDGE / aspect) }
+    : { width: Math.round(PLACEHOLDER_LONG_EDGE * aspect), height: PLACEHOLDER_LONG_EDGE };
+}
+
+async function renderPlaceholder(
+  out: DerivativesOutput,
+  display: DerivativesOptions['displaySize'],
+  warning: string | undefined,
+): Promise<DerivativesResult> {
+  const { width, height } = placeholderSize(display);
+  const src: Source = {
+    open: () => sharp({ create: { width, height, channels: 3, background: PLACEHOLDER_GREY } }),
+    width,
+    height,
+    source: 'placeholder',
+    allowPartial: false,
+  };
+  if (warning) src.warning = warning;
+  return render(src, out, DEFAULT_MAX_PIXELS);
+}

@@ -1,0 +1,284 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  findFfmpeg,
+  makeDerivatives,
+  TooManyPixelsError,
+  UndecodableError,
+  type DerivativesResult,
+} from '../../src/media/derivatives.ts';
+import { detectFileType, HEAD_BYTES, type DetectedType } from '../../src/media/file-type.ts';
+import { readFileHead } from '../../src/media/read-bytes.ts';
+import { thumbhashToDataUrl } from '../../src/media/thumbhash.ts';
+import { writePngBomb } from './bomb.ts';
+import { fixture, HAS_FIXTURES, readManifest, SKIP_REASON } from './fixtures.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'shoebox-derivatives-'));
+let counter = 0;
+
+interface Made extends DerivativesResult {
+  small: { width: number; height: number; path: string };
+  large: { width: number; height: number; path: string };
+}
+
+async function typeOf(path: string): Promise<DetectedType> {
+  const type = detectFileType(await readFileHead(path, HEAD_BYTES));
+  if (!type) throw new Error(`${path}: not detected`);
+  return type;
+}
+
+async function derive(path: string, opts: Parameters<typeof makeDerivatives>[2] = {}): Promise<Made> {
+  const dir = join(work, String(counter++));
+  const out = { smallPath: join(dir, 'x_sm.webp'), largePath: join(dir, 'x_lg.webp') };
+  const result = await makeDerivatives({ path, type: await typeOf(path) }, out, opts);
+  const small = await sharp(out.smallPath).metadata();
+  const large = await sharp(out.largePath).metadata();
+  expect(small.format).toBe('webp');
+  expect(large.format).toBe('webp');
+  return {
+    ...result,
+    small: { width: small.width!, height: small.height!, path: out.smallPath },
+    large: { width: large.width!, height: large.height!, path: out.largePath },
+  };
+}
+
+/** Mean absolute difference of two images as 16x12 greyscale. */
+async function difference(a: string, b: string): Promise<number> {
+  const grey = (p: string) => sharp(p).resize(16, 12, { fit: 'fill' }).greyscale().raw().toBuffer();
+  const [x, y] = await Promise.all([grey(a), grey(b)]);
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += Math.abs(x[i]! - y[i]!);
+  return sum / x.length;
+}
+
+const shortEdge = (s: { width: number; height: number }) => Math.min(s.width, s.height);
+const longEdge = (s: { width: number; height: number }) => Math.max(s.width, s.height);
+
+const hasExiftool = (() => {
+  try {
+    execFileSync('exiftool', ['-ver'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!HAS_FIXTURES)(`makeDerivatives on photos${HAS_FIXTURES ? '' : ` (${SKIP_REASON})`}`, () => {
+  it('makes a 360 px grid thumbnail and a 2048 px preview from a large JPEG', async () => {
+    const made = await derive(fixture('jpeg/camera/canon-dslr.jpg'));
+    expect(made).toMatchObject({ width: 5184, height: 3456, source: 'decoded' });
+    expect(made.warning).toBeUndefined();
+    expect(shortEdge(made.small)).toBe(360);
+    expect(made.small.width).toBe(540);
+    expect(made.large).toMatchObject({ width: 2048, height: 1365 });
+    expect(made.thumbhash).toMatch(/^[A-Za-z0-9+/]+=*$/);
+  });
+
+  it('never upscales', async () => {
+    const made = await derive(fixture('jpeg/camera/img_1771.jpg'));
+    expect(made.large).toMatchObject({ width: 480, height: 360 });
+    expect(made.small).toMatchObject({ width: 480, height: 360 });
+    const tiny = await derive(fixture('png/IMG_20180725_163423-1.png'));
+    expect(tiny.small).toMatchObject({ width: 40, height: 30 });
+  });
+
+  describe('EXIF orientation 1-8 of one scene', () => {
+    let reference: Made;
+    beforeAll(async () => {
+      reference = await derive(fixture('jpeg/orientation/landscape_1.jpg'));
+    });
+
+    it.each([2, 3, 4, 5, 6, 7, 8])('orientation %i comes out upright', async (n) => {
+      const path = fixture(`jpeg/orientation/landscape_${n}.jpg`);
+      const stored = await sharp(path).metadata();
+      const made = await derive(path);
+      // 5-8 store the pixels turned (450x600): shown, they are swapped back to 600x450.
+      if (n >= 5) expect({ width: made.width, height: made.height }).toEqual({ width: stored.height, height: stored.width });
+      expect({ width: made.width, height: made.height }).toEqual({ width: 600, height: 450 });
+      // This scene is a landscape once upright, so its thumbnail is too (as landscape_1's).
+      expect(made.small).toMatchObject({ width: reference.small.width, height: reference.small.height });
+      expect(await difference(made.small.path, reference.small.path)).toBeLessThan(8);
+    });
+
+    it('a wrongly turned image would be caught by the comparison', async () => {
+      const unrotated = join(work, 'unrotated.png');
+      await sharp(fixture('jpeg/orientation/landscape_6.jpg'), { autoOrient: false }).resize(480, 360, { fit: 'fill' }).png().toFile(unrotated);
+      expect(await difference(unrotated, reference.small.path)).toBeGreaterThan(30);
+    });
+  });
+
+  it('converts wide-gamut photos to sRGB and writes no metadata, GPS included', async () => {
+    for (const path of ['jpeg/odd-exif/Iceland-P3.jpg', 'jpeg/phone/IMG_20180725_163423.jpg', 'png/png_with_exif_and_gps.png']) {
+      const made = await derive(fixture(path));
+      for (const file of [made.small.path, made.large.path]) {
+        const meta = await sharp(file).metadata();
+        expect(meta.space, path).toBe('srgb');
+        expect(meta.exif, path).toBeUndefined();
+        expect(meta.icc, path).toBeUndefined();
+        expect(meta.xmp, path).toBeUndefined();
+        if (hasExiftool) expect(execFileSync('exiftool', ['-s', '-GPS:all', file], { encoding: 'utf8' }).trim()).toBe('');
+      }
+    }
+  });
+
+  it('writes atomically: the target is replaced, no temp file stays', async () => {
+    const dir = join(work, 'atomic');
+    const out = { smallPath: join(dir, 'a_sm.webp'), largePath: join(dir, 'a_lg.webp') };
+    const input = { path: fixture('jpeg/gps/FurnaceCreekInn.jpg'), type: await typeOf(fixture('jpeg/gps/FurnaceCreekInn.jpg')) };
+    await makeDerivatives(input, out);
+    writeFileSync(out.smallPath, 'old');
+    await makeDerivatives(input, out);
+    expect((await sharp(out.smallPath).metadata()).format).toBe('webp');
+    expect(readdirSync(dir).sort()).toEqual(['a_lg.webp', 'a_sm.webp']);
+  });
+
+  it('gives a thumbhash that paints as a data URL of the same colours', async () => {
+    const made = await derive(fixture('webp/norway-kjetil-moe.webp'));
+    const url = thumbhashToDataUrl(made.thumbhash);
+    expect(url).toMatch(/^data:image\/png;base64,/);
+    const png = Buffer.from(url.slice(url.indexOf(',') + 1), 'base64');
+    const [placeholder, thumb] = await Promise.all([sharp(png).stats(), sharp(made.small.path).stats()]);
+    for (let c = 0; c < 3; c++) expect(Math.abs(placeholder.channels[c]!.mean - thumb.channels[c]!.mean)).toBeLessThan(25);
+  });
+});
+
+describe.skipIf(!HAS_FIXTURES)('makeDerivatives on HEIC/HEIF (decoded in a worker thread)', () => {
+  it.each([
+    ['heic/heic-iphone7.heic', 4032, 3024],
+    ['heic/iphone_15_pro.heic', 3024, 4032],
+    ['heic/2021-02-13-1929.heic', 3024, 4032],
+    ['heic/Canon.HIF', 2400, 1600],
+  ])('%s is %ix%i as displayed', async (path, width, height) => {
+    const made = await derive(fixture(path));
+    expect(made).toMatchObject({ width, height, source: 'decoded' });
+    expect(longEdge(made.large)).toBe(2048);
+    expect(shortEdge(made.small)).toBe(360);
+    // Orientation 6 iPhone photos are portraits: libheif has turned them, EXIF must not again.
+    expect(made.small.height > made.small.width).toBe(height > width);
+  });
+
+  it('keeps the event loop free while decoding', async () => {
+    let worst = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      worst = Math.max(worst, now - last);
+      last = now;
+    }, 10);
+    await derive(fixture('heic/heic-iphone7.heic'));
+    clearInterval(timer);
+    // Decoding takes a second or more; no single block of the loop should come near that.
+    expect(worst).toBeLessThan(400);
+  });
+});
+
+describe.skipIf(!HAS_FIXTURES)('makeDerivatives on RAW files (always kept, never throwing)', () => {
+  it('uses the largest embedded preview of a DNG', async () => {
+    const made = await derive(fixture('raw/canon_eos_6d.dng'));
+    expect(made).toMatchObject({ source: 'embedded-preview', width: 1024, height: 683 });
+    expect(made.warning).toBeUndefined();
+    const stats = await sharp(made.small.path).stats();
+    expect(stats.channels[0]!.stdev).toBeGreaterThan(10);
+  });
+
+  it("uses a CR3's PRVW preview", async () => {
+    const made = await derive(fixture('raw/Canon-R6-pruned.CR3'));
+    expect(made).toMatchObject({ source: 'embedded-preview', width: 1620, height: 1080 });
+  });
+
+  it.each(['raw/CanonRaw.cr2', 'raw/Nikon.nef', 'raw/DNG.dng', 'raw/IMG_1361.dng'])(
+    '%s (pixels stripped) gets a placeholder with a warning',
+    async (path) => {
+      const made = await derive(fixture(path));
+      expect(made.source).toBe('placeholder');
+      expect(made.warning).toMatch(/no usable preview/);
+      const stats = await sharp(made.small.path).stats();
+      expect(stats.channels[0]!.stdev).toBeLessThan(1);
+    },
+  );
+
+  it('shapes a placeholder like the known display size', async () => {
+    const made = await derive(fixture('raw/IMG_1361.dng'), { displaySize: { width: 3024, height: 4032 } });
+    expect(made.small.height).toBeGreaterThan(made.small.width);
+  });
+});
+
+describe.skipIf(!HAS_FIXTURES)('makeDerivatives on videos', () => {
+  const videos = readManifest().filter((e) => e.kind === 'video');
+  let ffmpeg: string | null = null;
+  beforeAll(async () => {
+    ffmpeg = await findFfmpeg();
+  });
+
+  it.each(videos.map((e) => [e.path, e] as const))('%s gets a poster that is not uniformly black', async (path, entry) => {
+    if (!ffmpeg) return;
+    const made = await derive(fixture(path), { ffmpegPath: ffmpeg });
+    if (path === 'video/quicktime-jpeg.mov') {
+      // Its frames live in external files the movie only references: nothing to decode.
+      expect(made).toMatchObject({ source: 'placeholder' });
+      expect(made.warning).toMatch(/no poster frame/);
+      return;
+    }
+    expect(made.source).toBe('video-frame');
+    const stats = await sharp(made.large.path).stats();
+    expect(Math.max(...stats.channels.slice(0, 3).map((c) => c.stdev))).toBeGreaterThan(5);
+    expect(longEdge(made)).toBe(Math.max(entry.size!.width, entry.size!.height));
+  });
+
+  it('turns the poster of a rotated clip upright (portrait iPad clip)', async () => {
+    if (!ffmpeg) return;
+    const made = await derive(fixture('video/quicktime-hvc1.mov'), { ffmpegPath: ffmpeg });
+    expect(made).toMatchObject({ width: 720, height: 1280 });
+    expect(made.small).toMatchObject({ width: 360, height: 640 });
+  });
+
+  it('gives a neutral placeholder poster without ffmpeg', async () => {
+    const made = await derive(fixture('video/mp42-hvc1.mp4'), { ffmpegPath: null });
+    expect(made.source).toBe('placeholder');
+    expect(made.small.height).toBeGreaterThan(made.small.width);
+    const stats = await sharp(made.small.path).stats();
+    expect(stats.channels[0]!.stdev).toBeLessThan(1);
+  });
+
+  it('findFfmpeg returns null for a configured path that is not ffmpeg', async () => {
+    expect(await findFfmpeg('/nonexistent/ffmpeg')).toBeNull();
+    expect(await findFfmpeg('true')).toBeNull();
+  });
+});
+
+describe.skipIf(!HAS_FIXTURES)('makeDerivatives on broken and hostile input', () => {
+  it('refuses a 17-byte JPEG as undecodable', async () => {
+    const dir = join(work, 'stub');
+    await expect(
+      makeDerivatives(
+        { path: fixture('broken/exiv2-bug1247.jpg'), type: await typeOf(fixture('broken/exiv2-bug1247.jpg')) },
+        { smallPath: join(dir, 's.webp'), largePath: join(dir, 'l.webp') },
+      ),
+    ).rejects.toBeInstanceOf(UndecodableError);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('makes derivatives of a truncated JPEG, with a warning', async () => {
+    const made = await derive(fixture('broken/broken.jpg'));
+    expect(made).toMatchObject({ width: 705, height: 725, source: 'decoded' });
+    expect(made.warning).toMatch(/truncated|damaged/);
+  });
+
+  it('refuses a decompression bomb with a clear error', async () => {
+    const bomb = join(work, 'bomb.png');
+    await writePngBomb(bomb, 100_000, 100_000);
+    const error = await derive(bomb).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TooManyPixelsError);
+    expect(error).toBeInstanceOf(UndecodableError);
+    expect((error as Error).message).toMatch(/100000x100000 pixels .* above the limit/);
+  });
+
+  it('applies a lower pixel limit when asked', async () => {
+    await expect(derive(fixture('jpeg/camera/canon-dslr.jpg'), { maxPixels: 10_000_000 })).rejects.toBeInstanceOf(TooManyPixelsError);
+    await expect(derive(fixture('heic/heic-iphone7.heic'), { maxPixels: 10_000_000 })).rejects.toBeInstanceOf(TooManyPixelsError);
+  });
+});
