@@ -8,11 +8,13 @@ import { onError, onNotFound } from './http/errors.tsx';
 import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import type { AppDeps, AppEnv, Limits } from './http/env.ts';
+import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.tsx';
 import { healthRoutes } from './routes/health.ts';
 import { pageRoutes } from './routes/pages.tsx';
 import { settingsRoutes } from './routes/settings.tsx';
 import { staticRoutes } from './routes/static.ts';
+import { uploadRoutes } from './routes/upload.ts';
 import { staticFiles } from './static-files.ts';
 
 export function createLimits(): Limits {
@@ -45,6 +47,8 @@ export function createApp(deps: AppDeps, limits: Limits = createLimits()): Hono<
 
   app.route('/', authRoutes);
   app.route('/', settingsRoutes);
+  app.route('/', uploadRoutes);
+  app.route('/', assetRoutes);
   app.route('/', pageRoutes);
   return app;
 }

@@ -10,6 +10,9 @@ import { openRuntime, type Runtime } from './runtime.ts';
 import { serveAdminSocket } from './admin/socket.ts';
 import { adminCommands } from './admin/commands.ts';
 import { describeStartError } from './start-errors.ts';
+import { createWorker, type Worker } from './jobs/worker.ts';
+import { findFfmpeg } from './media/derivatives.ts';
+import { recoverAtStart } from './storage/recovery.ts';
 
 const SHUTDOWN_GRACE_MS = 20_000;
 
@@ -24,7 +27,21 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const { deps } = runtime;
   let http: Server | undefined;
   let admin: Server | undefined;
+  let worker: Worker | undefined;
   try {
+    await recoverAtStart(deps, log);
+    const ffmpegPath = await findFfmpeg(config.ffmpegPath);
+    if (!ffmpegPath) log.warn('ffmpeg not found (set FFMPEG_PATH or install ffmpeg): videos get a neutral poster');
+    worker = createWorker({
+      db: deps.database.db,
+      dataRoot: deps.dataDir.root,
+      log,
+      concurrency: config.workerConcurrency,
+      ffmpegPath,
+      soleProcess: !config.databaseUrl,
+    });
+    deps.worker = worker;
+    await worker.start();
     const app = createApp(deps);
     http = await new Promise<Server>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as Server;
@@ -34,6 +51,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     if (!config.databaseUrl) admin = await serveAdminSocket(deps.dataDir.adminSocket, deps, adminCommands);
   } catch (err) {
     http?.close();
+    await worker?.stop();
     await runtime.close();
     throw err;
   }
@@ -50,6 +68,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await closed;
       clearTimeout(timer);
+      await worker?.stop();
       await new Promise<void>((resolve) => (admin ? admin.close(() => resolve()) : resolve()));
       await runtime.close();
     },

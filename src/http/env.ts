@@ -13,6 +13,8 @@ export interface AppDeps {
   secretKey: string;
   log: Logger;
   version: string;
+  /** The background worker, when this process runs one: told when new work arrives. */
+  worker?: { wake(): void };
 }
 
 /** In-process limiters, one set per app. */

@@ -18,6 +18,9 @@ const PUBLIC = new Set([
   'POST /setup',
   'POST /api/setup',
   'POST /api/auth/login',
+  // Media checks its own access (session now, signed URLs for guests); see test/ingest.
+  'GET /media/assets/:id/:variant{thumb|preview|original}',
+  'HEAD /media/assets/:id/:variant{thumb|preview|original}',
 ]);
 
 const UPLOADER = new Set([
@@ -25,6 +28,8 @@ const UPLOADER = new Set([
   'GET /api/me',
   'POST /logout',
   'POST /api/auth/logout',
+  'POST /api/assets/upload',
+  'POST /api/assets/check',
 ]);
 
 const SOME_ID = '00000000-0000-4000-8000-000000000000';

@@ -1,0 +1,25 @@
+// Gives a row to an original that has none (it was renamed into place, then the process
+// died before the insert). Its bytes must still match the hash in its name.
+import type { AppDeps } from '../http/env.ts';
+import { detectFileType } from '../media/file-type.ts';
+import { insertAssetIfNew } from '../queries/assets.ts';
+import { absolute, parseOriginalName } from '../storage/layout.ts';
+import { checksumFile } from './checksum.ts';
+import { assetRow, describeAsset } from './describe-asset.ts';
+
+export async function adoptOriginal(deps: Pick<AppDeps, 'database' | 'dataDir' | 'config'>, rel: string): Promise<{ adopted: boolean; note: string }> {
+  const name = rel.split('/').at(-1)!;
+  const parsed = parseOriginalName(name);
+  if (!parsed) return { adopted: false, note: 'not a Shoebox original name; left alone' };
+  const path = absolute(deps.dataDir.root, rel);
+  const sums = await checksumFile(path);
+  if (sums.sha256 !== parsed.hash) return { adopted: false, note: `content no longer matches its SHA-256 (now ${sums.sha256}); left alone` };
+  const type = detectFileType(sums.head);
+  if (!type) return { adopted: false, note: 'not a recognised photo or video; left alone' };
+  const described = await describeAsset(path, type, { now: new Date(), defaultTz: deps.config.defaultTz });
+  const row = await insertAssetIfNew(
+    deps.database.db,
+    assetRow(sums, type, described, { originalFilename: name, storagePath: rel, uploadedBy: null, extraMetadata: { recovered: true } }),
+  );
+  return row ? { adopted: true, note: 'row recreated from the file' } : { adopted: false, note: 'another row holds this hash' };
+}

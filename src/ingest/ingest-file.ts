@@ -1,0 +1,68 @@
+// One received file → a stored asset, a duplicate of one, or a refusal that leaves nothing
+// behind. Order: type by content, decodability, dedup, rename into originals/ (atomic, on
+// the same filesystem), metadata, then the row (the unique hash decides races: a loser's
+// rename put identical bytes at the same path, so nothing needs undoing).
+import { mkdir, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Config } from '../config.ts';
+import type { Asset } from '../db/schema.ts';
+import { detectFileType } from '../media/file-type.ts';
+import { probeUpload } from '../media/probe.ts';
+import { findAssetByHash, insertAssetIfNew } from '../queries/assets.ts';
+import type { Db } from '../queries/users.ts';
+import { absolute, originalRelPath } from '../storage/layout.ts';
+import { assetRow, describeAsset } from './describe-asset.ts';
+import type { ReceivedFile } from './receive-file.ts';
+
+export type IngestResult =
+  | { status: 'created'; asset: Asset }
+  | { status: 'duplicate'; asset: Asset }
+  | { status: 'rejected'; httpStatus: 413 | 415 | 422; error: string };
+
+export interface IngestContext {
+  db: Db;
+  dataRoot: string;
+  config: Pick<Config, 'defaultTz'>;
+  originalFilename: string;
+  lastModified?: number;
+  uploadedBy: string | null;
+}
+
+/** Takes ownership of `file.tmpPath`: it is renamed or removed. */
+export async function ingestFile(file: ReceivedFile, ctx: IngestContext): Promise<IngestResult> {
+  const discard = () => unlink(file.tmpPath).catch(() => {});
+  const name = ctx.originalFilename;
+  if (file.size === 0) {
+    await discard();
+    return { status: 'rejected', httpStatus: 415, error: `${name} is empty (0 bytes)` };
+  }
+  const type = detectFileType(file.head);
+  if (!type) {
+    await discard();
+    return { status: 'rejected', httpStatus: 415, error: `${name} is not a photo or video type Shoebox accepts` };
+  }
+  const existing = await findAssetByHash(ctx.db, file.sha256);
+  if (existing) {
+    await discard();
+    return { status: 'duplicate', asset: existing };
+  }
+  const probe = await probeUpload(file.tmpPath, type);
+  if (!probe.ok) {
+    await discard();
+    return { status: 'rejected', httpStatus: 422, error: `${name} cannot be decoded: ${probe.error}` };
+  }
+  const rel = originalRelPath(file.sha256, type.ext);
+  const target = absolute(ctx.dataRoot, rel);
+  await mkdir(dirname(target), { recursive: true });
+  await rename(file.tmpPath, target);
+  const now = new Date();
+  const described = await describeAsset(target, type, { lastModified: ctx.lastModified, now, defaultTz: ctx.config.defaultTz });
+  const inserted = await insertAssetIfNew(
+    ctx.db,
+    assetRow(file, type, described, { originalFilename: name, storagePath: rel, uploadedBy: ctx.uploadedBy }),
+  );
+  if (inserted) return { status: 'created', asset: inserted };
+  const winner = await findAssetByHash(ctx.db, file.sha256);
+  if (!winner) throw new Error(`asset ${file.sha256} vanished during a concurrent upload`);
+  return { status: 'duplicate', asset: winner };
+}

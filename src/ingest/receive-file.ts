@@ -1,0 +1,32 @@
+// Streams one file into DATA_DIR/tmp/ while measuring it (SHA-256, CRC-32, first bytes).
+// Memory stays flat whatever the size; the temp file is fsynced before it is handed on and
+// removed on every failure.
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { checksumMeter, type Checksums } from './checksum.ts';
+
+export { FileTooLargeError } from './checksum.ts';
+
+export interface ReceivedFile extends Checksums {
+  tmpPath: string;
+}
+
+export const TMP_PREFIX = 'upload-';
+export const tmpFileName = () => `${TMP_PREFIX}${randomUUID()}.part`;
+
+export async function receiveFile(source: Readable, tmpDir: string, options: { maxBytes: number }): Promise<ReceivedFile> {
+  const tmpPath = join(tmpDir, tmpFileName());
+  const meter = checksumMeter(options.maxBytes);
+  try {
+    await pipeline(source, meter.stream, createWriteStream(tmpPath, { flush: true }));
+  } catch (err) {
+    source.resume(); // drain what is left so the rest of the request can be read
+    await unlink(tmpPath).catch(() => {});
+    throw err;
+  }
+  return { tmpPath, ...meter.result() };
+}

@@ -1,0 +1,74 @@
+// An asset's data (owner API) and its files: /media/assets/:id/{thumb,preview,original}.
+// Media URLs answer the signed-in owner here; guest links get signed URLs (sharing issue).
+import { Hono, type Context } from 'hono';
+import * as v from 'valibot';
+import type { Asset } from '../db/schema.ts';
+import { findAsset } from '../queries/assets.ts';
+import { absolute, previewRelPath, smallThumbRelPath } from '../storage/layout.ts';
+import { currentUser } from '../http/auth.ts';
+import type { AppEnv } from '../http/env.ts';
+import { httpError } from '../http/errors.tsx';
+import { sendFile } from '../http/send-file.ts';
+import { Uuid } from '../http/validate.ts';
+
+export function publicAsset(a: Asset) {
+  return {
+    id: a.id,
+    originalFilename: a.original_filename,
+    fileHash: a.file_hash,
+    fileSize: a.file_size,
+    mimeType: a.mime_type,
+    kind: a.kind,
+    format: a.format,
+    isVideo: a.is_video,
+    width: a.width,
+    height: a.height,
+    durationSeconds: a.duration_seconds,
+    takenAt: a.taken_at?.toISOString() ?? null,
+    takenAtLocal: a.taken_at_local,
+    takenAtOffset: a.taken_at_offset,
+    createdAt: a.created_at.toISOString(),
+    status: a.status,
+    processingError: a.processing_error,
+    processingWarning: a.processing_warning,
+    thumbhash: a.thumbhash,
+    metadata: a.metadata,
+  };
+}
+
+async function assetOr404(c: Context<AppEnv>, id: string): Promise<Asset> {
+  const asset = v.is(Uuid, id) ? await findAsset(c.get('deps').database.db, id) : undefined;
+  if (!asset) throw httpError(404, 'no such asset');
+  return asset;
+}
+
+function requireOwner(c: Context<AppEnv>) {
+  const auth = c.get('auth');
+  if (!auth) throw httpError(401, 'sign in required');
+  if (auth.user.role !== 'owner') throw httpError(403, 'only the owner can do that');
+}
+
+const DERIVED_CACHE = 'private, max-age=31536000, immutable';
+
+export const assetRoutes = new Hono<AppEnv>()
+  .get('/api/assets/:id', async (c) => {
+    currentUser(c);
+    return c.json({ asset: publicAsset(await assetOr404(c, c.req.param('id'))) });
+  })
+  .on(['GET', 'HEAD'], '/media/assets/:id/:variant{thumb|preview|original}', async (c) => {
+    requireOwner(c);
+    const asset = await assetOr404(c, c.req.param('id'));
+    const root = c.get('deps').dataDir.root;
+    const variant = c.req.param('variant');
+    if (variant === 'original') {
+      return sendFile(c, absolute(root, asset.storage_path), {
+        contentType: asset.mime_type,
+        etag: asset.file_hash,
+        cacheControl: 'private, max-age=3600',
+        downloadName: c.req.query('download') !== undefined ? asset.original_filename : undefined,
+      });
+    }
+    if (asset.status !== 'ready') throw httpError(404, 'not ready yet');
+    const rel = variant === 'thumb' ? smallThumbRelPath(asset.file_hash) : previewRelPath(asset.file_hash);
+    return sendFile(c, absolute(root, rel), { contentType: 'image/webp', etag: `${asset.file_hash}-${variant}`, cacheControl: DERIVED_CACHE });
+  });

@@ -1,0 +1,199 @@
+// POST /api/assets/upload: multipart streamed through busboy straight from the Node request
+// (never bodyLimit/parseBody: both buffer the body). Each `file` part is ingested as it
+// arrives; `albumId` adds the files to an album; a `lastModified` field applies to the
+// file part after it. POST /api/assets/check: which SHA-256 hashes are already stored.
+import { basename } from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import busboy from 'busboy';
+import { Hono, type Context } from 'hono';
+import * as v from 'valibot';
+import type { User } from '../db/schema.ts';
+import { FileTooLargeError, receiveFile } from '../ingest/receive-file.ts';
+import { ingestFile, type IngestResult } from '../ingest/ingest-file.ts';
+import { albumExists, appendAssetsToAlbum } from '../queries/album-assets.ts';
+import { findExistingHashes } from '../queries/assets.ts';
+import { isUploaderOfAlbum } from '../queries/users.ts';
+import { currentUser } from '../http/auth.ts';
+import type { AppEnv } from '../http/env.ts';
+import { httpError } from '../http/errors.tsx';
+import { readJson, Uuid } from '../http/validate.ts';
+
+export interface UploadEntry {
+  id?: string;
+  status: 'created' | 'duplicate' | 'rejected';
+  originalFilename: string;
+  error?: string;
+}
+
+const CheckInput = v.object({
+  hashes: v.pipe(
+    v.array(v.pipe(v.string(), v.regex(/^[0-9a-fA-F]{64}$/, 'each hash must be 64 hex characters')), 'hashes must be a list'),
+    v.maxLength(10_000, 'at most 10000 hashes per call'),
+  ),
+});
+
+/** A client's file name, for display and downloads only (never used as a path). */
+export function cleanFilename(name: string | undefined): string {
+  const base = basename((name ?? '').replaceAll('\\', '/')).normalize('NFC').replace(/[\u0000-\u001f\u007f]/g, '');
+  return base.slice(0, 255) || 'unnamed';
+}
+
+function toEntry(name: string, result: IngestResult): UploadEntry {
+  if (result.status === 'rejected') return { status: 'rejected', originalFilename: name, error: result.error };
+  return { id: result.asset.id, status: result.status, originalFilename: name };
+}
+
+/** 201 when anything was created, 200 when the rest were duplicates, else the refusal's status. */
+function overallStatus(results: IngestResult[]): 200 | 201 | 413 | 415 | 422 {
+  if (results.some((r) => r.status === 'created')) return 201;
+  if (results.some((r) => r.status === 'duplicate')) return 200;
+  const first = results.find((r) => r.status === 'rejected');
+  return first && first.status === 'rejected' ? first.httpStatus : 422;
+}
+
+async function checkAlbumAccess(c: Context<AppEnv>, user: User, albumId: string | undefined): Promise<void> {
+  const db = c.get('deps').database.db;
+  if (albumId === undefined) {
+    if (user.role !== 'owner') throw httpError(403, 'uploaders must name an album they may upload into (albumId before the files)');
+    return;
+  }
+  if (!v.is(Uuid, albumId) || !(await albumExists(db, albumId))) throw httpError(404, 'no such album');
+  if (user.role !== 'owner' && !(await isUploaderOfAlbum(db, user.id, albumId))) throw httpError(403, 'you may not upload into this album');
+}
+
+interface ParsedUpload {
+  names: string[];
+  results: IngestResult[];
+  albumId?: string;
+  /** Set when a file passed the size limit: the rest of the body was not read. */
+  cutShort: boolean;
+}
+
+function parseUpload(c: Context<AppEnv>, user: User): Promise<ParsedUpload> {
+  const { deps } = { deps: c.get('deps') };
+  const incoming = (c.env as { incoming: IncomingMessage }).incoming;
+  const contentType = incoming.headers['content-type'] ?? '';
+  if (!/^multipart\/form-data\b/i.test(contentType)) throw httpError(415, 'send multipart/form-data with one or more parts named "file"');
+
+  return new Promise<ParsedUpload>((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: incoming.headers, limits: { fields: 200, fieldSize: 64 * 1024, files: 10_000, parts: 20_000 } });
+    } catch (err) {
+      return reject(httpError(400, `malformed multipart request: ${(err as Error).message}`));
+    }
+    const names: string[] = [];
+    const pending: Promise<IngestResult>[] = [];
+    let albumId: string | undefined;
+    let albumChecked: Promise<void> | undefined;
+    let lastModified: number | undefined;
+    let finished = false;
+    const openStreams = new Set<Readable>();
+    // Files are received as they stream in, but ingested one after another, in order, so a
+    // request that holds the same bytes twice answers "created" then "duplicate".
+    let ingestChain: Promise<unknown> = Promise.resolve();
+
+    const finish = (cutShort: boolean) => {
+      if (finished) return;
+      finished = true;
+      incoming.unpipe(parser);
+      Promise.all(pending).then((results) => resolve({ names, results, albumId, cutShort }), reject);
+    };
+    const fail = (err: Error) => {
+      if (finished) return;
+      finished = true;
+      incoming.unpipe(parser);
+      for (const s of openStreams) s.destroy(err);
+      // Let every started file clean its temp file up before answering.
+      Promise.allSettled(pending).then(() => reject(err));
+    };
+
+    parser.on('field', (name, value) => {
+      if (name === 'albumId' && albumId === undefined) {
+        albumId = value.trim();
+        albumChecked = checkAlbumAccess(c, user, albumId);
+        albumChecked.catch(() => {}); // observed where it is awaited
+      } else if (name === 'lastModified') {
+        const n = Number(value);
+        lastModified = Number.isFinite(n) && n > 0 ? n : undefined;
+      }
+    });
+
+    parser.on('file', (field, stream, info) => {
+      if (field !== 'file' || finished) {
+        stream.resume();
+        return;
+      }
+      const name = cleanFilename(info.filename);
+      const fileLastModified = lastModified;
+      lastModified = undefined;
+      names.push(name);
+      openStreams.add(stream);
+      stream.once('close', () => openStreams.delete(stream));
+      const access = albumChecked ?? checkAlbumAccess(c, user, undefined);
+      pending.push(
+        (async (): Promise<IngestResult> => {
+          try {
+            await access;
+          } catch (err) {
+            stream.resume();
+            fail(err as Error);
+            throw err;
+          }
+          try {
+            const received = await receiveFile(stream, deps.dataDir.tmp, { maxBytes: deps.config.maxUploadBytes });
+            const turn = ingestChain;
+            let release!: () => void;
+            ingestChain = new Promise<void>((r) => (release = r));
+            await turn.catch(() => {});
+            try {
+              return await ingestFile(received, {
+              db: deps.database.db,
+              dataRoot: deps.dataDir.root,
+              config: deps.config,
+              originalFilename: name,
+              lastModified: fileLastModified,
+                uploadedBy: user.id,
+              });
+            } finally {
+              release();
+            }
+          } catch (err) {
+            if (err instanceof FileTooLargeError) {
+              finish(true);
+              return { status: 'rejected', httpStatus: 413, error: `${name}: ${err.message}` };
+            }
+            throw err;
+          }
+        })(),
+      );
+    });
+
+    parser.on('close', () => finish(false));
+    parser.on('error', (err: Error) => fail(httpError(400, `malformed multipart request: ${err.message}`)));
+    incoming.on('aborted', () => fail(new Error('the client disconnected during the upload')));
+    incoming.on('error', (err) => fail(err));
+    incoming.pipe(parser);
+  });
+}
+
+export const uploadRoutes = new Hono<AppEnv>()
+  .post('/api/assets/upload', async (c) => {
+    const user = currentUser(c);
+    const { deps } = { deps: c.get('deps') };
+    const { names, results, albumId, cutShort } = await parseUpload(c, user);
+    if (!results.length) throw httpError(400, 'no file parts: send the files as parts named "file"');
+    if (albumId !== undefined) {
+      const ids = results.flatMap((r) => (r.status === 'rejected' ? [] : [r.asset.id]));
+      await appendAssetsToAlbum(deps.database.db, albumId, ids);
+    }
+    if (results.some((r) => r.status === 'created')) deps.worker?.wake();
+    if (cutShort) c.header('Connection', 'close');
+    return c.json({ assets: results.map((r, i) => toEntry(names[i]!, r)) }, overallStatus(results));
+  })
+  .post('/api/assets/check', async (c) => {
+    const { hashes } = await readJson(c, CheckInput);
+    const found = await findExistingHashes(c.get('deps').database.db, hashes.map((h) => h.toLowerCase()));
+    return c.json({ existing: [...found].map(([hash, id]) => ({ hash, id })) });
+  });
