@@ -56,7 +56,12 @@ export interface AlbumsTable {
   is_private: Generated<boolean>;
   owner_id: string;
   created_at: CreatedAt;
+  cover_asset_id: string | null;
+  sort_order: ColumnType<AlbumSortOrder, AlbumSortOrder | undefined, AlbumSortOrder>;
 }
+
+export const ALBUM_SORT_ORDERS = ['taken_asc', 'taken_desc', 'manual'] as const;
+export type AlbumSortOrder = (typeof ALBUM_SORT_ORDERS)[number];
 
 export interface AlbumAssetsTable {
   album_id: string;

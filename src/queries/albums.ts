@@ -1,5 +1,104 @@
-// Albums.
+// Albums: the list with counts, dates and covers; one album; its items in the album's
+// order, a page at a time; membership and manual order.
+//
+// Order: 'taken_asc' / 'taken_desc' sort by the instant taken (upload time when unknown),
+// ties by id; 'manual' by album_assets.position, ties by id. A page continues after an
+// asset id (keyset), so pages never repeat or skip items when rows are added meanwhile.
+// Days are the wall-clock date where the item was taken (taken_at_local), else the
+// instant's date in DEFAULT_TZ.
+import { sql, type RawBuilder } from 'kysely';
+import type { Album, AlbumSortOrder, AssetKind, AssetStatus } from '../db/schema.ts';
 import type { Db } from './users.ts';
+
+export interface AlbumSummary extends Album {
+  item_count: number;
+  photo_count: number;
+  video_count: number;
+  /** 'YYYY-MM-DD' of the earliest and latest item, null when empty. */
+  first_day: string | null;
+  last_day: string | null;
+  /** The explicit cover, or the first item in the album's order; null when empty. */
+  cover: { id: string; width: number | null; height: number | null; thumbhash: string | null; status: AssetStatus } | null;
+}
+
+/** What the grid needs of one item. */
+export interface AlbumAssetRow {
+  id: string;
+  width: number | null;
+  height: number | null;
+  kind: AssetKind;
+  status: AssetStatus;
+  thumbhash: string | null;
+  duration_seconds: number | null;
+  processing_error: string | null;
+  original_filename: string;
+  mime_type: string;
+  taken_at: Date | null;
+  taken_at_local: string | null;
+  position: number;
+  /** 'YYYY-MM-DD', see the header. */
+  day: string;
+}
+
+const takenKey = (a: string) => sql.raw(`coalesce(${a}.taken_at, ${a}.created_at)`);
+const dayOf = (a: string, tz: string) =>
+  sql<string>`coalesce(left(${sql.raw(a)}.taken_at_local, 10), to_char(${takenKey(a)} AT TIME ZONE ${tz}, 'YYYY-MM-DD'))`;
+
+type SummaryRow = Album & Omit<AlbumSummary, 'cover'> & {
+  cover_id: string | null;
+  cover_width: number | null;
+  cover_height: number | null;
+  cover_thumbhash: string | null;
+  cover_status: AssetStatus | null;
+};
+
+async function selectSummaries(db: Db, tz: string, where: RawBuilder<unknown>): Promise<AlbumSummary[]> {
+  const { rows } = await sql<SummaryRow>`
+    SELECT al.*,
+           stats.item_count, stats.photo_count, stats.video_count, stats.first_day, stats.last_day,
+           cover.id AS cover_id, cover.width AS cover_width, cover.height AS cover_height,
+           cover.thumbhash AS cover_thumbhash, cover.status AS cover_status
+    FROM albums al
+    CROSS JOIN LATERAL (
+      SELECT count(*)::int AS item_count,
+             (count(*) FILTER (WHERE a.kind <> 'video'))::int AS photo_count,
+             (count(*) FILTER (WHERE a.kind = 'video'))::int AS video_count,
+             min(${dayOf('a', tz)}) AS first_day,
+             max(${dayOf('a', tz)}) AS last_day
+      FROM album_assets aa JOIN assets a ON a.id = aa.asset_id
+      WHERE aa.album_id = al.id
+    ) stats
+    LEFT JOIN LATERAL (
+      SELECT a.id, a.width, a.height, a.thumbhash, a.status
+      FROM album_assets aa JOIN assets a ON a.id = aa.asset_id
+      WHERE aa.album_id = al.id
+      ORDER BY (a.id = al.cover_asset_id) DESC NULLS LAST,
+               CASE WHEN al.sort_order = 'manual' THEN aa.position END,
+               CASE WHEN al.sort_order = 'taken_desc' THEN ${takenKey('a')} END DESC,
+               CASE WHEN al.sort_order = 'taken_desc' THEN a.id END DESC,
+               CASE WHEN al.sort_order = 'taken_asc' THEN ${takenKey('a')} END,
+               a.id
+      LIMIT 1
+    ) cover ON true
+    WHERE ${where}
+    ORDER BY al.created_at DESC, al.id`.execute(db);
+  return rows.map(({ cover_id, cover_width, cover_height, cover_thumbhash, cover_status, ...album }) => ({
+    ...album,
+    cover: cover_id ? { id: cover_id, width: cover_width, height: cover_height, thumbhash: cover_thumbhash, status: cover_status! } : null,
+  }));
+}
+
+/** Newest first; an uploader's list holds only the albums granted to them. */
+export function listAlbums(db: Db, options: { tz: string; uploaderId?: string }): Promise<AlbumSummary[]> {
+  const where = options.uploaderId
+    ? sql`al.id IN (SELECT album_id FROM album_uploaders WHERE user_id = ${options.uploaderId})`
+    : sql`true`;
+  return selectSummaries(db, options.tz, where);
+}
+
+export async function findAlbum(db: Db, id: string, options: { tz: string }): Promise<AlbumSummary | undefined> {
+  return (await selectSummaries(db, options.tz, sql`al.id = ${id}`))[0];
+}
 
 export function listAlbumTitles(db: Db): Promise<{ id: string; title: string }[]> {
   return db.selectFrom('albums').select(['id', 'title']).orderBy('created_at', 'desc').execute();
@@ -9,4 +108,163 @@ export async function existingAlbumIds(db: Db, ids: string[]): Promise<string[]>
   if (!ids.length) return [];
   const rows = await db.selectFrom('albums').select('id').where('id', 'in', ids).execute();
   return rows.map((r) => r.id);
+}
+
+export function insertAlbum(db: Db, values: { ownerId: string; title: string; description?: string }): Promise<Album> {
+  return db
+    .insertInto('albums')
+    .values({ owner_id: values.ownerId, title: values.title, description: values.description ?? '' })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export interface AlbumChanges {
+  title?: string;
+  description?: string;
+  cover_asset_id?: string | null;
+  sort_order?: AlbumSortOrder;
+}
+
+/** Undefined when there is no such album. */
+export function updateAlbum(db: Db, id: string, changes: AlbumChanges): Promise<Album | undefined> {
+  if (!Object.keys(changes).length) return db.selectFrom('albums').selectAll().where('id', '=', id).executeTakeFirst();
+  return db.updateTable('albums').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+/** The album, its memberships, links and grants go; the assets stay in the library. */
+export async function deleteAlbum(db: Db, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('albums').where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+/** Of these ids, the ones that are no asset. */
+export async function missingAssetIds(db: Db, ids: string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  const found = new Set((await db.selectFrom('assets').select('id').where('id', 'in', ids).execute()).map((r) => r.id));
+  return ids.filter((id) => !found.has(id));
+}
+
+/** Of these ids, the ones that are not in the album. */
+export async function assetIdsNotInAlbum(db: Db, albumId: string, ids: string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  const rows = await db.selectFrom('album_assets').select('asset_id').where('album_id', '=', albumId).where('asset_id', 'in', ids).execute();
+  const found = new Set(rows.map((r) => r.asset_id));
+  return ids.filter((id) => !found.has(id));
+}
+
+// Serialises changes to one album's order (appends, reorders) so positions stay distinct.
+const lockAlbum = (db: Db, albumId: string) => sql`SELECT 1 FROM albums WHERE id = ${albumId} FOR UPDATE`.execute(db);
+
+/**
+ * Adds the assets at the end of the album in the order given (positions max+1, max+2, …);
+ * those already in it keep their place. Returns the ids that were added.
+ */
+export async function appendAssetsToAlbum(db: Db, albumId: string, assetIds: string[]): Promise<string[]> {
+  const wanted = [...new Set(assetIds)];
+  if (!wanted.length) return [];
+  return db.transaction().execute(async (trx) => {
+    await lockAlbum(trx, albumId);
+    const present = new Set(
+      (await trx.selectFrom('album_assets').select('asset_id').where('album_id', '=', albumId).where('asset_id', 'in', wanted).execute()).map(
+        (r) => r.asset_id,
+      ),
+    );
+    const fresh = wanted.filter((id) => !present.has(id));
+    if (!fresh.length) return [];
+    const { max } = await trx
+      .selectFrom('album_assets')
+      .select((eb) => eb.fn.max('position').as('max'))
+      .where('album_id', '=', albumId)
+      .executeTakeFirstOrThrow();
+    const start = max === null ? 0 : Number(max) + 1;
+    const rows = await trx
+      .insertInto('album_assets')
+      .values(fresh.map((asset_id, i) => ({ album_id: albumId, asset_id, position: start + i })))
+      .onConflict((oc) => oc.columns(['album_id', 'asset_id']).doNothing())
+      .returning('asset_id')
+      .execute();
+    return rows.map((r) => r.asset_id);
+  });
+}
+
+/** Unlinks the assets from the album (they stay in the library); an explicit cover among them is cleared. */
+export async function removeAssetsFromAlbum(db: Db, albumId: string, assetIds: string[]): Promise<number> {
+  if (!assetIds.length) return 0;
+  return db.transaction().execute(async (trx) => {
+    const result = await trx.deleteFrom('album_assets').where('album_id', '=', albumId).where('asset_id', 'in', assetIds).executeTakeFirst();
+    await trx.updateTable('albums').set({ cover_asset_id: null }).where('id', '=', albumId).where('cover_asset_id', 'in', assetIds).execute();
+    return Number(result.numDeletedRows);
+  });
+}
+
+/**
+ * Puts the given items (all in the album, no repeats) in this order, in the places they
+ * held between them; the others keep theirs. With every id of the album it is the whole
+ * new order. Positions are renumbered 0…n-1 and the album switches to manual order.
+ */
+export async function reorderAlbum(db: Db, albumId: string, assetIds: string[]): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await lockAlbum(trx, albumId);
+    const current = await trx
+      .selectFrom('album_assets')
+      .select(['asset_id', 'position'])
+      .where('album_id', '=', albumId)
+      .orderBy('position')
+      .orderBy('asset_id')
+      .execute();
+    const moving = new Set(assetIds);
+    let next = 0;
+    const changes: { id: string; position: number }[] = [];
+    current.forEach((row, i) => {
+      const id = moving.has(row.asset_id) ? assetIds[next++]! : row.asset_id;
+      if (id !== row.asset_id || row.position !== i) changes.push({ id, position: i });
+    });
+    for (let i = 0; i < changes.length; i += 5000) {
+      const values = changes.slice(i, i + 5000).map((c) => sql`(${c.id}::uuid, ${c.position}::int)`);
+      await sql`
+        UPDATE album_assets AS aa SET position = v.position
+        FROM (VALUES ${sql.join(values)}) AS v (asset_id, position)
+        WHERE aa.album_id = ${albumId} AND aa.asset_id = v.asset_id`.execute(trx);
+    }
+    await trx.updateTable('albums').set({ sort_order: 'manual' }).where('id', '=', albumId).execute();
+  });
+}
+
+export interface AlbumPageOptions {
+  sort: AlbumSortOrder;
+  /** Continue after this asset (the last one of the previous page). */
+  after?: string;
+  limit: number;
+  tz: string;
+}
+
+/** One page of the album's items in its order. An `after` id no longer in the album gives an empty page. */
+export async function listAlbumAssets(db: Db, albumId: string, options: AlbumPageOptions): Promise<AlbumAssetRow[]> {
+  const { sort, after, limit, tz } = options;
+  let order: RawBuilder<unknown>;
+  let continueAfter = sql``;
+  if (sort === 'manual') {
+    order = sql`aa.position, aa.asset_id`;
+    if (after) {
+      continueAfter = sql`AND (aa.position, aa.asset_id) > (SELECT position, asset_id FROM album_assets WHERE album_id = ${albumId} AND asset_id = ${after})`;
+    }
+  } else {
+    const desc = sort === 'taken_desc';
+    order = desc ? sql`${takenKey('a')} DESC, a.id DESC` : sql`${takenKey('a')}, a.id`;
+    if (after) {
+      const cmp = sql.raw(desc ? '<' : '>');
+      continueAfter = sql`AND (${takenKey('a')}, a.id) ${cmp} (
+        SELECT ${takenKey('p')}, p.id FROM album_assets pa JOIN assets p ON p.id = pa.asset_id
+        WHERE pa.album_id = ${albumId} AND pa.asset_id = ${after})`;
+    }
+  }
+  const { rows } = await sql<AlbumAssetRow>`
+    SELECT a.id, a.width, a.height, a.kind, a.status, a.thumbhash, a.duration_seconds, a.processing_error,
+           a.original_filename, a.mime_type, a.taken_at, a.taken_at_local, aa.position,
+           ${dayOf('a', tz)} AS day
+    FROM album_assets aa JOIN assets a ON a.id = aa.asset_id
+    WHERE aa.album_id = ${albumId} ${continueAfter}
+    ORDER BY ${order}
+    LIMIT ${limit}`.execute(db);
+  return rows;
 }
