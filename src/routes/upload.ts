@@ -104,7 +104,8 @@ function parseUpload(c: Context<AppEnv>, user: User): Promise<ParsedUpload> {
       if (finished) return;
       finished = true;
       incoming.unpipe(parser);
-      for (const s of openStreams) s.destroy(err);
+      // Without an error: a file stream nobody listens to yet must not emit one.
+      for (const s of openStreams) s.destroy();
       // Let every started file clean its temp file up before answering.
       Promise.allSettled(pending).then(() => reject(err));
     };
@@ -131,9 +132,10 @@ function parseUpload(c: Context<AppEnv>, user: User): Promise<ParsedUpload> {
       names.push(name);
       openStreams.add(stream);
       stream.once('close', () => openStreams.delete(stream));
+      // busboy may report a broken body on the file stream after our pipeline let go of it.
+      stream.on('error', () => {});
       const access = albumChecked ?? checkAlbumAccess(c, user, undefined);
-      pending.push(
-        (async (): Promise<IngestResult> => {
+      const work = (async (): Promise<IngestResult> => {
           try {
             await access;
           } catch (err) {
@@ -166,8 +168,9 @@ function parseUpload(c: Context<AppEnv>, user: User): Promise<ParsedUpload> {
             }
             throw err;
           }
-        })(),
-      );
+        })();
+      work.catch(() => {}); // handled through Promise.all / allSettled above
+      pending.push(work);
     });
 
     parser.on('close', () => finish(false));

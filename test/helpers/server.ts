@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { inject } from 'vitest';
 import { createApp, createLimits } from '../../src/app.ts';
+import { createWorker, type Worker } from '../../src/jobs/worker.ts';
+import { findFfmpeg } from '../../src/media/derivatives.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { DatabaseKind } from '../../src/db/database.ts';
 import type { AppDeps, Limits } from '../../src/http/env.ts';
@@ -44,17 +46,36 @@ export interface TestServer {
   url: string;
   deps: AppDeps;
   limits: Limits;
+  /** Resolves when the worker has nothing left to do (only with `worker: true`). */
+  idle(): Promise<void>;
   database: TestDatabase;
   fetch(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: { backend: DatabaseKind; config?: Partial<Config>; log?: Logger }): Promise<TestServer> {
+export async function startTestServer(options: {
+  backend: DatabaseKind;
+  config?: Partial<Config>;
+  log?: Logger;
+  /** Run the background worker (derived files) in this server. */
+  worker?: boolean;
+}): Promise<TestServer> {
   const root = tempDir();
   const dataDir = prepareDataDir(root);
   const config = testConfig(root, options.config);
   const database = await createTestDatabase(options.backend);
   const deps: AppDeps = { config, database, dataDir, secretKey: config.secretKey!, log: options.log ?? silentLogger, version };
+  if (options.worker) {
+    deps.worker = createWorker({
+      db: database.db,
+      dataRoot: root,
+      log: deps.log,
+      concurrency: 2,
+      ffmpegPath: await findFfmpeg(config.ffmpegPath),
+      soleProcess: options.backend === 'pglite',
+    });
+    await (deps.worker as Worker).start();
+  }
   const limits = createLimits();
   const app = createApp(deps, limits);
   const server = await new Promise<Server>((resolve) => {
@@ -67,8 +88,10 @@ export async function startTestServer(options: { backend: DatabaseKind; config?:
     deps,
     limits,
     database,
+    idle: () => (deps.worker as Worker | undefined)?.idle() ?? Promise.resolve(),
     fetch: (path, init) => fetch(url + path, { redirect: 'manual', ...init }),
     async close() {
+      await (deps.worker as Worker | undefined)?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       try {

@@ -1,0 +1,285 @@
+// POST /api/assets/upload end to end: real multipart over real HTTP, real files on disk,
+// the worker making derived files, on each database backend.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends } from '../helpers/database.ts';
+import { bearerToken, newAlbum, newUser, sessionCookie } from '../helpers/factories.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { fixture, HAS_FIXTURES } from '../media/fixtures.ts';
+
+function form(files: { path: string; name?: string; lastModified?: number }[], fields: Record<string, string> = {}): FormData {
+  const body = new FormData();
+  for (const [k, v] of Object.entries(fields)) body.append(k, v);
+  for (const f of files) {
+    if (f.lastModified !== undefined) body.append('lastModified', String(f.lastModified));
+    body.append('file', new Blob([readFileSync(f.path)]), f.name ?? f.path.split('/').at(-1));
+  }
+  return body;
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+
+describe.skipIf(!HAS_FIXTURES).each(backends())('upload on %s', (backend) => {
+  let server: TestServer;
+  let cookie: string;
+  let ownerId: string;
+  beforeAll(async () => {
+    server = await startTestServer({ backend, worker: true });
+    const owner = await newUser(server.database.db, { role: 'owner' });
+    ownerId = owner.id;
+    cookie = await sessionCookie(server.database.db, owner);
+  });
+  afterAll(() => server.close());
+
+  const upload = (body: FormData, headers: Record<string, string> = {}) =>
+    server.fetch('/api/assets/upload', { method: 'POST', body, headers: { cookie, origin: server.url, ...headers } });
+  const root = () => server.deps.dataDir.root;
+  const rowCount = async () =>
+    Number((await server.database.db.selectFrom('assets').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+
+  it('stores every accepted type by content, with derived files from the worker', async () => {
+    const accepted = [
+      'jpeg/camera/canon-dslr.jpg',
+      'misnamed/this-is-a-jpeg.png',
+      'heic/iphone_15_pro.heic',
+      'raw/canon_eos_6d.dng',
+      'raw/CanonRaw.cr2',
+      'raw/Nikon.nef',
+      'video/quicktime-hvc1.mov',
+      'video/mp42-hvc1.mp4',
+      'jpeg/orientation/landscape_6.jpg',
+      'jpeg/orientation/landscape_8.jpg',
+      'broken/broken.jpg',
+    ];
+    const present = accepted.filter((p) => existsSync(fixture(p)));
+    const res = await upload(form(present.map((p) => ({ path: fixture(p) }))));
+    expect(res.status).toBe(201);
+    const { assets } = await res.json();
+    expect(assets.map((a: { status: string }) => a.status)).toEqual(present.map(() => 'created'));
+    expect(assets.map((a: { originalFilename: string }) => a.originalFilename)).toEqual(present.map((p) => p.split('/').at(-1)));
+    await server.idle();
+
+    const byName = async (name: string) => {
+      const id = assets.find((a: { originalFilename: string }) => a.originalFilename === name).id;
+      return (await (await server.fetch(`/api/assets/${id}`, { headers: { cookie } })).json()).asset;
+    };
+    const misnamed = await byName('this-is-a-jpeg.png');
+    expect(misnamed).toMatchObject({ mimeType: 'image/jpeg', format: 'jpeg' });
+    expect(readdirSync(join(root(), 'originals', misnamed.fileHash.slice(0, 2), misnamed.fileHash.slice(2, 4)))).toEqual([`${misnamed.fileHash}.jpg`]);
+
+    for (const name of ['landscape_6.jpg', 'landscape_8.jpg']) {
+      const a = await byName(name);
+      // Stored 450×600 and turned by EXIF: shown (and sized) as the upright 600×450 scene.
+      expect([a.width, a.height], name).toEqual([600, 450]);
+      const thumb = await server.fetch(`/media/assets/${a.id}/thumb`, { headers: { cookie } });
+      expect(thumb.status).toBe(200);
+      const meta = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata();
+      expect(meta.width!).toBeGreaterThan(meta.height!);
+      expect(meta.height).toBe(360); // grid size: 360 px on the short edge
+    }
+
+    const heic = await byName('iphone_15_pro.heic');
+    expect(heic).toMatchObject({ status: 'ready', width: 3024, height: 4032, format: 'heic' });
+    expect(heic.metadata.camera.model).toBe('iPhone 15 Pro');
+    expect(heic.thumbhash).toMatch(/^[A-Za-z0-9+/=]+$/);
+
+    for (const name of ['CanonRaw.cr2', 'Nikon.nef', 'canon_eos_6d.dng']) {
+      const raw = await byName(name);
+      expect(raw.status, name).toBe('ready');
+      expect((await server.fetch(`/media/assets/${raw.id}/thumb`, { headers: { cookie } })).status, name).toBe(200);
+    }
+
+    const video = await byName('quicktime-hvc1.mov');
+    // Stored 1280×720 with a -90° display matrix: an upright portrait clip.
+    expect(video).toMatchObject({ isVideo: true, kind: 'video', status: 'ready', width: 720, height: 1280 });
+    expect(video.durationSeconds).toBeCloseTo(1.17, 1);
+    expect(video.takenAtLocal).toMatch(/^2023-09-22T/);
+    const poster = await server.fetch(`/media/assets/${video.id}/preview`, { headers: { cookie } });
+    const posterBytes = Buffer.from(await poster.arrayBuffer());
+    const posterMeta = await sharp(posterBytes).metadata();
+    expect(posterMeta.height!).toBeGreaterThan(posterMeta.width!);
+    const stats = await sharp(posterBytes).stats();
+    expect(Math.max(...stats.channels.map((c) => c.stdev))).toBeGreaterThan(5); // not a flat (black) frame
+
+    const partial = await byName('broken.jpg');
+    expect(partial.status).toBe('ready');
+
+    const dslr = await byName('canon-dslr.jpg');
+    expect(dslr).toMatchObject({ width: 5184, height: 3456, takenAtLocal: '2019-10-26T16:07:24' });
+    expect(dslr.metadata.camera).toMatchObject({ make: 'Canon', model: 'Canon EOS 1300D' });
+    expect(filesUnder(server.deps.dataDir.tmp)).toEqual([]);
+  });
+
+  it('refuses what it cannot accept with a clear status, leaving no file and no row', async () => {
+    const before = { rows: await rowCount(), files: filesUnder(join(root(), 'originals')).length };
+    const empty = await upload(form([{ path: fixture('broken/empty.jpg') }]));
+    expect(empty.status).toBe(415);
+    expect((await empty.json()).assets[0]).toMatchObject({ status: 'rejected', originalFilename: 'empty.jpg', error: expect.stringContaining('empty.jpg') });
+
+    const tiny = await upload(form([{ path: fixture('broken/exiv2-bug1247.jpg') }]));
+    expect(tiny.status).toBe(422);
+    expect((await tiny.json()).assets[0].error).toMatch(/exiv2-bug1247\.jpg cannot be decoded/);
+
+    const text = new FormData();
+    text.append('file', new Blob(['just some text, not a photo\n'.repeat(20)]), 'notes.jpg');
+    const notPhoto = await upload(text);
+    expect(notPhoto.status).toBe(415);
+    expect((await notPhoto.json()).assets[0].error).toMatch(/notes\.jpg is not a photo or video/);
+
+    const noFiles = new FormData();
+    noFiles.append('albumId', '');
+    expect((await upload(noFiles)).status).toBe(400);
+    const notMultipart = await server.fetch('/api/assets/upload', { method: 'POST', headers: { cookie, origin: server.url, 'content-type': 'application/json' }, body: '{}' });
+    expect(notMultipart.status).toBe(415);
+    const broken = await server.fetch('/api/assets/upload', {
+      method: 'POST',
+      headers: { cookie, origin: server.url, 'content-type': 'multipart/form-data; boundary=xyz' },
+      body: '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\nabc',
+    });
+    expect(broken.status).toBe(400);
+
+    expect(await rowCount()).toBe(before.rows);
+    expect(filesUnder(join(root(), 'originals')).length).toBe(before.files);
+    expect(filesUnder(server.deps.dataDir.tmp)).toEqual([]);
+  });
+
+  it('20 parallel uploads of the same bytes: one row, one file; all but one "duplicate"', async () => {
+    const path = fixture('jpeg/gps/FurnaceCreekInn.jpg');
+    const responses = await Promise.all(Array.from({ length: 20 }, () => upload(form([{ path }]))));
+    const bodies = await Promise.all(responses.map((r) => r.json()));
+    const statuses = bodies.map((b) => b.assets[0].status);
+    expect(statuses.filter((s) => s === 'created')).toHaveLength(1);
+    expect(statuses.filter((s) => s === 'duplicate')).toHaveLength(19);
+    expect(new Set(bodies.map((b) => b.assets[0].id)).size).toBe(1);
+    expect(responses.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(19);
+    const rows = await server.database.db.selectFrom('assets').select('id').where('original_filename', '=', 'FurnaceCreekInn.jpg').execute();
+    expect(rows).toHaveLength(1);
+    const hash = 'af6582b72a60ce583b04cadb5bffb81f858e573ea3d1f07821a4300f8be2c730';
+    expect(filesUnder(join(root(), 'originals')).filter((f) => f.includes(hash))).toHaveLength(1);
+    expect(filesUnder(server.deps.dataDir.tmp)).toEqual([]);
+  });
+
+  it('adds to an album at the end, duplicates too; lastModified is the date of last resort', async () => {
+    const album = await newAlbum(server.database.db, ownerId);
+    const res = await upload(
+      form(
+        [
+          { path: fixture('jpeg/odd-exif/img_1771_no_exif.jpg'), lastModified: Date.UTC(2015, 5, 1, 12, 0, 0) },
+          { path: fixture('jpeg/gps/FurnaceCreekInn.jpg') },
+        ],
+        { albumId: album.id },
+      ),
+    );
+    expect(res.status).toBe(201);
+    const { assets } = await res.json();
+    expect(assets.map((a: { status: string }) => a.status)).toEqual(['created', 'duplicate']);
+    const members = await server.database.db.selectFrom('album_assets').select(['asset_id', 'position']).where('album_id', '=', album.id).orderBy('position').execute();
+    expect(members.map((m) => m.asset_id)).toEqual(assets.map((a: { id: string }) => a.id));
+    const noExif = (await (await server.fetch(`/api/assets/${assets[0].id}`, { headers: { cookie } })).json()).asset;
+    expect(noExif.takenAt).toBe('2015-06-01T12:00:00.000Z');
+    expect(noExif.metadata.takenAtSource).toBe('file-modified');
+  });
+
+  it('uploaders only into granted albums; bearer tokens work without Origin; /check lists stored hashes', async () => {
+    const granted = await newAlbum(server.database.db, ownerId, { title: 'Granted' });
+    const other = await newAlbum(server.database.db, ownerId, { title: 'Other' });
+    const uploader = await newUser(server.database.db, { role: 'uploader' });
+    await server.database.db.insertInto('album_uploaders').values({ album_id: granted.id, user_id: uploader.id }).execute();
+    const upCookie = await sessionCookie(server.database.db, uploader);
+    const file = { path: fixture('jpeg/phone/IMG_E4120.JPG') };
+    expect((await upload(form([file]), { cookie: upCookie })).status).toBe(403);
+    expect((await upload(form([file], { albumId: other.id }), { cookie: upCookie })).status).toBe(403);
+    expect((await upload(form([file], { albumId: 'not-a-uuid' }), { cookie: upCookie })).status).toBe(404);
+    const ok = await upload(form([file], { albumId: granted.id }), { cookie: upCookie });
+    expect(ok.status).toBe(201);
+
+    const token = await bearerToken(server.database.db, (await server.database.db.selectFrom('users').selectAll().where('id', '=', ownerId).executeTakeFirstOrThrow()));
+    const viaToken = await server.fetch('/api/assets/upload', { method: 'POST', body: form([{ path: fixture('jpeg/camera/img_1771.jpg') }]), headers: { authorization: `Bearer ${token}` } });
+    expect(viaToken.status).toBe(201);
+
+    const check = await server.fetch('/api/assets/check', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ hashes: ['8a9d04b92d0de5836c59ede8ae421235488e4031e893e07b1fe7e4b78f6a9901', 'f'.repeat(64)] }),
+    });
+    expect(check.status).toBe(200);
+    const { existing } = await check.json();
+    expect(existing.map((e: { hash: string }) => e.hash)).toEqual(['8a9d04b92d0de5836c59ede8ae421235488e4031e893e07b1fe7e4b78f6a9901']);
+    const bad = await server.fetch('/api/assets/check', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"hashes":["xyz"]}' });
+    expect(bad.status).toBe(400);
+  });
+
+  it('media: ETag, 304, Range; anonymous gets nothing', async () => {
+    const asset = await server.database.db.selectFrom('assets').selectAll().where('status', '=', 'ready').where('kind', '=', 'photo').executeTakeFirstOrThrow();
+    const original = await server.fetch(`/media/assets/${asset.id}/original?download`, { headers: { cookie } });
+    expect(original.status).toBe(200);
+    expect(original.headers.get('etag')).toBe(`"${asset.file_hash}"`);
+    expect(original.headers.get('content-disposition')).toContain(`filename*=UTF-8''${encodeURIComponent(asset.original_filename)}`);
+    expect(Number(original.headers.get('content-length'))).toBe(asset.file_size);
+    const part = await server.fetch(`/media/assets/${asset.id}/original`, { headers: { cookie, range: 'bytes=10-19' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 10-19/${asset.file_size}`);
+    expect(Buffer.from(await part.arrayBuffer())).toEqual(readFileSync(join(root(), asset.storage_path)).subarray(10, 20));
+    expect((await server.fetch(`/media/assets/${asset.id}/thumb`, { headers: { cookie, 'if-none-match': `"${asset.file_hash}-thumb"` } })).status).toBe(304);
+    expect((await server.fetch(`/media/assets/${asset.id}/original`, { headers: { cookie, range: 'bytes=999999999-' } })).status).toBe(416);
+    expect((await server.fetch(`/media/assets/${asset.id}/thumb`)).status).toBe(401);
+  });
+});
+
+describe.skipIf(!HAS_FIXTURES)('upload limits and interruptions', () => {
+  it('a file past MAX_UPLOAD_SIZE → 413 at once, nothing kept', async () => {
+    const server = await startTestServer({ backend: 'pglite', config: { maxUploadBytes: 100_000 } });
+    try {
+      const cookie = await sessionCookie(server.database.db, await newUser(server.database.db));
+      const res = await server.fetch('/api/assets/upload', {
+        method: 'POST',
+        headers: { cookie, origin: server.url },
+        body: form([{ path: fixture('jpeg/odd-exif/huawei-gps-error.jpg') }]), // 266 kB
+      });
+      expect(res.status).toBe(413);
+      expect((await res.json()).assets[0].error).toMatch(/larger than the 97\.7 KB limit/);
+      expect(filesUnder(join(server.deps.dataDir.root, 'originals'))).toEqual([]);
+      expect(filesUnder(server.deps.dataDir.tmp)).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a client that disconnects mid-body leaves nothing under originals and no temp file', async () => {
+    const server = await startTestServer({ backend: 'pglite' });
+    try {
+      const cookie = await sessionCookie(server.database.db, await newUser(server.database.db));
+      const port = Number(new URL(server.url).port);
+      const socket = connect(port, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      const boundary = 'cutcutcut';
+      socket.write(
+        `POST /api/assets/upload HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nCookie: ${cookie}\r\nOrigin: ${server.url}\r\n` +
+          `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 10000000\r\n\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
+      );
+      socket.write(readFileSync(fixture('jpeg/camera/canon-dslr.jpg')).subarray(0, 500_000));
+      // Wait until the temp file exists, then hang up.
+      const deadline = Date.now() + 5000;
+      while (filesUnder(server.deps.dataDir.tmp).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(filesUnder(server.deps.dataDir.tmp)).toHaveLength(1);
+      socket.destroy();
+      const gone = Date.now() + 5000;
+      while (filesUnder(server.deps.dataDir.tmp).length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 20));
+      expect(filesUnder(server.deps.dataDir.tmp)).toEqual([]);
+      expect(filesUnder(join(server.deps.dataDir.root, 'originals'))).toEqual([]);
+      expect((await server.fetch('/healthz')).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
