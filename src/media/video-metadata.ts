@@ -85,21 +85,18 @@ function serialised<T>(job: () => Promise<T>): Promise<T> {
   return run;
 }
 
-async function analyse(path: string): Promise<MediaInfoResult> {
-  const handle = await open(path, 'r');
-  try {
-    const size = (await handle.stat()).size;
-    return await serialised(async () => {
-      const mi = await mediaInfo();
-      try {
-        return await mi.analyzeData(size, (chunkSize, offset) => readRange(handle, offset, chunkSize));
-      } finally {
-        mi.reset();
-      }
-    });
-  } finally {
-    await handle.close();
-  }
+function analyse(path: string): Promise<MediaInfoResult> {
+  return serialised(async () => {
+    const mi = await mediaInfo();
+    const handle = await open(path, 'r');
+    try {
+      const size = (await handle.stat()).size;
+      return await mi.analyzeData(size, (chunkSize, offset) => readRange(handle, offset, chunkSize));
+    } finally {
+      mi.reset();
+      await handle.close();
+    }
+  });
 }
 
 function num(value: unknown): number | null {
