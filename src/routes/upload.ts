@@ -144,7 +144,9 @@ function parseUpload(c: Context<AppEnv>, user: User): Promise<ParsedUpload> {
             throw err;
           }
           try {
+            const started = performance.now();
             const received = await receiveFile(stream, deps.dataDir.tmp, { maxBytes: deps.config.maxUploadBytes });
+            const receivedAt = performance.now();
             const turn = ingestChain;
             let release!: () => void;
             ingestChain = new Promise<void>((r) => (release = r));
@@ -160,6 +162,7 @@ function parseUpload(c: Context<AppEnv>, user: User): Promise<ParsedUpload> {
               });
             } finally {
               release();
+              deps.log.debug('upload file', { name, bytes: received.size, receiveMs: Math.round(receivedAt - started), ingestMs: Math.round(performance.now() - receivedAt) });
             }
           } catch (err) {
             if (err instanceof FileTooLargeError) {

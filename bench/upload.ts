@@ -1,0 +1,135 @@
+// Upload throughput and memory of POST /api/assets/upload on the real server.
+//
+// 1. A 1 GiB accepted file (a short ffmpeg-made MP4 followed by a `free` box of random
+//    bytes: still a valid MP4) is uploaded with curl over loopback (multipart). Baseline in
+//    the same run: `openssl dgst -sha256` + `cp` + `sync` of the same file, one after the
+//    other (what the server must at least do: hash, write, make durable). Target ≤ 1.2×.
+// 2. While a 2 GiB file uploads, the server's resident memory is sampled; its peak
+//    (VmHWM, reset first with `echo 5 > /proc/PID/clear_refs`) may grow by at most 64 MB
+//    over its level before the upload.
+//
+// Run: node --import tsx bench/upload.ts [--size-mb 1024] [--big-mb 2048] [--runs 2]
+import { execFileSync, spawn } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { spawnServer } from '../test/helpers/server.ts';
+
+const { values } = parseArgs({
+  options: { 'size-mb': { type: 'string', default: '1024' }, 'big-mb': { type: 'string', default: '2048' }, runs: { type: 'string', default: '2' } },
+});
+const MB = 1024 * 1024;
+const work = mkdtempSync(join(tmpdir(), 'sbx-bench-up-'));
+
+/** A valid MP4: ffmpeg's tiny clip, then one `free` box of `mb` MiB of random bytes. */
+function makeMp4(path: string, mb: number, seed: number) {
+  const clip = join(work, `clip-${seed}.mp4`);
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=320x240:rate=10:duration=1`, '-vf', `drawtext=text=${seed}:x=10:y=10:fontsize=20:fontcolor=white`, '-pix_fmt', 'yuv420p', clip], { stdio: 'ignore' });
+  const fd = openSync(path, 'w');
+  writeSync(fd, readFileSync(clip));
+  const payload = mb * MB;
+  const header = Buffer.alloc(8);
+  header.writeUInt32BE(8 + payload, 0);
+  header.write('free', 4, 'latin1');
+  writeSync(fd, header);
+  const chunk = Buffer.alloc(4 * MB);
+  for (let left = payload; left > 0; left -= chunk.length) {
+    randomFillSync(chunk);
+    writeSync(fd, chunk, 0, Math.min(chunk.length, left));
+  }
+  closeSync(fd);
+  execFileSync('sync');
+}
+
+function time(fn: () => void): number {
+  const t = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+function status(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function curlUpload(url: string, token: string, file: string): Promise<{ seconds: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const t = process.hrtime.bigint();
+    const curl = spawn('curl', ['-s', '-S', '-H', `Authorization: Bearer ${token}`, '-F', `file=@${file};type=video/mp4`, `${url}/api/assets/upload`]);
+    let body = '';
+    curl.stdout.on('data', (d) => (body += d));
+    curl.on('error', reject);
+    curl.on('exit', (code) => (code === 0 ? resolve({ seconds: Number(process.hrtime.bigint() - t) / 1e9, body }) : reject(new Error(`curl exited ${code}`))));
+  });
+}
+
+async function main() {
+  const sizeMb = Number(values['size-mb']);
+  const bigMb = Number(values['big-mb']);
+  const runs = Number(values.runs);
+  const dataDir = join(work, 'data');
+  const server = await spawnServer({ DATA_DIR: dataDir, LOG_LEVEL: 'warn', WORKER_CONCURRENCY: '1' });
+  const pid = server.proc.pid!;
+  try {
+    // An owner and an API token, through the public API.
+    const setup = await fetch(`${server.url}/api/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'bench@example.com', password: 'bench password 123' }) });
+    const cookie = setup.headers.getSetCookie()[0]!.split(';')[0]!;
+    const tokenRes = await fetch(`${server.url}/api/tokens`, { method: 'POST', headers: { cookie, origin: server.url, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench' }) });
+    const { token } = (await tokenRes.json()) as { token: string };
+
+    const rows: string[] = [];
+    const ratios: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      const file = join(work, `upload-${run}.mp4`);
+      makeMp4(file, sizeMb, run);
+      const copy = join(work, 'copy.bin');
+      const baseline = time(() => {
+        execFileSync('openssl', ['dgst', '-sha256', file], { stdio: 'ignore' });
+        execFileSync('cp', [file, copy]);
+        execFileSync('sync');
+      });
+      rmSync(copy);
+      execFileSync('sync');
+      const { seconds, body } = await curlUpload(server.url, token, file);
+      const status = (JSON.parse(body) as { assets: { status: string }[] }).assets[0]!.status;
+      if (status !== 'created') throw new Error(`upload answered ${body}`);
+      ratios.push(seconds / baseline);
+      const size = statSync(file).size;
+      rows.push(`| ${run + 1} | ${(size / MB).toFixed(0)} MiB | ${baseline.toFixed(2)} s | ${seconds.toFixed(2)} s | ${(size / MB / seconds).toFixed(0)} MiB/s | **${(seconds / baseline).toFixed(2)}×** |`);
+      rmSync(file);
+    }
+
+    // Memory while a big file streams in.
+    const big = join(work, 'big.mp4');
+    makeMp4(big, bigMb, 99);
+    await new Promise((r) => setTimeout(r, 2000));
+    const before = status(pid, 'VmRSS');
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    let maxSampled = before;
+    const sampler = setInterval(() => (maxSampled = Math.max(maxSampled, status(pid, 'VmRSS'))), 50);
+    const bigUpload = await curlUpload(server.url, token, big);
+    clearInterval(sampler);
+    const peak = status(pid, 'VmHWM');
+    rmSync(big);
+
+    console.log(`\n## Upload (bench/upload.ts) — ${new Date().toISOString()}\n`);
+    console.log('| run | file | openssl sha256 + cp + sync | upload (curl, multipart, loopback) | rate | ratio |');
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    for (const r of rows) console.log(r);
+    console.log(`\nMedian ratio: **${ratios.sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!.toFixed(2)}×** (target ≤ 1.2×)\n`);
+    console.log('| server memory | MiB |');
+    console.log('| --- | --- |');
+    console.log(`| VmRSS before the ${bigMb} MiB upload | ${before.toFixed(0)} |`);
+    console.log(`| highest VmRSS sampled every 50 ms during it | ${maxSampled.toFixed(0)} |`);
+    console.log(`| VmHWM (peak, reset before the upload) | ${peak.toFixed(0)} |`);
+    console.log(`| growth of the peak over the level before | **${(peak - before).toFixed(0)}** (target ≤ 64) |`);
+    console.log(`| upload time | ${bigUpload.seconds.toFixed(1)} s |`);
+  } finally {
+    await server.stop('SIGTERM');
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
