@@ -8,6 +8,7 @@ import { onError, onNotFound } from './http/errors.tsx';
 import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import type { AppDeps, AppEnv, Limits } from './http/env.ts';
+import { albumRoutes } from './routes/albums.tsx';
 import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.tsx';
 import { healthRoutes } from './routes/health.ts';
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps, limits: Limits = createLimits()): Hono<
   app.route('/', settingsRoutes);
   app.route('/', uploadRoutes);
   app.route('/', assetRoutes);
+  app.route('/', albumRoutes);
   app.route('/', pageRoutes);
   return app;
 }

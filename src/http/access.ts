@@ -24,6 +24,7 @@ const rules: Rule[] = [
   ['GET', /^\/api\/me$/, 'uploader'],
   ['GET', /^\/$/, 'uploader'],
   ['GET', /^\/albums\/[^/]+$/, 'uploader'],
+  ['GET', /^\/albums\/[^/]+\/tiles$/, 'uploader'],
   ['GET', /^\/api\/albums$/, 'uploader'],
   ['GET', /^\/api\/albums\/[^/]+$/, 'uploader'],
   ['POST', /^\/api\/assets\/(upload|check)$/, 'uploader'],

@@ -30,6 +30,11 @@ const UPLOADER = new Set([
   'POST /api/auth/logout',
   'POST /api/assets/upload',
   'POST /api/assets/check',
+  // Albums granted to them (others answer 404); see test/albums.
+  'GET /api/albums',
+  'GET /api/albums/:id',
+  'GET /albums/:id',
+  'GET /albums/:id/tiles',
 ]);
 
 const SOME_ID = '00000000-0000-4000-8000-000000000000';

@@ -53,7 +53,14 @@ export async function newAsset(db: Db, values: Partial<Asset> = {}): Promise<Ass
       taken_at: values.taken_at ?? new Date('2024-07-13T10:00:00Z'),
       storage_path: values.storage_path ?? `originals/${hash.slice(0, 2)}/${hash.slice(2, 4)}/${hash}.jpg`,
       metadata: values.metadata ?? {},
-      is_video: values.is_video ?? false,
+      is_video: values.is_video ?? values.kind === 'video',
+      kind: values.kind ?? (values.is_video ? 'video' : 'photo'),
+      status: values.status,
+      duration_seconds: values.duration_seconds ?? null,
+      taken_at_local: values.taken_at_local ?? null,
+      thumbhash: values.thumbhash ?? null,
+      processing_error: values.processing_error ?? null,
+      created_at: values.created_at,
     })
     .returningAll()
     .executeTakeFirstOrThrow();

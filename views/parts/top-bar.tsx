@@ -1,7 +1,8 @@
 // The owner's top bar: back or brand, title, and the account menu links.
+import type { Child } from 'hono/jsx';
 import type { User } from '../../src/db/schema.ts';
 
-export function TopBar({ user, title, back }: { user: User; title?: string; back?: string }) {
+export function TopBar({ user, title, back, actions }: { user: User; title?: string; back?: string; actions?: Child }) {
   return (
     <header class="topbar shell-bar">
       {back ? (
@@ -11,6 +12,7 @@ export function TopBar({ user, title, back }: { user: User; title?: string; back
       ) : null}
       <h1 class="brand">{title ? title : <a href="/">Shoebox</a>}</h1>
       <span class="spacer" />
+      {actions}
       <nav class="topnav" aria-label="Main">
         <a href="/">Albums</a>
         {user.role === 'owner' && <a href="/settings">Settings</a>}

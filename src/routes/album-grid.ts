@@ -1,0 +1,100 @@
+// The album grid a page at a time. A page holds at most GRID_PAGE_SIZE tiles and, where it
+// can, ends where a day ends, so each day's rows are laid out in one piece. A day longer
+// than a page is split: the next page continues inside that day's section (its last row
+// re-flows while it is still far below the screen) and the page after starts new days.
+import type { AlbumSortOrder } from '../db/schema.ts';
+import { listAlbumAssets, type AlbumAssetRow } from '../queries/albums.ts';
+import type { Db } from '../queries/users.ts';
+
+export const GRID_PAGE_SIZE = 200;
+// Ending at a day boundary is worth a shorter page, but not a page of a handful of tiles.
+const MIN_TILES_BEFORE_DAY_BREAK = 100;
+
+export interface GridSection {
+  /** The day ('YYYY-MM-DD') with its header, or none in manual order (one section). */
+  day?: string;
+  tiles: AlbumAssetRow[];
+  /** Set when the section goes on in the next page: that page's URL. */
+  more?: string;
+}
+
+export interface GridPage {
+  sections: GridSection[];
+  /** The next page (new sections), when there is one. */
+  more?: string;
+}
+
+/** The next page continuing an open section: its tiles, then where to go on from there. */
+export interface GridContinuation {
+  tiles: AlbumAssetRow[];
+  /** The section still goes on: a page URL to place inside it. */
+  moreInside?: string;
+  /** The section ended and new ones follow: a page URL to place after the sections. */
+  moreAfter?: string;
+}
+
+interface GridQuery {
+  albumId: string;
+  sort: AlbumSortOrder;
+  tz: string;
+  after?: string;
+}
+
+const sectionKey = (sort: AlbumSortOrder, row: AlbumAssetRow) => (sort === 'manual' ? 'all' : row.day);
+
+export function gridPageUrl(q: { albumId: string; sort: AlbumSortOrder }, after: string, open?: string): string {
+  const params = new URLSearchParams({ after, sort: q.sort });
+  if (open) params.set('open', open);
+  return `/albums/${q.albumId}/tiles?${params}`;
+}
+
+function fetchRows(db: Db, q: GridQuery) {
+  return listAlbumAssets(db, q.albumId, { sort: q.sort, after: q.after, tz: q.tz, limit: GRID_PAGE_SIZE + 1 });
+}
+
+/** A page of whole sections, starting after `q.after` (or at the start). */
+export async function loadGridPage(db: Db, q: GridQuery): Promise<GridPage> {
+  const rows = await fetchRows(db, q);
+  let take = rows.length;
+  let open = false;
+  if (rows.length > GRID_PAGE_SIZE) {
+    take = GRID_PAGE_SIZE;
+    for (let i = GRID_PAGE_SIZE; i >= MIN_TILES_BEFORE_DAY_BREAK; i--) {
+      if (sectionKey(q.sort, rows[i - 1]!) !== sectionKey(q.sort, rows[i]!)) {
+        take = i;
+        break;
+      }
+    }
+    open = sectionKey(q.sort, rows[take - 1]!) === sectionKey(q.sort, rows[take]!);
+  }
+  const sections: GridSection[] = [];
+  let key: string | undefined;
+  for (const row of rows.slice(0, take)) {
+    const k = sectionKey(q.sort, row);
+    if (k !== key) {
+      sections.push({ day: q.sort === 'manual' ? undefined : row.day, tiles: [] });
+      key = k;
+    }
+    sections.at(-1)!.tiles.push(row);
+  }
+  if (take === rows.length) return { sections };
+  const lastId = rows[take - 1]!.id;
+  if (open) {
+    sections.at(-1)!.more = gridPageUrl(q, lastId, key);
+    return { sections };
+  }
+  return { sections, more: gridPageUrl(q, lastId) };
+}
+
+/** The rest of the open section `open` (up to a page), after `q.after`. */
+export async function loadGridContinuation(db: Db, q: GridQuery & { after: string }, open: string): Promise<GridContinuation> {
+  const rows = await fetchRows(db, q);
+  let take = 0;
+  while (take < rows.length && take < GRID_PAGE_SIZE && sectionKey(q.sort, rows[take]!) === open) take++;
+  const tiles = rows.slice(0, take);
+  const next = rows[take];
+  if (!next) return { tiles };
+  const lastId = tiles.at(-1)?.id ?? q.after;
+  if (sectionKey(q.sort, next) === open) return { tiles, moreInside: gridPageUrl(q, lastId, open) };
+  return { tiles, moreAfter: gridPageUrl(q, lastId) };
+}

@@ -1,0 +1,177 @@
+// The album page: a thin bar (back, Upload, ⋮), the title, description and
+// "124 photos · 3 videos · 12–19 Jul 2024", then the justified grid grouped by day.
+// The owner edits title and description in place (a disclosure; htmx swaps the header
+// back in), picks the order in the ⋮ menu and can delete the album from there.
+import type { User } from '../../src/db/schema.ts';
+import type { AlbumSummary } from '../../src/queries/albums.ts';
+import type { GridPage } from '../../src/routes/album-grid.ts';
+import { Page } from '../layouts/page.tsx';
+import { AlbumGrid, type GridContext } from '../parts/album-grid.tsx';
+import { dayRange, plural } from '../parts/dates.ts';
+import { Icon } from '../parts/icons.tsx';
+import { PageScripts } from '../parts/scripts.tsx';
+
+export interface AlbumPageProps {
+  user: User;
+  album: AlbumSummary;
+  page: GridPage;
+  currentYear: number;
+  nonce: string;
+  /** The page starts further down the album (the no-script "Show more" link). */
+  continued?: boolean;
+}
+
+const SORT_LABELS = { taken_asc: 'Oldest first', taken_desc: 'Newest first', manual: 'Custom order' } as const;
+
+export function albumMetaLine(a: AlbumSummary): string {
+  const parts: string[] = [];
+  if (a.photo_count) parts.push(plural(a.photo_count, 'photo'));
+  if (a.video_count) parts.push(plural(a.video_count, 'video'));
+  if (a.first_day && a.last_day) parts.push(dayRange(a.first_day, a.last_day));
+  return parts.join(' · ');
+}
+
+export interface AlbumHeadProps {
+  album: AlbumSummary;
+  canEdit: boolean;
+  /** A failed edit: the message and what was typed; the form stays open. */
+  error?: string;
+  form?: { title?: string; description?: string };
+}
+
+export function AlbumHead({ album, canEdit, error, form }: AlbumHeadProps) {
+  const meta = albumMetaLine(album);
+  return (
+    <header id="album-head" class="album-head">
+      <h1 class="album-title">{album.title}</h1>
+      {album.description && <p class="album-desc">{album.description}</p>}
+      {meta && <p class="album-meta">{meta}</p>}
+      {canEdit && (
+        <details class="album-edit" open={error !== undefined}>
+          <summary class="button icon-button" aria-label="Edit title and description" title="Edit title and description">
+            <Icon name="pencil" />
+          </summary>
+          <form
+            method="post"
+            action={`/albums/${album.id}/details`}
+            hx-post={`/albums/${album.id}/details`}
+            hx-target="#album-head"
+            hx-swap="outerHTML"
+          >
+            {error && (
+              <p class="form-error" role="alert">
+                {error}
+              </p>
+            )}
+            <div class="field">
+              <label for="album-title-input">Title</label>
+              <input id="album-title-input" name="title" type="text" required maxlength={200} value={form?.title ?? album.title} />
+            </div>
+            <div class="field">
+              <label for="album-description-input">Description</label>
+              <textarea id="album-description-input" name="description" maxlength={5000}>
+                {form?.description ?? album.description}
+              </textarea>
+            </div>
+            <div class="actions">
+              <button type="button" data-close-details>
+                Cancel
+              </button>
+              <button type="submit" class="primary">
+                Save
+              </button>
+            </div>
+          </form>
+        </details>
+      )}
+    </header>
+  );
+}
+
+function AlbumMenu({ album }: { album: AlbumSummary }) {
+  return (
+    <>
+      <div id="album-menu" popover="auto" class="menu-sheet">
+        <form method="post" action={`/albums/${album.id}/sort`} data-autosubmit class="menu-row">
+          <label for="album-sort">Order</label>
+          <select id="album-sort" name="sortOrder">
+            {(Object.keys(SORT_LABELS) as (keyof typeof SORT_LABELS)[]).map((key) => (
+              <option value={key} selected={album.sort_order === key}>
+                {SORT_LABELS[key]}
+              </option>
+            ))}
+          </select>
+          <button type="submit" class="no-js-only">
+            Apply
+          </button>
+        </form>
+        <button type="button" class="menu-item danger" popovertarget="delete-album">
+          <Icon name="trash-2" />
+          Delete album
+        </button>
+      </div>
+      <div id="delete-album" popover="auto" class="sheet" role="alertdialog" aria-labelledby="delete-album-heading">
+        <h2 id="delete-album-heading">Delete “{album.title}”?</h2>
+        <p>
+          {album.item_count
+            ? `The ${plural(album.item_count, 'item')} in it stay in your library; links to the album stop working.`
+            : 'Links to the album stop working.'}
+        </p>
+        <form method="post" action={`/albums/${album.id}/delete`} class="actions">
+          <button type="button" popovertarget="delete-album" popovertargetaction="hide">
+            Cancel
+          </button>
+          <button type="submit" class="primary danger-fill">
+            Delete album
+          </button>
+        </form>
+      </div>
+    </>
+  );
+}
+
+export function AlbumPage({ user, album, page, currentYear, nonce, continued }: AlbumPageProps) {
+  const owner = user.role === 'owner';
+  const ctx: GridContext = { albumId: album.id, currentYear };
+  return (
+    <Page title={album.title} head={<PageScripts nonce={nonce} htmx />}>
+      <header class="topbar shell-bar">
+        <a class="button icon-button" href="/" aria-label="All albums" title="All albums">
+          <Icon name="arrow-left" />
+        </a>
+        <span class="spacer" />
+        <button type="button" id="upload-button" class="button">
+          <Icon name="upload" />
+          <span>Upload</span>
+        </button>
+        {owner && (
+          <button type="button" class="button icon-button" popovertarget="album-menu" aria-label="Album options" title="Album options">
+            <Icon name="ellipsis-vertical" />
+          </button>
+        )}
+      </header>
+      <main class="shell album">
+        <AlbumHead album={album} canEdit={owner} />
+        {continued && (
+          <p class="muted">
+            <a href={`/albums/${album.id}`}>Back to the start of the album</a>
+          </p>
+        )}
+        {album.item_count ? (
+          <AlbumGrid page={page} ctx={ctx} />
+        ) : (
+          <section class="empty-state">
+            <Icon name="images" />
+            <h2>This album is empty</h2>
+            <p>Drop photos and videos here, or choose them from your device.</p>
+            <button type="button" class="primary" data-upload-trigger>
+              <Icon name="upload" />
+              Add photos
+            </button>
+          </section>
+        )}
+      </main>
+      {owner && <AlbumMenu album={album} />}
+    </Page>
+  );
+}

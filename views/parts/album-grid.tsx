@@ -1,0 +1,147 @@
+// The justified grid: rows that fill the width, each tile at its true aspect ratio, laid
+// out by CSS from the known width and height alone (nothing moves while images load).
+// Each tile carries --ar (width / height); the stylesheet turns that into its flex-grow,
+// its base width (ar × row height) and its height (the <i> spacer's padding), and a
+// filler after the last tile keeps the last row from stretching. The placeholder is the
+// tile's background; the thumbnail fades in over it when it has loaded.
+// More tiles come as you scroll: a "more" link that htmx fetches when it is revealed
+// (a plain link to the next page without JavaScript).
+import type { GridContinuation, GridPage, GridSection } from '../../src/routes/album-grid.ts';
+import type { AlbumAssetRow } from '../../src/queries/albums.ts';
+import { dayHeading, duration } from './dates.ts';
+import { Icon } from './icons.tsx';
+import { placeholderDataUrl } from './placeholder.ts';
+
+// Target row heights, as in app.css (.grid --row-h): phones, and from 768 px up.
+const ROW_PHONE = 120;
+const ROW_DESKTOP = 220;
+// Derived image sizes (src/media/derivatives.ts): grid thumbnail short edge, preview long edge.
+const THUMB_SHORT_EDGE = 360;
+const PREVIEW_LONG_EDGE = 2048;
+// Panoramas and slivers would make rows of one tile; show them cropped to these.
+const MIN_AR = 0.25;
+const MAX_AR = 4;
+
+export interface GridContext {
+  albumId: string;
+  currentYear: number;
+}
+
+export const mediaUrl = (id: string, variant: 'thumb' | 'preview' | 'original') => `/media/assets/${id}/${variant}`;
+
+function sizesOf(w: number, h: number) {
+  const thumb = Math.min(1, THUMB_SHORT_EDGE / Math.min(w, h));
+  const preview = Math.min(1, PREVIEW_LONG_EDGE / Math.max(w, h));
+  return { thumbWidth: Math.round(w * thumb), previewWidth: Math.round(w * preview) };
+}
+
+function tileLabel(a: AlbumAssetRow): string {
+  const time = a.taken_at_local?.slice(11, 16);
+  const when = dayHeading(a.day, 0) + (time ? `, ${time}` : '');
+  return `${a.kind === 'video' ? 'Video' : 'Photo'}, ${when}${a.status === 'failed' ? ', could not be processed' : ''}`;
+}
+
+export function Tile({ a }: { a: AlbumAssetRow }) {
+  const w = a.width && a.width > 0 ? a.width : 1;
+  const h = a.height && a.height > 0 ? a.height : 1;
+  const ar = Math.min(MAX_AR, Math.max(MIN_AR, w / h));
+  const placeholder = placeholderDataUrl(a.thumbhash);
+  const style = `--ar:${+ar.toFixed(4)}${placeholder ? `;background-image:url(${placeholder})` : ''}`;
+  const ready = a.status === 'ready';
+  const { thumbWidth, previewWidth } = sizesOf(w, h);
+  return (
+    <a class="tile" href={mediaUrl(a.id, ready ? 'preview' : 'original')} style={style} data-id={a.id} data-status={a.status} aria-label={tileLabel(a)}>
+      <i />
+      {ready && (
+        <img
+          src={mediaUrl(a.id, 'thumb')}
+          srcset={
+            previewWidth > thumbWidth
+              ? `${mediaUrl(a.id, 'thumb')} ${thumbWidth}w, ${mediaUrl(a.id, 'preview')} ${previewWidth}w`
+              : undefined
+          }
+          sizes={previewWidth > thumbWidth ? `(min-width: 768px) ${Math.round(ar * ROW_DESKTOP)}px, ${Math.round(ar * ROW_PHONE)}px` : undefined}
+          loading="lazy"
+          decoding="async"
+          alt=""
+        />
+      )}
+      {a.kind === 'video' && (
+        <span class="badge">
+          <Icon name="play" />
+          {a.duration_seconds !== null ? duration(a.duration_seconds) : null}
+        </span>
+      )}
+      {a.status === 'failed' && (
+        <span class="badge failed" title={a.processing_error ?? 'Could not be processed'}>
+          <Icon name="circle-alert" />
+        </span>
+      )}
+    </a>
+  );
+}
+
+/** The sentinel: htmx swaps it for the next page when it scrolls near; without JS a link. */
+function More({ url, ctx }: { url: string; ctx: GridContext }) {
+  const after = new URL(url, 'http://x').searchParams.get('after');
+  return (
+    <a class="more" href={`/albums/${ctx.albumId}?after=${after}`} hx-get={url} hx-trigger="revealed" hx-swap="outerHTML">
+      Show more
+    </a>
+  );
+}
+
+function Section({ s, ctx }: { s: GridSection; ctx: GridContext }) {
+  return (
+    <section class="day">
+      {s.day && (
+        <h2 class="day-head">
+          <time datetime={s.day}>{dayHeading(s.day, ctx.currentYear)}</time>
+        </h2>
+      )}
+      <div class="tiles">
+        {s.tiles.map((a) => (
+          <Tile a={a} />
+        ))}
+        {s.more && <More url={s.more} ctx={ctx} />}
+      </div>
+    </section>
+  );
+}
+
+/** Sections and the sentinel for the next page: the grid's content, or a page fragment. */
+export function GridSections({ page, ctx }: { page: GridPage; ctx: GridContext }) {
+  return (
+    <>
+      {page.sections.map((s) => (
+        <Section s={s} ctx={ctx} />
+      ))}
+      {page.more && <More url={page.more} ctx={ctx} />}
+    </>
+  );
+}
+
+export function AlbumGrid({ page, ctx }: { page: GridPage; ctx: GridContext }) {
+  return (
+    <div id="album-grid" class="grid">
+      <GridSections page={page} ctx={ctx} />
+    </div>
+  );
+}
+
+/** A fragment continuing an open section in place of its sentinel. */
+export function GridContinuationFragment({ part, ctx }: { part: GridContinuation; ctx: GridContext }) {
+  return (
+    <>
+      {part.tiles.map((a) => (
+        <Tile a={a} />
+      ))}
+      {part.moreInside && <More url={part.moreInside} ctx={ctx} />}
+      {part.moreAfter && (
+        <div hx-swap-oob="beforeend:#album-grid">
+          <More url={part.moreAfter} ctx={ctx} />
+        </div>
+      )}
+    </>
+  );
+}
