@@ -136,3 +136,14 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
     workerConcurrency: e.WORKER_CONCURRENCY || Math.max(1, cores),
   };
 }
+
+/** For entry points: the config, or undefined after printing the one-line reason to stderr. */
+export function loadConfigOrExplain(): Config | undefined {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`shoebox: configuration error: ${err.message}\n`);
+    return undefined;
+  }
+}

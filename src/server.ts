@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { loadConfigOrExplain, type Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { serveAdminSocket } from './admin/socket.ts';
@@ -76,16 +76,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 }
 
 async function main() {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`shoebox: configuration error: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExplain();
+  if (!config) process.exit(2);
   const log = createLogger(config.logLevel);
   let running: RunningServer;
   try {
