@@ -7,6 +7,9 @@ import { CommandError } from '../admin/commands.ts';
 import { describeStartError } from '../start-errors.ts';
 import { runAdminCommand } from './admin-client.ts';
 import { readNewPassword } from './read-password.ts';
+import { fsckCommand } from './fsck.ts';
+import { importCommand } from './import.ts';
+import { rebuildCommand } from './rebuild.ts';
 
 export interface CliContext {
   config: Config;
@@ -20,7 +23,8 @@ export interface CliCommand {
   summary: string;
   usage: string;
   options?: ParseArgsConfig['options'];
-  run(ctx: CliContext): Promise<void>;
+  /** Resolves with the exit code when it is not 0 (e.g. fsck: problems remain). */
+  run(ctx: CliContext): Promise<void | number>;
 }
 
 const passwordOptions = {
@@ -54,6 +58,9 @@ const commands: Record<string, CliCommand> = {
       out(`database is up to date: ${applied.length} migrations applied${where === 'server' ? ' (checked through the running server)' : ''}`);
     },
   },
+  import: importCommand,
+  rebuild: rebuildCommand,
+  fsck: fsckCommand,
 };
 
 function helpText(): string {
@@ -103,8 +110,8 @@ export async function runCli(argv: string[], out = (line: string) => process.std
   }
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   try {
-    await command.run({ config, log, values: parsed.values as CliContext['values'], positionals: parsed.positionals, out });
-    return 0;
+    const code = await command.run({ config, log, values: parsed.values as CliContext['values'], positionals: parsed.positionals, out });
+    return typeof code === 'number' ? code : 0;
   } catch (err) {
     const message = err instanceof CommandError ? err.message : describeStartError(err, config);
     process.stderr.write(`shoebox ${name}: ${message}\n`);

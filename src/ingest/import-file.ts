@@ -1,0 +1,104 @@
+// Folder import, the part that runs where the database is (the running server, or the CLI's
+// own process): one file on this machine's disk → a stored asset, exactly as an upload of
+// it would be (streamed into tmp/, measured, typed by content, deduplicated, renamed).
+// The CLI walks the folder and hashes the files itself; see src/cli/import.ts.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename, isAbsolute } from 'node:path';
+import type { AppDeps } from '../http/env.ts';
+import { appendAssetsToAlbum } from '../queries/album-assets.ts';
+import { findExistingHashes } from '../queries/assets.ts';
+import type { Db } from '../queries/users.ts';
+import { ingestFile } from './ingest-file.ts';
+import { receiveFile } from './receive-file.ts';
+
+export interface ImportFileInput {
+  /** Absolute path of the file on this machine. */
+  path: string;
+  albumId?: string;
+  /** The file's modification time (ms since epoch): taken_at when the file has no date of its own. */
+  lastModified?: number;
+}
+
+export interface ImportFileResult {
+  status: 'created' | 'duplicate' | 'rejected';
+  id?: string;
+  originalFilename: string;
+  /** Why the file was refused (as the upload API says it), or why it could not be read. */
+  error?: string;
+  httpStatus?: number;
+}
+
+/** A refusal that belongs to the whole import (no owner, bad album), not to one file. */
+export class ImportError extends Error {}
+
+/** The name kept for display and downloads: as an upload's (routes/upload.ts cleanFilename). */
+function displayName(path: string): string {
+  return basename(path).normalize('NFC').replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 255) || 'unnamed';
+}
+
+export async function ownerId(db: Db): Promise<string | undefined> {
+  return (await db.selectFrom('users').select('id').where('role', '=', 'owner').orderBy('created_at').executeTakeFirst())?.id;
+}
+
+/** The album titled exactly `title` (the oldest, if several are), else a new one of the owner's. */
+export async function findOrCreateAlbum(db: Db, title: string): Promise<{ id: string; title: string; created: boolean }> {
+  const owner = await ownerId(db);
+  if (!owner) throw new ImportError("there is no owner account yet: run 'shoebox create-owner --email you@example.com' first");
+  const existing = await db.selectFrom('albums').select(['id', 'title']).where('title', '=', title).orderBy('created_at').executeTakeFirst();
+  if (existing) return { ...existing, created: false };
+  const album = await db.insertInto('albums').values({ title, owner_id: owner }).returning(['id', 'title']).executeTakeFirstOrThrow();
+  return { ...album, created: true };
+}
+
+async function requireAlbum(db: Db, albumId: string): Promise<void> {
+  const found = await db.selectFrom('albums').select('id').where('id', '=', albumId).executeTakeFirst();
+  if (!found) throw new ImportError(`no album with id ${albumId}`);
+}
+
+/** Which of these hashes are stored (as POST /api/assets/check answers); those are added to the album. */
+export async function checkHashes(db: Db, hashes: string[], albumId?: string): Promise<{ hash: string; id: string }[]> {
+  if (albumId) await requireAlbum(db, albumId);
+  const found = await findExistingHashes(db, hashes.map((h) => h.toLowerCase()));
+  if (albumId && found.size) await appendAssetsToAlbum(db, albumId, [...found.values()]);
+  return [...found].map(([hash, id]) => ({ hash, id }));
+}
+
+export async function importFile(deps: Pick<AppDeps, 'database' | 'dataDir' | 'config' | 'worker'>, input: ImportFileInput): Promise<ImportFileResult> {
+  const db = deps.database.db;
+  const originalFilename = displayName(input.path);
+  if (!isAbsolute(input.path)) throw new ImportError(`the path must be absolute: ${input.path}`);
+  if (input.albumId) await requireAlbum(db, input.albumId);
+  const unreadable = (err: unknown): ImportFileResult => ({
+    status: 'rejected',
+    originalFilename,
+    error: `${originalFilename} cannot be read here: ${(err as Error).message}`,
+  });
+  try {
+    const info = await stat(input.path);
+    if (!info.isFile()) return { status: 'rejected', originalFilename, error: `${originalFilename} is not a regular file` };
+  } catch (err) {
+    return unreadable(err);
+  }
+  let received;
+  try {
+    // An import reads the owner's own disk: the upload size limit does not apply.
+    received = await receiveFile(createReadStream(input.path, { highWaterMark: 1024 * 1024 }), deps.dataDir.tmp, {
+      maxBytes: Number.POSITIVE_INFINITY,
+    });
+  } catch (err) {
+    return unreadable(err);
+  }
+  const result = await ingestFile(received, {
+    db,
+    dataRoot: deps.dataDir.root,
+    config: deps.config,
+    originalFilename,
+    lastModified: input.lastModified,
+    uploadedBy: (await ownerId(db)) ?? null,
+  });
+  if (result.status === 'rejected') return { status: 'rejected', originalFilename, error: result.error, httpStatus: result.httpStatus };
+  if (input.albumId) await appendAssetsToAlbum(db, input.albumId, [result.asset.id]);
+  if (result.status === 'created') deps.worker?.wake();
+  return { status: result.status, id: result.asset.id, originalFilename };
+}
