@@ -43,48 +43,54 @@ export function AlbumHead({ album, canEdit, error, form }: AlbumHeadProps) {
   const meta = albumMetaLine(album);
   return (
     <header id="album-head" class="album-head">
-      <h1 class="album-title">{album.title}</h1>
+      <div class="album-title-row">
+        <h1 class="album-title">{album.title}</h1>
+        {canEdit && <AlbumEdit album={album} error={error} form={form} />}
+      </div>
       {album.description && <p class="album-desc">{album.description}</p>}
       {meta && <p class="album-meta">{meta}</p>}
-      {canEdit && (
-        <details class="album-edit" open={error !== undefined}>
-          <summary class="button icon-button" aria-label="Edit title and description" title="Edit title and description">
-            <Icon name="pencil" />
-          </summary>
-          <form
-            method="post"
-            action={`/albums/${album.id}/details`}
-            hx-post={`/albums/${album.id}/details`}
-            hx-target="#album-head"
-            hx-swap="outerHTML"
-          >
-            {error && (
-              <p class="form-error" role="alert">
-                {error}
-              </p>
-            )}
-            <div class="field">
-              <label for="album-title-input">Title</label>
-              <input id="album-title-input" name="title" type="text" required maxlength={200} value={form?.title ?? album.title} />
-            </div>
-            <div class="field">
-              <label for="album-description-input">Description</label>
-              <textarea id="album-description-input" name="description" maxlength={5000}>
-                {form?.description ?? album.description}
-              </textarea>
-            </div>
-            <div class="actions">
-              <button type="button" data-close-details>
-                Cancel
-              </button>
-              <button type="submit" class="primary">
-                Save
-              </button>
-            </div>
-          </form>
-        </details>
-      )}
     </header>
+  );
+}
+
+function AlbumEdit({ album, error, form }: Omit<AlbumHeadProps, 'canEdit'>) {
+  return (
+    <details class="album-edit" open={error !== undefined}>
+      <summary class="button icon-button" aria-label="Edit title and description" title="Edit title and description">
+        <Icon name="pencil" />
+      </summary>
+      <form
+        method="post"
+        action={`/albums/${album.id}/details`}
+        hx-post={`/albums/${album.id}/details`}
+        hx-target="#album-head"
+        hx-swap="outerHTML"
+      >
+        {error && (
+          <p class="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div class="field">
+          <label for="album-title-input">Title</label>
+          <input id="album-title-input" name="title" type="text" required maxlength={200} value={form?.title ?? album.title} />
+        </div>
+        <div class="field">
+          <label for="album-description-input">Description</label>
+          <textarea id="album-description-input" name="description" maxlength={5000}>
+            {form?.description ?? album.description}
+          </textarea>
+        </div>
+        <div class="actions">
+          <button type="button" data-close-details>
+            Cancel
+          </button>
+          <button type="submit" class="primary">
+            Save
+          </button>
+        </div>
+      </form>
+    </details>
   );
 }
 
@@ -140,7 +146,7 @@ export function AlbumPage({ user, album, page, currentYear, nonce, continued }: 
           <Icon name="arrow-left" />
         </a>
         <span class="spacer" />
-        <button type="button" id="upload-button" class="button">
+        <button type="button" id="upload-button" class="button ghost">
           <Icon name="upload" />
           <span>Upload</span>
         </button>

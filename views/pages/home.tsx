@@ -78,7 +78,7 @@ export function NewAlbumForm({ error, form }: { error?: string; form?: HomeProps
       )}
       <div class="field">
         <label for="new-album-title">Title</label>
-        <input id="new-album-title" name="title" type="text" required maxlength={200} autocomplete="off" value={form?.title ?? ''} />
+        <input id="new-album-title" name="title" type="text" required maxlength={200} autocomplete="off" autofocus value={form?.title ?? ''} />
       </div>
       <div class="field">
         <label for="new-album-description">

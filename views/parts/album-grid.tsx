@@ -12,9 +12,11 @@ import { dayHeading, duration } from './dates.ts';
 import { Icon } from './icons.tsx';
 import { placeholderDataUrl } from './placeholder.ts';
 
-// Target row heights, as in app.css (.grid --row-h): phones, and from 768 px up.
-const ROW_PHONE = 120;
-const ROW_DESKTOP = 220;
+// Rendered row heights (about 1.2 × the base heights in app.css, .grid --row-h) for the
+// images' `sizes`: phones, from 600 px and from 1024 px wide.
+const ROW_PHONE = 115;
+const ROW_TABLET = 190;
+const ROW_DESKTOP = 240;
 // Derived image sizes (src/media/derivatives.ts): grid thumbnail short edge, preview long edge.
 const THUMB_SHORT_EDGE = 360;
 const PREVIEW_LONG_EDGE = 2048;
@@ -60,7 +62,11 @@ export function Tile({ a }: { a: AlbumAssetRow }) {
               ? `${mediaUrl(a.id, 'thumb')} ${thumbWidth}w, ${mediaUrl(a.id, 'preview')} ${previewWidth}w`
               : undefined
           }
-          sizes={previewWidth > thumbWidth ? `(min-width: 768px) ${Math.round(ar * ROW_DESKTOP)}px, ${Math.round(ar * ROW_PHONE)}px` : undefined}
+          sizes={
+            previewWidth > thumbWidth
+              ? `(min-width: 1024px) ${Math.round(ar * ROW_DESKTOP)}px, (min-width: 600px) ${Math.round(ar * ROW_TABLET)}px, ${Math.round(ar * ROW_PHONE)}px`
+              : undefined
+          }
           loading="lazy"
           decoding="async"
           alt=""

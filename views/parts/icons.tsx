@@ -15,6 +15,7 @@ function svg(name: IconName): string {
     text = readFileSync(`${dir}${name}.svg`, 'utf8')
       .replace(/<!--[\s\S]*?-->/g, '')
       .replace(/\s*\n\s*/g, ' ')
+      .replace(/>\s+</g, '><')
       .replace(/class="[^"]*"/, 'class="icon" aria-hidden="true" focusable="false"')
       .trim();
     cache.set(name, text);

@@ -1,0 +1,272 @@
+// The album list and album page in real Chromium, on a phone (390×844) and a desktop
+// (1440×900): the justified rows fill the width at their aspect ratios, nothing shifts
+// while scrolling (CLS from the Layout Instability API must be 0), day headers stay
+// pinned, more pages come in as you scroll, and no CSP violation is reported.
+// Screenshots go to test-output/albums/ (not in git): look at them.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { User } from '../../src/db/schema.ts';
+import { CHROMIUM, DESKTOP, hasChromium, launchBrowser, PHONE } from '../helpers/browser.ts';
+import { newAlbum, newUser, sessionCookie } from '../helpers/factories.ts';
+import { repoRoot, startTestServer, type TestServer } from '../helpers/server.ts';
+import { dayOf, seedAlbum, type SeedItem } from './fixtures.ts';
+
+const OUT = join(repoRoot, 'test-output', 'albums');
+const SIZES = [
+  // rowHeight: the base height each row grows from (app.css .grid --row-h).
+  // arMax: panoramas are cropped to this in the grid.
+  { name: 'phone', viewport: PHONE, scale: 3, rowHeight: 96, gap: 2, arMax: 2.2 },
+  { name: 'desktop', viewport: DESKTOP, scale: 1, rowHeight: 200, gap: 4, arMax: 3 },
+] as const;
+
+if (!hasChromium()) console.warn(`[album-browser] skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+
+declare global {
+  interface Window {
+    __cls: number;
+    __shifts: { value: number; sources: string[] }[];
+  }
+}
+
+// About 30 items over three days: every shape, a video, a failed item, one not processed yet.
+function lakeWeekend(): SeedItem[] {
+  const items = [...dayOf('2024-07-12', 9), ...dayOf('2024-07-13', 14), ...dayOf('2024-07-14', 8)];
+  items[3] = { ...items[3]!, kind: 'video', duration: 42, width: 1080, height: 1920 };
+  items[12] = { ...items[12]!, kind: 'video', duration: 7 * 60 + 5, width: 1920, height: 1080 };
+  items[17] = { ...items[17]!, status: 'failed', error: 'This file is damaged and could not be read', thumbhash: false };
+  items[25] = { ...items[25]!, status: 'pending' };
+  return items;
+}
+
+describe.skipIf(!hasChromium())('album pages in Chromium', () => {
+  let server: TestServer;
+  let owner: User;
+  let cookieValue: string;
+  let browser: Browser;
+  let album: { albumId: string };
+  let big: { albumId: string; assets: { id: string }[] };
+
+  beforeAll(async () => {
+    mkdirSync(OUT, { recursive: true });
+    server = await startTestServer({ backend: 'pglite' });
+    const db = server.database.db;
+    owner = await newUser(db, { role: 'owner' });
+    cookieValue = (await sessionCookie(db, owner)).split('=')[1]!;
+    // The list: a few albums with covers, one empty; the big one is the oldest.
+    big = await seedAlbum(db, owner.id, [...dayOf('2024-06-01', 30), ...dayOf('2024-06-02', 300), ...dayOf('2024-06-03', 10)], 'Everything from June');
+    await newAlbum(db, owner.id, { title: 'Nothing in here yet' });
+    await seedAlbum(db, owner.id, dayOf('2023-12-24', 5), 'Christmas at grandma’s house with the whole family');
+    album = await seedAlbum(db, owner.id, lakeWeekend(), 'Lake weekend', 'Three days at the lake with the Müllers. Rain on Saturday, sun the rest.');
+    browser = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function open(size: (typeof SIZES)[number], path: string, colorScheme: 'light' | 'dark' = 'light') {
+    const context: BrowserContext = await browser.newContext({ viewport: size.viewport, deviceScaleFactor: size.scale, colorScheme, hasTouch: size.name === 'phone', isMobile: size.name === 'phone' });
+    await context.addCookies([{ name: 'shoebox_session', value: cookieValue, url: server.url }]);
+    await context.addInitScript(() => {
+      window.__cls = 0;
+      window.__shifts = [];
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean; sources?: { node?: Node }[] })[]) {
+          if (entry.hadRecentInput) continue;
+          window.__cls += entry.value;
+          window.__shifts.push({ value: entry.value, sources: (entry.sources ?? []).map((s) => (s.node as Element | undefined)?.outerHTML?.slice(0, 120) ?? '?') });
+        }
+      }).observe({ type: 'layout-shift', buffered: true });
+    });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && !/Failed to load resource.*404/.test(msg.text())) problems.push(msg.text());
+    });
+    page.on('pageerror', (err) => problems.push(err.message));
+    await page.goto(server.url + path, { waitUntil: 'load' });
+    return { context, page, problems };
+  }
+
+  async function scrollThrough(page: Page) {
+    for (let i = 0; i < 60; i++) {
+      const done = await page.evaluate(() => {
+        window.scrollBy(0, window.innerHeight * 0.8);
+        return window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2;
+      });
+      await page.waitForTimeout(250);
+      if (done) {
+        await page.waitForLoadState('networkidle');
+        const still = await page.evaluate(() => window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2);
+        if (still) break;
+      }
+    }
+    await page.waitForTimeout(300);
+  }
+
+  /** Rows of tiles per section: their boxes, as laid out. */
+  function rowsOf(page: Page) {
+    return page.evaluate(() =>
+      [...document.querySelectorAll('.tiles')].map((tiles) => {
+        const rows = new Map<number, { left: number; right: number; width: number; height: number; ar: number }[]>();
+        for (const tile of tiles.querySelectorAll<HTMLElement>('.tile')) {
+          const r = tile.getBoundingClientRect();
+          const top = Math.round(r.top + window.scrollY);
+          const ar = Number(tile.style.getPropertyValue('--ar'));
+          rows.set(top, [...(rows.get(top) ?? []), { left: r.left, right: r.right, width: r.width, height: r.height, ar }]);
+        }
+        const box = tiles.getBoundingClientRect();
+        return { left: box.left, right: box.right, rows: [...rows.values()] };
+      }),
+    );
+  }
+
+  for (const size of SIZES) {
+    it(`album list at ${size.name} size`, async () => {
+      const { context, page, problems } = await open(size, '/');
+      const columns = await page.evaluate(() => getComputedStyle(document.querySelector('.album-cards')!).gridTemplateColumns.split(' ').length);
+      expect(columns).toBe(size.name === 'phone' ? 2 : 6);
+      const cover = await page.evaluate(() => {
+        const el = document.querySelector('.cover')!.getBoundingClientRect();
+        return { w: el.width, h: el.height, radius: getComputedStyle(document.querySelector('.cover')!).borderRadius };
+      });
+      expect(Math.abs(cover.w - cover.h)).toBeLessThan(1);
+      expect(cover.radius).toBe('12px');
+      await page.screenshot({ path: join(OUT, `list-${size.name}.png`) });
+      await page.click('button[popovertarget="new-album"]');
+      await page.waitForTimeout(300);
+      expect(await page.evaluate(() => document.querySelector('#new-album')!.matches(':popover-open'))).toBe(true);
+      await page.screenshot({ path: join(OUT, `list-new-album-${size.name}.png`) });
+      await page.fill('#new-album-title', 'Made in the browser');
+      await Promise.all([page.waitForURL(/\/albums\/[0-9a-f-]{36}$/), page.click('#new-album button[type="submit"]')]);
+      expect(await page.textContent('.album-title')).toBe('Made in the browser');
+      await page.screenshot({ path: join(OUT, `album-empty-${size.name}.png`) });
+      const dark = await open(size, '/', 'dark');
+      await dark.page.screenshot({ path: join(OUT, `list-${size.name}-dark.png`) });
+      await dark.context.close();
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+
+    it(`album page at ${size.name} size: justified rows, no layout shift, pinned day headers`, async () => {
+      const { context, page, problems } = await open(size, `/albums/${album.albumId}`);
+      await page.screenshot({ path: join(OUT, `album-${size.name}.png`) });
+
+      // Rows fill the width edge to edge (all but each day's last), tiles keep their aspect ratio.
+      const sections = await rowsOf(page);
+      if (process.env.DEBUG_ROWS) console.log(JSON.stringify(sections.map((s) => s.rows.map((r) => r.map((t) => [Math.round(t.width), Math.round(t.height), t.ar])))));
+      expect(sections).toHaveLength(3);
+      for (const section of sections) {
+        section.rows.forEach((row, i) => {
+          const last = i === section.rows.length - 1;
+          for (const tile of row) {
+            const ar = Math.min(tile.ar, size.arMax);
+            expect(Math.abs(tile.width / tile.height - ar)).toBeLessThan(0.02 * ar + 1 / tile.height);
+            expect(Math.abs(tile.height - row[0]!.height)).toBeLessThan(1);
+          }
+          expect(row[0]!.left - section.left).toBeLessThan(0.5);
+          if (!last) {
+            expect(section.right - row.at(-1)!.right).toBeLessThan(1);
+            // A row grows from the base height; only a lone panorama wider than the screen shrinks.
+            if (row.length > 1) expect(row[0]!.height).toBeGreaterThanOrEqual(size.rowHeight - 1);
+            expect(row[0]!.height).toBeLessThan(size.rowHeight * 2.4);
+          } else {
+            expect(Math.abs(row[0]!.height - size.rowHeight)).toBeLessThan(1);
+          }
+          for (let t = 1; t < row.length; t++) expect(Math.abs(row[t]!.left - row[t - 1]!.right - size.gap)).toBeLessThan(0.6);
+        });
+      }
+
+      // Placeholders paint; a missing thumbnail stays hidden over its placeholder.
+      const tileState = await page.evaluate(() => {
+        const tile = document.querySelector<HTMLElement>('.tile[data-status="ready"]')!;
+        const img = tile.querySelector('img')!;
+        return { bg: getComputedStyle(tile).backgroundImage.slice(0, 30), opacity: getComputedStyle(img).opacity, complete: img.complete };
+      });
+      expect(tileState.bg).toMatch(/^url\("data:image\/png;base64,/);
+      expect(tileState.opacity).toBe('0');
+
+      await scrollThrough(page);
+      await page.screenshot({ path: join(OUT, `album-${size.name}-scrolled.png`) });
+
+      // The header of the day being scrolled stays under the top bar.
+      const pinned = await page.evaluate(() => {
+        const day = document.querySelectorAll('section.day')[1]!;
+        window.scrollTo(0, day.getBoundingClientRect().top + window.scrollY + 200);
+        const bar = document.querySelector('.topbar')!.getBoundingClientRect().bottom;
+        const head = day.querySelector('.day-head')!.getBoundingClientRect();
+        return { text: day.querySelector('.day-head')!.textContent, top: head.top, bar };
+      });
+      expect(pinned.text).toBe('Sat, 13 Jul 2024');
+      expect(Math.abs(pinned.top - pinned.bar)).toBeLessThan(1);
+      await page.waitForTimeout(200);
+      await page.screenshot({ path: join(OUT, `album-${size.name}-pinned-header.png`) });
+
+      const { cls, shifts } = await page.evaluate(() => ({ cls: window.__cls, shifts: window.__shifts }));
+      expect(shifts).toEqual([]);
+      expect(cls).toBe(0);
+      expect(problems).toEqual([]);
+      await page.screenshot({ path: join(OUT, `album-${size.name}-full.png`), fullPage: true });
+
+      const dark = await open(size, `/albums/${album.albumId}`, 'dark');
+      await dark.page.screenshot({ path: join(OUT, `album-${size.name}-dark.png`) });
+      await dark.page.click('summary[aria-label="Edit title and description"]').catch(() => {});
+      await dark.context.close();
+      await context.close();
+    });
+
+    it(`album menu and in-place edit at ${size.name} size`, async () => {
+      const { context, page, problems } = await open(size, `/albums/${album.albumId}`);
+      await page.click('summary[aria-label="Edit title and description"]');
+      await page.screenshot({ path: join(OUT, `album-edit-${size.name}.png`) });
+      await page.fill('#album-title-input', 'Lake weekend 2024');
+      await page.click('.album-edit button[type="submit"]');
+      await page.waitForFunction(() => document.querySelector('.album-title')?.textContent === 'Lake weekend 2024');
+      expect(await page.evaluate(() => document.querySelector('details.album-edit')!.hasAttribute('open'))).toBe(false);
+      await page.click('button[popovertarget="album-menu"]');
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: join(OUT, `album-menu-${size.name}.png`) });
+      await Promise.all([page.waitForLoadState('load'), page.waitForURL(/\/albums\//), page.selectOption('#album-sort', 'taken_desc')]);
+      await page.waitForFunction(() => document.querySelector<HTMLSelectElement>('#album-sort')?.value === 'taken_desc');
+      expect(await page.textContent('.day-head time')).toBe('Sun, 14 Jul 2024');
+      await page.evaluate(async () => {
+        const body = new URLSearchParams({ sortOrder: 'taken_asc' });
+        await fetch(location.pathname + '/sort', { method: 'POST', body });
+      });
+      await page.evaluate(async () => {
+        const body = new URLSearchParams({ title: 'Lake weekend', description: document.querySelector('.album-desc')!.textContent! });
+        await fetch(location.pathname + '/details', { method: 'POST', body });
+      });
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+
+    it(`a long album at ${size.name} size loads its pages while scrolling, without shifts`, async () => {
+      const { context, page, problems } = await open(size, `/albums/${big.albumId}`);
+      expect(await page.locator('.tile').count()).toBe(200);
+      await scrollThrough(page);
+      const state = await page.evaluate(() => ({
+        ids: [...document.querySelectorAll('.tile')].map((t) => t.getAttribute('data-id')),
+        heads: [...document.querySelectorAll('.day-head')].map((h) => h.textContent),
+        more: document.querySelectorAll('.more').length,
+        cls: window.__cls,
+        shifts: window.__shifts,
+      }));
+      expect(state.ids).toEqual(big.assets.map((a) => a.id));
+      expect(state.heads).toEqual(['Sat, 1 Jun 2024', 'Sun, 2 Jun 2024', 'Mon, 3 Jun 2024']);
+      expect(state.more).toBe(0);
+      // Day 2 came in two pages: still one section whose rows fill the width.
+      const sections = await rowsOf(page);
+      const day2 = sections[1]!;
+      expect(day2.rows.flat()).toHaveLength(300);
+      for (const row of day2.rows.slice(0, -1)) expect(day2.right - row.at(-1)!.right).toBeLessThan(1);
+      expect(state.shifts).toEqual([]);
+      expect(state.cls).toBe(0);
+      expect(problems).toEqual([]);
+      await page.screenshot({ path: join(OUT, `album-long-${size.name}-end.png`) });
+      await context.close();
+    });
+  }
+});
