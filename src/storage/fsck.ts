@@ -7,13 +7,11 @@
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppDeps } from '../http/env.ts';
-import { adoptOriginal } from '../ingest/adopt-original.ts';
 import { checksumFile } from '../ingest/checksum.ts';
 import { TEMP_FILE_PATTERN } from '../media/atomic-write.ts';
 import { requeueAssets } from '../queries/assets.ts';
 import type { Db } from '../queries/users.ts';
 import { absolute, parseOriginalName, previewRelPath, smallThumbRelPath } from './layout.ts';
-import { listOriginalFiles } from './recovery.ts';
 
 type Deps = Pick<AppDeps, 'database' | 'dataDir' | 'config'>;
 
@@ -220,9 +218,11 @@ export async function repairStorage(deps: Deps, report: FsckReport): Promise<Rep
   for (const d of report.orphanDerived) {
     if (await unlink(absolute(root, d.rel)).then(() => true, () => false)) outcome.removedDerived++;
   }
+  // Loaded only when there is something to adopt: it brings the metadata readers.
+  const { adoptOriginal } = report.orphanOriginals.length ? await import('../ingest/adopt-original.ts') : { adoptOriginal: undefined };
   for (const o of report.orphanOriginals) {
     try {
-      outcome.adopted.push({ rel: o.rel, ...(await adoptOriginal(deps, o.rel)) });
+      outcome.adopted.push({ rel: o.rel, ...(await adoptOriginal!(deps, o.rel)) });
     } catch (err) {
       outcome.adopted.push({ rel: o.rel, adopted: false, note: `could not be read: ${(err as Error).message}; left alone` });
     }
@@ -253,8 +253,10 @@ export async function verifyOriginals(
   onProgress: (p: { files: number; totalFiles: number; bytes: number; totalBytes: number }) => void = () => {},
   isCancelled: () => boolean = () => false,
 ): Promise<VerifyResult> {
-  const files = await listOriginalFiles(root);
-  const sized = await Promise.all(files.map(async (f) => ({ ...f, size: (await stat(absolute(root, f.rel)).catch(() => undefined))?.size ?? 0 })));
+  const sized = (await walk(root, 'originals')).flatMap((f) => {
+    const parsed = parseOriginalName(f.rel.split('/').at(-1)!);
+    return parsed ? [{ ...f, hash: parsed.hash }] : [];
+  });
   const totalBytes = sized.reduce((n, f) => n + f.size, 0);
   const result: VerifyResult = { checked: 0, bytes: 0, mismatches: [], unreadable: [] };
   for (const f of sized) {
