@@ -98,10 +98,11 @@ export const fsckCommand: CliCommand = {
         say(`problems found (${foundCount}):`);
         printProblems(say, report, verify);
       }
-      if (report.failedAssets.length || report.tempInFlight) {
+      if (report.failedAssets.length || report.tempInFlight || report.originalsInFlight) {
         say('notes:');
         list(say, "assets whose processing failed ('shoebox rebuild --missing' tries again)", report.failedAssets, (f) => `${f.filename} (asset ${f.id}): ${f.error ?? 'no error recorded'}`);
         if (report.tempInFlight) say(`  ${plural(report.tempInFlight, 'temp file')} younger than ${formatDuration(tempMinAgeMs / 1000)} left alone (uploads in progress)`);
+        if (report.originalsInFlight) say(`  ${plural(report.originalsInFlight, 'new original')} without a row yet left alone (uploads in progress)`);
       }
 
       let final = report;

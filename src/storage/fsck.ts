@@ -37,6 +37,8 @@ export interface FsckReport {
   tempLeftovers: { rel: string; size: number; ageMs: number }[];
   /** Temp files too fresh to call leftovers (an upload or import may be writing them). */
   tempInFlight: number;
+  /** Originals without a row yet, too fresh to call orphans (an upload may be about to insert it). */
+  originalsInFlight: number;
   /** Assets whose processing failed for good (not a storage problem; `shoebox rebuild` retries). */
   failedAssets: { id: string; filename: string; error: string | null }[];
 }
@@ -100,6 +102,7 @@ async function listAssetRows(db: Db): Promise<AssetFileRow[]> {
   return rows.map((r) => ({ ...r, file_size: Number(r.file_size) }));
 }
 
+const ORIGINAL_IN_FLIGHT_MS = 10 * 60_000;
 const DERIVED_NAME = /^([0-9a-f]{64})_(sm|lg)\.webp$/;
 
 /** What is on disk and in the database, side by side. Files are listed before rows are read,
@@ -126,6 +129,7 @@ export async function scanStorage(deps: Deps, options: { tempMinAgeMs: number })
     orphanDerived: [],
     tempLeftovers: [],
     tempInFlight: 0,
+    originalsInFlight: 0,
     failedAssets: [],
   };
   const temp = (f: FileEntry) => {
@@ -172,7 +176,11 @@ export async function scanStorage(deps: Deps, options: { tempMinAgeMs: number })
   for (const [rel, f] of originals) {
     report.summary.originals++;
     report.summary.originalBytes += f.size;
-    if (!referenced.has(rel)) report.orphanOriginals.push({ rel, size: f.size });
+    if (referenced.has(rel)) continue;
+    // An upload renames its file into place, reads its metadata, then inserts the row: with
+    // others writing, a fresh file without a row is most likely one of those.
+    if (now - f.mtimeMs < Math.min(options.tempMinAgeMs, ORIGINAL_IN_FLIGHT_MS)) report.originalsInFlight++;
+    else report.orphanOriginals.push({ rel, size: f.size });
   }
   for (const rel of derived) {
     const m = DERIVED_NAME.exec(rel.split('/').at(-1)!);
