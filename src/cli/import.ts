@@ -114,9 +114,10 @@ export const importCommand: CliCommand = {
   usage: [
     'shoebox import <folder> [--album "Name"] [--concurrency N] [--wait] [--json]',
     '',
-    '  Walks <folder> recursively (dotfiles and symlinks leading out of it are ignored), skips',
-    '  files whose bytes are already stored, and stores the rest as uploads would be. Run it',
-    '  again after an interruption: it continues where it was.',
+    '  Walks <folder> recursively (dotfiles, NAS metadata folders such as @eaDir and symlinks',
+    '  leading out of the folder are ignored), skips files whose bytes are already stored, and',
+    '  stores the rest as uploads would be. Run it again after an interruption: it continues',
+    '  where it was.',
     '  --album "Name"   add every file (stored before or now) to the album with this exact title;',
     '                   created (for the owner) when there is none',
     '  --concurrency N  files in flight at once (default 2)',
