@@ -27,7 +27,8 @@ async function login(url: string, email: string, password: string) {
 }
 
 describe('shoebox create-owner / reset-password', () => {
-  it('creates the owner on a fresh DATA_DIR without a server, and refuses a second', async () => {
+  // Each command opens the embedded database itself (~2 s idle, more under load).
+  it('creates the owner on a fresh DATA_DIR without a server, and refuses a second', { timeout: 120_000 }, async () => {
     const env = { DATA_DIR: freshDataDir() };
     const first = await cli(['create-owner', '--email', 'me@example.com', '--password-stdin'], env, 'a long enough password\n');
     expect(first.stderr).toBe('');
@@ -44,7 +45,7 @@ describe('shoebox create-owner / reset-password', () => {
     expect(noTty.stderr).toContain('--password-stdin');
   });
 
-  it('works while the server runs on the embedded database; the owner signs in at once', async () => {
+  it('works while the server runs on the embedded database; the owner signs in at once', { timeout: 120_000 }, async () => {
     const dataDir = freshDataDir();
     const server = await spawnServer({ DATA_DIR: dataDir });
     servers.push(server);
@@ -73,7 +74,7 @@ describe('shoebox create-owner / reset-password', () => {
 });
 
 describe('graceful shutdown', () => {
-  it('SIGTERM during a slow request: the request completes and the process exits 0', async () => {
+  it('SIGTERM during a slow request: the request completes and the process exits 0', { timeout: 90_000 }, async () => {
     const server = await spawnServer({ DATA_DIR: freshDataDir() });
     servers.push(server);
     const port = new URL(server.url).port;

@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../helpers/database.ts';
+import { newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 describe.each(backends())('app on %s', (backend) => {
   let server: TestServer;
+  let cookie: string;
   beforeAll(async () => {
     server = await startTestServer({ backend });
+    cookie = await sessionCookie(server.database.db, await newUser(server.database.db));
   });
   afterAll(() => server.close());
 
@@ -23,7 +26,7 @@ describe.each(backends())('app on %s', (backend) => {
   });
 
   it('unknown page → 404 HTML page in the shared layout', async () => {
-    const res = await server.fetch('/no/such/page');
+    const res = await server.fetch('/no/such/page', { headers: { cookie } });
     expect(res.status).toBe(404);
     const html = await res.text();
     expect(html).toMatch(/^<!doctype html>/);
@@ -32,7 +35,7 @@ describe.each(backends())('app on %s', (backend) => {
   });
 
   it('serves fingerprinted CSS for a year, compressed', async () => {
-    const html = await (await server.fetch('/no/such/page')).text();
+    const html = await (await server.fetch('/no/such/page', { headers: { cookie } })).text();
     const href = /href="(\/static\/css\/app\.[0-9a-f]{10}\.css)"/.exec(html)![1]!;
     const res = await server.fetch(href, { headers: { 'accept-encoding': 'gzip' } });
     expect(res.status).toBe(200);

@@ -26,7 +26,9 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
 
 /** A database without migrations, for migration tests. */
 export async function createEmptyDatabase(kind: DatabaseKind): Promise<TestDatabase> {
-  return kind === 'pglite' ? openDatabase({ kind: 'pglite' }) : createPostgresDatabase();
+  return kind === 'pglite'
+    ? openDatabase({ kind: 'pglite', loadDataDir: new Blob([readFileSync(inject('pgliteEmptySnapshot'))]) })
+    : createPostgresDatabase();
 }
 
 async function adminQuery(text: string) {

@@ -14,6 +14,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     postgresUrl: string | null;
     pgliteSnapshot: string;
+    pgliteEmptySnapshot: string;
   }
 }
 
@@ -45,15 +46,19 @@ export default async function setup(project: TestProject) {
     await db.close();
   }
 
+  // initdb in WebAssembly takes seconds: do it once, and keep the cluster both before
+  // (for migration tests) and after the migrations.
   const pglite = await openDatabase({ kind: 'pglite' });
+  const emptySnapshot = join(work, 'pglite-empty.tar');
+  writeFileSync(emptySnapshot, await dumpPglite(pglite));
   await migrate(pglite);
-  const raw = await dumpPglite(pglite);
   const snapshot = join(work, 'pglite-snapshot.tar');
-  writeFileSync(snapshot, raw);
+  writeFileSync(snapshot, await dumpPglite(pglite));
   await pglite.close();
 
   project.provide('postgresUrl', adminUrl);
   project.provide('pgliteSnapshot', snapshot);
+  project.provide('pgliteEmptySnapshot', emptySnapshot);
   console.log(`[shoebox tests] database backends: pglite${adminUrl ? `, postgres (${described})` : ' only — no Postgres found, the postgres suites are skipped'}`);
 
   return async () => {
