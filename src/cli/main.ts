@@ -1,7 +1,7 @@
 // `npx shoebox <command>`: what a person does by hand. Reads the same config as the
 // server; never opens a DATA_DIR that a running server holds (goes through it instead).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { loadConfigOrExplain, type Config } from '../config.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { CommandError } from '../admin/commands.ts';
 import { describeStartError } from '../start-errors.ts';
@@ -98,16 +98,8 @@ export async function runCli(argv: string[], out = (line: string) => process.std
     out(`Usage: ${command.usage}\n\n${command.summary}`);
     return 0;
   }
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`shoebox: configuration error: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const config = loadConfigOrExplain();
+  if (!config) return 2;
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   try {
     const code = await command.run({ config, log, values: parsed.values as CliContext['values'], positionals: parsed.positionals, out });
