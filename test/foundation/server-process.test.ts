@@ -84,7 +84,7 @@ describe('server process on embedded PGlite', () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     expect(server.output()).not.toContain('migrations applied'); // nothing new to apply
     expect(readFileSync(join(dir, 'secret.key'), 'utf8')).toBe(key);
-  }, 60_000);
+  });
 
   it('refuses a second server on the same DATA_DIR while the first keeps serving', async () => {
     const second = startFailing({ DATA_DIR: dir, PORT: String(await freePort()) });
