@@ -5,10 +5,9 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli } from '../helpers/cli.ts';
 import { seededDataDir, spawnServer, type SpawnedServer } from '../helpers/server.ts';
 import { fixture, HAS_FIXTURES } from '../media/fixtures.ts';
-import { eventually } from './cli-helpers.ts';
+import { eventually, shoebox } from './cli-helpers.ts';
 
 const dirs: string[] = [];
 const servers: SpawnedServer[] = [];
@@ -41,7 +40,8 @@ describe.skipIf(!HAS_FIXTURES)('crash during an upload', () => {
     const env = { DATA_DIR: dataDir };
     const server = await spawnServer(env);
     servers.push(server);
-    expect((await cli(['create-owner', '--email', 'me@example.com', '--password-stdin'], env, 'a long enough password\n')).code).toBe(0);
+    const created = await shoebox(['create-owner', '--email', 'me@example.com', '--password-stdin'], env, 'a long enough password\n');
+    expect(created.code, created.stderr).toBe(0);
     const cookie = await login(server.url);
 
     // A slow client: headers and the first 64 KB of a 2 MB photo, then nothing more.
@@ -69,8 +69,8 @@ describe.skipIf(!HAS_FIXTURES)('crash during an upload', () => {
     expect(filesUnder(tmp)).toHaveLength(1);
 
     // fsck with no server (the dead one's lock is stale): the half upload is reported.
-    const before = await cli(['fsck', '--json'], env);
-    expect(before.code).toBe(1);
+    const before = await shoebox(['fsck', '--json'], env);
+    expect(before.code, before.stderr).toBe(1);
     const report = JSON.parse(before.stdout);
     expect(report.where).toBe('local');
     expect(report.found.tempLeftovers).toEqual([expect.objectContaining({ rel: expect.stringMatching(/^tmp\/upload-.+\.part$/) })]);
@@ -79,10 +79,10 @@ describe.skipIf(!HAS_FIXTURES)('crash during an upload', () => {
     const again = await spawnServer(env);
     servers.push(again);
     expect(filesUnder(tmp)).toEqual([]);
-    const after = await cli(['fsck', '--verify'], env);
+    const after = await shoebox(['fsck', '--verify'], env);
     expect(after.stdout).toContain('(through the running server)');
     expect(after.stdout).toMatch(/\nclean\n$/);
-    expect(after.code).toBe(0);
+    expect(after.code, after.stderr).toBe(0);
 
     // And the same photo uploads whole now.
     const body = new FormData();

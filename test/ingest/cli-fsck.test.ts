@@ -7,10 +7,9 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FsckReport } from '../../src/storage/fsck.ts';
 import { originalRelPath, previewRelPath, smallThumbRelPath } from '../../src/storage/layout.ts';
-import { cli } from '../helpers/cli.ts';
 import { seededDataDir, spawnServer, type SpawnedServer } from '../helpers/server.ts';
 import { fixture, HAS_FIXTURES } from '../media/fixtures.ts';
-import { importFolder, readStore, sha256 } from './cli-helpers.ts';
+import { importFolder, readStore, sha256, shoebox } from './cli-helpers.ts';
 
 const SET = {
   'jpeg/phone/IMG_4120.JPG': 'a.jpg',
@@ -40,9 +39,9 @@ function originals(): string[] {
 }
 
 async function fsck(...args: string[]) {
-  const result = await cli(['fsck', '--json', ...args], env);
+  const result = await shoebox(['fsck', '--json', ...args], env);
   expect(result.stderr).not.toMatch(/\n\s+at /); // no stack traces
-  return { code: result.code, json: JSON.parse(result.stdout) as FsckJson };
+  return { code: result.code, stderr: result.stderr, json: JSON.parse(result.stdout) as FsckJson };
 }
 
 beforeAll(async () => {
@@ -51,9 +50,9 @@ beforeAll(async () => {
   const folder = importFolder(SET);
   dirs.push(dataDir, folder);
   env = { DATA_DIR: dataDir };
-  const imported = await cli(['import', folder], env);
+  const imported = await shoebox(['import', folder], env);
   expect(imported.code, imported.stderr).toBe(0);
-}, 60_000);
+}, 90_000);
 
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop('SIGKILL')));
@@ -62,7 +61,7 @@ afterAll(async () => {
 
 describe.skipIf(!HAS_FIXTURES)('shoebox fsck / rebuild', () => {
   it('a clean store: exit 0, every original verified', async () => {
-    const plain = await cli(['fsck', '--verify'], env);
+    const plain = await shoebox(['fsck', '--verify'], env);
     expect(plain.code, plain.stdout + plain.stderr).toBe(0);
     expect(plain.stdout).toContain('5 assets (5 ready), 5 originals');
     expect(plain.stdout).toContain('verified 5 originals');
@@ -96,8 +95,8 @@ describe.skipIf(!HAS_FIXTURES)('shoebox fsck / rebuild', () => {
     writeFileSync(join(dataDir, 'originals', 'notes.txt'), 'mine');
     const before = originals();
 
-    const plain = await cli(['fsck', '--verify'], env);
-    expect(plain.code).toBe(1);
+    const plain = await shoebox(['fsck', '--verify'], env);
+    expect(plain.code, plain.stderr).toBe(1);
     for (const text of [
       'problems found (8)',
       'originals without a row (1)',
@@ -114,7 +113,7 @@ describe.skipIf(!HAS_FIXTURES)('shoebox fsck / rebuild', () => {
     expect(plain.stdout).toContain('b.png (asset ');
 
     const repaired = await fsck('--repair', '--verify');
-    expect(repaired.code).toBe(1); // a missing original, bit rot and a stranger cannot be repaired
+    expect(repaired.code, repaired.stderr).toBe(1); // a missing original, bit rot and a stranger cannot be repaired
     const found = repaired.json.found;
     expect(found.orphanOriginals.map((o) => o.rel)).toEqual([orphanRel]);
     expect(found.missingOriginals.map((m) => m.rel)).toEqual([originalRelPath(b, 'png')]);
@@ -142,8 +141,8 @@ describe.skipIf(!HAS_FIXTURES)('shoebox fsck / rebuild', () => {
     expect(store.assets.find((x) => x.file_hash === sha256(orphan))).toMatchObject({ status: 'ready', storage_path: orphanRel });
 
     // Without --verify the flipped bit is invisible (same size); what is left and what to do is said.
-    const human = await cli(['fsck'], env);
-    expect(human.code).toBe(1);
+    const human = await shoebox(['fsck'], env);
+    expect(human.code, human.stderr).toBe(1);
     expect(human.stdout).not.toContain('bit rot');
     expect(human.stdout).toContain('2 problems.');
     expect(human.stdout).toContain('must be restored from a backup');
@@ -153,7 +152,8 @@ describe.skipIf(!HAS_FIXTURES)('shoebox fsck / rebuild', () => {
     copyFileSync(fixture('png/IMG_20180725_163423-1.png'), join(dataDir, originalRelPath(b, 'png')));
     copyFileSync(fixture('webp/norway-kjetil-moe.webp'), cPath);
     unlinkSync(join(dataDir, 'originals', 'notes.txt'));
-    expect((await cli(['fsck', '--verify'], env)).code).toBe(0);
+    const restored = await shoebox(['fsck', '--verify'], env);
+    expect(restored.code, restored.stdout).toBe(0);
   });
 
   it('rebuild --missing makes a deleted thumbnail again: locally, then through a running server', { timeout: 90_000 }, async () => {
@@ -161,7 +161,7 @@ describe.skipIf(!HAS_FIXTURES)('shoebox fsck / rebuild', () => {
     const d = hashOf('jpeg/orientation/landscape_6.jpg');
     const thumb = join(dataDir, smallThumbRelPath(e));
     unlinkSync(thumb);
-    const local = await cli(['rebuild', '--missing'], env);
+    const local = await shoebox(['rebuild', '--missing'], env);
     expect(local.code, local.stderr).toBe(0);
     expect(local.stdout).toContain('1 asset queued');
     expect(existsSync(thumb)).toBe(true); // made before the command returned
@@ -170,7 +170,7 @@ describe.skipIf(!HAS_FIXTURES)('shoebox fsck / rebuild', () => {
     servers.push(server);
     const preview = join(dataDir, previewRelPath(d));
     unlinkSync(preview);
-    const remote = await cli(['rebuild', '--wait'], env);
+    const remote = await shoebox(['rebuild', '--wait'], env);
     expect(remote.code, remote.stderr).toBe(0);
     expect(remote.stdout).toContain('1 asset queued');
     expect(remote.stdout).toContain('made by the running server');
@@ -189,11 +189,11 @@ describe.skipIf(!HAS_FIXTURES)('shoebox fsck / rebuild', () => {
     expect(checked.json.found.tempLeftovers.map((t) => t.rel)).toEqual(['tmp/upload-stale.part']);
     expect(checked.json.found.tempInFlight).toBe(1);
     const fixed = await fsck('--repair');
-    expect(fixed.code).toBe(0);
+    expect(fixed.code, fixed.stderr).toBe(0);
     expect(existsSync(stale)).toBe(false);
     expect(existsSync(fresh)).toBe(true);
-    const all = await cli(['rebuild', '--all'], env);
-    expect(all.code).toBe(0);
+    const all = await shoebox(['rebuild', '--all'], env);
+    expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toContain('6 assets queued'); // the five imported and the adopted one
     expect(all.stdout).toContain("the running server's worker is making them now");
   });

@@ -1,4 +1,5 @@
 // Shared by the CLI ingest tests: a folder of fixture copies, hashes, the store's rows.
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -7,7 +8,27 @@ import { openRuntime } from '../../src/runtime.ts';
 import { silentLogger } from '../../src/log.ts';
 import { previewRelPath, smallThumbRelPath } from '../../src/storage/layout.ts';
 import { fixture } from '../media/fixtures.ts';
-import { tempDir, testConfig } from '../helpers/server.ts';
+import { repoRoot, tempDir, testConfig } from '../helpers/server.ts';
+import type { CliResult } from '../helpers/cli.ts';
+
+/**
+ * `shoebox <args>` as a child process, like helpers/cli.ts but with room for a loaded machine
+ * (an import makes thumbnails before it returns); a run that is killed says so in stderr.
+ */
+export function shoebox(args: string[], env: Record<string, string>, stdin = '', timeoutMs = 75_000): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', ...args],
+      { cwd: repoRoot, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: timeoutMs },
+      (err, stdout, stderr) => {
+        const killed = err && (err as { killed?: boolean }).killed ? `\n[killed after ${timeoutMs} ms]` : '';
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr + killed });
+      },
+    );
+    child.stdin?.end(stdin);
+  });
+}
 
 export const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 

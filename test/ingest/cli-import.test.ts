@@ -7,10 +7,9 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli } from '../helpers/cli.ts';
 import { repoRoot, seededDataDir, spawnServer, tempDir, type SpawnedServer } from '../helpers/server.ts';
 import { fixture, HAS_FIXTURES, SKIP_REASON } from '../media/fixtures.ts';
-import { derivedFilesExist, eventually, IMPORT_SET, importFolder, readStore, sha256, STORED } from './cli-helpers.ts';
+import { derivedFilesExist, eventually, IMPORT_SET, importFolder, readStore, sha256, shoebox, STORED } from './cli-helpers.ts';
 
 const dirs: string[] = [];
 const servers: SpawnedServer[] = [];
@@ -29,7 +28,7 @@ interface ImportJson {
 }
 
 const parse = (stdout: string) => JSON.parse(stdout) as ImportJson;
-const owner = (env: Record<string, string>) => cli(['create-owner', '--email', 'me@example.com', '--password-stdin'], env, 'a long enough password\n');
+const owner = (env: Record<string, string>) => shoebox(['create-owner', '--email', 'me@example.com', '--password-stdin'], env, 'a long enough password\n');
 
 function expectFirstRun(result: ImportJson) {
   expect(result.counts).toEqual({ created: 6, duplicate: 1, skipped: 0, failed: 2, notProcessed: 0 });
@@ -50,9 +49,10 @@ describe.skipIf(!HAS_FIXTURES)('shoebox import', () => {
     const dataDir = keep(seededDataDir());
     const folder = keep(importFolder());
     const env = { DATA_DIR: dataDir };
-    expect((await owner(env)).code).toBe(0);
+    const created = await owner(env);
+    expect(created.code, created.stderr).toBe(0);
 
-    const first = await cli(['import', folder, '--album', 'Trip', '--json'], env);
+    const first = await shoebox(['import', folder, '--album', 'Trip', '--json'], env);
     expect(first.code, first.stderr).toBe(1); // two files were refused
     const result = parse(first.stdout);
     expect(result.where).toBe('local');
@@ -61,8 +61,8 @@ describe.skipIf(!HAS_FIXTURES)('shoebox import', () => {
     // The CLI ran the worker until idle: every stored photo has its thumbnails already.
     for (const f of STORED) expect(derivedFilesExist(dataDir, sha256(fixture(f))), f).toBe(true);
 
-    const again = await cli(['import', folder, '--album', 'Trip'], env);
-    expect(again.code).toBe(1);
+    const again = await shoebox(['import', folder, '--album', 'Trip'], env);
+    expect(again.code, again.stderr).toBe(1);
     expect(again.stdout).toContain('album "Trip" (existing)');
     expect(again.stdout).toContain('created 0, duplicate 0, skipped (already stored) 7, failed 2');
     expect(again.stdout).toContain('odd/broken/empty.jpg: empty.jpg is empty (0 bytes)');
@@ -81,12 +81,13 @@ describe.skipIf(!HAS_FIXTURES)('shoebox import', () => {
     const env = { DATA_DIR: dataDir };
     const server = await spawnServer(env);
     servers.push(server);
-    const noOwner = await cli(['import', folder, '--album', 'Trip'], env);
-    expect(noOwner.code).toBe(1);
+    const noOwner = await shoebox(['import', folder, '--album', 'Trip'], env);
+    expect(noOwner.code, noOwner.stderr).toBe(1);
     expect(noOwner.stderr).toContain("there is no owner account yet: run 'shoebox create-owner");
-    expect((await owner(env)).code).toBe(0);
+    const created = await owner(env);
+    expect(created.code, created.stderr).toBe(0);
 
-    const first = await cli(['import', folder, '--album', 'Trip', '--json', '--concurrency', '3'], env);
+    const first = await shoebox(['import', folder, '--album', 'Trip', '--json', '--concurrency', '3'], env);
     expect(first.code, first.stderr).toBe(1);
     const result = parse(first.stdout);
     expect(result.where).toBe('server');
@@ -94,7 +95,7 @@ describe.skipIf(!HAS_FIXTURES)('shoebox import', () => {
     const hashes = STORED.map((f) => sha256(fixture(f)));
     await eventually(() => hashes.every((h) => derivedFilesExist(dataDir, h)));
 
-    const again = await cli(['import', folder, '--album', 'Trip', '--wait'], env);
+    const again = await shoebox(['import', folder, '--album', 'Trip', '--wait'], env);
     expect(again.stdout).toContain('through the running server');
     expect(again.stdout).toContain('created 0, duplicate 0, skipped (already stored) 7, failed 2');
 
@@ -140,7 +141,7 @@ describe.skipIf(!HAS_FIXTURES)('shoebox import', () => {
       expect(code, stderr).toBe(0); // it finished before the signal arrived: nothing to resume
     }
 
-    const second = parse((await cli(['import', folder, '--json'], env)).stdout);
+    const second = parse((await shoebox(['import', folder, '--json'], env)).stdout);
     expect(second.counts.skipped).toBe(first.counts.created);
     expect(second.counts.created + second.counts.skipped).toBe(N);
     const store = await readStore(dataDir);
