@@ -121,9 +121,9 @@ async function watchQueue(
         }
         status = await session.run<QueueStatus>('queue-status');
         if (status.pending && status.processing === 0 && status.nextAttemptAt) {
-          const wait = new Date(status.nextAttemptAt).getTime() - Date.now();
-          if (wait > MAX_RETRY_WAIT_MS) break; // the next server start retries it
-          await new Promise((r) => setTimeout(r, Math.max(0, wait) + 100));
+          const due = new Date(status.nextAttemptAt).getTime() + 100;
+          if (due - Date.now() > MAX_RETRY_WAIT_MS) break; // the next server start retries it
+          while (Date.now() < due && !isCancelled()) await new Promise((r) => setTimeout(r, Math.min(500, due - Date.now())));
         }
         continue;
       }
