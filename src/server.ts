@@ -44,7 +44,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     await worker.start();
     const app = createApp(deps);
     http = await new Promise<Server>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as Server;
+      // No request timeout: a 16 GiB video on a slow uplink takes far longer than Node's
+      // default 5 minutes. Idle sockets still time out (headersTimeout, keepAliveTimeout).
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: { requestTimeout: 0 } }) as Server;
       s.once('listening', () => resolve(s));
       s.once('error', reject);
     });

@@ -49,7 +49,7 @@ export function createWorker(options: WorkerOptions): Worker {
   let stopped = true;
   let timer: NodeJS.Timeout | undefined;
   let leaseTimer: NodeJS.Timeout | undefined;
-  let pumping = false;
+  let pumping: Promise<void> | undefined;
   let idleWaiters: (() => void)[] = [];
   let queueEmpty = false;
 
@@ -75,9 +75,20 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
-  async function pump() {
-    if (pumping || stopped) return;
-    pumping = true;
+  function pump(): Promise<void> {
+    if (pumping || stopped) return pumping ?? Promise.resolve();
+    pumping = claimAndRun().finally(() => {
+      pumping = undefined;
+      if (queueEmpty && running.size === 0) {
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    });
+    return pumping;
+  }
+
+  async function claimAndRun() {
     try {
       while (!stopped && running.size < concurrency) {
         const claimed = await claimPendingAssets(db, concurrency - running.size);
@@ -98,13 +109,6 @@ export function createWorker(options: WorkerOptions): Worker {
       }
     } catch (err) {
       log.error('worker could not claim work', { error: (err as Error).message });
-    } finally {
-      pumping = false;
-      if (queueEmpty && running.size === 0) {
-        const waiters = idleWaiters;
-        idleWaiters = [];
-        for (const w of waiters) w();
-      }
     }
   }
 
@@ -139,9 +143,12 @@ export function createWorker(options: WorkerOptions): Worker {
       stopped = true;
       clearTimeout(timer);
       clearInterval(leaseTimer);
+      // A claim in flight may still hand out jobs: let it, then wait for them all.
+      await pumping;
       await Promise.race([Promise.allSettled(running.values()), new Promise((r) => setTimeout(r, 15_000).unref())]);
     },
     idle() {
+      if (stopped) return Promise.resolve(); // never started, or stopped: nothing will run
       return new Promise<void>((resolve) => {
         idleWaiters.push(resolve);
         queueEmpty = false;
