@@ -22,7 +22,7 @@ export interface AlbumSummary extends Album {
 }
 
 /** What the grid needs of one item. */
-export interface AlbumAssetRow {
+export interface GridAssetRow {
   id: string;
   width: number | null;
   height: number | null;
@@ -35,14 +35,23 @@ export interface AlbumAssetRow {
   mime_type: string;
   taken_at: Date | null;
   taken_at_local: string | null;
-  position: number;
   /** 'YYYY-MM-DD', see the header. */
   day: string;
 }
 
-const takenKey = (a: string) => sql.raw(`coalesce(${a}.taken_at, ${a}.created_at)`);
+export interface AlbumAssetRow extends GridAssetRow {
+  position: number;
+}
+
+/** The instant an asset sorts by: when it was taken, else when it was uploaded. */
+export const takenKey = (a: string) => sql.raw(`coalesce(${a}.taken_at, ${a}.created_at)`);
 const dayOf = (a: string, tz: string) =>
   sql<string>`coalesce(left(${sql.raw(a)}.taken_at_local, 10), to_char(${takenKey(a)} AT TIME ZONE ${tz}, 'YYYY-MM-DD'))`;
+
+/** The select list of a GridAssetRow from assets aliased `a`. */
+export const gridAssetColumns = (tz: string) => sql`
+  a.id, a.width, a.height, a.kind, a.status, a.thumbhash, a.duration_seconds, a.processing_error,
+  a.original_filename, a.mime_type, a.taken_at, a.taken_at_local, ${dayOf('a', tz)} AS day`;
 
 type SummaryRow = Album & Omit<AlbumSummary, 'cover'> & {
   cover_id: string | null;
@@ -259,9 +268,7 @@ export async function listAlbumAssets(db: Db, albumId: string, options: AlbumPag
     }
   }
   const { rows } = await sql<AlbumAssetRow>`
-    SELECT a.id, a.width, a.height, a.kind, a.status, a.thumbhash, a.duration_seconds, a.processing_error,
-           a.original_filename, a.mime_type, a.taken_at, a.taken_at_local, aa.position,
-           ${dayOf('a', tz)} AS day
+    SELECT ${gridAssetColumns(tz)}, aa.position
     FROM album_assets aa JOIN assets a ON a.id = aa.asset_id
     WHERE aa.album_id = ${albumId} ${continueAfter}
     ORDER BY ${order}

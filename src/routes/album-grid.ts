@@ -3,34 +3,40 @@
 // than a page is split: the next page continues inside that day's section (its last row
 // re-flows while it is still far below the screen) and the page after starts new days.
 import type { AlbumSortOrder } from '../db/schema.ts';
-import { listAlbumAssets, type AlbumAssetRow } from '../queries/albums.ts';
+import { listAlbumAssets, type AlbumAssetRow, type GridAssetRow } from '../queries/albums.ts';
 import type { Db } from '../queries/users.ts';
 
 export const GRID_PAGE_SIZE = 200;
 // Ending at a day boundary is worth a shorter page, but not a page of a handful of tiles.
 const MIN_TILES_BEFORE_DAY_BREAK = 100;
 
+/** The next page: the fragment htmx fetches, and the whole page for a browser without script. */
+export interface MoreLink {
+  url: string;
+  fallback: string;
+}
+
 export interface GridSection {
   /** The day ('YYYY-MM-DD') with its header, or none in manual order (one section). */
   day?: string;
-  tiles: AlbumAssetRow[];
-  /** Set when the section goes on in the next page: that page's URL. */
-  more?: string;
+  tiles: GridAssetRow[];
+  /** Set when the section goes on in the next page. */
+  more?: MoreLink;
 }
 
 export interface GridPage {
   sections: GridSection[];
   /** The next page (new sections), when there is one. */
-  more?: string;
+  more?: MoreLink;
 }
 
 /** The next page continuing an open section: its tiles, then where to go on from there. */
 export interface GridContinuation {
-  tiles: AlbumAssetRow[];
-  /** The section still goes on: a page URL to place inside it. */
-  moreInside?: string;
-  /** The section ended and new ones follow: a page URL to place after the sections. */
-  moreAfter?: string;
+  tiles: GridAssetRow[];
+  /** The section still goes on: the next page, placed inside it. */
+  moreInside?: MoreLink;
+  /** The section ended and new ones follow: the next page, placed after the sections. */
+  moreAfter?: MoreLink;
 }
 
 interface GridQuery {
@@ -42,10 +48,20 @@ interface GridQuery {
 
 const sectionKey = (sort: AlbumSortOrder, row: AlbumAssetRow) => (sort === 'manual' ? 'all' : row.day);
 
-export function gridPageUrl(q: { albumId: string; sort: AlbumSortOrder }, after: string, open?: string): string {
+export function moreLink(q: { albumId: string; sort: AlbumSortOrder }, after: string, open?: string): MoreLink {
   const params = new URLSearchParams({ after, sort: q.sort });
   if (open) params.set('open', open);
-  return `/albums/${q.albumId}/tiles?${params}`;
+  return { url: `/albums/${q.albumId}/tiles?${params}`, fallback: `/albums/${q.albumId}?after=${after}` };
+}
+
+/** Consecutive items of one day as one section each. */
+export function sectionsByDay(rows: GridAssetRow[]): GridSection[] {
+  const sections: GridSection[] = [];
+  for (const row of rows) {
+    if (sections.at(-1)?.day !== row.day) sections.push({ day: row.day, tiles: [] });
+    sections.at(-1)!.tiles.push(row);
+  }
+  return sections;
 }
 
 function fetchRows(db: Db, q: GridQuery) {
@@ -80,10 +96,10 @@ export async function loadGridPage(db: Db, q: GridQuery): Promise<GridPage> {
   if (take === rows.length) return { sections };
   const lastId = rows[take - 1]!.id;
   if (open) {
-    sections.at(-1)!.more = gridPageUrl(q, lastId, key);
+    sections.at(-1)!.more = moreLink(q, lastId, key);
     return { sections };
   }
-  return { sections, more: gridPageUrl(q, lastId) };
+  return { sections, more: moreLink(q, lastId) };
 }
 
 /** The rest of the open section `open` (up to a page), after `q.after`. */
@@ -95,6 +111,6 @@ export async function loadGridContinuation(db: Db, q: GridQuery & { after: strin
   const next = rows[take];
   if (!next) return { tiles };
   const lastId = tiles.at(-1)?.id ?? q.after;
-  if (sectionKey(q.sort, next) === open) return { tiles, moreInside: gridPageUrl(q, lastId, open) };
-  return { tiles, moreAfter: gridPageUrl(q, lastId) };
+  if (sectionKey(q.sort, next) === open) return { tiles, moreInside: moreLink(q, lastId, open) };
+  return { tiles, moreAfter: moreLink(q, lastId) };
 }

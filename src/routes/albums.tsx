@@ -215,8 +215,8 @@ export const albumRoutes = new Hono<AppEnv>()
     const album = await albumOr404(c);
     const q = parseInput(TilesQuery, c.req.query());
     const grid = { albumId: album.id, sort: q.sort ?? album.sort_order, tz: tz(c), after: q.after };
-    const ctx = { albumId: album.id, currentYear: yearIn(tz(c)) };
-    if (q.open) return c.html(<GridContinuationFragment part={await loadGridContinuation(db(c), grid, q.open)} ctx={ctx} />);
+    const ctx = { currentYear: yearIn(tz(c)) };
+    if (q.open) return c.html(<GridContinuationFragment part={await loadGridContinuation(db(c), grid, q.open)} />);
     return c.html(<GridSections page={await loadGridPage(db(c), grid)} ctx={ctx} />);
   })
   .post('/albums/:id/details', async (c) => {

@@ -144,6 +144,9 @@ describe.each(backends())('album pages on %s', (backend) => {
       expect(script.getAttribute('src') ?? script.getAttribute('nonce'), script.outerHTML).toMatch(script.getAttribute('src') ? /^\/static\// : new RegExp(`^${nonce!.replace(/[+/=]/g, '\\$&')}$`));
     }
     expect(html).toMatch(/<meta name="htmx-config" content="[^"]*includeIndicatorStyles&quot;:false/);
+    // Nothing paints before the content is parsed (a half-parsed grid would re-flow).
+    expect(html).toContain('<link rel="expect" href="#page-end" blocking="render">');
+    expect(doc.querySelector('main + #page-end')).not.toBeNull();
   });
 
   it('headers of the current year leave the year out; the wall clock decides the day', async () => {

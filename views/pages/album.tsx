@@ -9,7 +9,7 @@ import { Page } from '../layouts/page.tsx';
 import { AlbumGrid, type GridContext } from '../parts/album-grid.tsx';
 import { dayRange, plural } from '../parts/dates.ts';
 import { Icon } from '../parts/icons.tsx';
-import { PageScripts } from '../parts/scripts.tsx';
+import { PageEnd, PageScripts } from '../parts/scripts.tsx';
 
 export interface AlbumPageProps {
   user: User;
@@ -138,7 +138,7 @@ function AlbumMenu({ album }: { album: AlbumSummary }) {
 
 export function AlbumPage({ user, album, page, currentYear, nonce, continued }: AlbumPageProps) {
   const owner = user.role === 'owner';
-  const ctx: GridContext = { albumId: album.id, currentYear };
+  const ctx: GridContext = { currentYear };
   return (
     <Page title={album.title} head={<PageScripts nonce={nonce} htmx />}>
       <header class="topbar shell-bar">
@@ -177,6 +177,7 @@ export function AlbumPage({ user, album, page, currentYear, nonce, continued }: 
           </section>
         )}
       </main>
+      <PageEnd />
       {owner && <AlbumMenu album={album} />}
     </Page>
   );

@@ -7,7 +7,7 @@ import { mediaUrl } from '../parts/album-grid.tsx';
 import { monthRange, plural } from '../parts/dates.ts';
 import { Icon } from '../parts/icons.tsx';
 import { placeholderDataUrl } from '../parts/placeholder.ts';
-import { PageScripts } from '../parts/scripts.tsx';
+import { PageEnd, PageScripts } from '../parts/scripts.tsx';
 import { TopBar } from '../parts/top-bar.tsx';
 
 export interface HomeProps {
@@ -146,6 +146,7 @@ export function HomePage({ user, albums, nonce, error, form }: HomeProps) {
           </section>
         )}
       </main>
+      <PageEnd />
       {owner && !error && (
         <div id="new-album" popover="auto" class="sheet" aria-labelledby="new-album-heading">
           <NewAlbumForm />

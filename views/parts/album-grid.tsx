@@ -6,8 +6,8 @@
 // tile's background; the thumbnail fades in over it when it has loaded.
 // More tiles come as you scroll: a "more" link that htmx fetches when it is revealed
 // (a plain link to the next page without JavaScript).
-import type { GridContinuation, GridPage, GridSection } from '../../src/routes/album-grid.ts';
-import type { AlbumAssetRow } from '../../src/queries/albums.ts';
+import type { GridContinuation, GridPage, GridSection, MoreLink } from '../../src/routes/album-grid.ts';
+import type { GridAssetRow } from '../../src/queries/albums.ts';
 import { dayHeading, duration } from './dates.ts';
 import { Icon } from './icons.tsx';
 import { placeholderDataUrl } from './placeholder.ts';
@@ -25,7 +25,7 @@ const MIN_AR = 0.25;
 const MAX_AR = 4;
 
 export interface GridContext {
-  albumId: string;
+  /** Day headers leave out the year when it is this one. */
   currentYear: number;
 }
 
@@ -37,13 +37,13 @@ function sizesOf(w: number, h: number) {
   return { thumbWidth: Math.round(w * thumb), previewWidth: Math.round(w * preview) };
 }
 
-function tileLabel(a: AlbumAssetRow): string {
+function tileLabel(a: GridAssetRow): string {
   const time = a.taken_at_local?.slice(11, 16);
   const when = dayHeading(a.day, 0) + (time ? `, ${time}` : '');
   return `${a.kind === 'video' ? 'Video' : 'Photo'}, ${when}${a.status === 'failed' ? ', could not be processed' : ''}`;
 }
 
-export function Tile({ a }: { a: AlbumAssetRow }) {
+export function Tile({ a }: { a: GridAssetRow }) {
   const w = a.width && a.width > 0 ? a.width : 1;
   const h = a.height && a.height > 0 ? a.height : 1;
   const ar = Math.min(MAX_AR, Math.max(MIN_AR, w / h));
@@ -88,16 +88,15 @@ export function Tile({ a }: { a: AlbumAssetRow }) {
 }
 
 /** The sentinel: htmx swaps it for the next page when it scrolls near; without JS a link. */
-function More({ url, ctx }: { url: string; ctx: GridContext }) {
-  const after = new URL(url, 'http://x').searchParams.get('after');
+function More({ link }: { link: MoreLink }) {
   return (
-    <a class="more" href={`/albums/${ctx.albumId}?after=${after}`} hx-get={url} hx-trigger="revealed" hx-swap="outerHTML">
+    <a class="more" href={link.fallback} hx-get={link.url} hx-trigger="revealed" hx-swap="outerHTML">
       Show more
     </a>
   );
 }
 
-function Section({ s, ctx }: { s: GridSection; ctx: GridContext }) {
+export function Section({ s, ctx }: { s: GridSection; ctx: GridContext }) {
   return (
     <section class="day">
       {s.day && (
@@ -109,7 +108,7 @@ function Section({ s, ctx }: { s: GridSection; ctx: GridContext }) {
         {s.tiles.map((a) => (
           <Tile a={a} />
         ))}
-        {s.more && <More url={s.more} ctx={ctx} />}
+        {s.more && <More link={s.more} />}
       </div>
     </section>
   );
@@ -122,7 +121,7 @@ export function GridSections({ page, ctx }: { page: GridPage; ctx: GridContext }
       {page.sections.map((s) => (
         <Section s={s} ctx={ctx} />
       ))}
-      {page.more && <More url={page.more} ctx={ctx} />}
+      {page.more && <More link={page.more} />}
     </>
   );
 }
@@ -136,16 +135,16 @@ export function AlbumGrid({ page, ctx }: { page: GridPage; ctx: GridContext }) {
 }
 
 /** A fragment continuing an open section in place of its sentinel. */
-export function GridContinuationFragment({ part, ctx }: { part: GridContinuation; ctx: GridContext }) {
+export function GridContinuationFragment({ part }: { part: GridContinuation }) {
   return (
     <>
       {part.tiles.map((a) => (
         <Tile a={a} />
       ))}
-      {part.moreInside && <More url={part.moreInside} ctx={ctx} />}
+      {part.moreInside && <More link={part.moreInside} />}
       {part.moreAfter && (
         <div hx-swap-oob="beforeend:#album-grid">
-          <More url={part.moreAfter} ctx={ctx} />
+          <More link={part.moreAfter} />
         </div>
       )}
     </>

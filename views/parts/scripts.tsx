@@ -1,5 +1,7 @@
-// Scripts for owner pages: a nonce'd one-liner that marks the page as scripted (images
-// stay hidden until loaded only then), the page's own small script, and htmx when asked.
+// The head of grid pages: render-blocking until the content is parsed (<PageEnd/> after
+// it), a nonce'd one-liner that marks the page as scripted (images stay hidden until loaded
+// only then), the page's own small script, and htmx when asked.
+import { raw } from 'hono/html';
 import { staticUrl } from '../../src/static-files.ts';
 
 // htmx's injected indicator style would break the CSP; eval is never needed; 422 answers
@@ -16,9 +18,15 @@ const HTMX_CONFIG = JSON.stringify({
   ],
 });
 
+/** Marks where the first screen's HTML is complete; see PageScripts. */
+export const PageEnd = () => <div id="page-end" hidden />;
+
 export function PageScripts({ nonce, htmx }: { nonce: string; htmx?: boolean }) {
   return (
     <>
+      {/* Paint nothing until the page's content is parsed: on a slow connection the browser
+          would otherwise paint half a grid, whose last row re-flows when the rest arrives. */}
+      {raw('<link rel="expect" href="#page-end" blocking="render">') /* hono/jsx drops `blocking` */}
       <script nonce={nonce} dangerouslySetInnerHTML={{ __html: "document.documentElement.classList.add('js')" }} />
       {htmx && <meta name="htmx-config" content={HTMX_CONFIG} />}
       {htmx && <script src={staticUrl('vendor/htmx.min.js')} defer />}
