@@ -12,6 +12,7 @@ import { albumRoutes } from './routes/albums.tsx';
 import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.tsx';
 import { healthRoutes } from './routes/health.ts';
+import { libraryRoutes } from './routes/library.tsx';
 import { pageRoutes } from './routes/pages.tsx';
 import { settingsRoutes } from './routes/settings.tsx';
 import { staticRoutes } from './routes/static.ts';
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps, limits: Limits = createLimits()): Hono<
   app.route('/', uploadRoutes);
   app.route('/', assetRoutes);
   app.route('/', albumRoutes);
+  app.route('/', libraryRoutes);
   app.route('/', pageRoutes);
   return app;
 }

@@ -1,4 +1,4 @@
-// The album list and album page in real Chromium, on a phone (390×844) and a desktop
+// The album list, album page and library in real Chromium, on a phone (390×844) and a desktop
 // (1440×900): the justified rows fill the width at their aspect ratios, nothing shifts
 // while scrolling (CLS from the Layout Instability API must be 0), day headers stay
 // pinned, more pages come in as you scroll, and no CSP violation is reported.
@@ -73,14 +73,28 @@ describe.skipIf(!hasChromium())('album pages in Chromium', () => {
       window.__cls = 0;
       window.__shifts = [];
       new PerformanceObserver((list) => {
-        for (const entry of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean; sources?: { node?: Node }[] })[]) {
+        type Shift = PerformanceEntry & { value: number; hadRecentInput: boolean; sources?: { node?: Node; currentRect: DOMRectReadOnly }[] };
+        for (const entry of list.getEntries() as Shift[]) {
           if (entry.hadRecentInput) continue;
           window.__cls += entry.value;
-          window.__shifts.push({ value: entry.value, sources: (entry.sources ?? []).map((s) => (s.node as Element | undefined)?.outerHTML?.slice(0, 120) ?? '?') });
+          window.__shifts.push({
+            value: entry.value,
+            sources: (entry.sources ?? []).map((s) => {
+              const { x, y, width, height } = s.currentRect;
+              return `${Math.round(entry.startTime)} ms, now at ${[x, y, width, height].map(Math.round)}: ${(s.node as Element | undefined)?.outerHTML?.slice(0, 60) ?? '(no node: a pseudo-element)'}`;
+            }),
+          });
         }
       }).observe({ type: 'layout-shift', buffered: true });
     });
     const page = await context.newPage();
+    // THROTTLE=6: a slow phone on a slow connection (HTML arrives in pieces, parsing yields).
+    if (process.env.THROTTLE) {
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: Number(process.env.THROTTLE) });
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 100, downloadThroughput: 100_000, uploadThroughput: 50_000 });
+    }
     const problems: string[] = [];
     page.on('console', (msg) => {
       if (msg.type() === 'error' && !/Failed to load resource.*404/.test(msg.text())) problems.push(msg.text());
@@ -239,6 +253,23 @@ describe.skipIf(!hasChromium())('album pages in Chromium', () => {
         const body = new URLSearchParams({ title: 'Lake weekend', description: document.querySelector('.album-desc')!.textContent! });
         await fetch(location.pathname + '/details', { method: 'POST', body });
       });
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+
+    it(`library at ${size.name} size: pages of the same grid, without shifts`, async () => {
+      const { context, page, problems } = await open(size, '/library');
+      expect(await page.locator('.tile').count()).toBe(200);
+      await page.screenshot({ path: join(OUT, `library-${size.name}.png`) });
+      await scrollThrough(page);
+      await page.screenshot({ path: join(OUT, `library-${size.name}-end.png`) });
+      const { cls, shifts } = await page.evaluate(() => ({ cls: window.__cls, shifts: window.__shifts }));
+      expect(shifts).toEqual([]);
+      expect(cls).toBe(0);
+      await Promise.all([page.waitForURL(/page=2/), page.click('.pager a[rel="next"]')]);
+      expect(await page.textContent('.pager .muted')).toMatch(/^Page 2 of \d+$/);
+      await page.goto(`${server.url}/library?filter=unsorted`);
+      await page.screenshot({ path: join(OUT, `library-unsorted-empty-${size.name}.png`) });
       expect(problems).toEqual([]);
       await context.close();
     });

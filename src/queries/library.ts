@@ -1,0 +1,25 @@
+// The library: every asset, newest first (by when it was taken, else uploaded), a page at
+// a time, optionally only those in no album.
+import { sql } from 'kysely';
+import { gridAssetColumns, takenKey, type GridAssetRow } from './albums.ts';
+import type { Db } from './users.ts';
+
+export type LibraryFilter = 'all' | 'unsorted';
+
+const filterSql = (filter: LibraryFilter) =>
+  filter === 'unsorted' ? sql`WHERE NOT EXISTS (SELECT 1 FROM album_assets aa WHERE aa.asset_id = a.id)` : sql``;
+
+export async function listLibraryAssets(db: Db, options: { filter: LibraryFilter; offset: number; limit: number; tz: string }): Promise<GridAssetRow[]> {
+  const { rows } = await sql<GridAssetRow>`
+    SELECT ${gridAssetColumns(options.tz)}
+    FROM assets a
+    ${filterSql(options.filter)}
+    ORDER BY ${takenKey('a')} DESC, a.id DESC
+    LIMIT ${options.limit} OFFSET ${options.offset}`.execute(db);
+  return rows;
+}
+
+export async function countLibraryAssets(db: Db, filter: LibraryFilter): Promise<number> {
+  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM assets a ${filterSql(filter)}`.execute(db);
+  return rows[0]!.n;
+}
