@@ -12,7 +12,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnServer } from '../test/helpers/server.ts';
@@ -70,7 +70,7 @@ async function main() {
   const bigMb = Number(values['big-mb']);
   const runs = Number(values.runs);
   const dataDir = join(work, 'data');
-  const server = await spawnServer({ DATA_DIR: dataDir, LOG_LEVEL: 'warn', WORKER_CONCURRENCY: '1' });
+  const server = await spawnServer({ DATA_DIR: dataDir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', WORKER_CONCURRENCY: '1' });
   const pid = server.proc.pid!;
   try {
     // An owner and an API token, through the public API.
@@ -118,7 +118,10 @@ async function main() {
     console.log('| run | file | openssl sha256 + cp + sync | upload (curl, multipart, loopback) | rate | ratio |');
     console.log('| --- | --- | --- | --- | --- | --- |');
     for (const r of rows) console.log(r);
-    console.log(`\nMedian ratio: **${ratios.sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!.toFixed(2)}×** (target ≤ 1.2×)\n`);
+    const sorted = ratios.sort((a, b) => a - b);
+    const mid = sorted.length / 2;
+    const median = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    console.log(`\nMedian ratio: **${median.toFixed(2)}×** (target ≤ 1.2×; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})\n`);
     console.log('| server memory | MiB |');
     console.log('| --- | --- |');
     console.log(`| VmRSS before the ${bigMb} MiB upload | ${before.toFixed(0)} |`);
@@ -127,6 +130,7 @@ async function main() {
     console.log(`| growth of the peak over the level before | **${(peak - before).toFixed(0)}** (target ≤ 64) |`);
     console.log(`| upload time | ${bigUpload.seconds.toFixed(1)} s |`);
   } finally {
+    if (process.env.LOG_LEVEL === 'debug') console.error(server.output().split('\n').filter((l) => l.includes('upload file')).join('\n'));
     await server.stop('SIGTERM');
     rmSync(work, { recursive: true, force: true });
   }
