@@ -17,8 +17,8 @@ const OUT = join(repoRoot, 'test-output', 'albums');
 const SIZES = [
   // rowHeight: the base height each row grows from (app.css .grid --row-h).
   // arMax: panoramas are cropped to this in the grid.
-  { name: 'phone', viewport: PHONE, scale: 3, rowHeight: 96, gap: 2, arMax: 2.2 },
-  { name: 'desktop', viewport: DESKTOP, scale: 1, rowHeight: 200, gap: 4, arMax: 3 },
+  { name: 'phone', viewport: PHONE, scale: 3, rowHeight: 96, gap: 2, arMax: 2 },
+  { name: 'desktop', viewport: DESKTOP, scale: 1, rowHeight: 200, gap: 4, arMax: 2 },
 ] as const;
 
 if (!hasChromium()) console.warn(`[album-browser] skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
