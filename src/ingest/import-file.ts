@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, isAbsolute } from 'node:path';
 import type { AppDeps } from '../http/env.ts';
-import { appendAssetsToAlbum } from '../queries/album-assets.ts';
+import { appendAssetsToAlbum } from '../queries/albums.ts';
 import { findExistingHashes } from '../queries/assets.ts';
 import type { Db } from '../queries/users.ts';
 import { ingestFile } from './ingest-file.ts';

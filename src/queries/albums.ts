@@ -113,6 +113,10 @@ export function listAlbumTitles(db: Db): Promise<{ id: string; title: string }[]
   return db.selectFrom('albums').select(['id', 'title']).orderBy('created_at', 'desc').execute();
 }
 
+export async function albumExists(db: Db, albumId: string): Promise<boolean> {
+  return (await db.selectFrom('albums').select('id').where('id', '=', albumId).executeTakeFirst()) !== undefined;
+}
+
 export async function existingAlbumIds(db: Db, ids: string[]): Promise<string[]> {
   if (!ids.length) return [];
   const rows = await db.selectFrom('albums').select('id').where('id', 'in', ids).execute();

@@ -13,7 +13,7 @@ import * as v from 'valibot';
 import type { User } from '../db/schema.ts';
 import { FileTooLargeError, receiveFile, type ReceivedFile } from '../ingest/receive-file.ts';
 import { ingestFile, type IngestResult } from '../ingest/ingest-file.ts';
-import { albumExists, appendAssetsToAlbum } from '../queries/album-assets.ts';
+import { albumExists, appendAssetsToAlbum } from '../queries/albums.ts';
 import { findExistingHashes } from '../queries/assets.ts';
 import { isUploaderOfAlbum } from '../queries/users.ts';
 import { currentUser } from '../http/auth.ts';
