@@ -1,5 +1,5 @@
 // API token rows (see src/auth/api-tokens.ts for the model).
-import type { Db } from './users.ts';
+import { joinedUserColumns, splitJoinedUser, type Db } from './users.ts';
 import type { ApiToken, User } from '../db/schema.ts';
 
 export async function insertApiToken(db: Db, values: { id: string; secretHash: string; userId: string; name: string }): Promise<ApiToken> {
@@ -15,13 +15,13 @@ export async function findActiveApiTokenWithUser(db: Db, id: string): Promise<{ 
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
     .selectAll('api_tokens')
-    .select(['users.email', 'users.password_hash', 'users.role', 'users.created_at as user_created_at'])
+    .select(joinedUserColumns)
     .where('api_tokens.id', '=', id)
     .where('api_tokens.revoked_at', 'is', null)
     .executeTakeFirst();
   if (!row) return undefined;
-  const { email, password_hash, role, user_created_at, ...token } = row;
-  return { token, user: { id: token.user_id, email, password_hash, role, created_at: user_created_at } };
+  const { own, user } = splitJoinedUser(row);
+  return { token: own, user };
 }
 
 export async function touchApiToken(db: Db, id: string, at: Date): Promise<void> {

@@ -1,5 +1,5 @@
 // Session rows (see src/auth/sessions.ts for the model).
-import type { Db } from './users.ts';
+import { joinedUserColumns, splitJoinedUser, type Db } from './users.ts';
 import type { Session, User } from '../db/schema.ts';
 
 export async function insertSession(
@@ -24,12 +24,12 @@ export async function findSessionWithUser(db: Db, id: string): Promise<{ session
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .selectAll('sessions')
-    .select(['users.email', 'users.password_hash', 'users.role', 'users.created_at as user_created_at'])
+    .select(joinedUserColumns)
     .where('sessions.id', '=', id)
     .executeTakeFirst();
   if (!row) return undefined;
-  const { email, password_hash, role, user_created_at, ...session } = row;
-  return { session, user: { id: session.user_id, email, password_hash, role, created_at: user_created_at } };
+  const { own, user } = splitJoinedUser(row);
+  return { session: own, user };
 }
 
 export async function touchSession(db: Db, id: string, values: { expiresAt: Date; lastSeenAt: Date; ip: string | null }): Promise<void> {

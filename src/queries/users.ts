@@ -4,6 +4,17 @@ import type { DB, User, UserRole } from '../db/schema.ts';
 
 export type Db = Kysely<DB>;
 
+/** Columns to select from `users` when joined to a row that belongs to a user. */
+export const joinedUserColumns = ['users.email', 'users.password_hash', 'users.role', 'users.created_at as user_created_at'] as const;
+
+/** Splits a row joined with joinedUserColumns into the row itself and its user. */
+export function splitJoinedUser<R extends { user_id: string; email: string; password_hash: string; role: UserRole; user_created_at: Date }>(
+  row: R,
+): { own: Omit<R, 'email' | 'password_hash' | 'role' | 'user_created_at'>; user: User } {
+  const { email, password_hash, role, user_created_at, ...own } = row;
+  return { own, user: { id: row.user_id, email, password_hash, role, created_at: user_created_at } };
+}
+
 export function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
   return db
     .selectFrom('users')
