@@ -6,6 +6,7 @@
 // uncompressed: the page's own gzip/brotli then compresses them better than deflate would.
 import { deflateSync } from 'node:zlib';
 import { thumbHashToRGBA } from 'thumbhash';
+import { crc32 } from 'node:zlib';
 
 const LONG_SIDE = 6;
 const CACHE_SIZE = 20_000;
@@ -96,14 +97,3 @@ function chunk(type: string, data: Buffer): Buffer {
   return out;
 }
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
