@@ -4,9 +4,8 @@
 // twentieth of the bytes: ~200 vs ~4,200 characters a tile, 200 tiles a page (~20 kB
 // of a page's compressed HTML instead of ~300 kB). Rows are Up-filtered and stored
 // uncompressed: the page's own gzip/brotli then compresses them better than deflate would.
-import { deflateSync } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 import { thumbHashToRGBA } from 'thumbhash';
-import { crc32 } from 'node:zlib';
 
 const LONG_SIDE = 6;
 const CACHE_SIZE = 20_000;
