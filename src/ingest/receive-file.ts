@@ -2,7 +2,7 @@
 // Memory stays flat whatever the size; the temp file is fsynced before it is handed on and
 // removed on every failure.
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, fdatasync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -18,11 +18,24 @@ export interface ReceivedFile extends Checksums {
 export const TMP_PREFIX = 'upload-';
 export const tmpFileName = () => `${TMP_PREFIX}${randomUUID()}.part`;
 
+// Flushing as the file arrives keeps the disk busy during the transfer, so the final
+// fsync has little left to write (instead of a whole large file at the end).
+const FLUSH_EVERY = 64 * 1024 * 1024;
+
 export async function receiveFile(source: Readable, tmpDir: string, options: { maxBytes: number }): Promise<ReceivedFile> {
   const tmpPath = join(tmpDir, tmpFileName());
   const meter = checksumMeter(options.maxBytes);
+  const sink = createWriteStream(tmpPath, { flush: true });
+  let unflushed = 0;
+  meter.stream.on('data', (chunk: Buffer) => {
+    unflushed += chunk.length;
+    const fd = (sink as unknown as { fd: number | null }).fd; // set once the file is open
+    if (unflushed < FLUSH_EVERY || typeof fd !== 'number') return;
+    unflushed = 0;
+    fdatasync(fd, () => {}); // in the background; the final flush still makes it durable
+  });
   try {
-    await pipeline(source, meter.stream, createWriteStream(tmpPath, { flush: true }));
+    await pipeline(source, meter.stream, sink);
   } catch (err) {
     source.resume(); // drain what is left so the rest of the request can be read
     await unlink(tmpPath).catch(() => {});
