@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectFileType, HEAD_BYTES } from '../../src/media/file-type.ts';
 import { readFileHead } from '../../src/media/read-bytes.ts';
-import { fixture, HAS_FIXTURES, readManifest, SKIP_REASON } from './fixtures.ts';
+import { fixture, HAS_FFMPEG, HAS_FIXTURES, readManifest, SKIP_REASON } from './fixtures.ts';
 
 const manifest = readManifest();
 
@@ -98,16 +98,7 @@ describe('detectFileType on synthetic heads', () => {
 });
 
 describe.skipIf(!HAS_FIXTURES)('detectFileType on videos ffmpeg writes', () => {
-  const hasFfmpeg = (() => {
-    try {
-      execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-
-  it.skipIf(!hasFfmpeg)('detects WebM, MKV and 3GP', async () => {
+  it.skipIf(!HAS_FFMPEG)('detects WebM, MKV and 3GP', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shoebox-ft-'));
     const make = (name: string, ...args: string[]) => {
       const out = join(dir, name);

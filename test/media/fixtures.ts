@@ -1,5 +1,6 @@
 // The shared camera files (../shared/fixtures) and what MANIFEST.tsv says of each, parsed
 // from its notes column so tests compare against exiftool/ffprobe's readings, not copies.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -8,6 +9,16 @@ export const HAS_FIXTURES = existsSync(`${FIXTURES_DIR}MANIFEST.tsv`);
 export const SKIP_REASON = `shared fixtures not found at ${FIXTURES_DIR}: media fixture tests skipped`;
 
 if (!HAS_FIXTURES) console.warn(SKIP_REASON);
+
+/** Whether ffmpeg runs here (tests that make clips with it skip without it). */
+export const HAS_FFMPEG = (() => {
+  try {
+    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 export function fixture(relative: string): string {
   return `${FIXTURES_DIR}${relative}`;

@@ -4,19 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readVideoMetadata, type VideoMetadata } from '../../src/media/video-metadata.ts';
-import { fixture, HAS_FIXTURES, readManifest, SKIP_REASON, type ManifestEntry } from './fixtures.ts';
+import { fixture, HAS_FFMPEG, HAS_FIXTURES, readManifest, SKIP_REASON, type ManifestEntry } from './fixtures.ts';
 
 const videos = readManifest().filter((e) => e.kind === 'video');
 const results = new Map<string, VideoMetadata>();
-
-const hasFfmpeg = (() => {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe.skipIf(!HAS_FIXTURES)(`readVideoMetadata on the shared fixtures${HAS_FIXTURES ? '' : ` (${SKIP_REASON})`}`, () => {
   beforeAll(async () => {
@@ -81,7 +72,7 @@ describe.skipIf(!HAS_FIXTURES)(`readVideoMetadata on the shared fixtures${HAS_FI
   });
 });
 
-describe.skipIf(!hasFfmpeg)('readVideoMetadata on clips ffmpeg writes', () => {
+describe.skipIf(!HAS_FFMPEG)('readVideoMetadata on clips ffmpeg writes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'shoebox-vm-'));
   const make = (name: string, ...args: string[]) => {
     const out = join(dir, name);
