@@ -235,7 +235,7 @@ describe.skipIf(!hasChromium())('album pages in Chromium', () => {
       const { context, page, problems } = await open(size, `/albums/${album.albumId}`);
       await page.click('summary[aria-label="Edit title and description"]');
       await page.screenshot({ path: join(OUT, `album-edit-${size.name}.png`) });
-      await page.fill('#album-title-input', 'Lake weekend 2024');
+      await page.fill('#album-edit-title', 'Lake weekend 2024');
       await page.click('.album-edit button[type="submit"]');
       await page.waitForFunction(() => document.querySelector('.album-title')?.textContent === 'Lake weekend 2024');
       expect(await page.evaluate(() => document.querySelector('details.album-edit')!.hasAttribute('open'))).toBe(false);

@@ -9,6 +9,7 @@ import { Page } from '../layouts/page.tsx';
 import { AlbumGrid, type GridContext } from '../parts/album-grid.tsx';
 import { dayRange, plural } from '../parts/dates.ts';
 import { Icon } from '../parts/icons.tsx';
+import { AlbumFields, FormError } from '../parts/form.tsx';
 import { PageEnd, PageScripts } from '../parts/scripts.tsx';
 
 export interface AlbumPageProps {
@@ -66,21 +67,8 @@ function AlbumEdit({ album, error, form }: Omit<AlbumHeadProps, 'canEdit'>) {
         hx-target="#album-head"
         hx-swap="outerHTML"
       >
-        {error && (
-          <p class="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div class="field">
-          <label for="album-title-input">Title</label>
-          <input id="album-title-input" name="title" type="text" required maxlength={200} value={form?.title ?? album.title} />
-        </div>
-        <div class="field">
-          <label for="album-description-input">Description</label>
-          <textarea id="album-description-input" name="description" maxlength={5000}>
-            {form?.description ?? album.description}
-          </textarea>
-        </div>
+        <FormError message={error} />
+        <AlbumFields idPrefix="album-edit" title={form?.title ?? album.title} description={form?.description ?? album.description} />
         <div class="actions">
           <button type="button" data-close-details>
             Cancel

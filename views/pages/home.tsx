@@ -7,6 +7,7 @@ import { mediaUrl } from '../parts/album-grid.tsx';
 import { monthRange, plural } from '../parts/dates.ts';
 import { Icon } from '../parts/icons.tsx';
 import { placeholderDataUrl } from '../parts/placeholder.ts';
+import { AlbumFields, FormError } from '../parts/form.tsx';
 import { PageEnd, PageScripts } from '../parts/scripts.tsx';
 import { TopBar } from '../parts/top-bar.tsx';
 
@@ -71,23 +72,8 @@ export function NewAlbumForm({ error, form }: { error?: string; form?: HomeProps
   return (
     <form method="post" action="/albums" class="stack">
       <h2 id="new-album-heading">New album</h2>
-      {error && (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      )}
-      <div class="field">
-        <label for="new-album-title">Title</label>
-        <input id="new-album-title" name="title" type="text" required maxlength={200} autocomplete="off" autofocus value={form?.title ?? ''} />
-      </div>
-      <div class="field">
-        <label for="new-album-description">
-          Description <span class="muted">(optional)</span>
-        </label>
-        <textarea id="new-album-description" name="description" maxlength={5000}>
-          {form?.description ?? ''}
-        </textarea>
-      </div>
+      <FormError message={error} />
+      <AlbumFields idPrefix="new-album" title={form?.title ?? ''} description={form?.description ?? ''} isNew />
       <div class="actions">
         <button type="button" popovertarget="new-album" popovertargetaction="hide">
           Cancel

@@ -1,6 +1,7 @@
 // Settings: the owner's sessions, API tokens and uploader accounts.
 import type { ApiToken, Session, User } from '../../src/db/schema.ts';
 import { Page } from '../layouts/page.tsx';
+import { FormError } from '../parts/form.tsx';
 import { TopBar } from '../parts/top-bar.tsx';
 import { describeDevice, timeAgo } from '../parts/format.ts';
 
@@ -21,11 +22,7 @@ export function SettingsPage(p: SettingsProps) {
     <Page title="Settings">
       <TopBar user={p.user} title="Settings" back="/" />
       <main class="shell settings">
-        {p.error && (
-          <p class="form-error" role="alert">
-            {p.error}
-          </p>
-        )}
+        <FormError message={p.error} />
         {p.notice && (
           <p class="notice" role="status">
             {p.notice}

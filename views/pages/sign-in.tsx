@@ -1,5 +1,6 @@
 // The login and first-run setup pages: one small card each.
 import { Page } from '../layouts/page.tsx';
+import { FormError } from '../parts/form.tsx';
 
 interface FormProps {
   email?: string;
@@ -41,11 +42,7 @@ export function LoginPage({ email, error, next }: FormProps) {
     <Page title="Sign in" bodyClass="centered">
       <main class="card narrow">
         <h1>Sign in to Shoebox</h1>
-        {error && (
-          <p class="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError message={error} />
         <form method="post" action="/login">
           <input type="hidden" name="next" value={next ?? '/'} />
           <EmailAndPassword email={email} />
@@ -64,11 +61,7 @@ export function SetupPage({ email, error }: FormProps) {
       <main class="card narrow">
         <h1>Welcome to Shoebox</h1>
         <p class="muted">Create the owner account. You will use it to upload photos, build albums and share them.</p>
-        {error && (
-          <p class="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError message={error} />
         <form method="post" action="/setup">
           <EmailAndPassword email={email} newPassword />
           <button class="primary wide" type="submit">
