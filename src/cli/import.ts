@@ -13,7 +13,7 @@ import { checksumMeter, formatBytes } from '../ingest/checksum.ts';
 import type { ImportFileResult } from '../ingest/import-file.ts';
 import { openAdminSession } from './admin-session.ts';
 import type { CliCommand } from './main.ts';
-import { createProgress } from './progress.ts';
+import { catchInterrupt, createProgress } from './progress.ts';
 
 export interface FolderFile {
   path: string;
@@ -141,13 +141,7 @@ export const importCommand: CliCommand = {
     const { files, ignored } = await walkFolder(folder);
     const totalBytes = files.reduce((n, f) => n + f.size, 0);
     const session = await openAdminSession(config, log);
-    let interrupted = false;
-    const onSignal = () => {
-      if (interrupted) process.exit(130);
-      interrupted = true;
-      process.stderr.write('\nstopping after the files in flight (press Ctrl-C again to quit at once)\n');
-    };
-    process.on('SIGINT', onSignal);
+    const interrupt = catchInterrupt('the files in flight');
     try {
       // Thumbnails are made while the import runs: by the server's worker, or by ours.
       await session.startWorker();
@@ -210,7 +204,7 @@ export const importCommand: CliCommand = {
 
       let next = 0;
       const lane = async () => {
-        while (!interrupted && !fatal && next < files.length) {
+        while (!interrupt.interrupted() && !fatal && next < files.length) {
           const file = files[next++]!;
           try {
             outcomes.set(file, await processFile(file));
@@ -255,12 +249,12 @@ export const importCommand: CliCommand = {
       for (const u of ignored.unreadable) say(`unreadable: ${u}`);
 
       let thumbnails: string;
-      if (fatal || interrupted) {
+      if (fatal || interrupt.interrupted()) {
         thumbnails = session.where === 'server' ? 'made by the running server' : 'made at the next server start (or shoebox rebuild)';
       } else if (session.where === 'server' && !values.wait) {
         thumbnails = 'being made by the running server';
       } else {
-        const status = await session.waitForWorker('thumbnails', { isCancelled: () => interrupted });
+        const status = await session.waitForWorker('thumbnails', { isCancelled: () => interrupt.interrupted() });
         thumbnails =
           status.pending + status.processing
             ? `${status.pending + status.processing} still queued (made at the next server start)`
@@ -277,7 +271,7 @@ export const importCommand: CliCommand = {
               counts: { ...count, notProcessed },
               files: files.map((f) => ({ file: f.rel, size: f.size, ...(outcomes.get(f) ?? { status: 'not processed' }) })),
               ignored,
-              interrupted,
+              interrupted: interrupt.interrupted(),
               error: fatal?.message ?? null,
             },
             null,
@@ -286,13 +280,13 @@ export const importCommand: CliCommand = {
         );
       }
       if (fatal) throw fatal;
-      if (interrupted) {
+      if (interrupt.interrupted()) {
         say(`interrupted: ${plural(notProcessed, 'file')} not looked at; run the same command again to continue (stored files are skipped)`);
         return 130;
       }
       return count.failed || ignored.unreadable.length ? 1 : 0;
     } finally {
-      process.off('SIGINT', onSignal);
+      interrupt.dispose();
       await session.close();
     }
   },

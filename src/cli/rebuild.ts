@@ -3,6 +3,7 @@
 // work (--wait watches it); without one this process runs a worker until the work is done.
 import { CommandError } from '../admin/commands.ts';
 import { openAdminSession } from './admin-session.ts';
+import { catchInterrupt } from './progress.ts';
 import type { CliCommand } from './main.ts';
 
 interface RebuildResult {
@@ -26,13 +27,7 @@ export const rebuildCommand: CliCommand = {
     if (values.all && values.missing) throw new CommandError('choose --all or --missing, not both');
     const mode = values.all ? 'all' : 'missing';
     const session = await openAdminSession(config, log);
-    let interrupted = false;
-    const onSignal = () => {
-      if (interrupted) process.exit(130);
-      interrupted = true;
-      process.stderr.write('\nstopping after the files in progress (press Ctrl-C again to quit at once)\n');
-    };
-    process.on('SIGINT', onSignal);
+    const interrupt = catchInterrupt('the files in progress');
     try {
       const result = await session.run<RebuildResult>('rebuild', { mode });
       const what = mode === 'all' ? 'all assets' : 'assets with missing derived files or failed processing';
@@ -44,8 +39,8 @@ export const rebuildCommand: CliCommand = {
         out("the running server's worker is making them now ('shoebox rebuild --wait' waits for it)");
         return result.missingOriginals.length ? 1 : 0;
       }
-      const status = await session.waitForWorker('rebuild', { isCancelled: () => interrupted });
-      if (interrupted) {
+      const status = await session.waitForWorker('rebuild', { isCancelled: () => interrupt.interrupted() });
+      if (interrupt.interrupted()) {
         out(`interrupted: ${status.pending + status.processing} still queued; they are made at the next server start or 'shoebox rebuild'`);
         return 130;
       }
@@ -55,7 +50,7 @@ export const rebuildCommand: CliCommand = {
       );
       return result.missingOriginals.length ? 1 : 0;
     } finally {
-      process.off('SIGINT', onSignal);
+      interrupt.dispose();
       await session.close();
     }
   },
