@@ -169,10 +169,13 @@ describe.skipIf(!HAS_FIXTURES)('makeDerivatives on HEIC/HEIF (decoded in a worke
       worst = Math.max(worst, now - last);
       last = now;
     }, 10);
+    const started = performance.now();
     await derive(fixture('heic/heic-iphone7.heic'));
+    const total = performance.now() - started;
     clearInterval(timer);
-    // Decoding takes a second or more; no single block of the loop should come near that.
-    expect(worst).toBeLessThan(400);
+    // Decoding is most of the work; on the main thread it would block the loop for nearly all
+    // of it. Relative to the whole, so a loaded machine (slower decode) does not make it flaky.
+    expect(worst).toBeLessThan(total / 3);
   });
 });
 
