@@ -5,7 +5,7 @@ import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { AlbumHead, AlbumPage } from '../../views/pages/album.tsx';
 import { HomePage } from '../../views/pages/home.tsx';
-import { GridContinuationFragment, GridSections } from '../../views/parts/album-grid.tsx';
+import { GridContinuationFragment, GridSections, ownerGridContext } from '../../views/parts/album-grid.tsx';
 import { yearIn } from '../../views/parts/dates.ts';
 import { ALBUM_SORT_ORDERS } from '../db/schema.ts';
 import {
@@ -215,8 +215,8 @@ export const albumRoutes = new Hono<AppEnv>()
     const album = await albumOr404(c);
     const q = parseInput(TilesQuery, c.req.query());
     const grid = { albumId: album.id, sort: q.sort ?? album.sort_order, tz: tz(c), after: q.after };
-    const ctx = { currentYear: yearIn(tz(c)) };
-    if (q.open) return c.html(<GridContinuationFragment part={await loadGridContinuation(db(c), grid, q.open)} />);
+    const ctx = ownerGridContext(currentUser(c), yearIn(tz(c)));
+    if (q.open) return c.html(<GridContinuationFragment part={await loadGridContinuation(db(c), grid, q.open)} ctx={ctx} />);
     return c.html(<GridSections page={await loadGridPage(db(c), grid)} ctx={ctx} />);
   })
   .post('/albums/:id/details', async (c) => {

@@ -6,7 +6,7 @@ import type { User } from '../../src/db/schema.ts';
 import type { AlbumSummary } from '../../src/queries/albums.ts';
 import type { GridPage } from '../../src/routes/album-grid.ts';
 import { Page } from '../layouts/page.tsx';
-import { AlbumGrid, type GridContext } from '../parts/album-grid.tsx';
+import { AlbumGrid, ownerGridContext } from '../parts/album-grid.tsx';
 import { dayRange, plural } from '../parts/dates.ts';
 import { Icon } from '../parts/icons.tsx';
 import { AlbumFields, FormError } from '../parts/form.tsx';
@@ -126,7 +126,7 @@ function AlbumMenu({ album }: { album: AlbumSummary }) {
 
 export function AlbumPage({ user, album, page, currentYear, nonce, continued }: AlbumPageProps) {
   const owner = user.role === 'owner';
-  const ctx: GridContext = { currentYear };
+  const ctx = ownerGridContext(user, currentYear);
   return (
     <Page title={album.title} head={<PageScripts nonce={nonce} htmx />}>
       <header class="topbar shell-bar">

@@ -4,7 +4,7 @@ import type { User } from '../../src/db/schema.ts';
 import type { LibraryFilter } from '../../src/queries/library.ts';
 import type { GridSection } from '../../src/routes/album-grid.ts';
 import { Page } from '../layouts/page.tsx';
-import { Section, type GridContext } from '../parts/album-grid.tsx';
+import { ownerGridContext, Section } from '../parts/album-grid.tsx';
 import { plural } from '../parts/dates.ts';
 import { Icon } from '../parts/icons.tsx';
 import { PageEnd, PageScripts } from '../parts/scripts.tsx';
@@ -69,7 +69,7 @@ function Pager({ filter, page, pages }: { filter: LibraryFilter; page: number; p
 }
 
 export function LibraryPage(p: LibraryProps) {
-  const ctx: GridContext = { currentYear: p.currentYear };
+  const ctx = ownerGridContext(p.user, p.currentYear);
   const what = p.filter === 'unsorted' ? `${plural(p.total, 'item')} not in any album` : plural(p.total, 'item');
   return (
     <Page title="Library" head={<PageScripts nonce={p.nonce} />}>

@@ -24,12 +24,28 @@ const PREVIEW_LONG_EDGE = 2048;
 const MIN_AR = 0.25;
 const MAX_AR = 4;
 
+export type MediaVariant = 'thumb' | 'preview' | 'original';
+/** The URL of one of an asset's files: plain for the owner, signed for a guest link. */
+export type MediaUrlFor = (id: string, variant: MediaVariant) => string;
+
 export interface GridContext {
   /** Day headers leave out the year when it is this one. */
   currentYear: number;
+  /** Where tiles point; the owner's plain URLs when absent. */
+  media?: MediaUrlFor;
+  /** The JSON the lightbox's info drawer reads for an asset; no drawer when absent. */
+  infoUrl?: (id: string) => string;
 }
 
-export const mediaUrl = (id: string, variant: 'thumb' | 'preview' | 'original') => `/media/assets/${id}/${variant}`;
+export const mediaUrl: MediaUrlFor = (id, variant) => `/media/assets/${id}/${variant}`;
+
+/** The grid as the signed-in owner or an uploader sees it: plain media URLs; the drawer for the owner. */
+export function ownerGridContext(user: { role: string }, currentYear: number): GridContext {
+  return { currentYear, infoUrl: user.role === 'owner' ? (id) => `/api/assets/${id}` : undefined };
+}
+
+/** Originals every browser can show; for the rest (HEIC, RAW, TIFF) zoom stops at the preview. */
+const BROWSER_IMAGES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif']);
 
 function sizesOf(w: number, h: number) {
   const thumb = Math.min(1, THUMB_SHORT_EDGE / Math.min(w, h));
@@ -43,7 +59,8 @@ function tileLabel(a: GridAssetRow): string {
   return `${a.kind === 'video' ? 'Video' : 'Photo'}, ${when}${a.status === 'failed' ? ', could not be processed' : ''}`;
 }
 
-export function Tile({ a }: { a: GridAssetRow }) {
+export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
+  const url = ctx.media ?? mediaUrl;
   const w = a.width && a.width > 0 ? a.width : 1;
   const h = a.height && a.height > 0 ? a.height : 1;
   const ar = Math.min(MAX_AR, Math.max(MIN_AR, w / h));
@@ -52,14 +69,26 @@ export function Tile({ a }: { a: GridAssetRow }) {
   const ready = a.status === 'ready';
   const { thumbWidth, previewWidth } = sizesOf(w, h);
   return (
-    <a class="tile" href={mediaUrl(a.id, ready ? 'preview' : 'original')} style={style} data-id={a.id} data-status={a.status} aria-label={tileLabel(a)}>
+    <a
+      class="tile"
+      href={url(a.id, ready ? 'preview' : 'original')}
+      style={style}
+      data-id={a.id}
+      data-status={a.status}
+      data-kind={a.kind}
+      data-w={w}
+      data-h={h}
+      data-original={a.kind === 'video' || BROWSER_IMAGES.has(a.mime_type) ? url(a.id, 'original') : undefined}
+      data-info={ctx.infoUrl?.(a.id)}
+      aria-label={tileLabel(a)}
+    >
       <i />
       {ready && (
         <img
-          src={mediaUrl(a.id, 'thumb')}
+          src={url(a.id, 'thumb')}
           srcset={
             previewWidth > thumbWidth
-              ? `${mediaUrl(a.id, 'thumb')} ${thumbWidth}w, ${mediaUrl(a.id, 'preview')} ${previewWidth}w`
+              ? `${url(a.id, 'thumb')} ${thumbWidth}w, ${url(a.id, 'preview')} ${previewWidth}w`
               : undefined
           }
           sizes={
@@ -106,7 +135,7 @@ export function Section({ s, ctx }: { s: GridSection; ctx: GridContext }) {
       )}
       <div class="tiles">
         {s.tiles.map((a) => (
-          <Tile a={a} />
+          <Tile a={a} ctx={ctx} />
         ))}
         {s.more && <More link={s.more} />}
       </div>
@@ -135,11 +164,11 @@ export function AlbumGrid({ page, ctx }: { page: GridPage; ctx: GridContext }) {
 }
 
 /** A fragment continuing an open section in place of its sentinel. */
-export function GridContinuationFragment({ part }: { part: GridContinuation }) {
+export function GridContinuationFragment({ part, ctx }: { part: GridContinuation; ctx: GridContext }) {
   return (
     <>
       {part.tiles.map((a) => (
-        <Tile a={a} />
+        <Tile a={a} ctx={ctx} />
       ))}
       {part.moreInside && <More link={part.moreInside} />}
       {part.moreAfter && (
