@@ -7,7 +7,9 @@ import { csrfProtection } from './http/csrf.ts';
 import { onError, onNotFound } from './http/errors.tsx';
 import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
-import type { AppDeps, AppEnv, Limits } from './http/env.ts';
+import type { AppDeps, AppEnv, Limits, Sharing } from './http/env.ts';
+import { LinkCache } from './sharing/link-cache.ts';
+import { createSigner } from './sharing/signatures.ts';
 import { albumRoutes } from './routes/albums.tsx';
 import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.tsx';
@@ -23,15 +25,19 @@ export function createLimits(): Limits {
   return {
     loginByIp: new RateLimiter(10, 60_000),
     loginByAccount: new RateLimiter(10, 60_000),
+    linkPasswordByLink: new RateLimiter(10, 60_000),
+    linkPasswordByIp: new RateLimiter(10, 60_000),
   };
 }
 
 export function createApp(deps: AppDeps, limits: Limits = createLimits()): Hono<AppEnv> {
   staticFiles(); // read (and fail) at start, not on the first request
   const app = new Hono<AppEnv>();
+  const sharing: Sharing = { links: new LinkCache(() => deps.database.db), signer: createSigner(deps.secretKey) };
   app.use(async (c, next) => {
     c.set('deps', deps);
     c.set('limits', limits);
+    c.set('sharing', sharing);
     await next();
   });
   app.use(requestLog());

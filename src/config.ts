@@ -22,6 +22,10 @@ export interface Config {
   ffmpegPath: string | undefined;
   mediaAccel: 'none' | 'nginx';
   workerConcurrency: number;
+  /** Caps on what guests may add through one upload-enabled share link. */
+  shareUpload: { maxFileBytes: number; maxFilesPerDay: number; maxBytesPerDay: number };
+  /** Signed media URLs also carry the client IP (a copied URL fails elsewhere). */
+  signedUrlBindIp: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -59,6 +63,14 @@ const boolean = (name: string) =>
     v.transform((s) => /^(1|true|yes|on)$/i.test(s)),
   );
 
+const size = (name: string, fallback: string) =>
+  v.pipe(
+    v.optional(v.string(), fallback),
+    v.transform(parseSize),
+    v.check((n) => n !== undefined && n > 0, `${name} must be a size such as 16G, 500M or a number of bytes`),
+    v.transform((n) => n as number),
+  );
+
 const url = (name: string, protocols: string[]) =>
   v.optional(
     v.pipe(
@@ -85,12 +97,11 @@ const EnvSchema = v.object({
     v.picklist(['debug', 'info', 'warn', 'error'], 'LOG_LEVEL must be one of debug, info, warn, error'),
     'info',
   ),
-  MAX_UPLOAD_SIZE: v.pipe(
-    v.optional(v.string(), '16G'),
-    v.transform(parseSize),
-    v.check((n) => n !== undefined && n > 0, 'MAX_UPLOAD_SIZE must be a size such as 16G, 500M or a number of bytes'),
-    v.transform((n) => n as number),
-  ),
+  MAX_UPLOAD_SIZE: size('MAX_UPLOAD_SIZE', '16G'),
+  SHARE_UPLOAD_MAX_FILE_SIZE: size('SHARE_UPLOAD_MAX_FILE_SIZE', '4G'),
+  SHARE_UPLOAD_MAX_FILES_PER_DAY: integer('SHARE_UPLOAD_MAX_FILES_PER_DAY', 1, 1_000_000, 500),
+  SHARE_UPLOAD_MAX_BYTES_PER_DAY: size('SHARE_UPLOAD_MAX_BYTES_PER_DAY', '20G'),
+  SIGNED_URL_BIND_IP: boolean('SIGNED_URL_BIND_IP'),
   DEFAULT_TZ: v.pipe(
     v.optional(v.string(), 'UTC'),
     v.check(isTimeZone, 'DEFAULT_TZ must be an IANA time zone such as Europe/Berlin'),
@@ -134,6 +145,12 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
     ffmpegPath: e.FFMPEG_PATH,
     mediaAccel: e.MEDIA_ACCEL,
     workerConcurrency: e.WORKER_CONCURRENCY || Math.max(1, cores),
+    shareUpload: {
+      maxFileBytes: e.SHARE_UPLOAD_MAX_FILE_SIZE,
+      maxFilesPerDay: e.SHARE_UPLOAD_MAX_FILES_PER_DAY,
+      maxBytesPerDay: e.SHARE_UPLOAD_MAX_BYTES_PER_DAY,
+    },
+    signedUrlBindIp: e.SIGNED_URL_BIND_IP,
   };
 }
 

@@ -44,6 +44,8 @@ export interface AssetsTable {
   processing_error: string | null;
   processing_warning: string | null;
   derived_source: string | null;
+  /** Set while the asset is in the trash (it is in no album then; see trashed_album_assets). */
+  deleted_at: Timestamp | null;
 }
 
 export type AssetKind = 'photo' | 'raw' | 'video';
@@ -68,6 +70,25 @@ export interface AlbumAssetsTable {
   asset_id: string;
   position: number;
   added_at: CreatedAt;
+  /** A guest's addition through this share link, under the name they gave. */
+  added_by_link: Generated<string | null>;
+  added_by_name: Generated<string | null>;
+}
+
+/** An album membership of a trashed asset, kept to put it back where it was. */
+export interface TrashedAlbumAssetsTable {
+  album_id: string;
+  asset_id: string;
+  position: number;
+  added_at: Date;
+  was_cover: Generated<boolean>;
+}
+
+/** Files of purged assets still to be removed from disk. */
+export interface PurgedFilesTable {
+  storage_path: string;
+  file_hash: string;
+  purged_at: CreatedAt;
 }
 
 export interface SharedLinksTable {
@@ -79,6 +100,20 @@ export interface SharedLinksTable {
   expires_at: Timestamp | null;
   revoked: Generated<boolean>;
   created_at: CreatedAt;
+  label: Generated<string>;
+  revoked_at: Timestamp | null;
+  updated_at: Generated<Date>;
+  view_count: Generated<number>;
+  download_count: Generated<number>;
+  last_opened_at: Timestamp | null;
+}
+
+export interface ShareUploadUsageTable {
+  link_id: string;
+  /** 'YYYY-MM-DD' (UTC). */
+  day: string;
+  files: Generated<number>;
+  bytes: Generated<number>;
 }
 
 export interface SessionsTable {
@@ -114,9 +149,12 @@ export interface DB {
   albums: AlbumsTable;
   album_assets: AlbumAssetsTable;
   shared_links: SharedLinksTable;
+  share_upload_usage: ShareUploadUsageTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   album_uploaders: AlbumUploadersTable;
+  trashed_album_assets: TrashedAlbumAssetsTable;
+  purged_files: PurgedFilesTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -124,4 +162,5 @@ export type NewUser = Insertable<UsersTable>;
 export type Asset = Selectable<AssetsTable>;
 export type Album = Selectable<AlbumsTable>;
 export type Session = Selectable<SessionsTable>;
+export type SharedLink = Selectable<SharedLinksTable>;
 export type ApiToken = Selectable<ApiTokensTable>;

@@ -4,6 +4,8 @@ import type { Database } from '../db/database.ts';
 import type { Logger } from '../log.ts';
 import type { DataDir } from '../storage/data-dir.ts';
 import type { RateLimiter } from '../auth/rate-limit.ts';
+import type { LinkCache } from '../sharing/link-cache.ts';
+import type { Signer } from '../sharing/signatures.ts';
 import type { Auth } from './auth.ts';
 
 export interface AppDeps {
@@ -21,12 +23,22 @@ export interface AppDeps {
 export interface Limits {
   loginByIp: RateLimiter;
   loginByAccount: RateLimiter;
+  /** Wrong share-link passwords, per link and per IP. */
+  linkPasswordByLink: RateLimiter;
+  linkPasswordByIp: RateLimiter;
+}
+
+/** Share links: their cached state and the signer of their media URLs and cookies. */
+export interface Sharing {
+  links: LinkCache;
+  signer: Signer;
 }
 
 export interface AppEnv {
   Variables: {
     deps: AppDeps;
     limits: Limits;
+    sharing: Sharing;
     nonce: string;
     auth?: Auth;
   };

@@ -2,7 +2,9 @@
 // can, ends where a day ends, so each day's rows are laid out in one piece. A day longer
 // than a page is split: the next page continues inside that day's section (its last row
 // re-flows while it is still far below the screen) and the page after starts new days.
-import type { AlbumSortOrder } from '../db/schema.ts';
+import * as v from 'valibot';
+import { ALBUM_SORT_ORDERS, type AlbumSortOrder } from '../db/schema.ts';
+import { Uuid } from '../http/validate.ts';
 import { listAlbumAssets, type AlbumAssetRow, type GridAssetRow } from '../queries/albums.ts';
 import type { Db } from '../queries/users.ts';
 
@@ -39,19 +41,33 @@ export interface GridContinuation {
   moreAfter?: MoreLink;
 }
 
+const Id = v.pipe(Uuid, v.toLowerCase());
+
+/** The album page's query: where a page without script continues. */
+export const GridPageQuery = v.object({ after: v.optional(Id) });
+/** The tiles fragment's query (see moreLink). */
+export const GridTilesQuery = v.object({
+  after: Id,
+  sort: v.optional(v.picklist(ALBUM_SORT_ORDERS, `sort must be one of ${ALBUM_SORT_ORDERS.join(', ')}`)),
+  open: v.optional(v.union([v.literal('all'), v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/))], 'open must be a day or all')),
+});
+
 interface GridQuery {
   albumId: string;
   sort: AlbumSortOrder;
   tz: string;
   after?: string;
+  /** Where the album's pages live: `/albums/<id>` (the default) or a share link's `/s/<token>`. */
+  base?: string;
 }
 
 const sectionKey = (sort: AlbumSortOrder, row: AlbumAssetRow) => (sort === 'manual' ? 'all' : row.day);
 
-export function moreLink(q: { albumId: string; sort: AlbumSortOrder }, after: string, open?: string): MoreLink {
+export function moreLink(q: { albumId: string; sort: AlbumSortOrder; base?: string }, after: string, open?: string): MoreLink {
   const params = new URLSearchParams({ after, sort: q.sort });
   if (open) params.set('open', open);
-  return { url: `/albums/${q.albumId}/tiles?${params}`, fallback: `/albums/${q.albumId}?after=${after}` };
+  const base = q.base ?? `/albums/${q.albumId}`;
+  return { url: `${base}/tiles?${params}`, fallback: `${base}?after=${after}` };
 }
 
 /** Consecutive items of one day as one section each. */

@@ -29,7 +29,7 @@ import { currentUser } from '../http/auth.ts';
 import type { AppEnv } from '../http/env.ts';
 import { httpError } from '../http/errors.tsx';
 import { describeIssues, parseInput, readForm, readJson, Uuid } from '../http/validate.ts';
-import { loadGridContinuation, loadGridPage } from './album-grid.ts';
+import { GridPageQuery as PageQuery, GridTilesQuery as TilesQuery, loadGridContinuation, loadGridPage } from './album-grid.ts';
 
 // Fields
 const Id = v.pipe(Uuid, v.toLowerCase());
@@ -63,12 +63,6 @@ const AlbumPatch = v.pipe(
 const AssetsQuery = v.object({
   after: v.optional(Id),
   limit: v.optional(v.pipe(v.string(), v.toNumber('limit must be a number'), v.integer('limit must be a whole number'), v.minValue(1, 'limit must be at least 1'), v.maxValue(1000, 'limit is at most 1000')), '1000'),
-});
-const PageQuery = v.object({ after: v.optional(Id) });
-const TilesQuery = v.object({
-  after: Id,
-  sort: v.optional(SortOrder),
-  open: v.optional(v.union([v.literal('all'), v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/))], 'open must be a day or all')),
 });
 
 const db = (c: Context<AppEnv>) => c.get('deps').database.db;

@@ -35,6 +35,8 @@ export interface GridContext {
   media?: MediaUrlFor;
   /** The JSON the lightbox's info drawer reads for an asset; no drawer when absent. */
   infoUrl?: (id: string) => string;
+  /** Originals may be fetched and downloaded (a guest link can forbid it; videos still play). */
+  originals?: boolean;
 }
 
 export const mediaUrl: MediaUrlFor = (id, variant) => `/media/assets/${id}/${variant}`;
@@ -43,6 +45,8 @@ export const mediaUrl: MediaUrlFor = (id, variant) => `/media/assets/${id}/${var
 export function ownerGridContext(user: { role: string }, currentYear: number): GridContext {
   return { currentYear, infoUrl: user.role === 'owner' ? (id) => `/api/assets/${id}` : undefined };
 }
+
+const withParam = (url: string, param: string) => `${url}${url.includes('?') ? '&' : '?'}${param}`;
 
 /** Originals every browser can show; for the rest (HEIC, RAW, TIFF) zoom stops at the preview. */
 const BROWSER_IMAGES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif']);
@@ -61,6 +65,7 @@ function tileLabel(a: GridAssetRow): string {
 
 export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
   const url = ctx.media ?? mediaUrl;
+  const originals = ctx.originals ?? true;
   const w = a.width && a.width > 0 ? a.width : 1;
   const h = a.height && a.height > 0 ? a.height : 1;
   const ar = Math.min(MAX_AR, Math.max(MIN_AR, w / h));
@@ -78,7 +83,8 @@ export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
       data-kind={a.kind}
       data-w={w}
       data-h={h}
-      data-original={a.kind === 'video' || BROWSER_IMAGES.has(a.mime_type) ? url(a.id, 'original') : undefined}
+      data-original={a.kind === 'video' || (originals && BROWSER_IMAGES.has(a.mime_type)) ? url(a.id, 'original') : undefined}
+      data-download={originals ? withParam(url(a.id, 'original'), 'download=1') : undefined}
       data-info={ctx.infoUrl?.(a.id)}
       aria-label={tileLabel(a)}
     >

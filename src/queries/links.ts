@@ -1,0 +1,115 @@
+// Share links: create, find by token or id, list (one album or all), edit, revoke,
+// delete, and the counters guests move (views, downloads, last opened).
+import { sql, type Kysely } from 'kysely';
+import type { DB, SharedLink } from '../db/schema.ts';
+
+export interface LinkWithAlbum extends SharedLink {
+  album_title: string;
+}
+
+export async function insertLink(
+  db: Kysely<DB>,
+  row: { album_id: string; token: string; label: string; permissions: Record<string, unknown>; password_hash: string | null; expires_at: Date | null },
+): Promise<SharedLink> {
+  return db
+    .insertInto('shared_links')
+    .values(row)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function findLinkByToken(db: Kysely<DB>, token: string): Promise<SharedLink | undefined> {
+  return db.selectFrom('shared_links').selectAll().where('token', '=', token).executeTakeFirst();
+}
+
+export function findLinkById(db: Kysely<DB>, id: string): Promise<SharedLink | undefined> {
+  return db.selectFrom('shared_links').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Links newest first, with their album's title; one album's when `albumId` is given. */
+export function listLinks(db: Kysely<DB>, albumId?: string): Promise<LinkWithAlbum[]> {
+  let q = db
+    .selectFrom('shared_links as l')
+    .innerJoin('albums as al', 'al.id', 'l.album_id')
+    .selectAll('l')
+    .select('al.title as album_title')
+    .orderBy('l.created_at', 'desc')
+    .orderBy('l.id');
+  if (albumId) q = q.where('l.album_id', '=', albumId);
+  return q.execute();
+}
+
+export interface LinkChanges {
+  label?: string;
+  permissions?: Record<string, unknown>;
+  password_hash?: string | null;
+  expires_at?: Date | null;
+}
+
+export async function updateLink(db: Kysely<DB>, id: string, changes: LinkChanges): Promise<SharedLink | undefined> {
+  return db
+    .updateTable('shared_links')
+    .set({ ...changes, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function revokeLink(db: Kysely<DB>, id: string): Promise<void> {
+  await db
+    .updateTable('shared_links')
+    .set({ revoked: true, revoked_at: sql`coalesce(revoked_at, now())`, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function deleteLink(db: Kysely<DB>, id: string): Promise<void> {
+  await db.deleteFrom('shared_links').where('id', '=', id).execute();
+}
+
+export async function countView(db: Kysely<DB>, id: string): Promise<void> {
+  await db
+    .updateTable('shared_links')
+    .set({ view_count: sql`view_count + 1`, last_opened_at: sql`now()` })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function countDownload(db: Kysely<DB>, id: string): Promise<void> {
+  await db.updateTable('shared_links').set({ download_count: sql`download_count + 1` }).where('id', '=', id).execute();
+}
+
+/** Is the asset in the album right now? (Guests reach nothing else.) */
+export async function albumHoldsAsset(db: Kysely<DB>, albumId: string, assetId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('album_assets')
+    .select('asset_id')
+    .where('album_id', '=', albumId)
+    .where('asset_id', '=', assetId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Today's guest uploads through a link (UTC day). */
+export async function uploadUsageToday(db: Kysely<DB>, linkId: string): Promise<{ files: number; bytes: number }> {
+  const row = await db
+    .selectFrom('share_upload_usage')
+    .select(['files', 'bytes'])
+    .where('link_id', '=', linkId)
+    .where('day', '=', sql<string>`(now() at time zone 'UTC')::date`)
+    .executeTakeFirst();
+  return row ?? { files: 0, bytes: 0 };
+}
+
+export async function addUploadUsage(db: Kysely<DB>, linkId: string, files: number, bytes: number): Promise<void> {
+  await db
+    .insertInto('share_upload_usage')
+    .values({ link_id: linkId, day: sql<string>`(now() at time zone 'UTC')::date`, files, bytes })
+    .onConflict((oc) =>
+      oc.columns(['link_id', 'day']).doUpdateSet({
+        files: sql`share_upload_usage.files + excluded.files`,
+        bytes: sql`share_upload_usage.bytes + excluded.bytes`,
+      }),
+    )
+    .execute();
+}

@@ -1,0 +1,70 @@
+// How a request through a share link gets in: the link must exist and not be revoked
+// (else the same 404 as an unknown token: no oracle), must not have expired (410), and a
+// password link needs its cookie before anything of the album answers.
+import type { Context } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import { judgeLink, type LinkState } from '../sharing/link-cache.ts';
+import { linkCookieName } from '../sharing/signatures.ts';
+import { clientIp, isHttps } from '../http/client-ip.ts';
+import type { AppEnv } from '../http/env.ts';
+import { httpError, isApiPath } from '../http/errors.tsx';
+
+const TOKEN = /^[0-9a-f]{64}$/;
+const COOKIE_MAX_AGE_S = 30 * 86_400;
+
+export function linkGone(c: Context<AppEnv>) {
+  return httpError(404, isApiPath(c.req.path) ? 'no such link' : 'This link does not exist, or it was turned off.');
+}
+
+export function linkExpired(c: Context<AppEnv>) {
+  return httpError(410, isApiPath(c.req.path) ? 'this link has expired' : 'This link has expired. Ask whoever sent it for a new one.');
+}
+
+/** The open link for `token`, or a 404 / 410 thrown. */
+export async function openLink(c: Context<AppEnv>, token: string): Promise<LinkState> {
+  const state = TOKEN.test(token) ? await c.get('sharing').links.byToken(token) : undefined;
+  const verdict = judgeLink(state);
+  if (verdict.kind === 'gone') throw linkGone(c);
+  if (verdict.kind === 'expired') throw linkExpired(c);
+  return verdict.link;
+}
+
+/** The link has no password, or this browser has shown it (a cookie signed over the current hash). */
+export function passwordGranted(c: Context<AppEnv>, link: LinkState): boolean {
+  if (!link.passwordHash) return true;
+  return c.get('sharing').signer.linkCookieMatches(getCookie(c, linkCookieName(link.id)), link.id, link.passwordHash);
+}
+
+export function grantPassword(c: Context<AppEnv>, link: LinkState): void {
+  const maxAge = link.expiresAt ? Math.max(1, Math.min(COOKIE_MAX_AGE_S, Math.floor((link.expiresAt.getTime() - Date.now()) / 1000))) : COOKIE_MAX_AGE_S;
+  setCookie(c, linkCookieName(link.id), c.get('sharing').signer.linkCookie(link.id, link.passwordHash!), {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure: isHttps(c),
+    maxAge,
+  });
+}
+
+/** The client IP when signed URLs are bound to it, else '' (not part of the signature). */
+export function boundIp(c: Context<AppEnv>): string {
+  return c.get('deps').config.signedUrlBindIp ? clientIp(c) : '';
+}
+
+/** Wrong-password attempts: at most 10 a minute per link and per IP; 429 past that. */
+export function checkPasswordAttempts(c: Context<AppEnv>, link: LinkState): void {
+  const limits = c.get('limits');
+  const ip = clientIp(c);
+  for (const verdict of [limits.linkPasswordByLink.check(link.id), limits.linkPasswordByIp.check(ip)]) {
+    if (!verdict.allowed) {
+      c.header('Retry-After', String(verdict.retryAfter));
+      throw httpError(429, isApiPath(c.req.path) ? 'too many wrong passwords; try again later' : `Too many wrong passwords. Try again in ${verdict.retryAfter} seconds.`);
+    }
+  }
+}
+
+export function countWrongPassword(c: Context<AppEnv>, link: LinkState): void {
+  const limits = c.get('limits');
+  limits.linkPasswordByLink.hit(link.id);
+  limits.linkPasswordByIp.hit(clientIp(c));
+}

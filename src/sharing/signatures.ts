@@ -1,0 +1,68 @@
+// HMAC-SHA-256 (keyed from SECRET_KEY) for what share pages hand out:
+// - media URLs: `/media/assets/<id>/<variant>?l=<link id>&exp=<unix s>&sig=<…>` over the
+//   path, expiry, link and (when asked) the client IP. Expiry is rounded up to a window,
+//   so the same URL repeats across page loads and browsers can cache it.
+// - the password cookie of a link: over the link id and its password hash, so changing
+//   the password (or removing it) invalidates every cookie handed out before.
+import { hmac } from '@oslojs/crypto/hmac';
+import { SHA256 } from '@oslojs/crypto/sha2';
+import { constantTimeEqual } from '@oslojs/crypto/subtle';
+import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from '@oslojs/encoding';
+
+const encoder = new TextEncoder();
+const SIG_BYTES = 16; // 128 bits: unforgeable, and short enough for URLs by the hundred
+
+/** URLs stay valid between one and two windows from when they were made. */
+export const URL_WINDOW_SECONDS = 12 * 3600;
+
+export interface Signer {
+  /** Signs a media path for a link; `ip` only when URLs are bound to the client. */
+  signMedia(path: string, linkId: string, ip?: string, nowMs?: number): string;
+  /** undefined when valid; otherwise why not. */
+  checkMedia(path: string, query: { l?: string; exp?: string; sig?: string }, ip?: string, nowMs?: number): 'bad signature' | 'expired' | undefined;
+  linkCookie(linkId: string, passwordHash: string): string;
+  linkCookieMatches(value: string | undefined, linkId: string, passwordHash: string): boolean;
+}
+
+export function createSigner(secretKey: string): Signer {
+  const root = encoder.encode(secretKey);
+  const mediaKey = hmac(SHA256, root, encoder.encode('shoebox media url v1'));
+  const cookieKey = hmac(SHA256, root, encoder.encode('shoebox link cookie v1'));
+
+  const mac = (key: Uint8Array, parts: string[]) => hmac(SHA256, key, encoder.encode(parts.join('\n'))).subarray(0, SIG_BYTES);
+  const matches = (given: string | undefined, expected: Uint8Array) => {
+    if (!given) return false;
+    let bytes: Uint8Array;
+    try {
+      bytes = decodeBase64urlIgnorePadding(given);
+    } catch {
+      return false;
+    }
+    return bytes.length === expected.length && constantTimeEqual(bytes, expected);
+  };
+
+  return {
+    signMedia(path, linkId, ip = '', nowMs = Date.now()) {
+      const now = Math.floor(nowMs / 1000);
+      const exp = (Math.floor(now / URL_WINDOW_SECONDS) + 2) * URL_WINDOW_SECONDS;
+      const sig = encodeBase64urlNoPadding(mac(mediaKey, [path, String(exp), linkId, ip]));
+      return `${path}?l=${linkId}&exp=${exp}&sig=${sig}`;
+    },
+    checkMedia(path, query, ip = '', nowMs = Date.now()) {
+      const { l, exp, sig } = query;
+      if (!l || !exp || !/^\d{1,12}$/.test(exp)) return 'bad signature';
+      if (!matches(sig, mac(mediaKey, [path, exp, l, ip]))) return 'bad signature';
+      if (Number(exp) * 1000 <= nowMs) return 'expired';
+      return undefined;
+    },
+    linkCookie(linkId, passwordHash) {
+      return encodeBase64urlNoPadding(mac(cookieKey, [linkId, passwordHash]));
+    },
+    linkCookieMatches(value, linkId, passwordHash) {
+      return matches(value, mac(cookieKey, [linkId, passwordHash]));
+    },
+  };
+}
+
+/** The cookie that carries a link's password grant: one per link, so links don't collide. */
+export const linkCookieName = (linkId: string) => `shoebox_link_${linkId.replaceAll('-', '')}`;
