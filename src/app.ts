@@ -15,9 +15,13 @@ import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.tsx';
 import { healthRoutes } from './routes/health.ts';
 import { libraryRoutes } from './routes/library.tsx';
+import { linkRoutes } from './routes/links.tsx';
+import { shareRoutes } from './routes/share.tsx';
+import { liveGridRoutes } from './routes/live-grid.tsx';
 import { pageRoutes } from './routes/pages.tsx';
 import { settingsRoutes } from './routes/settings.tsx';
 import { staticRoutes } from './routes/static.ts';
+import { trashRoutes } from './routes/trash.tsx';
 import { uploadRoutes } from './routes/upload.ts';
 import { staticFiles } from './static-files.ts';
 
@@ -56,9 +60,13 @@ export function createApp(deps: AppDeps, limits: Limits = createLimits()): Hono<
   app.route('/', authRoutes);
   app.route('/', settingsRoutes);
   app.route('/', uploadRoutes);
+  app.route('/', liveGridRoutes); // before assetRoutes: /api/assets/status is no asset id
   app.route('/', assetRoutes);
   app.route('/', albumRoutes);
   app.route('/', libraryRoutes);
+  app.route('/', linkRoutes);
+  app.route('/', shareRoutes);
+  app.route('/', trashRoutes);
   app.route('/', pageRoutes);
   return app;
 }

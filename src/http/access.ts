@@ -15,6 +15,7 @@ const rules: Rule[] = [
   ['POST', /^\/api\/auth\/login$/, 'public'],
   ['GET POST', /^\/s\//, 'public'],
   ['GET', /^\/api\/share\/[^/]+$/, 'public'],
+  ['GET', /^\/api\/share\/[^/]+\/assets\/[^/]+$/, 'public'],
   ['POST', /^\/api\/share\/[^/]+\/(auth|upload)$/, 'public'],
   ['GET HEAD', /^\/media\//, 'public'],
 
@@ -25,6 +26,8 @@ const rules: Rule[] = [
   ['GET', /^\/$/, 'uploader'],
   ['GET', /^\/albums\/[^/]+$/, 'uploader'],
   ['GET', /^\/albums\/[^/]+\/tiles$/, 'uploader'],
+  ['GET', /^\/albums\/[^/]+\/placed-tiles$/, 'uploader'],
+  ['GET', /^\/api\/assets\/status$/, 'uploader'],
   ['GET', /^\/api\/albums$/, 'uploader'],
   ['GET', /^\/api\/albums\/[^/]+$/, 'uploader'],
   ['POST', /^\/api\/assets\/(upload|check)$/, 'uploader'],

@@ -14,6 +14,10 @@ export interface SendFileOptions {
   cacheControl: string;
   /** Set for downloads: Content-Disposition: attachment with this name. */
   downloadName?: string;
+  /** The bytes to send for a range, when they are not the file's own (e.g. location blanked). */
+  open?: (start: number, end: number) => Readable;
+  /** MEDIA_ACCEL=nginx: the internal URI nginx sends the file from; no byte passes through here. */
+  accelRedirect?: string;
 }
 
 export function contentDisposition(kind: 'attachment' | 'inline', name: string): string {
@@ -54,6 +58,13 @@ export async function sendFile(c: Context, path: string, options: SendFileOption
     'Last-Modified': info.mtime.toUTCString(),
   };
   if (options.downloadName) headers['Content-Disposition'] = contentDisposition('attachment', options.downloadName);
+  if (options.accelRedirect) {
+    // nginx answers conditionals and ranges itself, from the file, with these headers.
+    delete headers['Accept-Ranges'];
+    delete headers['Last-Modified'];
+    delete headers.ETag;
+    return new Response(null, { status: 200, headers: { ...headers, 'X-Accel-Redirect': options.accelRedirect } });
+  }
   const ifNoneMatch = c.req.header('if-none-match');
   if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
     return new Response(null, { status: 304, headers });
@@ -70,6 +81,7 @@ export async function sendFile(c: Context, path: string, options: SendFileOption
   if (range) headers['Content-Range'] = `bytes ${start}-${end}/${info.size}`;
   const status = range ? 206 : 200;
   if (c.req.method === 'HEAD' || info.size === 0) return new Response(null, { status, headers });
-  const body = Readable.toWeb(createReadStream(path, { start, end, highWaterMark: 256 * 1024 })) as ReadableStream;
+  const stream = options.open ? options.open(start, end) : createReadStream(path, { start, end, highWaterMark: 256 * 1024 });
+  const body = Readable.toWeb(stream) as ReadableStream;
   return new Response(body, { status, headers });
 }

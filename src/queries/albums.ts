@@ -33,6 +33,7 @@ export interface GridAssetRow {
   processing_error: string | null;
   original_filename: string;
   mime_type: string;
+  file_size: number;
   taken_at: Date | null;
   taken_at_local: string | null;
   /** 'YYYY-MM-DD', see the header. */
@@ -41,6 +42,8 @@ export interface GridAssetRow {
 
 export interface AlbumAssetRow extends GridAssetRow {
   position: number;
+  /** Added by a guest through a share link, under this name. */
+  added_by_name: string | null;
 }
 
 /** The instant an asset sorts by: when it was taken, else when it was uploaded. */
@@ -51,7 +54,7 @@ const dayOf = (a: string, tz: string) =>
 /** The select list of a GridAssetRow from assets aliased `a`. */
 export const gridAssetColumns = (tz: string) => sql`
   a.id, a.width, a.height, a.kind, a.status, a.thumbhash, a.duration_seconds, a.processing_error,
-  a.original_filename, a.mime_type, a.taken_at, a.taken_at_local, ${dayOf('a', tz)} AS day`;
+  a.original_filename, a.mime_type, a.file_size, a.taken_at, a.taken_at_local, ${dayOf('a', tz)} AS day`;
 
 type SummaryRow = Album & Omit<AlbumSummary, 'cover'> & {
   cover_id: string | null;
@@ -150,10 +153,10 @@ export async function deleteAlbum(db: Db, id: string): Promise<boolean> {
   return Number(result.numDeletedRows) > 0;
 }
 
-/** Of these ids, the ones that are no asset. */
+/** Of these ids, the ones that are no asset (or one in the trash). */
 export async function missingAssetIds(db: Db, ids: string[]): Promise<string[]> {
   if (!ids.length) return [];
-  const found = new Set((await db.selectFrom('assets').select('id').where('id', 'in', ids).execute()).map((r) => r.id));
+  const found = new Set((await db.selectFrom('assets').select('id').where('id', 'in', ids).where('deleted_at', 'is', null).execute()).map((r) => r.id));
   return ids.filter((id) => !found.has(id));
 }
 
@@ -170,7 +173,8 @@ const lockAlbum = (db: Db, albumId: string) => sql`SELECT 1 FROM albums WHERE id
 
 /**
  * Adds the assets at the end of the album in the order given (positions max+1, max+2, …);
- * those already in it keep their place. Returns the ids that were added.
+ * those already in it keep their place, those in the trash are left out. Returns the ids
+ * that were added.
  */
 export async function appendAssetsToAlbum(db: Db, albumId: string, assetIds: string[]): Promise<string[]> {
   const wanted = [...new Set(assetIds)];
@@ -182,7 +186,11 @@ export async function appendAssetsToAlbum(db: Db, albumId: string, assetIds: str
         (r) => r.asset_id,
       ),
     );
-    const fresh = wanted.filter((id) => !present.has(id));
+    // FOR SHARE: waits for a concurrent move to the trash, then sees it (trash.ts).
+    const live = new Set(
+      (await sql<{ id: string }>`SELECT id FROM assets WHERE id IN (${sql.join(wanted)}) AND deleted_at IS NULL FOR SHARE`.execute(trx)).rows.map((r) => r.id),
+    );
+    const fresh = wanted.filter((id) => !present.has(id) && live.has(id));
     if (!fresh.length) return [];
     const { max } = await trx
       .selectFrom('album_assets')
@@ -272,7 +280,7 @@ export async function listAlbumAssets(db: Db, albumId: string, options: AlbumPag
     }
   }
   const { rows } = await sql<AlbumAssetRow>`
-    SELECT ${gridAssetColumns(tz)}, aa.position
+    SELECT ${gridAssetColumns(tz)}, aa.position, aa.added_by_name
     FROM album_assets aa JOIN assets a ON a.id = aa.asset_id
     WHERE aa.album_id = ${albumId} ${continueAfter}
     ORDER BY ${order}

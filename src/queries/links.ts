@@ -1,7 +1,7 @@
 // Share links: create, find by token or id, list (one album or all), edit, revoke,
 // delete, and the counters guests move (views, downloads, last opened).
 import { sql, type Kysely } from 'kysely';
-import type { DB, SharedLink } from '../db/schema.ts';
+import type { Asset, DB, SharedLink } from '../db/schema.ts';
 
 export interface LinkWithAlbum extends SharedLink {
   album_title: string;
@@ -79,15 +79,15 @@ export async function countDownload(db: Kysely<DB>, id: string): Promise<void> {
   await db.updateTable('shared_links').set({ download_count: sql`download_count + 1` }).where('id', '=', id).execute();
 }
 
-/** Is the asset in the album right now? (Guests reach nothing else.) */
-export async function albumHoldsAsset(db: Kysely<DB>, albumId: string, assetId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('album_assets')
-    .select('asset_id')
-    .where('album_id', '=', albumId)
-    .where('asset_id', '=', assetId)
+/** The asset, when the album holds it right now (guests reach nothing else). */
+export function findAssetInAlbum(db: Kysely<DB>, albumId: string, assetId: string): Promise<Asset | undefined> {
+  return db
+    .selectFrom('album_assets as aa')
+    .innerJoin('assets', 'assets.id', 'aa.asset_id')
+    .selectAll('assets')
+    .where('aa.album_id', '=', albumId)
+    .where('aa.asset_id', '=', assetId)
     .executeTakeFirst();
-  return row !== undefined;
 }
 
 /** Today's guest uploads through a link (UTC day). */

@@ -164,6 +164,7 @@ export const albumRoutes = new Hono<AppEnv>()
   .delete('/api/albums/:id', async (c) => {
     const album = await albumOr404(c);
     await deleteAlbum(db(c), album.id);
+    c.get('sharing').links.clear(); // its links went with it
     return c.body(null, 204);
   })
   .post('/api/albums/:id/assets', async (c) => {
@@ -235,5 +236,6 @@ export const albumRoutes = new Hono<AppEnv>()
   .post('/albums/:id/delete', async (c) => {
     const album = await albumOr404(c);
     await deleteAlbum(db(c), album.id);
+    c.get('sharing').links.clear(); // its links went with it
     return c.redirect('/', 303);
   });

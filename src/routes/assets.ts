@@ -1,5 +1,5 @@
 // An asset's data (owner API) and its files: /media/assets/:id/{thumb,preview,original}.
-// Media URLs answer the signed-in owner here; guest links get signed URLs (sharing issue).
+// Media URLs answer the signed-in owner, or a guest with a URL signed for a share link.
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import type { Asset } from '../db/schema.ts';
@@ -10,6 +10,7 @@ import type { AppEnv } from '../http/env.ts';
 import { httpError } from '../http/errors.tsx';
 import { sendFile } from '../http/send-file.ts';
 import { Uuid } from '../http/validate.ts';
+import { serveSignedMedia, type MediaVariant } from './share-media.ts';
 
 export function publicAsset(a: Asset) {
   return {
@@ -33,6 +34,8 @@ export function publicAsset(a: Asset) {
     processingWarning: a.processing_warning,
     thumbhash: a.thumbhash,
     metadata: a.metadata,
+    /** In the trash since then (the owner still sees it there); null when not. */
+    trashedAt: a.deleted_at?.toISOString() ?? null,
   };
 }
 
@@ -56,10 +59,15 @@ export const assetRoutes = new Hono<AppEnv>()
     return c.json({ asset: publicAsset(await assetOr404(c, c.req.param('id'))) });
   })
   .on(['GET', 'HEAD'], '/media/assets/:id/:variant{thumb|preview|original}', async (c) => {
+    const variant = c.req.param('variant') as MediaVariant;
+    if (c.req.query('sig') !== undefined) {
+      const id = c.req.param('id');
+      if (!v.is(Uuid, id) || id !== id.toLowerCase()) throw httpError(404, 'not found');
+      return serveSignedMedia(c, id, variant);
+    }
     requireOwner(c);
     const asset = await assetOr404(c, c.req.param('id'));
     const root = c.get('deps').dataDir.root;
-    const variant = c.req.param('variant');
     if (variant === 'original') {
       return sendFile(c, absolute(root, asset.storage_path), {
         contentType: asset.mime_type,

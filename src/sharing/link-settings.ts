@@ -81,10 +81,10 @@ const EXPIRY_CHOICES: Record<string, number | null> = { never: null, '1d': 1, '7
 
 /**
  * The share sheet's form (checkboxes are present or absent; expiry is a choice of days)
- * → the JSON input shape, so one schema checks both.
+ * → the JSON input shape, so one schema checks both. When editing, "keep" leaves the
+ * expiry alone, an empty password leaves it, and clearPassword removes it.
  */
 export function formToLinkInput(form: Record<string, string>, now = new Date()): Record<string, unknown> {
-  const days = EXPIRY_CHOICES[form.expires ?? 'never'];
   const input: Record<string, unknown> = {
     label: form.label ?? '',
     allowDownload: form.allowDownload === 'on',
@@ -92,8 +92,13 @@ export function formToLinkInput(form: Record<string, string>, now = new Date()):
     stripLocation: form.stripLocation === 'on',
     allowUpload: form.allowUpload === 'on',
   };
-  if (form.password) input.password = form.password;
-  if (days === undefined) input.expiresAt = form.expires; // an unknown choice fails validation below
-  else input.expiresAt = days === null ? null : new Date(now.getTime() + days * 86_400_000).toISOString();
+  if (form.clearPassword === 'on') input.password = null;
+  else if (form.password) input.password = form.password;
+  const choice = form.expires ?? 'never';
+  if (choice !== 'keep') {
+    const days = EXPIRY_CHOICES[choice];
+    if (days === undefined) input.expiresAt = choice; // not a choice we offer: validation says so
+    else input.expiresAt = days === null ? null : new Date(now.getTime() + days * 86_400_000).toISOString();
+  }
   return input;
 }

@@ -7,9 +7,17 @@ import { raw } from 'hono/html';
 const dir = fileURLToPath(new URL('../../node_modules/lucide-static/icons/', import.meta.url));
 const cache = new Map<string, string>();
 
-export type IconName = 'arrow-left' | 'upload' | 'plus' | 'pencil' | 'ellipsis-vertical' | 'play' | 'circle-alert' | 'images' | 'trash-2' | 'x';
+export type IconName = 'arrow-left' | 'upload' | 'plus' | 'pencil' | 'ellipsis-vertical' | 'play' | 'circle-alert' | 'images' | 'trash-2' | 'x'
+  // uploads
+  | 'chevron-down' | 'rotate-cw' | 'check' | 'copy-check';
 
-function svg(name: IconName): string {
+// select mode and the trash
+export type SelectIconName = 'check' | 'folder-plus' | 'folder-minus' | 'download' | 'image' | 'rotate-ccw' | 'arrow-right' | 'square-check-big';
+
+// sharing
+export type ShareIconName = 'share-2' | 'link' | 'qr-code' | 'copy' | 'lock' | 'clock' | 'eye' | 'ban';
+
+function svg(name: IconName | SelectIconName | ShareIconName): string {
   let text = cache.get(name);
   if (text === undefined) {
     text = readFileSync(`${dir}${name}.svg`, 'utf8')
@@ -23,6 +31,6 @@ function svg(name: IconName): string {
   return text;
 }
 
-export function Icon({ name }: { name: IconName }) {
+export function Icon({ name }: { name: IconName | SelectIconName | ShareIconName }) {
   return raw(svg(name));
 }

@@ -1,0 +1,181 @@
+// Guests: the shared album page `/s/:token` (or its password gate), its further pages,
+// the same as JSON (`/api/share/:token`), the password check, and the drawer's data.
+import { Hono, type Context } from 'hono';
+import * as v from 'valibot';
+import { yearIn } from '../../views/parts/dates.ts';
+import { GridContinuationFragment, GridSections, type GridContext } from '../../views/parts/album-grid.tsx';
+import { ShareGatePage, SharePage, type OpenGraph } from '../../views/pages/share.tsx';
+import { albumMetaLine } from '../../views/pages/album.tsx';
+import { verifyPassword } from '../auth/passwords.ts';
+import { findAlbum, listAlbumAssets, type AlbumSummary } from '../queries/albums.ts';
+import { countView, findAssetInAlbum } from '../queries/links.ts';
+import { guestAssetInfo } from '../sharing/guest-view.ts';
+import type { LinkState } from '../sharing/link-cache.ts';
+import type { AppEnv } from '../http/env.ts';
+import { httpError } from '../http/errors.tsx';
+import { parseInput, readForm, readJson, Uuid } from '../http/validate.ts';
+import { GridPageQuery, GridTilesQuery, loadGridContinuation, loadGridPage } from './album-grid.ts';
+import { boundIp, checkPasswordAttempts, countWrongPassword, grantPassword, linkGone, openLink, passwordGranted } from './share-access.ts';
+
+const db = (c: Context<AppEnv>) => c.get('deps').database.db;
+const tz = (c: Context<AppEnv>) => c.get('deps').config.defaultTz;
+const JSON_PAGE = 500;
+
+const PasswordInput = v.object({ password: v.pipe(v.string('password is required'), v.maxLength(200, 'password is too long')) });
+const JsonQuery = v.object({ after: v.optional(v.pipe(Uuid, v.toLowerCase())) });
+
+/** The link, open and unlocked; a password link without its cookie answers 401 and nothing else. */
+async function unlockedLink(c: Context<AppEnv>): Promise<LinkState> {
+  const link = await openLink(c, c.req.param('token') ?? '');
+  if (!passwordGranted(c, link)) throw httpError(401, 'password required');
+  return link;
+}
+
+async function sharedAlbum(c: Context<AppEnv>, link: LinkState): Promise<AlbumSummary> {
+  const album = await findAlbum(db(c), link.albumId, { tz: tz(c) });
+  if (!album) throw linkGone(c);
+  return album;
+}
+
+/** Signed URLs for this link's media. */
+export function signedMedia(c: Context<AppEnv>, link: LinkState) {
+  const signer = c.get('sharing').signer;
+  const ip = boundIp(c);
+  return (id: string, variant: 'thumb' | 'preview' | 'original') => signer.signMedia(`/media/assets/${id}/${variant}`, link.id, ip);
+}
+
+function guestGridContext(c: Context<AppEnv>, link: LinkState): GridContext {
+  return {
+    currentYear: yearIn(tz(c)),
+    media: signedMedia(c, link),
+    infoUrl: link.permissions.showMetadata ? (id) => `/api/share/${link.token}/assets/${id}` : undefined,
+    originals: link.permissions.allowDownload,
+  };
+}
+
+function origin(c: Context<AppEnv>): string {
+  return c.get('deps').config.publicUrl ?? new URL(c.req.url).origin;
+}
+
+function openGraph(c: Context<AppEnv>, link: LinkState, album: AlbumSummary): OpenGraph | undefined {
+  if (link.passwordHash) return undefined; // reveal nothing before the password
+  const base = origin(c);
+  return {
+    title: album.title,
+    description: albumMetaLine(album) || 'A shared album',
+    url: `${base}/s/${link.token}`,
+    image: album.cover?.status === 'ready' ? base + signedMedia(c, link)(album.cover.id, 'preview') : undefined,
+  };
+}
+
+async function renderShare(c: Context<AppEnv>, link: LinkState) {
+  const after = parseInput(GridPageQuery, c.req.query()).after;
+  const album = await sharedAlbum(c, link);
+  const base = `/s/${link.token}`;
+  const page = await loadGridPage(db(c), { albumId: album.id, sort: album.sort_order, tz: tz(c), after, base });
+  if (!after) await countView(db(c), link.id);
+  c.header('Cache-Control', 'private, no-cache');
+  return c.html(
+    <SharePage
+      album={album}
+      page={page}
+      ctx={guestGridContext(c, link)}
+      nonce={c.get('nonce')}
+      og={openGraph(c, link, album)}
+      continuedFrom={after ? base : undefined}
+    />,
+  );
+}
+
+export const shareRoutes = new Hono<AppEnv>()
+  .get('/s/:token', async (c) => {
+    const link = await openLink(c, c.req.param('token'));
+    if (!passwordGranted(c, link)) return c.html(<ShareGatePage token={link.token} />, 401);
+    return renderShare(c, link);
+  })
+  // The gate's form.
+  .post('/s/:token', async (c) => {
+    const link = await openLink(c, c.req.param('token'));
+    if (!link.passwordHash) return c.redirect(`/s/${link.token}`, 303);
+    checkPasswordAttempts(c, link);
+    const form = await readForm(c);
+    if (await verifyPassword(link.passwordHash, form.password ?? '')) {
+      grantPassword(c, link);
+      return c.redirect(`/s/${link.token}`, 303);
+    }
+    countWrongPassword(c, link);
+    return c.html(<ShareGatePage token={link.token} error="That password is not right." />, 401);
+  })
+  .get('/s/:token/tiles', async (c) => {
+    const link = await unlockedLink(c);
+    const album = await sharedAlbum(c, link);
+    const q = parseInput(GridTilesQuery, c.req.query());
+    const grid = { albumId: album.id, sort: q.sort ?? album.sort_order, tz: tz(c), after: q.after, base: `/s/${link.token}` };
+    const ctx = guestGridContext(c, link);
+    c.header('Cache-Control', 'private, no-cache');
+    if (q.open) return c.html(<GridContinuationFragment part={await loadGridContinuation(db(c), grid, q.open)} ctx={ctx} />);
+    return c.html(<GridSections page={await loadGridPage(db(c), grid)} ctx={ctx} />);
+  })
+  .get('/api/share/:token', async (c) => {
+    const link = await unlockedLink(c);
+    const album = await sharedAlbum(c, link);
+    const { after } = parseInput(JsonQuery, c.req.query());
+    const rows = await listAlbumAssets(db(c), album.id, { sort: album.sort_order, after, tz: tz(c), limit: JSON_PAGE + 1 });
+    const more = rows.length > JSON_PAGE;
+    const media = signedMedia(c, link);
+    const { allowDownload, showMetadata, allowUpload } = link.permissions;
+    if (!after) await countView(db(c), link.id);
+    c.header('Cache-Control', 'private, no-cache');
+    return c.json({
+      album: {
+        title: album.title,
+        description: album.description,
+        itemCount: album.item_count,
+        photoCount: album.photo_count,
+        videoCount: album.video_count,
+        firstDay: album.first_day,
+        lastDay: album.last_day,
+      },
+      link: { label: link.label, allowDownload, showMetadata, allowUpload, expiresAt: link.expiresAt?.toISOString() ?? null },
+      assets: rows.slice(0, JSON_PAGE).map((a) => ({
+        id: a.id,
+        kind: a.kind,
+        mimeType: a.mime_type,
+        width: a.width,
+        height: a.height,
+        fileSize: a.file_size,
+        durationSeconds: a.duration_seconds,
+        takenAtLocal: a.taken_at_local,
+        day: a.day,
+        originalFilename: a.original_filename,
+        status: a.status,
+        placeholder: a.thumbhash,
+        addedBy: a.added_by_name,
+        thumbUrl: a.status === 'ready' ? media(a.id, 'thumb') : null,
+        previewUrl: a.status === 'ready' ? media(a.id, 'preview') : null,
+        ...(allowDownload ? { originalUrl: media(a.id, 'original') } : {}),
+      })),
+      next: more ? `/api/share/${link.token}?after=${rows[JSON_PAGE - 1]!.id}` : null,
+    });
+  })
+  .post('/api/share/:token/auth', async (c) => {
+    const link = await openLink(c, c.req.param('token'));
+    checkPasswordAttempts(c, link);
+    const { password } = await readJson(c, PasswordInput);
+    if (!link.passwordHash) return c.body(null, 204);
+    if (await verifyPassword(link.passwordHash, password)) {
+      grantPassword(c, link);
+      return c.body(null, 204);
+    }
+    countWrongPassword(c, link);
+    throw httpError(401, 'wrong password');
+  })
+  // The lightbox drawer's data: only when the link shows metadata, only for its album's items.
+  .get('/api/share/:token/assets/:id', async (c) => {
+    const link = await unlockedLink(c);
+    const id = c.req.param('id').toLowerCase();
+    const asset = link.permissions.showMetadata && v.is(Uuid, id) ? await findAssetInAlbum(db(c), link.albumId, id) : undefined;
+    if (!asset) throw httpError(404, 'not found');
+    c.header('Cache-Control', 'private, no-cache');
+    return c.json({ asset: guestAssetInfo(asset, link.permissions) });
+  });

@@ -1,0 +1,47 @@
+// Pages without htmx (guest pages): fetch the album's next page when its "Show more"
+// sentinel comes near the screen, as htmx's hx-trigger="revealed" does on owner pages.
+// The fragment's parts marked hx-swap-oob="beforeend:#album-grid" go to the grid's end;
+// the rest replaces the sentinel. Without script the sentinel stays a plain link.
+(() => {
+  const observer = new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        observer.unobserve(entry.target);
+        load(entry.target);
+      }
+    },
+    { rootMargin: '1200px 0px' },
+  );
+
+  async function load(sentinel) {
+    let html;
+    try {
+      const res = await fetch(sentinel.getAttribute('hx-get'), { credentials: 'same-origin' });
+      if (!res.ok) throw new Error(String(res.status));
+      html = await res.text();
+    } catch {
+      return; // the plain link still works
+    }
+    const template = document.createElement('template');
+    template.innerHTML = html;
+    const grid = document.getElementById('album-grid');
+    for (const oob of template.content.querySelectorAll('[hx-swap-oob="beforeend:#album-grid"]')) {
+      grid?.append(...oob.childNodes);
+      oob.remove();
+    }
+    const parent = sentinel.parentElement;
+    sentinel.replaceWith(template.content);
+    watch(document);
+    parent?.dispatchEvent(new CustomEvent('shoebox:tiles', { bubbles: true }));
+  }
+
+  function watch(root) {
+    for (const more of root.querySelectorAll('a.more[hx-get]')) {
+      if (more.dataset.watched) continue;
+      more.dataset.watched = '1';
+      observer.observe(more);
+    }
+  }
+  watch(document);
+})();

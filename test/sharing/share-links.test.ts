@@ -1,0 +1,266 @@
+// Share links over real HTTP on each database backend: the owner's API, the guest page
+// and JSON, the password gate and its limits, signed media URLs (tampered, expired,
+// revoked, removed from the album), what guests may learn (metadata, location), counters.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { User } from '../../src/db/schema.ts';
+import { createSigner } from '../../src/sharing/signatures.ts';
+import { backends } from '../helpers/database.ts';
+import { newUser, sessionCookie } from '../helpers/factories.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { fixture, HAS_FIXTURES } from '../media/fixtures.ts';
+
+const GPS_JPEG = 'jpeg/gps/FurnaceCreekInn.jpg'; // Canon PowerShot S5 IS, GPS 36.44833,-116.855
+const PLAIN_JPEG = 'jpeg/orientation/landscape_1.jpg';
+
+interface GuestAsset {
+  id: string;
+  thumbUrl: string;
+  previewUrl: string;
+  originalUrl?: string;
+}
+
+describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) => {
+  let server: TestServer;
+  let owner: User;
+  let cookie: string;
+  let albumA: string;
+  let albumB: string;
+  let gpsAsset: string;
+  let plainAsset: string;
+  let otherAsset: string;
+
+  const db = () => server.database.db;
+  function api(method: string, path: string, body?: unknown, headers: Record<string, string> = { cookie }) {
+    const h: Record<string, string> = { origin: server.url, ...headers };
+    if (body !== undefined) h['content-type'] = 'application/json';
+    return server.fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  }
+  async function json(res: Response, status: number) {
+    const text = await res.text();
+    expect(res.status, text).toBe(status);
+    return text ? JSON.parse(text) : undefined;
+  }
+  async function upload(albumId: string, path: string): Promise<string> {
+    const form = new FormData();
+    form.set('albumId', albumId);
+    form.append('file', new Blob([readFileSync(fixture(path))]), basename(path));
+    const res = await server.fetch('/api/assets/upload', { method: 'POST', headers: { cookie, origin: server.url }, body: form });
+    const body = await json(res, 201);
+    return body.assets[0].id;
+  }
+  async function share(albumId: string, settings: Record<string, unknown> = {}) {
+    return (await json(await api('POST', `/api/albums/${albumId}/share`, settings), 201)).link as { id: string; token: string; url: string };
+  }
+  const guest = (path: string, headers: Record<string, string> = {}) => server.fetch(path, { headers });
+
+  beforeAll(async () => {
+    server = await startTestServer({ backend, worker: true });
+    owner = await newUser(db(), { role: 'owner' });
+    cookie = await sessionCookie(db(), owner);
+    albumA = (await json(await api('POST', '/api/albums', { title: 'Death Valley' }), 201)).album.id;
+    albumB = (await json(await api('POST', '/api/albums', { title: 'Private' }), 201)).album.id;
+    gpsAsset = await upload(albumA, GPS_JPEG);
+    plainAsset = await upload(albumA, PLAIN_JPEG);
+    otherAsset = await upload(albumB, 'jpeg/orientation/landscape_3.jpg');
+    await server.idle();
+  });
+  afterAll(() => server.close());
+
+  it('creates links with a 256-bit token, never shows a password, lists them per album and across albums', async () => {
+    const open = await share(albumA, { label: 'Family' });
+    expect(open.token).toMatch(/^[0-9a-f]{64}$/);
+    expect(open.url).toBe(`${server.url}/s/${open.token}`);
+    const locked = (await json(await api('POST', `/api/albums/${albumA}/share`, { password: 'a long password', expiresAt: '2099-01-01T00:00:00Z', allowDownload: false }), 201)).link;
+    expect(locked).toMatchObject({ hasPassword: true, allowDownload: false, stripLocation: true, showMetadata: false, allowUpload: false, status: 'active' });
+    expect(JSON.stringify(locked)).not.toContain('a long password');
+    const row = await db().selectFrom('shared_links').select('password_hash').where('id', '=', locked.id).executeTakeFirstOrThrow();
+    expect(row.password_hash).toMatch(/^\$argon2id\$/);
+
+    const mine = (await json(await api('GET', `/api/albums/${albumA}/share`), 200)).links as { id: string }[];
+    expect(mine.map((l) => l.id)).toEqual(expect.arrayContaining([open.id, locked.id]));
+    await share(albumB);
+    const all = (await json(await api('GET', '/api/links'), 200)).links as { albumTitle: string }[];
+    expect(new Set(all.map((l) => l.albumTitle))).toEqual(new Set(['Death Valley', 'Private']));
+
+    await json(await api('POST', `/api/albums/${albumA}/share`, { password: 'short' }), 400);
+    await json(await api('POST', `/api/albums/${albumA}/share`, { expiresAt: 'soon' }), 400);
+    await json(await api('POST', '/api/albums/00000000-0000-4000-8000-000000000000/share', {}), 404);
+  });
+
+  it('shows the album to a guest as a page and as JSON, with signed URLs and OpenGraph tags', async () => {
+    const link = await share(albumA);
+    const page = await guest(`/s/${link.token}`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('Death Valley');
+    expect(html).toContain('property="og:title" content="Death Valley"');
+    expect(html).toMatch(/og:image" content="http:\/\/127\.0\.0\.1:\d+\/media\/assets\/[0-9a-f-]+\/preview\?l=/);
+    expect(html).not.toMatch(/\/media\/assets\/[0-9a-f-]+\/(thumb|preview)"/); // every media URL is signed
+    expect(html).not.toContain('htmx');
+
+    const body = await json(await guest(`/api/share/${link.token}`), 200);
+    expect(body.album).toMatchObject({ title: 'Death Valley', itemCount: 2, photoCount: 2 });
+    expect(body.assets).toHaveLength(2);
+    for (const a of body.assets as GuestAsset[]) {
+      expect(a.thumbUrl).toMatch(/\?l=[0-9a-f-]{36}&exp=\d+&sig=[\w-]+$/);
+      const thumb = await guest(a.thumbUrl);
+      expect(thumb.status).toBe(200);
+      expect(thumb.headers.get('content-type')).toBe('image/webp');
+      expect(thumb.headers.get('cache-control')).toMatch(/^private, max-age=\d+, immutable$/);
+      expect(a.originalUrl).toBeDefined();
+    }
+    // The same URLs on the next load: browsers can cache them.
+    const again = await json(await guest(`/api/share/${link.token}`), 200);
+    expect(again.assets[0].thumbUrl).toBe(body.assets[0].thumbUrl);
+  });
+
+  it('answers unknown and revoked links with the same 404, and expired ones with 410', async () => {
+    const link = await share(albumA);
+    const unknown = await guest(`/s/${'0'.repeat(64)}`);
+    const unknownText = await unknown.text();
+    expect(unknown.status).toBe(404);
+    expect(await guest(`/s/not-a-token`).then((r) => r.status)).toBe(404);
+
+    const { assets } = await json(await guest(`/api/share/${link.token}`), 200);
+    await json(await api('DELETE', `/api/share/${link.token}`), 204);
+    const revoked = await guest(`/s/${link.token}`);
+    expect(revoked.status).toBe(404);
+    expect(await revoked.text()).toBe(unknownText);
+    expect((await guest(`/api/share/${link.token}`)).status).toBe(404);
+    // Every URL the link handed out fails on its next request.
+    expect((await guest(assets[0].thumbUrl)).status).toBe(404);
+    expect((await guest(assets[0].originalUrl)).status).toBe(404);
+
+    const expiring = await share(albumA);
+    await json(await api('PATCH', `/api/share/${expiring.token}`, { expiresAt: new Date(Date.now() - 1000).toISOString() }), 200);
+    const expired = await guest(`/s/${expiring.token}`);
+    expect(expired.status).toBe(410);
+    expect(await expired.text()).toContain('expired');
+    expect((await guest(`/api/share/${expiring.token}`)).status).toBe(410);
+
+    await json(await api('DELETE', `/api/share/${expiring.token}?permanent=true`), 204);
+    expect(await db().selectFrom('shared_links').select('id').where('id', '=', expiring.id).executeTakeFirst()).toBeUndefined();
+  });
+
+  it('refuses tampered and expired signatures, other assets, and assets removed from the album', async () => {
+    const link = await share(albumA);
+    const { assets } = await json(await guest(`/api/share/${link.token}`), 200);
+    const url: string = assets[0].thumbUrl;
+    const tampered = url.replace(/sig=([\w-])/, (_m, ch: string) => `sig=${ch === 'A' ? 'B' : 'A'}`);
+    expect((await guest(tampered)).status).toBe(403);
+    expect((await guest(url.replace(/exp=\d+/, (m) => `exp=${Number(m.slice(4)) + 3600}`))).status).toBe(403);
+    expect((await guest(url.replace(/\/thumb\?/, '/original?'))).status).toBe(403);
+    expect((await guest(url.replace(/[0-9a-f-]{36}\/thumb/, `${otherAsset}/thumb`))).status).toBe(403);
+
+    const signer = createSigner(server.deps.secretKey);
+    const old = signer.signMedia(`/media/assets/${gpsAsset}/thumb`, link.id, '', Date.now() - 3 * 86_400_000);
+    expect((await guest(old)).status).toBe(410);
+    // Even a valid signature (as if the key leaked) reaches only the link's album.
+    expect((await guest(signer.signMedia(`/media/assets/${otherAsset}/thumb`, link.id))).status).toBe(404);
+
+    const plainThumb = (assets as (GuestAsset & { id: string })[]).find((a) => a.id === plainAsset)!.thumbUrl;
+    expect((await guest(plainThumb)).status).toBe(200);
+    await json(await api('DELETE', `/api/albums/${albumA}/assets`, { assetIds: [plainAsset] }), 200);
+    expect((await guest(plainThumb)).status).toBe(404);
+    await json(await api('POST', `/api/albums/${albumA}/assets`, { assetIds: [plainAsset] }), 200);
+    expect((await guest(plainThumb)).status).toBe(200);
+  });
+
+  it('keeps everything of a password link behind its gate; the cookie opens it until the password changes', async () => {
+    const link = (await json(await api('POST', `/api/albums/${albumA}/share`, { password: 'open sesame please' }), 201)).link;
+    const gate = await guest(`/s/${link.token}`);
+    expect(gate.status).toBe(401);
+    const gateHtml = await gate.text();
+    expect(gateHtml).not.toContain('Death Valley');
+    expect(gateHtml).not.toContain('og:');
+    const locked = await guest(`/api/share/${link.token}`);
+    expect(locked.status).toBe(401);
+    expect(await locked.json()).toEqual({ error: 'password required' });
+    const signer = createSigner(server.deps.secretKey);
+    expect((await guest(signer.signMedia(`/media/assets/${gpsAsset}/thumb`, link.id))).status).toBe(401);
+    expect((await guest(`/s/${link.token}/tiles?after=${gpsAsset}`)).status).toBe(401);
+
+    const wrong = await server.fetch(`/api/share/${link.token}/auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password: 'nope' }) });
+    expect(wrong.status).toBe(401);
+    const right = await server.fetch(`/api/share/${link.token}/auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password: 'open sesame please' }) });
+    expect(right.status).toBe(204);
+    const setCookie = right.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/^shoebox_link_[0-9a-f]{32}=[\w-]+;/);
+    expect(setCookie).toMatch(/Path=\//);
+    expect(setCookie).toMatch(/HttpOnly/);
+    const linkCookie = setCookie.split(';')[0]!;
+
+    const body = await json(await guest(`/api/share/${link.token}`, { cookie: linkCookie }), 200);
+    expect((await guest(body.assets[0].thumbUrl, { cookie: linkCookie })).status).toBe(200);
+    expect((await guest(body.assets[0].thumbUrl)).status).toBe(401); // the URL alone is not enough
+    expect((await guest(`/s/${link.token}`, { cookie: linkCookie })).status).toBe(200);
+
+    // The gate's form does the same.
+    const form = await server.fetch(`/s/${link.token}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url }, body: 'password=open+sesame+please' });
+    expect(form.status).toBe(303);
+    expect(form.headers.get('set-cookie')).toMatch(/^shoebox_link_/);
+
+    await json(await api('PATCH', `/api/share/${link.token}`, { password: 'a different password' }), 200);
+    expect((await guest(`/api/share/${link.token}`, { cookie: linkCookie })).status).toBe(401);
+  });
+
+  it('limits wrong passwords per link and per IP: 429 with Retry-After', async () => {
+    server.limits.linkPasswordByIp.clear();
+    const link = (await json(await api('POST', `/api/albums/${albumA}/share`, { password: 'open sesame please' }), 201)).link;
+    const attempt = (password: string) =>
+      server.fetch(`/api/share/${link.token}/auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password }) });
+    for (let i = 0; i < 10; i++) expect((await attempt(`wrong ${i}`)).status).toBe(401);
+    const blocked = await attempt('open sesame please');
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    const page = await server.fetch(`/s/${link.token}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url }, body: 'password=x' });
+    expect(page.status).toBe(429);
+    server.limits.linkPasswordByLink.clear();
+    server.limits.linkPasswordByIp.clear();
+  });
+
+  it('shows no metadata unless the link says so, and never a location when it strips it', async () => {
+    const hidden = await share(albumA);
+    const body = await json(await guest(`/api/share/${hidden.token}`), 200);
+    expect(JSON.stringify(body)).not.toMatch(/gps|latitude|longitude|location|Canon/i);
+    expect((await guest(`/api/share/${hidden.token}/assets/${gpsAsset}`)).status).toBe(404);
+    expect(await guest(`/s/${hidden.token}`).then((r) => r.text())).not.toContain(`/api/share/${hidden.token}/assets/`);
+
+    const details = await share(albumA, { showMetadata: true });
+    const info = await json(await guest(`/api/share/${details.token}/assets/${gpsAsset}`), 200);
+    expect(JSON.stringify(info)).toContain('PowerShot S5 IS');
+    expect(JSON.stringify(info)).not.toMatch(/gps|latitude|longitude|location/i);
+    expect((await guest(`/api/share/${details.token}/assets/${otherAsset}`)).status).toBe(404);
+
+    const withPlace = await share(albumA, { showMetadata: true, stripLocation: false });
+    const placed = await json(await guest(`/api/share/${withPlace.token}/assets/${gpsAsset}`), 200);
+    expect(JSON.stringify(placed)).toMatch(/36\.44/);
+  });
+
+  it('serves originals only when downloads are allowed, and counts views and downloads', async () => {
+    const viewOnly = await share(albumA, { allowDownload: false });
+    const body = await json(await guest(`/api/share/${viewOnly.token}`), 200);
+    expect(body.assets[0].originalUrl).toBeUndefined();
+    const signer = createSigner(server.deps.secretKey);
+    expect((await guest(signer.signMedia(`/media/assets/${plainAsset}/original`, viewOnly.id))).status).toBe(403);
+
+    const link = await share(albumA, { stripLocation: false });
+    await guest(`/s/${link.token}`);
+    await guest(`/s/${link.token}`);
+    const { assets } = await json(await guest(`/api/share/${link.token}`), 200);
+    const plain = (assets as GuestAsset[]).find((a) => a.id === plainAsset)!;
+    const download = await guest(`${plain.originalUrl}&download=1`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toContain('attachment; filename="landscape_1.jpg"');
+    expect(Buffer.from(await download.arrayBuffer()).equals(readFileSync(fixture(PLAIN_JPEG)))).toBe(true);
+    const range = await guest(plain.originalUrl!, { range: 'bytes=0-9' });
+    expect(range.status).toBe(206);
+    expect((await range.arrayBuffer()).byteLength).toBe(10);
+
+    const [row] = (await json(await api('GET', `/api/albums/${albumA}/share`), 200)).links.filter((l: { id: string }) => l.id === link.id);
+    expect(row).toMatchObject({ views: 3, downloads: 1 });
+    expect(row.lastOpenedAt).not.toBeNull();
+  });
+});

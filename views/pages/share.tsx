@@ -1,0 +1,129 @@
+// What a guest sees through a share link: the album (read-only grid, lightbox, and the
+// drawer when the link shows metadata), or the password gate before anything else.
+// No framework bundle: the page's HTML and CSS, the small grid script, and the
+// lightbox script that loads PhotoSwipe only when a photo is opened.
+import type { AlbumSummary } from '../../src/queries/albums.ts';
+import type { GridPage } from '../../src/routes/album-grid.ts';
+import { Page } from '../layouts/page.tsx';
+import { AlbumGrid, type GridContext } from '../parts/album-grid.tsx';
+import { FormError } from '../parts/form.tsx';
+import { Icon } from '../parts/icons.tsx';
+import { PageEnd, PageScripts } from '../parts/scripts.tsx';
+import { albumMetaLine } from './album.tsx';
+
+export interface OpenGraph {
+  title: string;
+  description: string;
+  /** Absolute URLs. */
+  url: string;
+  image?: string;
+}
+
+function OpenGraphTags({ og }: { og: OpenGraph }) {
+  return (
+    <>
+      <meta property="og:type" content="website" />
+      <meta property="og:title" content={og.title} />
+      <meta property="og:description" content={og.description} />
+      <meta property="og:url" content={og.url} />
+      {og.image && <meta property="og:image" content={og.image} />}
+      <meta name="twitter:card" content={og.image ? 'summary_large_image' : 'summary'} />
+      <meta name="twitter:title" content={og.title} />
+      <meta name="twitter:description" content={og.description} />
+      {og.image && <meta name="twitter:image" content={og.image} />}
+    </>
+  );
+}
+
+export interface SharePageProps {
+  album: AlbumSummary;
+  page: GridPage;
+  ctx: GridContext;
+  nonce: string;
+  /** Absent for password links: they tell chat apps nothing. */
+  og?: OpenGraph;
+  /** The page starts further down the album (the no-script "Show more" link). */
+  continuedFrom?: string;
+  /** The upload panel's element, when the link allows guests to add photos. */
+  upload?: unknown;
+}
+
+export function SharePage({ album, page, ctx, nonce, og, continuedFrom, upload }: SharePageProps) {
+  const meta = albumMetaLine(album);
+  return (
+    <Page
+      title={album.title}
+      head={
+        <>
+          <meta name="robots" content="noindex, nofollow" />
+          <meta name="referrer" content="no-referrer" />
+          {og && <OpenGraphTags og={og} />}
+          <PageScripts nonce={nonce} guest />
+        </>
+      }
+    >
+      <header class="topbar shell-bar">
+        <span class="brand-small">Shared album</span>
+        <span class="spacer" />
+        {upload ? (
+          <button type="button" id="upload-button" class="button ghost">
+            <Icon name="upload" />
+            <span>Add photos</span>
+          </button>
+        ) : null}
+      </header>
+      <main class="shell album">
+        <header id="album-head" class="album-head">
+          <h1 class="album-title">{album.title}</h1>
+          {album.description && <p class="album-desc">{album.description}</p>}
+          {meta && <p class="album-meta">{meta}</p>}
+        </header>
+        {continuedFrom && (
+          <p class="muted">
+            <a href={continuedFrom}>Back to the start of the album</a>
+          </p>
+        )}
+        {album.item_count ? (
+          <AlbumGrid page={page} ctx={ctx} />
+        ) : (
+          <section class="empty-state">
+            <Icon name="images" />
+            <h2>Nothing here yet</h2>
+          </section>
+        )}
+      </main>
+      <PageEnd />
+      {upload as never}
+    </Page>
+  );
+}
+
+export function ShareGatePage({ token, error }: { token: string; error?: string }) {
+  return (
+    <Page
+      title="Password required"
+      bodyClass="centered"
+      head={
+        <>
+          <meta name="robots" content="noindex, nofollow" />
+          <meta name="referrer" content="no-referrer" />
+        </>
+      }
+    >
+      <main class="card narrow">
+        <h1>This album is protected</h1>
+        <p class="muted">Enter the password you were given to see it.</p>
+        <FormError message={error} />
+        <form method="post" action={`/s/${token}`}>
+          <div class="field">
+            <label for="password">Password</label>
+            <input id="password" name="password" type="password" required autocomplete="current-password" autofocus />
+          </div>
+          <button class="primary wide" type="submit">
+            Open album
+          </button>
+        </form>
+      </main>
+    </Page>
+  );
+}
