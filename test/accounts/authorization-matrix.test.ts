@@ -7,6 +7,7 @@ import { createApp } from '../../src/app.ts';
 import type { User } from '../../src/db/schema.ts';
 import { backends } from '../helpers/database.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
+import { registeredRoutes } from '../helpers/routes.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const PUBLIC = new Set([
@@ -21,6 +22,13 @@ const PUBLIC = new Set([
   // Media checks its own access (session now, signed URLs for guests); see test/ingest.
   'GET /media/assets/:id/:variant{thumb|preview|original}',
   'HEAD /media/assets/:id/:variant{thumb|preview|original}',
+  // Guests of share links: each checks the link itself (test/sharing/guest-matrix.test.ts).
+  'GET /s/:token',
+  'POST /s/:token',
+  'GET /s/:token/tiles',
+  'GET /api/share/:token',
+  'POST /api/share/:token/auth',
+  'GET /api/share/:token/assets/:id',
 ]);
 
 const UPLOADER = new Set([
@@ -35,22 +43,12 @@ const UPLOADER = new Set([
   'GET /api/albums/:id',
   'GET /albums/:id',
   'GET /albums/:id/tiles',
+  // Uploads appearing and thumbnails swapping in on those pages (test/albums/live-grid.test.ts).
+  'GET /albums/:id/placed-tiles',
+  'GET /api/assets/status',
 ]);
 
 const SOME_ID = '00000000-0000-4000-8000-000000000000';
-
-export function registeredRoutes(app: ReturnType<typeof createApp>): { method: string; path: string }[] {
-  const seen = new Set<string>();
-  return app.routes
-    .filter((r) => r.method !== 'ALL')
-    .filter((r) => {
-      const key = `${r.method} ${r.path}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    })
-    .map((r) => ({ method: r.method, path: r.path }));
-}
 
 const concrete = (path: string) => path.replace(/:[A-Za-z]+/g, SOME_ID).replace(/\*/g, 'x');
 const isApi = (path: string) => path.startsWith('/api/');
