@@ -1,0 +1,87 @@
+// What a grid already on screen needs to take in new and newly processed items without a
+// reload: those items' tiles with the id of the item that follows each in the grid's order
+// (the page inserts a tile before its follower, or leaves it to a later page when the
+// follower is not loaded), their processing states, and the worker's backlog.
+import { sql, type RawBuilder } from 'kysely';
+import type { AlbumSortOrder, AssetStatus } from '../db/schema.ts';
+import { gridAssetColumns, takenKey, type GridAssetRow } from './albums.ts';
+import type { LibraryFilter } from './library.ts';
+import type { Db } from './users.ts';
+
+export interface PlacedRow extends GridAssetRow {
+  /** The item after this one in the grid's order; null when it is the last. */
+  next_id: string | null;
+}
+
+const albumOrder = (sort: AlbumSortOrder): RawBuilder<unknown> => {
+  if (sort === 'manual') return sql`aa.position, aa.asset_id`;
+  return sort === 'taken_desc' ? sql`${takenKey('a')} DESC, a.id DESC` : sql`${takenKey('a')}, a.id`;
+};
+
+/** These items of the album (others are left out), in the album's order, each with its follower. */
+export async function listPlacedAlbumTiles(db: Db, albumId: string, ids: string[], options: { sort: AlbumSortOrder; tz: string }): Promise<PlacedRow[]> {
+  if (!ids.length) return [];
+  // One pass over the album's memberships: albums are thousands of items, not millions.
+  const { rows } = await sql<PlacedRow>`
+    WITH ordered AS (
+      SELECT aa.asset_id AS id, lead(aa.asset_id) OVER w AS next_id, row_number() OVER w AS rank
+      FROM album_assets aa JOIN assets a ON a.id = aa.asset_id
+      WHERE aa.album_id = ${albumId}
+      WINDOW w AS (ORDER BY ${albumOrder(options.sort)})
+    )
+    SELECT ${gridAssetColumns(options.tz)}, o.next_id
+    FROM ordered o JOIN assets a ON a.id = o.id
+    WHERE o.id IN (${sql.join(ids)})
+    ORDER BY o.rank`.execute(db);
+  return rows;
+}
+
+/** These items of the library (newest first; 'unsorted': in no album), each with its follower. */
+export async function listPlacedLibraryTiles(db: Db, ids: string[], options: { filter: LibraryFilter; tz: string }): Promise<PlacedRow[]> {
+  if (!ids.length) return [];
+  // As the library page lists them (queries/library.ts): none from the trash.
+  const listed = (alias: string) => {
+    const id = sql.ref(`${alias}.id`);
+    const live = sql`${sql.ref(`${alias}.deleted_at`)} IS NULL`;
+    return options.filter === 'unsorted' ? sql`${live} AND NOT EXISTS (SELECT 1 FROM album_assets x WHERE x.asset_id = ${id})` : live;
+  };
+  // The follower walks the (taken key, id) index from each item: the library can be large.
+  const { rows } = await sql<PlacedRow>`
+    SELECT ${gridAssetColumns(options.tz)}, nx.id AS next_id
+    FROM assets a
+    LEFT JOIN LATERAL (
+      SELECT b.id FROM assets b
+      WHERE (${takenKey('b')}, b.id) < (${takenKey('a')}, a.id) AND ${listed('b')}
+      ORDER BY ${takenKey('b')} DESC, b.id DESC
+      LIMIT 1
+    ) nx ON true
+    WHERE a.id IN (${sql.join(ids)}) AND ${listed('a')}
+    ORDER BY ${takenKey('a')} DESC, a.id DESC`.execute(db);
+  return rows;
+}
+
+export interface AssetState {
+  id: string;
+  status: AssetStatus;
+  processing_error: string | null;
+}
+
+/** The processing state of these assets; for an uploader only those in albums granted to them or uploaded by them. */
+export async function listAssetStates(db: Db, ids: string[], options: { uploaderId?: string } = {}): Promise<AssetState[]> {
+  if (!ids.length) return [];
+  const visible = options.uploaderId
+    ? sql`AND (a.uploaded_by = ${options.uploaderId} OR EXISTS (
+        SELECT 1 FROM album_assets aa JOIN album_uploaders au ON au.album_id = aa.album_id
+        WHERE aa.asset_id = a.id AND au.user_id = ${options.uploaderId}))`
+    : sql``;
+  const { rows } = await sql<AssetState>`
+    SELECT a.id, a.status, a.processing_error FROM assets a
+    WHERE a.id IN (${sql.join(ids)}) ${visible}`.execute(db);
+  return rows;
+}
+
+/** Assets waiting for the worker or being worked on. */
+export async function countBacklog(db: Db): Promise<number> {
+  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM assets WHERE status IN ('pending', 'processing')`.execute(db);
+  return rows[0]!.n;
+}

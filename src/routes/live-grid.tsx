@@ -1,0 +1,78 @@
+// A grid on screen takes in new uploads and newly processed items without a reload
+// (static/js/live-grid.js): tiles for given ids with where each goes
+// (GET /albums/:id/placed-tiles, GET /library/placed-tiles), and the processing state of
+// given ids with the worker's backlog (GET /api/assets/status), polled only while some
+// item on the page is still waiting for its thumbnail.
+import { Hono, type Context } from 'hono';
+import * as v from 'valibot';
+import { albumMetaLine } from '../../views/pages/album.tsx';
+import { ownerGridContext } from '../../views/parts/album-grid.tsx';
+import { plural, yearIn } from '../../views/parts/dates.ts';
+import { PlacedTiles } from '../../views/parts/live-grid.tsx';
+import { findAlbum, type AlbumSummary } from '../queries/albums.ts';
+import { countLibraryAssets } from '../queries/library.ts';
+import { countBacklog, listAssetStates, listPlacedAlbumTiles, listPlacedLibraryTiles } from '../queries/live-grid.ts';
+import { isUploaderOfAlbum } from '../queries/users.ts';
+import { currentUser } from '../http/auth.ts';
+import type { AppEnv } from '../http/env.ts';
+import { httpError } from '../http/errors.tsx';
+import { parseInput, Uuid } from '../http/validate.ts';
+
+/** At most this many ids per request (a query string of ~3.7 kB). */
+export const MAX_IDS = 100;
+
+const Ids = v.pipe(
+  v.string('ids is required: asset ids separated by commas'),
+  v.transform((s) => [...new Set(s.split(',').map((id) => id.trim().toLowerCase()).filter(Boolean))]),
+  v.minLength(1, 'ids must name at least one asset'),
+  v.maxLength(MAX_IDS, `ids: at most ${MAX_IDS} at a time`),
+  v.check((ids) => ids.every((id) => v.is(Uuid, id)), 'ids must be asset ids separated by commas'),
+);
+const IdsQuery = v.object({ ids: Ids });
+const LibraryIdsQuery = v.object({
+  ids: Ids,
+  filter: v.optional(v.picklist(['all', 'unsorted'], 'filter must be all or unsorted'), 'all'),
+});
+
+const db = (c: Context<AppEnv>) => c.get('deps').database.db;
+const tz = (c: Context<AppEnv>) => c.get('deps').config.defaultTz;
+
+/** The album, if this user may see it (the owner always, an uploader when granted), as albums.tsx does. */
+async function albumOr404(c: Context<AppEnv>): Promise<AlbumSummary> {
+  const id = c.req.param('id') ?? '';
+  const user = currentUser(c);
+  const album = v.is(Uuid, id) ? await findAlbum(db(c), id.toLowerCase(), { tz: tz(c) }) : undefined;
+  if (!album || (user.role !== 'owner' && !(await isUploaderOfAlbum(db(c), user.id, album.id)))) {
+    throw httpError(404, 'This album does not exist.');
+  }
+  return album;
+}
+
+export const liveGridRoutes = new Hono<AppEnv>()
+  .get('/albums/:id/placed-tiles', async (c) => {
+    const album = await albumOr404(c);
+    const { ids } = parseInput(IdsQuery, c.req.query());
+    const rows = await listPlacedAlbumTiles(db(c), album.id, ids, { sort: album.sort_order, tz: tz(c) });
+    const ctx = ownerGridContext(currentUser(c), yearIn(tz(c)));
+    c.header('Cache-Control', 'no-store');
+    return c.html(<PlacedTiles rows={rows} ctx={ctx} byDay={album.sort_order !== 'manual'} meta={albumMetaLine(album)} />);
+  })
+  .get('/library/placed-tiles', async (c) => {
+    const { ids, filter } = parseInput(LibraryIdsQuery, c.req.query());
+    const rows = await listPlacedLibraryTiles(db(c), ids, { filter, tz: tz(c) });
+    const total = await countLibraryAssets(db(c), filter);
+    const meta = filter === 'unsorted' ? `${plural(total, 'item')} not in any album` : plural(total, 'item');
+    const ctx = ownerGridContext(currentUser(c), yearIn(tz(c)));
+    c.header('Cache-Control', 'no-store');
+    return c.html(<PlacedTiles rows={rows} ctx={ctx} byDay meta={meta} />);
+  })
+  .get('/api/assets/status', async (c) => {
+    const user = currentUser(c);
+    const { ids } = parseInput(IdsQuery, c.req.query());
+    const states = await listAssetStates(db(c), ids, { uploaderId: user.role === 'owner' ? undefined : user.id });
+    c.header('Cache-Control', 'no-store');
+    return c.json({
+      assets: states.map((s) => ({ id: s.id, status: s.status, error: s.processing_error })),
+      backlog: await countBacklog(db(c)),
+    });
+  });

@@ -1,0 +1,37 @@
+// The pieces of a grid that takes in new and newly processed items while it is on screen
+// (static/js/live-grid.js): where to ask, the backlog indicator for the top bar, and the
+// fragment of tiles, each in a <template> that says which item follows it and its day.
+import type { PlacedRow } from '../../src/queries/live-grid.ts';
+import { Section, type GridContext } from './album-grid.tsx';
+
+/** Where live-grid.js asks: tiles for ids (`placeUrl`, may carry a query) and their states. */
+export function LiveGrid({ placeUrl, statusUrl }: { placeUrl: string; statusUrl: string }) {
+  return <div id="live-grid" hidden data-place-url={placeUrl} data-status-url={statusUrl} />;
+}
+
+/** "Processing 12…" in the top bar while the page waits for thumbnails. */
+export function ProcessingStatus() {
+  return (
+    <span class="processing-status" data-processing-status hidden>
+      <span class="spinner" aria-hidden="true" />
+      <span data-processing-text />
+    </span>
+  );
+}
+
+/**
+ * Each tile as a one-tile section (its day header included) in a <template>: the page takes
+ * the tile into the day's section when that is on screen, or the whole section when not.
+ */
+export function PlacedTiles({ rows, ctx, byDay, meta }: { rows: PlacedRow[]; ctx: GridContext; byDay: boolean; meta?: string }) {
+  return (
+    <>
+      {meta !== undefined && <template data-meta={meta} />}
+      {rows.map((row) => (
+        <template data-id={row.id} data-next={row.next_id ?? ''} data-day={byDay ? row.day : ''} data-status={row.status}>
+          <Section s={{ day: byDay ? row.day : undefined, tiles: [row] }} ctx={ctx} />
+        </template>
+      ))}
+    </>
+  );
+}
