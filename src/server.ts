@@ -11,6 +11,7 @@ import { serveAdminSocket } from './admin/socket.ts';
 import { adminCommands } from './admin/commands.ts';
 import { describeStartError } from './start-errors.ts';
 import { createWorker, type Worker } from './jobs/worker.ts';
+import { removePurgedFiles, startTrashPurge, type TrashPurger } from './jobs/purge-trash.ts';
 import { findFfmpeg } from './media/derivatives.ts';
 import { recoverAtStart } from './storage/recovery.ts';
 
@@ -28,7 +29,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   let http: Server | undefined;
   let admin: Server | undefined;
   let worker: Worker | undefined;
+  let purger: TrashPurger | undefined;
   try {
+    // Files of a purge cut short first: recovery would give those originals new rows.
+    await removePurgedFiles({ db: deps.database.db, dataRoot: deps.dataDir.root, log });
     await recoverAtStart(deps, log);
     const ffmpegPath = await findFfmpeg(config.ffmpegPath);
     if (!ffmpegPath) log.warn('ffmpeg not found (set FFMPEG_PATH or install ffmpeg): videos get a neutral poster');
@@ -42,6 +46,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     });
     deps.worker = worker;
     await worker.start();
+    purger = startTrashPurge({ db: deps.database.db, dataRoot: deps.dataDir.root, log });
     const app = createApp(deps);
     http = await new Promise<Server>((resolve, reject) => {
       // No request timeout: a 16 GiB video on a slow uplink takes far longer than Node's
@@ -53,6 +58,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     if (!config.databaseUrl) admin = await serveAdminSocket(deps.dataDir.adminSocket, deps, adminCommands);
   } catch (err) {
     http?.close();
+    await purger?.stop();
     await worker?.stop();
     await runtime.close();
     throw err;
@@ -70,6 +76,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await closed;
       clearTimeout(timer);
+      await purger?.stop();
       await worker?.stop();
       await new Promise<void>((resolve) => (admin ? admin.close(() => resolve()) : resolve()));
       await runtime.close();

@@ -9,13 +9,14 @@ import type { Asset } from '../db/schema.ts';
 import { detectFileType } from '../media/file-type.ts';
 import { probeUpload } from '../media/probe.ts';
 import { findAssetByHash, insertAssetIfNew } from '../queries/assets.ts';
+import { restoreAssets } from '../queries/trash.ts';
 import type { Db } from '../queries/users.ts';
 import { absolute, originalRelPath } from '../storage/layout.ts';
 import { assetRow, describeAsset } from './describe-asset.ts';
 import type { ReceivedFile } from './receive-file.ts';
 
 export type IngestResult =
-  | { status: 'created'; asset: Asset }
+  | { status: 'created'; asset: Asset; /** The bytes were in the trash: that asset is back, in its albums. */ restoredFromTrash?: true }
   | { status: 'duplicate'; asset: Asset }
   | { status: 'rejected'; httpStatus: 413 | 415 | 422; error: string };
 
@@ -42,7 +43,14 @@ export async function ingestFile(file: ReceivedFile, ctx: IngestContext): Promis
     return { status: 'rejected', httpStatus: 415, error: `${name} is not a photo or video type Shoebox accepts` };
   }
   const existing = await findAssetByHash(ctx.db, file.sha256);
-  if (existing) {
+  if (existing?.deleted_at) {
+    // Uploading what is in the trash takes it out (unless a purge deleted it just now:
+    // then it is stored anew below).
+    if ((await restoreAssets(ctx.db, [existing.id])).length) {
+      await discard();
+      return { status: 'created', asset: { ...existing, deleted_at: null }, restoredFromTrash: true };
+    }
+  } else if (existing) {
     await discard();
     return { status: 'duplicate', asset: existing };
   }

@@ -176,7 +176,8 @@ const lockAlbum = (db: Db, albumId: string) => sql`SELECT 1 FROM albums WHERE id
  * those already in it keep their place, those in the trash are left out. Returns the ids
  * that were added.
  */
-export async function appendAssetsToAlbum(db: Db, albumId: string, assetIds: string[]): Promise<string[]> {
+/** `addedBy`: a guest's additions through a share link, under the name they gave. */
+export async function appendAssetsToAlbum(db: Db, albumId: string, assetIds: string[], addedBy?: { linkId: string; name: string }): Promise<string[]> {
   const wanted = [...new Set(assetIds)];
   if (!wanted.length) return [];
   return db.transaction().execute(async (trx) => {
@@ -200,7 +201,14 @@ export async function appendAssetsToAlbum(db: Db, albumId: string, assetIds: str
     const start = max === null ? 0 : Number(max) + 1;
     const rows = await trx
       .insertInto('album_assets')
-      .values(fresh.map((asset_id, i) => ({ album_id: albumId, asset_id, position: start + i })))
+      .values(
+        fresh.map((asset_id, i) => ({
+          album_id: albumId,
+          asset_id,
+          position: start + i,
+          ...(addedBy ? { added_by_link: addedBy.linkId, added_by_name: addedBy.name } : {}),
+        })),
+      )
       .onConflict((oc) => oc.columns(['album_id', 'asset_id']).doNothing())
       .returning('asset_id')
       .execute();

@@ -24,10 +24,13 @@ export function findAssetByHash(db: Db, hash: string): Promise<Asset | undefined
   return db.selectFrom('assets').selectAll().where('file_hash', '=', hash).executeTakeFirst();
 }
 
-/** Which of these SHA-256 hashes are stored, with their asset ids. */
+/**
+ * Which of these SHA-256 hashes are stored, with their asset ids. Trashed assets count as
+ * not stored: the client sends the file, and the upload takes it out of the trash.
+ */
 export async function findExistingHashes(db: Db, hashes: string[]): Promise<Map<string, string>> {
   if (!hashes.length) return new Map();
-  const rows = await db.selectFrom('assets').select(['id', 'file_hash']).where('file_hash', 'in', hashes).execute();
+  const rows = await db.selectFrom('assets').select(['id', 'file_hash']).where('file_hash', 'in', hashes).where('deleted_at', 'is', null).execute();
   return new Map(rows.map((r) => [r.file_hash, r.id]));
 }
 

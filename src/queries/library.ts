@@ -6,8 +6,11 @@ import type { Db } from './users.ts';
 
 export type LibraryFilter = 'all' | 'unsorted';
 
+// Trashed assets are in no album but not in the library either.
 const filterSql = (filter: LibraryFilter) =>
-  filter === 'unsorted' ? sql`WHERE NOT EXISTS (SELECT 1 FROM album_assets aa WHERE aa.asset_id = a.id)` : sql``;
+  filter === 'unsorted'
+    ? sql`WHERE a.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM album_assets aa WHERE aa.asset_id = a.id)`
+    : sql`WHERE a.deleted_at IS NULL`;
 
 export async function listLibraryAssets(db: Db, options: { filter: LibraryFilter; offset: number; limit: number; tz: string }): Promise<GridAssetRow[]> {
   const { rows } = await sql<GridAssetRow>`

@@ -26,6 +26,8 @@ export interface UploadEntry {
   status: 'created' | 'duplicate' | 'rejected';
   originalFilename: string;
   error?: string;
+  /** These bytes were in the trash: the upload took them out (back into their albums). */
+  restoredFromTrash?: true;
 }
 
 const CheckInput = v.object({
@@ -43,6 +45,7 @@ export function cleanFilename(name: string | undefined): string {
 
 function toEntry(name: string, result: IngestResult): UploadEntry {
   if (result.status === 'rejected') return { status: 'rejected', originalFilename: name, error: result.error };
+  if (result.status === 'created' && result.restoredFromTrash) return { id: result.asset.id, status: result.status, originalFilename: name, restoredFromTrash: true };
   return { id: result.asset.id, status: result.status, originalFilename: name };
 }
 
