@@ -8,13 +8,14 @@ import { ShareGatePage, SharePage, type OpenGraph } from '../../views/pages/shar
 import { albumMetaLine } from '../../views/pages/album.tsx';
 import { verifyPassword } from '../auth/passwords.ts';
 import { findAlbum, listAlbumAssets, type AlbumSummary } from '../queries/albums.ts';
-import { countView, findAssetInAlbum } from '../queries/links.ts';
+import { addUploadUsage, countView, findAssetInAlbum, uploadUsageToday } from '../queries/links.ts';
 import { guestAssetInfo } from '../sharing/guest-view.ts';
 import type { LinkState } from '../sharing/link-cache.ts';
 import type { AppEnv } from '../http/env.ts';
 import { httpError } from '../http/errors.tsx';
 import { parseInput, readForm, readJson, Uuid } from '../http/validate.ts';
 import { GridPageQuery, GridTilesQuery, loadGridContinuation, loadGridPage } from './album-grid.ts';
+import { answerUpload, parseUpload } from './upload.ts';
 import { boundIp, checkPasswordAttempts, countWrongPassword, grantPassword, linkGone, openLink, passwordGranted } from './share-access.ts';
 
 const db = (c: Context<AppEnv>) => c.get('deps').database.db;
@@ -22,6 +23,12 @@ const tz = (c: Context<AppEnv>) => c.get('deps').config.defaultTz;
 const JSON_PAGE = 500;
 
 const PasswordInput = v.object({ password: v.pipe(v.string('password is required'), v.maxLength(200, 'password is too long')) });
+const GuestName = v.pipe(
+  v.string(),
+  v.trim(),
+  v.nonEmpty('give your name (a "name" field before the files): it is shown on what you add'),
+  v.maxLength(60, 'name is too long (60 characters at most)'),
+);
 const JsonQuery = v.object({ after: v.optional(v.pipe(Uuid, v.toLowerCase())) });
 
 /** The link, open and unlocked; a password link without its cookie answers 401 and nothing else. */
@@ -73,6 +80,7 @@ async function renderShare(c: Context<AppEnv>, link: LinkState) {
   const album = await sharedAlbum(c, link);
   const base = `/s/${link.token}`;
   const page = await loadGridPage(db(c), { albumId: album.id, sort: album.sort_order, tz: tz(c), after, base });
+  const config = c.get('deps').config;
   if (!after) await countView(db(c), link.id);
   c.header('Cache-Control', 'private, no-cache');
   return c.html(
@@ -83,6 +91,7 @@ async function renderShare(c: Context<AppEnv>, link: LinkState) {
       nonce={c.get('nonce')}
       og={openGraph(c, link, album)}
       continuedFrom={after ? base : undefined}
+      upload={link.permissions.allowUpload ? { url: `/api/share/${link.token}/upload`, maxBytes: Math.min(config.maxUploadBytes, config.shareUpload.maxFileBytes) } : undefined}
     />,
   );
 }
@@ -169,6 +178,25 @@ export const shareRoutes = new Hono<AppEnv>()
     }
     countWrongPassword(c, link);
     throw httpError(401, 'wrong password');
+  })
+  // Guests add photos (links with allowUpload): into this album only, under the name they
+  // give, within the link's caps on file size and files and bytes per day.
+  .post('/api/share/:token/upload', async (c) => {
+    const link = await unlockedLink(c);
+    if (!link.permissions.allowUpload) throw httpError(403, 'this link does not take uploads');
+    const caps = c.get('deps').config.shareUpload;
+    const used = await uploadUsageToday(db(c), link.id);
+    const quota = { filesLeft: caps.maxFilesPerDay - used.files, bytesLeft: caps.maxBytesPerDay - used.bytes, maxFileBytes: caps.maxFileBytes };
+    if (quota.filesLeft <= 0 || quota.bytesLeft <= 0) throw httpError(429, 'this link has taken as much as it may today; try again tomorrow');
+    const before = { ...quota };
+    let guestName = '';
+    const admit = async (fields: Record<string, string>) => {
+      guestName = parseInput(GuestName, fields.name ?? '');
+    };
+    // A refused or broken request keeps nothing, and counts nothing.
+    const upload = await parseUpload(c, { uploadedBy: null, admit, quota });
+    await addUploadUsage(db(c), link.id, before.filesLeft - quota.filesLeft, before.bytesLeft - quota.bytesLeft);
+    return answerUpload(c, upload, link.albumId, { linkId: link.id, name: guestName });
   })
   // The lightbox drawer's data: only when the link shows metadata, only for its album's items.
   .get('/api/share/:token/assets/:id', async (c) => {

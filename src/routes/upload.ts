@@ -50,7 +50,7 @@ function toEntry(name: string, result: IngestResult): UploadEntry {
 }
 
 /** 201 when anything was created, 200 when the rest were duplicates, else the refusal's status. */
-function overallStatus(results: IngestResult[]): 200 | 201 | 413 | 415 | 422 {
+function overallStatus(results: IngestResult[]): 200 | 201 | 413 | 415 | 422 | 429 {
   if (results.some((r) => r.status === 'created')) return 201;
   if (results.some((r) => r.status === 'duplicate')) return 200;
   const first = results.find((r) => r.status === 'rejected');
@@ -67,15 +67,27 @@ async function checkAlbumAccess(c: Context<AppEnv>, user: User, albumId: string 
   if (user.role !== 'owner' && !(await isUploaderOfAlbum(db, user.id, albumId))) throw httpError(403, 'you may not upload into this album');
 }
 
+/** Who is uploading, and what they may send: the owner's and uploaders' rules, or a guest link's. */
+export interface UploadRules {
+  uploadedBy: string | null;
+  /**
+   * Runs once, as soon as the first file part (or an albumId field) arrives, with the fields
+   * sent before it; throws to refuse the whole request (nothing of it is kept).
+   */
+  admit(fields: Record<string, string>): Promise<void>;
+  /** Caps for guests: files and bytes left (today), and the largest file. Counted down as files arrive. */
+  quota?: { filesLeft: number; bytesLeft: number; maxFileBytes: number };
+}
+
 interface ParsedUpload {
   names: string[];
   results: IngestResult[];
-  albumId?: string;
+  fields: Record<string, string>;
   /** Set when a file passed the size limit: the rest of the body was not read. */
   cutShort: boolean;
 }
 
-function parseUpload(c: Context<AppEnv>, user: User): Promise<ParsedUpload> {
+export function parseUpload(c: Context<AppEnv>, rules: UploadRules): Promise<ParsedUpload> {
   const { deps } = { deps: c.get('deps') };
   const incoming = (c.env as { incoming: IncomingMessage }).incoming;
   const contentType = incoming.headers['content-type'] ?? '';
@@ -93,8 +105,15 @@ function parseUpload(c: Context<AppEnv>, user: User): Promise<ParsedUpload> {
     }
     const names: string[] = [];
     const pending: Promise<IngestResult>[] = [];
-    let albumId: string | undefined;
-    let albumChecked: Promise<void> | undefined;
+    const fields: Record<string, string> = {};
+    let admitted: Promise<void> | undefined;
+    const admit = () => {
+      if (!admitted) {
+        admitted = rules.admit({ ...fields });
+        admitted.catch(() => {}); // observed where it is awaited
+      }
+      return admitted;
+    };
     let lastModified: number | undefined;
     let finished = false;
     const openStreams = new Set<Readable>();
@@ -111,7 +130,7 @@ function parseUpload(c: Context<AppEnv>, user: User): Promise<ParsedUpload> {
       if (finished) return;
       finished = true;
       incoming.unpipe(parser);
-      Promise.all(pending).then((results) => resolve({ names, results, albumId, cutShort }), reject);
+      Promise.all(pending).then((results) => resolve({ names, results, fields, cutShort }), reject);
     };
     const fail = (err: Error) => {
       if (finished) return;
@@ -124,13 +143,12 @@ function parseUpload(c: Context<AppEnv>, user: User): Promise<ParsedUpload> {
     };
 
     parser.on('field', (name, value) => {
-      if (name === 'albumId' && albumId === undefined) {
-        albumId = value.trim();
-        albumChecked = checkAlbumAccess(c, user, albumId);
-        albumChecked.catch(() => {}); // observed where it is awaited
-      } else if (name === 'lastModified') {
+      if (name === 'lastModified') {
         const n = Number(value);
         lastModified = Number.isFinite(n) && n > 0 ? n : undefined;
+      } else if (!(name in fields)) {
+        fields[name] = value.trim();
+        if (name === 'albumId') admit(); // check the album while the first file streams in
       }
     });
 
@@ -140,6 +158,13 @@ function parseUpload(c: Context<AppEnv>, user: User): Promise<ParsedUpload> {
         return;
       }
       const name = cleanFilename(filename);
+      const quota = rules.quota;
+      if (quota && quota.filesLeft <= 0) {
+        stream.resume();
+        names.push(name);
+        pending.push(Promise.resolve({ status: 'rejected', httpStatus: 429, error: `${name}: this link has taken as many files as it may today` }));
+        return;
+      }
       const fileLastModified = lastModified;
       lastModified = undefined;
       names.push(name);
@@ -149,9 +174,12 @@ function parseUpload(c: Context<AppEnv>, user: User): Promise<ParsedUpload> {
       stream.on('error', () => {});
       // Attach the receiver at once: a small part may be complete (or broken) already.
       const started = performance.now();
-      const receiving = receiveFile(stream, deps.dataDir.tmp, { maxBytes: deps.config.maxUploadBytes });
+      const maxBytes = quota ? Math.min(deps.config.maxUploadBytes, quota.maxFileBytes, quota.bytesLeft) : deps.config.maxUploadBytes;
+      if (quota) quota.filesLeft--;
+      const receiving = receiveFile(stream, deps.dataDir.tmp, { maxBytes });
       receiving.catch(() => {}); // observed below
-      const access = albumChecked ?? checkAlbumAccess(c, user, undefined);
+      if (quota) receiving.then((r) => (quota.bytesLeft -= r.size)).catch(() => {});
+      const access = admit();
       const work = (async (): Promise<IngestResult> => {
         try {
           await access;
@@ -178,7 +206,7 @@ function parseUpload(c: Context<AppEnv>, user: User): Promise<ParsedUpload> {
             config: deps.config,
             originalFilename: name,
             lastModified: fileLastModified,
-            uploadedBy: user.id,
+            uploadedBy: rules.uploadedBy,
           });
           const timings = { receiveMs: Math.round(receivedAt - started), ingestMs: Math.round(performance.now() - receivedAt) };
           deps.log.debug('upload file', { name, bytes: received.size, ...timings });
@@ -197,19 +225,25 @@ function parseUpload(c: Context<AppEnv>, user: User): Promise<ParsedUpload> {
   });
 }
 
+/** Adds what was stored to the album, wakes the worker, and answers with one entry per file. */
+export async function answerUpload(c: Context<AppEnv>, upload: ParsedUpload, albumId: string | undefined, addedBy?: { linkId: string; name: string }) {
+  const { names, results, cutShort } = upload;
+  const deps = c.get('deps');
+  if (!results.length) throw httpError(400, 'no file parts: send the files as parts named "file"');
+  if (albumId !== undefined) {
+    const ids = results.flatMap((r) => (r.status === 'rejected' ? [] : [r.asset.id]));
+    await appendAssetsToAlbum(deps.database.db, albumId, ids, addedBy);
+  }
+  if (results.some((r) => r.status === 'created')) deps.worker?.wake();
+  if (cutShort) c.header('Connection', 'close');
+  return c.json({ assets: results.map((r, i) => toEntry(names[i]!, r)) }, overallStatus(results));
+}
+
 export const uploadRoutes = new Hono<AppEnv>()
   .post('/api/assets/upload', async (c) => {
     const user = currentUser(c);
-    const { deps } = { deps: c.get('deps') };
-    const { names, results, albumId, cutShort } = await parseUpload(c, user);
-    if (!results.length) throw httpError(400, 'no file parts: send the files as parts named "file"');
-    if (albumId !== undefined) {
-      const ids = results.flatMap((r) => (r.status === 'rejected' ? [] : [r.asset.id]));
-      await appendAssetsToAlbum(deps.database.db, albumId, ids);
-    }
-    if (results.some((r) => r.status === 'created')) deps.worker?.wake();
-    if (cutShort) c.header('Connection', 'close');
-    return c.json({ assets: results.map((r, i) => toEntry(names[i]!, r)) }, overallStatus(results));
+    const upload = await parseUpload(c, { uploadedBy: user.id, admit: (fields) => checkAlbumAccess(c, user, fields.albumId) });
+    return answerUpload(c, upload, upload.fields.albumId);
   })
   .post('/api/assets/check', async (c) => {
     const { hashes } = await readJson(c, CheckInput);

@@ -28,6 +28,7 @@ const PUBLIC = new Set([
   'GET /s/:token/tiles',
   'GET /api/share/:token',
   'POST /api/share/:token/auth',
+  'POST /api/share/:token/upload',
   'GET /api/share/:token/assets/:id',
 ]);
 

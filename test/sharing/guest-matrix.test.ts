@@ -24,7 +24,7 @@ interface Guest {
   open: boolean;
 }
 
-const GUEST_ROUTE = /^\/(s\/|api\/share\/:token$|api\/share\/:token\/(auth|assets\/:id)$|media\/)/;
+const GUEST_ROUTE = /^\/(s\/|api\/share\/:token$|api\/share\/:token\/(auth|upload|assets\/:id)$|media\/)/;
 
 describe.each(backends())('guest isolation on %s', (backend) => {
   let server: TestServer;

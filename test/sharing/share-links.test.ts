@@ -263,4 +263,58 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
     expect(row).toMatchObject({ views: 3, downloads: 1 });
     expect(row.lastOpenedAt).not.toBeNull();
   });
+
+  it('takes guest uploads only through links that allow them, under the guest\'s name, within the caps', async () => {
+    const closed = await share(albumA);
+    const send = (token: string, files: [string, Buffer][], name?: string) => {
+      const form = new FormData();
+      if (name !== undefined) form.set('name', name);
+      for (const [fileName, bytes] of files) form.append('file', new Blob([bytes]), fileName);
+      return server.fetch(`/api/share/${token}/upload`, { method: 'POST', headers: { origin: server.url }, body: form });
+    };
+    const photo = readFileSync(fixture('jpeg/orientation/landscape_5.jpg'));
+    expect((await send(closed.token, [['a.jpg', photo]], 'Anna')).status).toBe(403);
+
+    const open = await share(albumA, { allowUpload: true });
+    const page = await guest(`/s/${open.token}`).then((r) => r.text());
+    expect(page).toContain('id="guest-name"');
+    expect(page).toContain(`data-upload-url="/api/share/${open.token}/upload"`);
+
+    const nameless = await send(open.token, [['a.jpg', photo]]);
+    expect(nameless.status).toBe(400);
+    expect((await nameless.json()).error).toMatch(/name/);
+
+    const res = await send(open.token, [['from-anna.jpg', photo]], '  Anna  ');
+    const body = await json(res, 201);
+    const id = body.assets[0].id;
+    const row = await db().selectFrom('album_assets').selectAll().where('album_id', '=', albumA).where('asset_id', '=', id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ added_by_link: open.id, added_by_name: 'Anna' });
+    const asset = await db().selectFrom('assets').select('uploaded_by').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(asset.uploaded_by).toBeNull();
+    const listed = await json(await guest(`/api/share/${open.token}`), 200);
+    expect(listed.assets.find((a: { id: string }) => a.id === id).addedBy).toBe('Anna');
+    // Nowhere else: not into another album, whatever the form says.
+    expect(await db().selectFrom('album_assets').select('album_id').where('asset_id', '=', id).execute()).toHaveLength(1);
+
+    const caps = server.deps.config.shareUpload;
+    const saved = { ...caps };
+    try {
+      caps.maxFileBytes = 1000;
+      const big = await send(open.token, [['big.jpg', photo]], 'Anna');
+      expect(big.status).toBe(413);
+      caps.maxFileBytes = saved.maxFileBytes;
+      caps.maxFilesPerDay = 3; // one taken above, one refused for size (it counts: it was sent)
+      const small = readFileSync(fixture('jpeg/orientation/landscape_6.jpg'));
+      const third = await send(open.token, [['c.jpg', small], ['d.jpg', readFileSync(fixture('jpeg/orientation/landscape_7.jpg'))]], 'Anna');
+      const thirdBody = await third.json();
+      expect(third.status, JSON.stringify(thirdBody)).toBe(201);
+      expect(thirdBody.assets.map((a: { status: string }) => a.status)).toEqual(['created', 'rejected']);
+      expect(thirdBody.assets[1].error).toMatch(/today/);
+      const after = await send(open.token, [['e.jpg', small]], 'Anna');
+      expect(after.status).toBe(429);
+    } finally {
+      Object.assign(caps, saved);
+    }
+    await server.idle();
+  });
 });

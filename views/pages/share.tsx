@@ -9,6 +9,7 @@ import { AlbumGrid, type GridContext } from '../parts/album-grid.tsx';
 import { FormError } from '../parts/form.tsx';
 import { Icon } from '../parts/icons.tsx';
 import { PageEnd, PageScripts } from '../parts/scripts.tsx';
+import { UploadPanel } from '../parts/upload-panel.tsx';
 import { albumMetaLine } from './album.tsx';
 
 export interface OpenGraph {
@@ -44,8 +45,28 @@ export interface SharePageProps {
   og?: OpenGraph;
   /** The page starts further down the album (the no-script "Show more" link). */
   continuedFrom?: string;
-  /** The upload panel's element, when the link allows guests to add photos. */
-  upload?: unknown;
+  /** Set when the link lets guests add photos: where to send them and the largest file. */
+  upload?: { url: string; maxBytes: number };
+}
+
+/** The guest's name (sent with each file) and the button that opens the picker. */
+function GuestUpload({ upload, albumTitle }: { upload: NonNullable<SharePageProps['upload']>; albumTitle: string }) {
+  return (
+    <>
+      <form id="guest-upload-form" class="guest-upload" action="#">
+        <label for="guest-name">Add your photos and videos</label>
+        <div class="guest-upload-row">
+          <input id="guest-name" name="name" type="text" required maxlength={60} autocomplete="name" placeholder="Your name" />
+          <button type="button" class="primary" data-upload-open>
+            <Icon name="upload" />
+            Add photos
+          </button>
+        </div>
+        <p class="muted small">Your name is shown on what you add.</p>
+      </form>
+      <UploadPanel url={upload.url} form="#guest-upload-form" maxBytes={upload.maxBytes} dropLabel={`Drop to add to “${albumTitle}”`} />
+    </>
+  );
 }
 
 export function SharePage({ album, page, ctx, nonce, og, continuedFrom, upload }: SharePageProps) {
@@ -58,19 +79,12 @@ export function SharePage({ album, page, ctx, nonce, og, continuedFrom, upload }
           <meta name="robots" content="noindex, nofollow" />
           <meta name="referrer" content="no-referrer" />
           {og && <OpenGraphTags og={og} />}
-          <PageScripts nonce={nonce} guest />
+          <PageScripts nonce={nonce} guest upload={upload !== undefined} />
         </>
       }
     >
       <header class="topbar shell-bar">
         <span class="brand-small">Shared album</span>
-        <span class="spacer" />
-        {upload ? (
-          <button type="button" id="upload-button" class="button ghost">
-            <Icon name="upload" />
-            <span>Add photos</span>
-          </button>
-        ) : null}
       </header>
       <main class="shell album">
         <header id="album-head" class="album-head">
@@ -78,6 +92,7 @@ export function SharePage({ album, page, ctx, nonce, og, continuedFrom, upload }
           {album.description && <p class="album-desc">{album.description}</p>}
           {meta && <p class="album-meta">{meta}</p>}
         </header>
+        {upload && <GuestUpload upload={upload} albumTitle={album.title} />}
         {continuedFrom && (
           <p class="muted">
             <a href={continuedFrom}>Back to the start of the album</a>
@@ -93,7 +108,6 @@ export function SharePage({ album, page, ctx, nonce, og, continuedFrom, upload }
         )}
       </main>
       <PageEnd />
-      {upload as never}
     </Page>
   );
 }
