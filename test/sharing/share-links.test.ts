@@ -269,7 +269,7 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
     const send = (token: string, files: [string, Buffer][], name?: string) => {
       const form = new FormData();
       if (name !== undefined) form.set('name', name);
-      for (const [fileName, bytes] of files) form.append('file', new Blob([bytes]), fileName);
+      for (const [fileName, bytes] of files) form.append('file', new Blob([new Uint8Array(bytes)]), fileName);
       return server.fetch(`/api/share/${token}/upload`, { method: 'POST', headers: { origin: server.url }, body: form });
     };
     const photo = readFileSync(fixture('jpeg/orientation/landscape_5.jpg'));

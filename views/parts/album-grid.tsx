@@ -7,7 +7,7 @@
 // More tiles come as you scroll: a "more" link that htmx fetches when it is revealed
 // (a plain link to the next page without JavaScript).
 import type { GridContinuation, GridPage, GridSection, MoreLink } from '../../src/routes/album-grid.ts';
-import type { GridAssetRow } from '../../src/queries/albums.ts';
+import type { AlbumAssetRow, GridAssetRow } from '../../src/queries/albums.ts';
 import { dayHeading, duration } from './dates.ts';
 import { Icon } from './icons.tsx';
 import { placeholderDataUrl } from './placeholder.ts';
@@ -37,13 +37,16 @@ export interface GridContext {
   infoUrl?: (id: string) => string;
   /** Originals may be fetched and downloaded (a guest link can forbid it; videos still play). */
   originals?: boolean;
+  /** The owner's select mode: a check on each tile and on each day header (static/js/select.js). */
+  selectable?: boolean;
 }
 
 export const mediaUrl: MediaUrlFor = (id, variant) => `/media/assets/${id}/${variant}`;
 
 /** The grid as the signed-in owner or an uploader sees it: plain media URLs; the drawer for the owner. */
 export function ownerGridContext(user: { role: string }, currentYear: number): GridContext {
-  return { currentYear, infoUrl: user.role === 'owner' ? (id) => `/api/assets/${id}` : undefined };
+  const owner = user.role === 'owner';
+  return { currentYear, infoUrl: owner ? (id) => `/api/assets/${id}` : undefined, selectable: owner };
 }
 
 const withParam = (url: string, param: string) => `${url}${url.includes('?') ? '&' : '?'}${param}`;
@@ -66,6 +69,7 @@ function tileLabel(a: GridAssetRow): string {
 export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
   const url = ctx.media ?? mediaUrl;
   const originals = ctx.originals ?? true;
+  const addedBy = 'added_by_name' in a ? (a as AlbumAssetRow).added_by_name : null;
   const w = a.width && a.width > 0 ? a.width : 1;
   const h = a.height && a.height > 0 ? a.height : 1;
   const ar = Math.min(MAX_AR, Math.max(MIN_AR, w / h));
@@ -89,6 +93,11 @@ export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
       aria-label={tileLabel(a)}
     >
       <i />
+      {ctx.selectable && (
+        <span class="tile-check" aria-hidden="true">
+          <Icon name="check" />
+        </span>
+      )}
       {ready && (
         <img
           src={url(a.id, 'thumb')}
@@ -118,6 +127,11 @@ export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
           <Icon name="circle-alert" />
         </span>
       )}
+      {addedBy && (
+        <span class="by" title={`Added by ${addedBy} through a shared link`}>
+          {addedBy}
+        </span>
+      )}
     </a>
   );
 }
@@ -137,6 +151,11 @@ export function Section({ s, ctx }: { s: GridSection; ctx: GridContext }) {
       {s.day && (
         <h2 class="day-head">
           <time datetime={s.day}>{dayHeading(s.day, ctx.currentYear)}</time>
+          {ctx.selectable && (
+            <button type="button" class="day-check" aria-label={`Select all of ${dayHeading(s.day, ctx.currentYear)}`} title="Select the whole day">
+              <Icon name="check" />
+            </button>
+          )}
         </h2>
       )}
       <div class="tiles">
