@@ -1,5 +1,6 @@
 // Table types for Kysely: one interface per table, as the migrations create them.
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { Patch } from '../media/location-patches.ts';
 
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -46,6 +47,8 @@ export interface AssetsTable {
   derived_source: string | null;
   /** Set while the asset is in the trash (it is in no album then; see trashed_album_assets). */
   deleted_at: Timestamp | null;
+  /** Byte patches that strip location from the served original; null: not worked out yet. */
+  location_patches: ColumnType<Patch[] | null, Patch[] | null | undefined, Patch[] | null>;
 }
 
 export type AssetKind = 'photo' | 'raw' | 'video';

@@ -6,6 +6,7 @@ import type { Checksums } from './checksum.ts';
 import { readPhotoMetadata, type PhotoMetadata } from '../media/photo-metadata.ts';
 import { takenAtFromInstant, type TakenAt } from '../media/taken-at.ts';
 import { readVideoMetadata, type VideoMetadata } from '../media/video-metadata.ts';
+import { findLocationPatches, type Patch } from '../media/location-patches.ts';
 
 export interface AssetDescription {
   width: number | null;
@@ -14,6 +15,8 @@ export interface AssetDescription {
   takenAt: TakenAt;
   takenAtSource: 'metadata' | 'file-modified' | 'uploaded';
   metadata: Record<string, unknown>;
+  /** For "strip location" links; null when they could not be worked out (done on first use). */
+  locationPatches?: Patch[] | null;
 }
 
 function photoJson(m: PhotoMetadata) {
@@ -54,6 +57,7 @@ export async function describeAsset(
   context: { lastModified?: number; now: Date; defaultTz: string },
 ): Promise<AssetDescription> {
   const m = await readMetadata(path, type, context.defaultTz);
+  const locationPatches = await findLocationPatches(path, type.format).catch(() => null);
   let takenAt = m.takenAt;
   let takenAtSource: AssetDescription['takenAtSource'] = 'metadata';
   if (!takenAt && context.lastModified !== undefined) {
@@ -71,6 +75,7 @@ export async function describeAsset(
     takenAt,
     takenAtSource,
     metadata: { ...m.json, takenAtSource, ...(m.warnings.length ? { warnings: m.warnings } : {}) },
+    locationPatches,
   };
 }
 
@@ -99,5 +104,6 @@ export function assetRow(
     storage_path: where.storagePath,
     metadata: { ...described.metadata, ...where.extraMetadata },
     uploaded_by: where.uploadedBy,
+    location_patches: described.locationPatches ?? null,
   };
 }
