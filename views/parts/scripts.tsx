@@ -1,6 +1,7 @@
 // The head of grid pages: render-blocking until the content is parsed (<PageEnd/> after
 // it), a nonce'd one-liner that marks the page as scripted (images stay hidden until loaded
-// only then), the page's own small script, and htmx when asked.
+// only then), the page's own small script, htmx when asked, and the lightbox (a small module
+// that loads PhotoSwipe and its styles from the URLs it is given only when a tile is opened).
 import { raw } from 'hono/html';
 import { staticUrl } from '../../src/static-files.ts';
 
@@ -31,6 +32,13 @@ export function PageScripts({ nonce, htmx }: { nonce: string; htmx?: boolean }) 
       {htmx && <meta name="htmx-config" content={HTMX_CONFIG} />}
       {htmx && <script src={staticUrl('vendor/htmx.min.js')} defer />}
       <script src={staticUrl('js/album.js')} defer />
+      <script
+        type="module"
+        src={staticUrl('js/lightbox.js')}
+        data-lightbox
+        data-photoswipe={staticUrl('vendor/photoswipe.esm.min.js')}
+        data-css={`${staticUrl('vendor/photoswipe.css')} ${staticUrl('css/lightbox.css')}`}
+      />
     </>
   );
 }

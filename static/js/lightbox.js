@@ -1,0 +1,679 @@
+// The lightbox and its info drawer, for every grid of `.tile` links (the owner's album and
+// library pages, the guest share page). Plain JS with no framework, as guest pages load none.
+//
+// Nothing heavy loads with the page: PhotoSwipe's core and the two stylesheets (their
+// fingerprinted URLs come from this script's data attributes) are fetched when a tile is
+// first opened. The gallery is every tile in the clicked tile's grid, re-read when more
+// tiles arrive (htmx or more.js append them as the page behind scrolls, and it scrolls to
+// follow the open slide). Each photo shows its preview first; when the original is one a
+// browser can show, a srcset lets the browser fetch it once the zoom needs more pixels than
+// the preview has. Videos are a <video controls> paused when slid away from.
+//
+// The address follows the open item (`#photo=<id>`): opening pushes a history entry, so
+// Back closes the lightbox, and a page opened with that hash opens the item.
+//
+// The info button (tiles with data-info only) opens a drawer with what the asset JSON
+// holds: a bottom sheet on phones, a side panel from 768 px. Escape closes it first.
+
+const script = document.querySelector('script[data-lightbox]');
+const PHOTOSWIPE_URL = script?.dataset.photoswipe;
+const CSS_URLS = (script?.dataset.css ?? '').split(' ').filter(Boolean);
+
+/** Long edge of the derived preview (src/media/derivatives.ts PREVIEW_LONG_EDGE). */
+const PREVIEW_LONG_EDGE = 2048;
+const WIDE = '(min-width: 768px)';
+const PANEL_WIDTH = 360;
+/** The bottom band of a video where a press works its controls instead of dragging. */
+const VIDEO_CONTROLS_HEIGHT = 64;
+const STATE_KEY = 'shoeboxLightbox';
+const HASH = /^#photo=([0-9A-Za-z_-]+)$/;
+
+const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
+
+const ICON_ATTRS = 'xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false"';
+// lucide-static: info, x, external-link.
+const INFO_SVG = `<svg class="lb-icon" width="24" height="24" ${ICON_ATTRS}><circle cx="12" cy="12" r="10"/><path d="M12 16v-4"/><path d="M12 8h.01"/></svg>`;
+const CLOSE_SVG = `<svg class="lb-icon" width="24" height="24" ${ICON_ATTRS}><path d="M18 6 6 18"/><path d="m6 6 12 12"/></svg>`;
+const LINK_SVG = `<svg class="lb-icon" width="16" height="16" ${ICON_ATTRS}><path d="M15 3h6v6"/><path d="M10 14 21 3"/><path d="M18 13v6a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V8a2 2 0 0 1 2-2h6"/></svg>`;
+
+// ---------------------------------------------------------------------------------------
+// Loading PhotoSwipe on first use
+
+let photoSwipeClass;
+
+function loadStylesheet(href) {
+  const existing = document.querySelector(`link[rel="stylesheet"][href="${CSS.escape(href)}"]`);
+  if (existing) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const link = document.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = href;
+    link.onload = () => resolve();
+    link.onerror = () => {
+      link.remove();
+      reject(new Error(`could not load ${href}`));
+    };
+    document.head.append(link);
+  });
+}
+
+function loadPhotoSwipe() {
+  photoSwipeClass ??= Promise.all([import(PHOTOSWIPE_URL), ...CSS_URLS.map(loadStylesheet)]).then(([module]) => module.default);
+  photoSwipeClass.catch(() => (photoSwipeClass = undefined));
+  return photoSwipeClass;
+}
+
+// ---------------------------------------------------------------------------------------
+// Tiles → slides
+
+const tilesOf = (gallery) => [...gallery.querySelectorAll('a.tile[data-id]')];
+const galleryOf = (tile) => tile.closest('.grid') ?? document.body;
+
+/** The tile's ThumbHash placeholder (its background image), as a URL. */
+function placeholderOf(tile) {
+  const m = /url\(["']?(data:[^"')]+)["']?\)/.exec(tile.style.backgroundImage);
+  return m ? m[1] : undefined;
+}
+
+function slideData(tile) {
+  const d = tile.dataset;
+  const width = Number(d.w) || 0;
+  const height = Number(d.h) || 0;
+  const img = tile.querySelector('img');
+  const thumb = img && img.complete && img.naturalWidth > 0 ? img.currentSrc || img.src : placeholderOf(tile);
+  const base = {
+    element: tile,
+    id: d.id,
+    info: d.info,
+    alt: tile.getAttribute('aria-label') ?? '',
+    msrc: thumb,
+    thumbCropped: true,
+    width,
+    height,
+  };
+  const ready = d.status === 'ready';
+  if (d.kind === 'video') {
+    return { ...base, type: 'video', videoSrc: d.original ?? tile.href, poster: ready ? tile.href : undefined };
+  }
+  if (!ready) {
+    // Not processed (yet): the original when a browser can show it, else the blurred
+    // placeholder, else a word on what is going on.
+    const unknownSize = width <= 1 && height <= 1;
+    const sized = unknownSize ? { width: 1600, height: 1200, unknownSize } : {};
+    if (d.original) return { ...base, ...sized, src: d.original };
+    if (thumb) return { ...base, ...sized, src: thumb };
+    return { ...base, width: 0, height: 0, type: 'html', html: `<p class="lb-note">${d.status === 'failed' ? 'This item could not be processed.' : 'This item is still being processed.'}</p>` };
+  }
+  const scale = Math.min(1, PREVIEW_LONG_EDGE / Math.max(width, height, 1));
+  const previewWidth = Math.round(width * scale);
+  const previewHeight = Math.round(height * scale);
+  // Without an original a browser can show, the preview is as far as zoom goes.
+  if (!d.original || previewWidth >= width) return { ...base, src: tile.href, width: previewWidth, height: previewHeight };
+  return { ...base, src: tile.href, srcset: `${tile.href} ${previewWidth}w, ${d.original} ${width}w` };
+}
+
+// ---------------------------------------------------------------------------------------
+// The address: #photo=<id>
+
+const hashId = () => HASH.exec(location.hash)?.[1];
+const hashFor = (id) => `#photo=${id}`;
+const withoutHash = () => location.pathname + location.search;
+
+let current; // { pswp, closeFromHistory() } while a lightbox is open
+let opening = false;
+let ignoreNextPop = false;
+
+async function open(tile, { push }) {
+  if (current || opening) return;
+  opening = true;
+  let PhotoSwipe;
+  try {
+    PhotoSwipe = await loadPhotoSwipe();
+  } catch {
+    opening = false;
+    location.assign(tile.href); // still see the photo
+    return;
+  }
+  opening = false;
+  if (current || !tile.isConnected) return;
+  if (push) history.pushState({ ...history.state, [STATE_KEY]: true }, '', hashFor(tile.dataset.id));
+  tile.scrollIntoView({ block: 'nearest' }); // opened from a link: the zoom starts at the tile
+  current = createLightbox(PhotoSwipe, tile);
+}
+
+document.addEventListener('click', (event) => {
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  const tile = event.target instanceof Element ? event.target.closest('a.tile[data-id]') : null;
+  if (!tile) return;
+  event.preventDefault();
+  open(tile, { push: true });
+});
+
+window.addEventListener('popstate', () => {
+  if (ignoreNextPop) {
+    ignoreNextPop = false;
+    return;
+  }
+  const id = hashId();
+  if (current) {
+    if (!id) current.closeFromHistory();
+    else current.goToId(id);
+    return;
+  }
+  const tile = id && document.querySelector(`a.tile[data-id="${CSS.escape(id)}"]`);
+  if (tile) open(tile, { push: false }); // Forward into an entry of ours
+});
+
+function openFromHash() {
+  const id = hashId();
+  const tile = id && document.querySelector(`a.tile[data-id="${CSS.escape(id)}"]`);
+  if (!tile) return; // not on this page (or not among the tiles loaded so far)
+  if (history.state?.[STATE_KEY]) {
+    open(tile, { push: false }); // reloaded while open: the entry before is the page
+  } else {
+    // A link to the photo: put the page itself under the lightbox's entry, so Back shows it.
+    history.replaceState(history.state, '', withoutHash());
+    open(tile, { push: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The lightbox
+
+function createLightbox(PhotoSwipe, tile) {
+  const gallery = galleryOf(tile);
+  const dataSource = { gallery, items: undefined };
+  const drawer = createDrawer();
+  let closingFromHistory = false;
+
+  const pswp = new PhotoSwipe({
+    dataSource,
+    children: 'a.tile[data-id]',
+    index: Math.max(0, tilesOf(gallery).indexOf(tile)),
+    loop: false,
+    bgOpacity: 1,
+    preload: [1, 2],
+    showHideAnimationType: reducedMotion.matches ? 'none' : 'zoom',
+    zoomAnimationDuration: reducedMotion.matches ? 0 : 300,
+    showAnimationDuration: 250,
+    hideAnimationDuration: 250,
+    errorMsg: 'This item cannot be shown here.',
+    closeTitle: 'Close (Esc)',
+    zoomTitle: 'Zoom (Z)',
+    arrowPrevTitle: 'Previous',
+    arrowNextTitle: 'Next',
+    mainClass: 'lb',
+    // Videos fill the screen (a browser scales them well); photos stop at their own pixels.
+    initialZoomLevel: (z) => (z.itemData.type === 'video' ? Math.min(z.panAreaSize.x / z.elementSize.x, z.panAreaSize.y / z.elementSize.y) : z.fit),
+    paddingFn: (viewport) => drawer.padding(viewport),
+    // The root's own box: with `scrollbar-gutter: stable` it can be narrower than
+    // documentElement.clientWidth (PhotoSwipe's default), which put photos off centre.
+    getViewportSizeFn: (_options, instance) => ({
+      x: instance.element?.clientWidth || document.documentElement.clientWidth,
+      y: instance.element?.clientHeight || window.innerHeight,
+    }),
+  });
+
+  pswp.addFilter('domItemData', (_data, element) => slideData(element));
+  // Tiles without a thumbnail yet animate from the tile (its placeholder).
+  pswp.addFilter('thumbEl', (thumb, data) => thumb ?? data.element);
+  // Every slide starts from its grid thumbnail (already loaded), not a grey box.
+  pswp.addFilter('placeholderSrc', (src, content) => content.data.msrc || src);
+
+  // Videos: a <video> in place of an image, not zoomable, paused when not the current slide.
+  pswp.on('contentLoad', (event) => {
+    const { content } = event;
+    if (content.type !== 'video') return;
+    event.preventDefault();
+    if (content.element) return;
+    const video = document.createElement('video');
+    video.className = 'lb-video';
+    video.controls = true;
+    video.playsInline = true;
+    video.preload = 'metadata';
+    if (content.data.poster) video.poster = content.data.poster;
+    video.src = content.data.videoSrc;
+    video.setAttribute('aria-label', content.data.alt || 'Video');
+    content.element = video;
+    content.state = 'loaded';
+  });
+  pswp.addFilter('isContentZoomable', (zoomable, content) => (content.type === 'video' ? false : zoomable));
+  pswp.on('contentDeactivate', ({ content }) => {
+    if (content.element instanceof HTMLVideoElement) content.element.pause();
+  });
+  // A press on the video's control bar works the controls (seek, volume), not a swipe.
+  pswp.on('pointerDown', (event) => {
+    const video = pswp.currSlide?.content.element;
+    if (!(video instanceof HTMLVideoElement)) return;
+    const { clientX, clientY } = event.originalEvent;
+    const r = video.getBoundingClientRect();
+    if (clientX >= r.left && clientX <= r.right && clientY <= r.bottom && clientY >= r.bottom - VIDEO_CONTROLS_HEIGHT) event.preventDefault();
+  });
+
+  // A size the server did not know: take the image's own once it has loaded.
+  pswp.on('loadComplete', ({ content, slide }) => {
+    const img = content.element;
+    if (!content.data.unknownSize || !(img instanceof HTMLImageElement) || !img.naturalWidth) return;
+    content.data.unknownSize = false;
+    slide.width = content.width = content.data.width = img.naturalWidth;
+    slide.height = content.height = content.data.height = img.naturalHeight;
+    slide.resize();
+  });
+
+  pswp.on('uiRegister', () => {
+    pswp.ui.registerElement({
+      name: 'info',
+      order: 15,
+      isButton: true,
+      title: 'Details (I)',
+      ariaLabel: 'Details',
+      html: INFO_SVG,
+      onInit: (button) => {
+        drawer.button = button;
+        button.setAttribute('aria-expanded', 'false');
+        button.setAttribute('aria-controls', drawer.element.id);
+      },
+      onClick: () => drawer.toggle(),
+    });
+  });
+
+  pswp.on('change', () => {
+    const data = pswp.currSlide?.data;
+    if (!data) return;
+    if (location.hash !== hashFor(data.id)) history.replaceState(history.state, '', hashFor(data.id));
+    // The page behind follows (more tiles load as it scrolls; closing zooms back to the tile).
+    if (data.element?.isConnected && pswp.opener.isOpen) data.element.scrollIntoView({ block: 'nearest' });
+    drawer.show(data);
+  });
+
+  pswp.on('keydown', (event) => {
+    const e = event.originalEvent;
+    if (e.key === 'Escape' && drawer.isOpen) {
+      event.preventDefault();
+      drawer.hide();
+    } else if ((e.key === 'i' || e.key === 'I') && !e.ctrlKey && !e.metaKey && !e.altKey && pswp.currSlide?.data.info) {
+      event.preventDefault();
+      drawer.toggle();
+    } else if (drawer.isOpen && drawer.element.contains(e.target) && e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') {
+      event.preventDefault(); // the drawer scrolls with its keys
+    }
+  });
+
+  // More tiles in the grid (as the page behind scrolls): the gallery grows.
+  const observer = new MutationObserver((records) => {
+    const tileAdded = records.some((r) => [...r.addedNodes].some((n) => n instanceof Element && (n.matches('a.tile') || n.querySelector('a.tile'))));
+    if (!tileAdded) return;
+    const before = pswp.getNumItems();
+    dataSource.items = undefined;
+    const after = pswp.getNumItems();
+    if (after > before && pswp.currIndex === before - 1) pswp.refreshSlideContent(pswp.currIndex + 1);
+  });
+  observer.observe(gallery, { childList: true, subtree: true });
+
+  pswp.on('close', () => {
+    observer.disconnect();
+    drawer.hide({ relayout: false });
+    for (const video of pswp.element?.querySelectorAll('video') ?? []) video.pause();
+    if (closingFromHistory) return;
+    if (hashId()) {
+      if (history.state?.[STATE_KEY]) {
+        ignoreNextPop = true;
+        history.back();
+      } else {
+        history.replaceState(history.state, '', withoutHash());
+      }
+    }
+  });
+  pswp.on('destroy', () => {
+    if (current?.pswp === pswp) current = undefined;
+  });
+
+  drawer.attach(pswp);
+  pswp.init();
+  pswp.element?.append(drawer.element);
+
+  return {
+    pswp,
+    closeFromHistory() {
+      closingFromHistory = true;
+      pswp.close();
+    },
+    goToId(id) {
+      const index = tilesOf(gallery).findIndex((t) => t.dataset.id === id);
+      if (index >= 0 && index !== pswp.currIndex) pswp.goTo(index);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// The info drawer
+
+let drawerCount = 0;
+const infoCache = new Map();
+
+function fetchInfo(url) {
+  let promise = infoCache.get(url);
+  if (!promise) {
+    promise = fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } }).then((res) => {
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return res.json();
+    });
+    promise.catch(() => infoCache.delete(url));
+    infoCache.set(url, promise);
+  }
+  return promise;
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') node.className = value;
+    else node.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+function createDrawer() {
+  const id = `lb-info-${++drawerCount}`;
+  const closeButton = el('button', { type: 'button', class: 'lb-info-close', 'aria-label': 'Close details', title: 'Close details (Esc)' });
+  closeButton.innerHTML = CLOSE_SVG;
+  const body = el('div', { class: 'lb-info-body' });
+  const element = el(
+    'section',
+    { id, class: 'lb-info', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': `${id}-title`, tabindex: '-1' },
+    el('header', { class: 'lb-info-head' }, el('h2', { id: `${id}-title` }, 'Details'), closeButton),
+    body,
+  );
+  // PhotoSwipe turns wheel turns into zoom and pan: the drawer scrolls instead.
+  element.addEventListener('wheel', (e) => e.stopPropagation());
+
+  let pswp;
+  let isOpen = false;
+  let shownUrl;
+  let request = 0;
+  const wide = matchMedia(WIDE);
+
+  const drawer = {
+    element,
+    /** The info button in PhotoSwipe's bar. */
+    button: undefined,
+    get isOpen() {
+      return isOpen;
+    },
+    attach(instance) {
+      pswp = instance;
+      closeButton.addEventListener('click', () => drawer.hide());
+    },
+    /** Room the slides leave for the drawer. */
+    padding(viewport) {
+      if (!isOpen) return { top: 0, bottom: 0, left: 0, right: 0 };
+      if (wide.matches) return { top: 0, bottom: 0, left: 0, right: PANEL_WIDTH };
+      return { top: 0, bottom: Math.min(element.offsetHeight, Math.round(viewport.y * 0.6)), left: 0, right: 0 };
+    },
+    toggle() {
+      if (isOpen) drawer.hide();
+      else drawer.open();
+    },
+    open() {
+      const data = pswp?.currSlide?.data;
+      if (!data?.info) return;
+      isOpen = true;
+      element.classList.add('is-open');
+      pswp.element?.classList.add('lb-info-open');
+      drawer.button?.setAttribute('aria-expanded', 'true');
+      drawer.show(data);
+      relayout();
+      element.focus({ preventScroll: true });
+    },
+    hide({ relayout: again = true } = {}) {
+      if (!isOpen) return;
+      isOpen = false;
+      element.classList.remove('is-open');
+      pswp?.element?.classList.remove('lb-info-open');
+      drawer.button?.setAttribute('aria-expanded', 'false');
+      if (element.contains(document.activeElement)) (drawer.button ?? pswp?.element)?.focus({ preventScroll: true });
+      if (again) relayout();
+    },
+    /** The current slide changed (or the drawer opened): its button and its details. */
+    show(data) {
+      if (drawer.button) drawer.button.style.display = data.info ? '' : 'none';
+      if (!isOpen) return;
+      if (!data.info) return drawer.hide();
+      if (shownUrl === data.info) return;
+      shownUrl = data.info;
+      const mine = ++request;
+      body.replaceChildren(el('p', { class: 'lb-info-note' }, 'Loading…'));
+      element.setAttribute('aria-busy', 'true');
+      fetchInfo(data.info).then(
+        (json) => mine === request && render(json?.asset ?? {}),
+        () => mine === request && render(null),
+      );
+    },
+  };
+
+  function render(asset) {
+    element.removeAttribute('aria-busy');
+    if (!asset) {
+      shownUrl = undefined;
+      body.replaceChildren(el('p', { class: 'lb-info-note' }, 'The details could not be loaded.'));
+    } else {
+      const sections = detailSections(asset);
+      body.replaceChildren(...(sections.length ? sections : [el('p', { class: 'lb-info-note' }, 'No details for this item.')]));
+    }
+    relayout();
+  }
+
+  function relayout() {
+    if (pswp && !pswp.isDestroying) pswp.updateSize(true);
+  }
+
+  return drawer;
+}
+
+// ---------------------------------------------------------------------------------------
+// What the drawer says
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+const isNum = (n) => typeof n === 'number' && Number.isFinite(n);
+const positive = (n) => isNum(n) && n > 0;
+const text = (s) => (typeof s === 'string' && s.trim() ? s.trim() : undefined);
+/** 1.80 → "1.8", 8.0 → "8". */
+const trim = (n, digits = 1) => String(Number(n.toFixed(digits)));
+
+/** "Sat, 13 Jul 2024, 14:05 (UTC+02:00)"; without a recorded offset no zone. */
+function formatWhen(asset) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(asset.takenAtLocal ?? '');
+  let zone = '';
+  let y, mo, d, hh, mm;
+  if (m) {
+    [, y, mo, d, hh, mm] = m;
+    const offset = text(asset.takenAtOffset);
+    if (offset) zone = offset === '+00:00' || offset === 'Z' ? ' (UTC)' : ` (UTC${offset})`;
+  } else {
+    const instant = text(asset.takenAt) && new Date(asset.takenAt);
+    if (!instant || Number.isNaN(instant.getTime())) return undefined;
+    const iso = instant.toISOString();
+    [y, mo, d, hh, mm] = [iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10), iso.slice(11, 13), iso.slice(14, 16)];
+    zone = ' (UTC)';
+  }
+  const weekday = WEEKDAYS[new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d))).getUTCDay()];
+  return `${weekday}, ${Number(d)} ${MONTHS[Number(mo) - 1]} ${y}, ${hh}:${mm}${zone}`;
+}
+
+/** 4055536 → "4.1 MB". */
+function formatBytes(bytes) {
+  if (!isNum(bytes) || bytes < 0) return undefined;
+  if (bytes < 1000) return `${bytes} bytes`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value >= 100 || unit === 0 ? Math.round(value) : trim(value)} ${units[unit]}`;
+}
+
+/** 0.004 → "1/250 s", 2 → "2 s", 0.4 → "0.4 s". */
+function formatShutter(seconds) {
+  if (!positive(seconds)) return undefined;
+  if (seconds >= 1) return `${trim(seconds)} s`;
+  const denominator = 1 / seconds;
+  if (seconds <= 0.25 || Math.abs(denominator - Math.round(denominator)) < 0.05) return `1/${Math.round(denominator)} s`;
+  return `${trim(seconds)} s`;
+}
+
+/** "Canon EOS 1300D" (make not repeated), "Google Pixel". */
+function cameraName(make, model) {
+  make = text(make);
+  model = text(model);
+  if (!model) return make;
+  if (!make) return model;
+  const brand = make.split(/\s+/)[0].toLowerCase();
+  return model.toLowerCase().startsWith(brand) ? model : `${make} ${model}`;
+}
+
+/** "0:07", "1:02:03". */
+function formatDuration(seconds) {
+  const total = Math.max(0, Math.round(seconds));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+const CODECS = {
+  h264: 'H.264',
+  hevc: 'HEVC',
+  av1: 'AV1',
+  vp8: 'VP8',
+  vp9: 'VP9',
+  mpeg4: 'MPEG-4',
+  mpeg2video: 'MPEG-2',
+  mjpeg: 'Motion JPEG',
+  h263: 'H.263',
+  prores: 'ProRes',
+  aac: 'AAC',
+  mp3: 'MP3',
+  opus: 'Opus',
+  vorbis: 'Vorbis',
+  ac3: 'AC-3',
+  eac3: 'E-AC-3',
+  pcm: 'PCM',
+  flac: 'FLAC',
+};
+/** "JPEG", "HEIC", "MP4" from the detected format, else from the MIME type. */
+function formatName(asset) {
+  const name = text(asset.format) ?? text(asset.mimeType)?.split('/')[1]?.replace(/^x-/, '');
+  if (!name) return undefined;
+  return { quicktime: 'MOV', 'svg+xml': 'SVG' }[name.toLowerCase()] ?? name.toUpperCase();
+}
+
+const codecName = (c) => (text(c) ? (CODECS[c.toLowerCase()] ?? c.toUpperCase()) : undefined);
+
+function coordinates(lat, lon) {
+  const ns = lat >= 0 ? 'N' : 'S';
+  const ew = lon >= 0 ? 'E' : 'W';
+  return `${Math.abs(lat).toFixed(5)}° ${ns}, ${Math.abs(lon).toFixed(5)}° ${ew}`;
+}
+
+function section(title, ...children) {
+  const content = children.flat().filter(Boolean);
+  if (!content.length) return undefined;
+  return el('section', { class: 'lb-info-section' }, el('h3', {}, title), ...content);
+}
+
+const line = (value, cls) => (value ? el('p', { class: cls ?? 'lb-info-line' }, value) : undefined);
+const joined = (...parts) => parts.filter(Boolean).join(' · ') || undefined;
+
+/** The drawer's sections, each only when the JSON has something for it. */
+function detailSections(asset) {
+  const meta = asset.metadata && typeof asset.metadata === 'object' ? asset.metadata : {};
+  const camera = meta.camera ?? {};
+  const exposure = meta.exposure ?? {};
+  const video = meta.video ?? {};
+  const tags = meta.tags ?? {};
+  const isVideo = asset.kind === 'video';
+  const out = [];
+
+  const source =
+    meta.takenAtSource === 'file-modified'
+      ? 'From the file’s modification time'
+      : meta.takenAtSource === 'uploaded'
+        ? 'Upload time (the file has no date)'
+        : undefined;
+  out.push(section('When', line(formatWhen(asset), 'lb-info-main'), line(source, 'lb-info-sub')));
+
+  const chips = [
+    positive(exposure.iso) && `ISO ${Math.round(exposure.iso)}`,
+    formatShutter(exposure.exposureTime),
+    positive(exposure.fNumber) && `ƒ/${trim(exposure.fNumber)}`,
+    positive(exposure.focalLength) && `${trim(exposure.focalLength)} mm`,
+  ].filter(Boolean);
+  const equiv = positive(tags.FocalLengthIn35mmFormat) && positive(exposure.focalLength) && Math.round(tags.FocalLengthIn35mmFormat) !== Math.round(exposure.focalLength);
+  out.push(
+    section(
+      'Camera',
+      line(cameraName(camera.make, camera.model), 'lb-info-main lb-info-camera'),
+      line(text(camera.lens), 'lb-info-sub'),
+      chips.length ? el('ul', { class: 'lb-chips', 'aria-label': 'Exposure' }, chips.map((c) => el('li', {}, c))) : undefined,
+      equiv ? line(`${Math.round(tags.FocalLengthIn35mmFormat)} mm in 35 mm terms`, 'lb-info-sub') : undefined,
+    ),
+  );
+
+  const w = asset.width;
+  const h = asset.height;
+  const size = positive(w) && positive(h) ? `${w} × ${h}` : undefined;
+  const megapixels = size && !isVideo ? `${trim((w * h) / 1e6)} MP` : undefined;
+  out.push(
+    section(
+      'File',
+      line(text(asset.originalFilename), 'lb-info-main lb-info-file'),
+      line(joined(size, megapixels), 'lb-info-sub'),
+      line(joined(formatBytes(asset.fileSize), formatName(asset)), 'lb-info-sub'),
+    ),
+  );
+
+  if (isVideo) {
+    const seconds = positive(asset.durationSeconds) ? asset.durationSeconds : positive(video.duration) ? video.duration : undefined;
+    const fps = positive(video.frameRate) ? `${trim(video.frameRate, 2)} fps` : undefined;
+    out.push(
+      section(
+        'Video',
+        line(joined(seconds && formatDuration(seconds), fps), 'lb-info-main'),
+        line(joined(codecName(video.videoCodec), codecName(video.audioCodec) ?? (video.videoCodec && video.audioCodec === null ? 'no sound' : undefined)), 'lb-info-sub'),
+      ),
+    );
+  }
+
+  const gps = meta.gps;
+  if (gps && isNum(gps.latitude) && isNum(gps.longitude) && Math.abs(gps.latitude) <= 90 && Math.abs(gps.longitude) <= 180) {
+    const lat = gps.latitude.toFixed(5);
+    const lon = gps.longitude.toFixed(5);
+    const link = el(
+      'a',
+      { class: 'lb-info-link', href: `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=15/${lat}/${lon}`, target: '_blank', rel: 'noopener noreferrer' },
+      'Open in OpenStreetMap',
+    );
+    link.insertAdjacentHTML('beforeend', LINK_SVG);
+    out.push(
+      section(
+        'Place',
+        line(coordinates(gps.latitude, gps.longitude), 'lb-info-main'),
+        line(isNum(gps.altitude) ? `${Math.round(gps.altitude)} m above sea level` : undefined, 'lb-info-sub'),
+        el('p', { class: 'lb-info-line' }, link),
+      ),
+    );
+  }
+
+  return out.filter(Boolean);
+}
+
+openFromHash();
