@@ -17,7 +17,7 @@ function respond(c: Context<AppEnv>, status: ContentfulStatusCode, message: stri
   if (isApiPath(c.req.path)) {
     return c.json({ error: message, ...(extra && typeof extra === 'object' ? extra : {}) }, status);
   }
-  return c.html(<ErrorPage status={status} message={message} />, status);
+  return c.html(<ErrorPage status={status} message={message} guest={c.req.path.startsWith('/s/')} />, status);
 }
 
 export const onError: ErrorHandler<AppEnv> = (err, c) => {

@@ -12,7 +12,8 @@ const headings: Record<number, string> = {
   503: 'Unavailable',
 };
 
-export function ErrorPage({ status, message }: { status: number; message: string }) {
+/** `guest`: a share link's page; no way into the owner's albums is offered. */
+export function ErrorPage({ status, message, guest }: { status: number; message: string; guest?: boolean }) {
   const heading = headings[status] ?? 'Something went wrong';
   return (
     <Page title={heading} bodyClass="centered">
@@ -20,11 +21,13 @@ export function ErrorPage({ status, message }: { status: number; message: string
         <p class="status-code">{status}</p>
         <h1>{heading}</h1>
         <p>{message}</p>
-        <p>
-          <a class="button" href="/">
-            Go to your albums
-          </a>
-        </p>
+        {!guest && (
+          <p>
+            <a class="button" href="/">
+              Go to your albums
+            </a>
+          </p>
+        )}
       </main>
     </Page>
   );

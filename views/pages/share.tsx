@@ -77,7 +77,6 @@ export function SharePage({ album, page, ctx, nonce, og, continuedFrom, upload }
       head={
         <>
           <meta name="robots" content="noindex, nofollow" />
-          <meta name="referrer" content="no-referrer" />
           {og && <OpenGraphTags og={og} />}
           <PageScripts nonce={nonce} guest upload={upload !== undefined} />
         </>
@@ -120,7 +119,6 @@ export function ShareGatePage({ token, error }: { token: string; error?: string 
       head={
         <>
           <meta name="robots" content="noindex, nofollow" />
-          <meta name="referrer" content="no-referrer" />
         </>
       }
     >

@@ -1,0 +1,193 @@
+// Sharing in real Chromium, on a phone (390×844) and a desktop (1440×900): the owner makes
+// a link in the share sheet, copies it and sees its QR code; a guest in a fresh browser
+// opens it (grid, no layout shift, no framework bundle, PhotoSwipe only on open), reads
+// the camera in the drawer but no location, adds a photo under their name; a password
+// link keeps everything behind its gate; a link turned off answers the same 404 as a
+// made-up one. Screenshots go to test-output/sharing/ (not in git): look at them.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, DESKTOP, hasChromium, launchBrowser, PHONE } from '../helpers/browser.ts';
+import { newUser, sessionCookie } from '../helpers/factories.ts';
+import { repoRoot, startTestServer, type TestServer } from '../helpers/server.ts';
+import { fixture, HAS_FIXTURES } from '../media/fixtures.ts';
+
+const OUT = join(repoRoot, 'test-output', 'sharing');
+const SIZES = [
+  { name: 'phone', viewport: PHONE, scale: 3 },
+  { name: 'desktop', viewport: DESKTOP, scale: 1 },
+] as const;
+
+if (!hasChromium()) console.warn(`[share-browser] skipped: no Chromium at ${CHROMIUM}`);
+
+declare global {
+  interface Window {
+    __cls: number;
+  }
+}
+
+describe.skipIf(!hasChromium() || !HAS_FIXTURES)('sharing in Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let cookie: string;
+  let albumId: string;
+
+  beforeAll(async () => {
+    mkdirSync(OUT, { recursive: true });
+    server = await startTestServer({ backend: 'pglite', worker: true });
+    const owner = await newUser(server.database.db, { role: 'owner' });
+    cookie = await sessionCookie(server.database.db, owner);
+    const headers = { cookie, origin: server.url };
+    const created = await server.fetch('/api/albums', {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Death Valley', description: 'Spring 2008' }),
+    });
+    albumId = (await created.json()).album.id;
+    const form = new FormData();
+    form.set('albumId', albumId);
+    for (const f of ['jpeg/gps/FurnaceCreekInn.jpg', 'jpeg/camera/canon-dslr.jpg', 'jpeg/orientation/landscape_6.jpg', 'jpeg/phone/IMG_4120.JPG']) {
+      form.append('file', new Blob([new Uint8Array(readFileSync(fixture(f)))]), basename(f));
+    }
+    expect((await server.fetch('/api/assets/upload', { method: 'POST', headers, body: form })).status).toBe(201);
+    await server.idle();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function ownerPage(size: (typeof SIZES)[number]): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({ viewport: size.viewport, deviceScaleFactor: size.scale });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await context.addCookies([{ name: 'shoebox_session', value: cookie.split('=')[1]!, url: server.url }]);
+    return { context, page: await context.newPage() };
+  }
+
+  /** A fresh browser (a private window): no session, nothing cached. */
+  async function guestPage(size: (typeof SIZES)[number]) {
+    const context = await browser.newContext({ viewport: size.viewport, deviceScaleFactor: size.scale });
+    await context.addInitScript(() => {
+      window.__cls = 0;
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) {
+          if (!entry.hadRecentInput) window.__cls += entry.value;
+        }
+      }).observe({ type: 'layout-shift', buffered: true });
+    });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (msg) => {
+      // A password gate answers 401 on purpose; anything else in red is a problem.
+      if (msg.type() === 'error' && !/status of 401/.test(msg.text())) problems.push(msg.text());
+    });
+    page.on('pageerror', (err) => problems.push(err.message));
+    page.on('request', (req) => requests.push(req.url()));
+    return { context, page, problems, requests };
+  }
+
+  for (const size of SIZES) {
+    it(`${size.name}: the owner makes a link in the share sheet; a guest opens it, views, reads details, adds a photo`, async () => {
+      const { context: ownerContext, page } = await ownerPage(size);
+      await page.goto(`${server.url}/albums/${albumId}`);
+      await page.click('[popovertarget="share-sheet"]');
+      await page.waitForSelector('#share-links');
+      const form = page.locator('#share-links form[action$="/share"]');
+      if (!(await form.isVisible())) await page.click('#share-links .new-link summary');
+      await form.locator('input[name=label]').fill(`Family ${size.name}`);
+      await form.locator('input[name=showMetadata]').check();
+      await form.locator('input[name=allowUpload]').check();
+      expect(await form.locator('input[name=stripLocation]').isChecked()).toBe(true); // on by default
+      await form.locator('button[type=submit]').click();
+      const row = page.locator('#share-links .link-row.fresh');
+      await row.waitFor();
+      expect(await row.textContent()).toContain(`Family ${size.name}`);
+      const url = await row.locator('.link-url input').inputValue();
+      expect(url).toMatch(new RegExp(`^${server.url}/s/[0-9a-f]{64}$`));
+      await row.locator('[data-copy]').click();
+      await expect.poll(() => row.locator('[data-copy] span').textContent()).toBe('Copied');
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
+      await row.locator('.qr summary').click();
+      await expect.poll(() => row.locator('.qr img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+      await page.screenshot({ path: join(OUT, `share-sheet-${size.name}.png`) });
+
+      const guest = await guestPage(size);
+      await guest.page.goto(url);
+      await guest.page.waitForFunction(() => [...document.querySelectorAll('.tile img')].every((img) => (img as HTMLImageElement).complete));
+      const { album } = await (await server.fetch(`/api/albums/${albumId}`, { headers: { cookie } })).json();
+      expect(await guest.page.locator('.tile').count()).toBe(album.itemCount);
+      expect(await guest.page.evaluate(() => window.__cls)).toBe(0);
+      expect(guest.requests.some((u) => /htmx|alpine/.test(u))).toBe(false);
+      expect(guest.requests.some((u) => /photoswipe/.test(u))).toBe(false);
+      expect(await guest.page.content()).not.toMatch(/36\.44|116\.85/);
+      await guest.page.screenshot({ path: join(OUT, `guest-${size.name}.png`) });
+
+      // The Furnace Creek photo: the drawer names its camera, and no location.
+      await guest.page.locator('.tile[aria-label*="8 May 2008"]').click();
+      await guest.page.waitForSelector('.pswp--open');
+      expect(guest.requests.some((u) => /photoswipe/.test(u))).toBe(true);
+      await guest.page.locator('.pswp button[aria-label*="nfo"], .pswp__button--info').first().click();
+      await expect.poll(() => guest.page.locator('body').textContent(), { timeout: 10_000 }).toContain('PowerShot S5 IS');
+      const drawerText = (await guest.page.locator('body').textContent()) ?? '';
+      expect(drawerText).not.toMatch(/36\.44|116\.85|openstreetmap/i);
+      await guest.page.screenshot({ path: join(OUT, `guest-drawer-${size.name}.png`) });
+      await guest.page.keyboard.press('Escape');
+      await guest.page.keyboard.press('Escape');
+      await guest.page.waitForSelector('.pswp--open', { state: 'detached' });
+
+      // Adding a photo: a name first, then the file goes up and shows under that name.
+      await guest.page.click('[data-upload-open]');
+      expect(await guest.page.evaluate(() => document.activeElement?.id)).toBe('guest-name');
+      await guest.page.fill('#guest-name', `Anna ${size.name}`);
+      const chooser = guest.page.waitForEvent('filechooser');
+      await guest.page.click('[data-upload-open]');
+      await (await chooser).setFiles(fixture(size.name === 'phone' ? 'jpeg/orientation/landscape_3.jpg' : 'jpeg/orientation/landscape_8.jpg'));
+      await guest.page.waitForSelector('.upload-row[data-state="done"]', { timeout: 30_000 });
+      await guest.page.screenshot({ path: join(OUT, `guest-upload-${size.name}.png`) });
+      await server.idle();
+      await page.goto(`${server.url}/albums/${albumId}`);
+      expect(await page.locator('.tile .by').allTextContents()).toContain(`Anna ${size.name}`);
+      expect(guest.problems).toEqual([]);
+
+      // Turned off: the guest's next load is the same 404 as a link that never existed.
+      await page.click('[popovertarget="share-sheet"]');
+      await page.locator(`#share-links .link-row:has-text("Family ${size.name}") form[action$="/revoke"] button`).click();
+      await page.locator(`#share-links .link-row.status-revoked:has-text("Family ${size.name}")`).waitFor();
+      const gone = await guest.page.goto(url);
+      expect(gone?.status()).toBe(404);
+      const made = await guest.page.context().newPage().then((p) => p.goto(`${server.url}/s/${'ab'.repeat(32)}`));
+      expect(await gone?.text()).toBe(await made?.text());
+      expect(await guest.page.locator('a[href="/"]').count()).toBe(0);
+      await guest.context.close();
+      await ownerContext.close();
+    }, 180_000);
+
+    it(`${size.name}: a password link shows its gate, refuses a wrong password, opens with the right one`, async () => {
+      const res = await server.fetch(`/api/albums/${albumId}/share`, {
+        method: 'POST',
+        headers: { cookie, origin: server.url, 'content-type': 'application/json' },
+        body: JSON.stringify({ password: 'a secret password' }),
+      });
+      const { link } = await res.json();
+      const guest = await guestPage(size);
+      await guest.page.goto(link.url);
+      expect(await guest.page.content()).not.toContain('Death Valley');
+      expect(guest.requests.some((u) => u.includes('/media/'))).toBe(false);
+      await guest.page.fill('#password', 'not the password');
+      await guest.page.click('button[type=submit]');
+      expect(await guest.page.locator('[role=alert]').textContent()).toContain('not right');
+      await guest.page.screenshot({ path: join(OUT, `gate-wrong-${size.name}.png`) });
+      await guest.page.fill('#password', 'a secret password');
+      await guest.page.click('button[type=submit]');
+      await guest.page.waitForSelector('.tile img');
+      expect(await guest.page.locator('h1').textContent()).toBe('Death Valley');
+      await guest.page.waitForFunction(() => [...document.querySelectorAll('.tile img')].every((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0));
+      await guest.page.screenshot({ path: join(OUT, `gate-open-${size.name}.png`) });
+      expect(guest.problems).toEqual([]);
+      await guest.context.close();
+    }, 90_000);
+  }
+});
