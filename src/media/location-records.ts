@@ -567,8 +567,9 @@ export async function irbLocationEdits(bytes: Uint8Array): Promise<Edit[]> {
     let q = p + 6 + nameLength + 1;
     if (q % 2) q++;
     if (q + 4 > b.length) break;
-    const size = b.readUInt32BE(q);
     const data = q + 4;
+    // Some writers leave the IPTC resource's size 0: its datasets then run to the end.
+    const size = id === 0x0404 && b.readUInt32BE(q) === 0 ? b.length - data : b.readUInt32BE(q);
     if (data + size > b.length) break;
     const block = b.subarray(data, data + size);
     if (id === 0x0404) edits.push(...shiftEdits(iimLocationEdits(block), data));
