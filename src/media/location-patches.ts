@@ -24,8 +24,9 @@
 //            their own Exif), and a motion photo's trailing MP4 (Google XMP offsets, Samsung
 //            SEFT trailer)
 //   PNG      eXIf (then the chunk CRC recomputed), iTXt XMP (blanked, CRC); a compressed XMP
-//            or "Raw profile type" text chunk that holds location becomes a private ancillary
-//            chunk no reader knows, its data zeroed, CRC recomputed
+//            or "Raw profile type" text chunk that holds location, or a text chunk whose
+//            keyword names a place ("Location", "GPS"), becomes a private ancillary chunk no
+//            reader knows, its data zeroed, CRC recomputed
 //   WebP     EXIF and XMP chunks (RIFF has no checksums)
 //   GIF      the XMP application extension (spaces keep the packet's sub-block trick valid)
 //   HEIC/AVIF  the Exif item and XMP (mime) items, wherever iloc puts their extents (idat too)
@@ -388,6 +389,7 @@ async function motionPhotoEdits(r: Reader, xmp: string): Promise<Edit[]> {
 /** Ancillary (lower-case first letter), private, safe-to-copy: a chunk every reader skips. */
 const NEUTRAL_PNG_CHUNK = 'shXx';
 const PNG_TEXT = new Set(['iTXt', 'zTXt', 'tEXt']);
+const PNG_LOCATION_KEYWORD = /gps|location|latitude|longitude/i;
 
 async function pngEdits(r: Reader): Promise<Edit[]> {
   const edits: Edit[] = [];
@@ -431,13 +433,15 @@ function crcBytes(typeAndData: Buffer): Buffer {
 
 /**
  * Location in a PNG text chunk: edits (uncompressed iTXt XMP: blank in place), 'neutralise'
- * (compressed XMP, or an ImageMagick "Raw profile type" exif/xmp/iptc block with location),
- * or [] when there is none.
+ * (a text whose keyword names a place, e.g. "Location" or "GPS", which exiftool shows as a
+ * tag of that name; compressed XMP; an ImageMagick "Raw profile type" exif/xmp/iptc block
+ * with location), or [] when there is none.
  */
 async function pngTextLocation(type: string, data: Buffer): Promise<Edit[] | 'neutralise'> {
   const nul = data.indexOf(0);
   if (nul < 0) return [];
   const keyword = data.toString('latin1', 0, nul);
+  if (PNG_LOCATION_KEYWORD.test(keyword)) return 'neutralise';
   const isXmp = keyword === 'XML:com.adobe.xmp';
   const rawProfile = /^Raw profile type (exif|app1|xmp|iptc|8bim)$/i.exec(keyword)?.[1]?.toLowerCase();
   if (!isXmp && !rawProfile) return [];

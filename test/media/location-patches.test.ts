@@ -363,6 +363,15 @@ const MADE: Record<string, { needs: ('ffmpeg' | 'exiftool')[]; make: () => strin
     },
     options: { blockGoes: true },
   },
+  'PNG with text chunks keyed "Location" and "GPS" (exiftool names tags after the keyword)': {
+    needs: [],
+    make: () =>
+      pngWith('text.png', [
+        pngChunk('tEXt', Buffer.from('Location\0Paris, France', 'latin1')),
+        pngChunk('zTXt', Buffer.concat([Buffer.from('GPS\0\0', 'latin1'), deflateSync(Buffer.from('+48.8577+002.2950/'))])),
+        pngChunk('tEXt', Buffer.from('Comment\0keep me', 'latin1')),
+      ]),
+  },
   'WebP with EXIF and XMP chunks (exiftool)': {
     needs: ['exiftool'],
     make: () => {
