@@ -1,11 +1,14 @@
 // The trash, the owner's only: moving assets there (from the select bar of the album page
 // and the library), what albums hold a selection (the delete confirm says so), the /trash
-// list, restoring, deleting forever and emptying. See src/queries/trash.ts for the model
+// page, restoring, deleting forever and emptying. See src/queries/trash.ts for the model
 // and src/jobs/purge-trash.ts for how files go.
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
+import { TrashPage } from '../../views/pages/trash.tsx';
+import { yearIn } from '../../views/parts/dates.ts';
 import { purgeAssets } from '../jobs/purge-trash.ts';
-import { albumsHolding, listTrash, restoreAssets, trashAssets, TRASH_DAYS, type TrashedAssetRow } from '../queries/trash.ts';
+import { albumsHolding, countTrash, listTrash, restoreAssets, trashAssets, TRASH_DAYS, type TrashedAssetRow } from '../queries/trash.ts';
+import { currentUser } from '../http/auth.ts';
 import type { AppEnv } from '../http/env.ts';
 import { readJson, Uuid } from '../http/validate.ts';
 
@@ -64,4 +67,15 @@ export const trashRoutes = new Hono<AppEnv>()
   })
   .post('/api/trash/empty', async (c) => {
     return c.json({ deleted: await purgeAssets(purgeDeps(c), { everything: true }) });
+  })
+
+  // The page, and its form for browsers without script.
+  .get('/trash', async (c) => {
+    const tz = c.get('deps').config.defaultTz;
+    const rows = await listTrash(db(c), { tz });
+    return c.html(<TrashPage user={currentUser(c)} nonce={c.get('nonce')} items={rows} now={new Date()} days={TRASH_DAYS} currentYear={yearIn(tz)} />);
+  })
+  .post('/trash/empty', async (c) => {
+    if (await countTrash(db(c))) await purgeAssets(purgeDeps(c), { everything: true });
+    return c.redirect('/trash', 303);
   });

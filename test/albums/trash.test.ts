@@ -113,6 +113,10 @@ describe.each(backends())('trash on %s', (backend) => {
     expect(trash.assets.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining([e, d]));
     const item = trash.assets.find((x: { id: string }) => x.id === e);
     expect(new Date(item.purgeAt).getTime() - new Date(item.trashedAt).getTime()).toBe(30 * DAY);
+    const html = await page('/trash');
+    expect(html).toContain(e);
+    expect(html).toContain('30 days left');
+    expect(html).not.toContain(`data-id="${a}"`);
 
     // Deleting again is a no-op; unknown ids are skipped.
     expect(await json(await api('POST', '/api/assets/delete', { ids: [e, '00000000-0000-4000-8000-000000000000'] }))).toMatchObject({ trashed: 0, albums: 0 });
@@ -196,6 +200,14 @@ describe.each(backends())('trash on %s', (backend) => {
     for (const p of xFiles) expect(existsSync(p), p).toBe(false);
     expect(existsSync(yFiles[0]!)).toBe(true);
     expect(await db().selectFrom('assets').select('id').where('id', '=', twin.id).execute()).toHaveLength(1);
+    expect(await page('/trash')).toContain('The trash is empty');
+
+    // The page's form does the same (and answers with the page).
+    await json(await api('POST', '/api/assets/delete', { ids: [twin.id] }));
+    const form = await server.fetch('/trash/empty', { method: 'POST', headers: { cookie, origin: server.url, 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    expect(form.status).toBe(303);
+    expect(form.headers.get('location')).toBe('/trash');
+    expect(await trashIds()).toEqual([]);
   });
 
   it('purges what has been in the trash for 30 days, at start and on its schedule, and finishes a purge cut short', async () => {
@@ -206,6 +218,7 @@ describe.each(backends())('trash on %s', (backend) => {
     await json(await api('POST', '/api/assets/delete', { ids: [old!.id, fresh!.id] }));
     await db().updateTable('assets').set({ deleted_at: new Date(Date.now() - 30 * DAY - 60_000) }).where('id', '=', old!.id).execute();
     await db().updateTable('assets').set({ deleted_at: new Date(Date.now() - 29 * DAY) }).where('id', '=', fresh!.id).execute();
+    expect(await page('/trash')).toContain('1 day left');
 
     const deps = { db: db(), dataRoot: root(), log: silentLogger };
     const purger = startTrashPurge(deps, 60_000);
@@ -273,6 +286,7 @@ describe.each(backends())('trash on %s', (backend) => {
       ['POST', '/api/trash/restore', { ids }],
       ['POST', '/api/trash/delete', { ids }],
       ['POST', '/api/trash/empty', undefined],
+      ['GET', '/trash', undefined],
     ] as const) {
       expect((await api(method, path, body, as)).status, `${method} ${path}`).toBe(403);
     }

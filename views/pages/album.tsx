@@ -11,6 +11,7 @@ import { dayRange, plural } from '../parts/dates.ts';
 import { Icon } from '../parts/icons.tsx';
 import { AlbumFields, FormError } from '../parts/form.tsx';
 import { PageEnd, PageScripts } from '../parts/scripts.tsx';
+import { SelectBar, SelectButton } from '../parts/select-bar.tsx';
 
 export interface AlbumPageProps {
   user: User;
@@ -138,6 +139,7 @@ export function AlbumPage({ user, album, page, currentYear, nonce, continued }: 
           <Icon name="upload" />
           <span>Upload</span>
         </button>
+        {owner && <SelectButton />}
         {owner && (
           <button type="button" class="button icon-button" popovertarget="album-menu" aria-label="Album options" title="Album options">
             <Icon name="ellipsis-vertical" />
@@ -167,6 +169,7 @@ export function AlbumPage({ user, album, page, currentYear, nonce, continued }: 
       </main>
       <PageEnd />
       {owner && <AlbumMenu album={album} />}
+      {owner && <SelectBar context="album" album={{ id: album.id, manual: album.sort_order === 'manual' }} />}
     </Page>
   );
 }

@@ -8,6 +8,7 @@ import { ownerGridContext, Section } from '../parts/album-grid.tsx';
 import { plural } from '../parts/dates.ts';
 import { Icon } from '../parts/icons.tsx';
 import { PageEnd, PageScripts } from '../parts/scripts.tsx';
+import { SelectBar, SelectButton } from '../parts/select-bar.tsx';
 import { TopBar } from '../parts/top-bar.tsx';
 
 export interface LibraryProps {
@@ -39,6 +40,12 @@ function Filters({ filter }: { filter: LibraryFilter }) {
     <nav class="tabs" aria-label="Show">
       {tab('all', 'All')}
       {tab('unsorted', 'Not in any album')}
+      <span class="spacer" />
+      <SelectButton />
+      <a href="/trash" class="tab trash-link" title="Trash">
+        <Icon name="trash-2" />
+        <span class="label">Trash</span>
+      </a>
     </nav>
   );
 }
@@ -111,6 +118,7 @@ export function LibraryPage(p: LibraryProps) {
         )}
       </main>
       <PageEnd />
+      <SelectBar context="library" />
     </Page>
   );
 }

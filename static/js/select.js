@@ -1,0 +1,548 @@
+// Select mode on the owner's grids (album page, library, trash); markup in
+// views/parts/select-bar.tsx. Start it with a tile's check (hover on desktop), a long press
+// on touch (~500 ms), a day header's check or the Select button; then a tap toggles a tile
+// instead of opening it (this listens on window in the capture phase, before the lightbox).
+// Escape or × leaves. The bar's actions call the JSON API and update the grid in place.
+// In the trash a tap always selects. The manual order is saved from the grid's DOM order,
+// after Move earlier/later here or a drop in reorder.js (which sends 'shoebox:reordered').
+(() => {
+  const bar = document.getElementById('select-bar');
+  if (!bar) return;
+  const where = bar.dataset.context; // 'album' | 'library' | 'trash'
+  const albumId = bar.dataset.albumId;
+  const manual = bar.dataset.sort === 'manual';
+  const trashDays = Number(bar.dataset.trashDays || 30);
+  const always = where === 'trash';
+  const root = document.documentElement;
+  const count = bar.querySelector('.select-count');
+  const moveBar = document.querySelector('[data-move-bar]');
+  const toast = document.getElementById('select-toast');
+  const picker = document.getElementById('album-picker');
+  const LONG_PRESS_MS = 500;
+
+  const selected = new Set();
+  let selecting = false;
+
+  const allTiles = () => [...document.querySelectorAll('.grid .tile')];
+  const tileOf = (el) => (el instanceof Element ? el.closest('.grid .tile') : null);
+  const tileById = (id) => document.querySelector(`.grid .tile[data-id="${CSS.escape(id)}"]`);
+  const selectedTiles = () => allTiles().filter((t) => selected.has(t.dataset.id));
+  const plural = (n, word) => `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
+  for (const b of document.querySelectorAll('[data-select-start]')) b.hidden = false;
+
+  // --- State -------------------------------------------------------------------------
+
+  function markTile(tile, on) {
+    tile.classList.toggle('selected', on);
+    if (selecting) tile.setAttribute('aria-checked', String(on));
+  }
+
+  function setMode(on) {
+    if (on === selecting) return;
+    selecting = on;
+    root.classList.toggle('selecting', on);
+    for (const tile of allTiles()) {
+      if (on) {
+        tile.setAttribute('role', 'checkbox');
+        tile.setAttribute('aria-checked', String(selected.has(tile.dataset.id)));
+      } else {
+        tile.removeAttribute('role');
+        tile.removeAttribute('aria-checked');
+      }
+    }
+    if (!on) {
+      selected.clear();
+      for (const tile of document.querySelectorAll('.grid .tile.selected')) tile.classList.remove('selected');
+      for (const s of document.querySelectorAll('.grid .day[data-all]')) delete s.dataset.all;
+    }
+    render();
+  }
+
+  function toggle(tile, force) {
+    const id = tile.dataset.id;
+    const on = force ?? !selected.has(id);
+    if (on) selected.add(id);
+    else {
+      selected.delete(id);
+      const section = tile.closest('.day');
+      if (section) delete section.dataset.all;
+    }
+    markTile(tile, on);
+  }
+
+  function render() {
+    const n = selected.size;
+    count.textContent = `${n.toLocaleString('en')} selected`;
+    bar.hidden = !(selecting && (!always || n > 0));
+    for (const b of document.querySelectorAll('#select-bar [data-action], #select-more [data-action]')) {
+      if (b.dataset.action === 'cancel') continue;
+      b.disabled = n === 0 || (b.hasAttribute('data-needs-one') && n !== 1);
+    }
+    if (moveBar) {
+      moveBar.hidden = !(selecting && manual && n === 1);
+      if (!moveBar.hidden) {
+        const tile = selectedTiles()[0];
+        const tiles = allTiles();
+        const i = tiles.indexOf(tile);
+        moveBar.querySelector('[data-action="earlier"]').disabled = i <= 0;
+        moveBar.querySelector('[data-action="later"]').disabled = i === -1 || i >= tiles.length - 1;
+      }
+    }
+    for (const section of document.querySelectorAll('.grid .day')) {
+      const check = section.querySelector('.day-check');
+      if (!check) continue;
+      const tiles = [...section.querySelectorAll('.tile')];
+      const all = tiles.length > 0 && tiles.every((t) => selected.has(t.dataset.id));
+      check.setAttribute('aria-pressed', String(all));
+    }
+  }
+
+  // Tiles that arrive later (next pages, uploads) join the mode; a selected day's new tiles are selected.
+  new MutationObserver((records) => {
+    let changed = false;
+    for (const r of records) {
+      for (const node of r.addedNodes) {
+        if (!(node instanceof Element)) continue;
+        const tiles = node.matches('.tile') ? [node] : node.querySelectorAll('.tile');
+        for (const tile of tiles) {
+          if (!tile.closest('.grid')) continue;
+          changed = true;
+          if (selecting) tile.setAttribute('role', 'checkbox');
+          const section = tile.closest('.day');
+          if (section?.dataset.all !== undefined && !selected.has(tile.dataset.id)) selected.add(tile.dataset.id);
+          markTile(tile, selected.has(tile.dataset.id));
+        }
+      }
+    }
+    if (changed) render();
+  }).observe(document.body, { childList: true, subtree: true });
+
+  // --- Input -------------------------------------------------------------------------
+
+  // The click a long press may end with: not a tap on that tile.
+  let swallow = { tile: null, until: 0 };
+
+  window.addEventListener(
+    'click',
+    (event) => {
+      const target = event.target instanceof Element ? event.target : null;
+      if (!target) return;
+      const dayCheck = target.closest('.grid .day-check');
+      if (dayCheck) {
+        event.preventDefault();
+        selectDay(dayCheck.closest('.day'));
+        return;
+      }
+      const tile = tileOf(target);
+      if (!tile) return;
+      if (tile === swallow.tile && Date.now() < swallow.until) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        return;
+      }
+      const onCheck = target.closest('.tile-check');
+      if (!selecting && !onCheck && !always) return; // the lightbox opens it
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      setMode(true);
+      toggle(tile);
+      render();
+    },
+    true,
+  );
+
+  function selectDay(section) {
+    if (!section) return;
+    setMode(true);
+    const tiles = [...section.querySelectorAll('.tile')];
+    const all = tiles.every((t) => selected.has(t.dataset.id));
+    for (const t of tiles) toggle(t, !all);
+    if (!all) section.dataset.all = '';
+    else delete section.dataset.all;
+    render();
+  }
+
+  // Long press on touch: select the tile and enter the mode; the click that follows is not a tap.
+  let press;
+  const cancelPress = () => {
+    if (press) clearTimeout(press.timer);
+    press = undefined;
+  };
+  document.addEventListener('pointerdown', (event) => {
+    if (event.pointerType === 'mouse' || !event.isPrimary) return;
+    const tile = tileOf(event.target);
+    if (!tile) return;
+    cancelPress();
+    press = {
+      x: event.clientX,
+      y: event.clientY,
+      timer: setTimeout(() => {
+        press = undefined;
+        setMode(true);
+        toggle(tile, true);
+        render();
+        swallow = { tile, until: Date.now() + 800 };
+        navigator.vibrate?.(20);
+      }, LONG_PRESS_MS),
+    };
+  });
+  document.addEventListener('pointermove', (event) => {
+    if (press && Math.hypot(event.clientX - press.x, event.clientY - press.y) > 10) cancelPress();
+  });
+  for (const type of ['pointerup', 'pointercancel', 'scroll']) document.addEventListener(type, cancelPress, { passive: true });
+  // The browser's own long-press menu (open in new tab, save image) would cover the grid.
+  document.addEventListener('contextmenu', (event) => {
+    if (tileOf(event.target) && (selecting || Date.now() < swallow.until || event.pointerType === 'touch')) event.preventDefault();
+  });
+
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && selecting && !always && !document.querySelector(':popover-open')) {
+      setMode(false);
+      return;
+    }
+    if (event.key === ' ' && selecting) {
+      const tile = tileOf(event.target);
+      if (tile) {
+        event.preventDefault();
+        toggle(tile);
+        render();
+      }
+    }
+  });
+
+  // --- API ---------------------------------------------------------------------------
+
+  async function call(method, url, body) {
+    const res = await fetch(url, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+    const data = res.status === 204 ? {} : await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(data.error || `The server answered ${res.status}.`);
+    return data;
+  }
+
+  let toastTimer;
+  function say(text, undo) {
+    if (!toast) return;
+    clearTimeout(toastTimer);
+    toast.querySelector('[data-text]').textContent = text;
+    const button = toast.querySelector('[data-undo]');
+    button.hidden = !undo;
+    button.onclick = undo
+      ? async () => {
+          toast.hidden = true;
+          try {
+            await undo();
+          } catch (err) {
+            say(err.message);
+          }
+        }
+      : null;
+    toast.hidden = false;
+    toastTimer = setTimeout(() => (toast.hidden = true), undo ? 8000 : 4000);
+  }
+
+  /** Runs an action with the bar's buttons disabled; errors become a toast. */
+  async function busy(task) {
+    bar.setAttribute('aria-busy', 'true');
+    try {
+      await task();
+    } catch (err) {
+      say(err.message || String(err));
+    } finally {
+      bar.removeAttribute('aria-busy');
+    }
+  }
+
+  /** Takes tiles out of the grid (and days left empty); reloads when nothing is left. */
+  function dropTiles(ids) {
+    for (const id of ids) {
+      selected.delete(id);
+      tileById(id)?.remove();
+    }
+    for (const section of document.querySelectorAll('.grid .day')) {
+      if (!section.querySelector('.tile') && !section.querySelector('.more')) section.remove();
+    }
+    if (!document.querySelector('.grid .tile')) refreshMain();
+  }
+
+  /** The page's main part as the server now renders it (an empty state once nothing is left). */
+  async function refreshMain() {
+    try {
+      const html = await (await fetch(location.href, { credentials: 'same-origin' })).text();
+      const fresh = new DOMParser().parseFromString(html, 'text/html').querySelector('main');
+      if (fresh) document.querySelector('main')?.replaceChildren(...fresh.childNodes);
+    } catch {
+      location.reload();
+    }
+  }
+
+  /** The header line ("124 photos · 3 videos · 12–19 Jul 2024") as the server now says it. */
+  async function refreshHead() {
+    try {
+      const html = await (await fetch(location.href, { credentials: 'same-origin' })).text();
+      const doc = new DOMParser().parseFromString(html, 'text/html');
+      const fresh = doc.querySelector('main .album-meta');
+      const old = document.querySelector('main .album-meta');
+      if (fresh && old) old.textContent = fresh.textContent;
+    } catch {
+      /* the line stays as it was */
+    }
+  }
+
+  const ids = () => selectedTiles().map((t) => t.dataset.id);
+
+  const actions = {
+    cancel: () => setMode(false),
+
+    add: () => {
+      if (!picker) return;
+      loadPicker();
+      picker.showPopover();
+      // Not on touch screens: the keyboard would cover the list.
+      if (matchMedia('(pointer: fine)').matches) picker.querySelector('input')?.focus({ preventScroll: true });
+    },
+
+    remove: () =>
+      busy(async () => {
+        const list = ids();
+        await call('DELETE', `/api/albums/${albumId}/assets`, { assetIds: list });
+        dropTiles(list);
+        setMode(false);
+        refreshHead();
+        say(`${plural(list.length, 'item')} removed from this album`, async () => {
+          await call('POST', `/api/albums/${albumId}/assets`, { assetIds: list });
+          location.reload();
+        });
+      }),
+
+    cover: () =>
+      busy(async () => {
+        const [id] = ids();
+        await call('PATCH', `/api/albums/${albumId}`, { coverAssetId: id });
+        setMode(false);
+        say('Cover changed');
+      }),
+
+    download: () => {
+      const tiles = selectedTiles();
+      tiles.forEach((tile, i) => {
+        // One original after another: browsers refuse a burst of downloads at once.
+        setTimeout(() => {
+          const a = document.createElement('a');
+          a.href = tile.dataset.download || `/media/assets/${tile.dataset.id}/original?download=1`;
+          a.download = '';
+          document.body.append(a);
+          a.click();
+          a.remove();
+        }, i * 400);
+      });
+      say(tiles.length === 1 ? 'Downloading 1 original' : `Downloading ${tiles.length} originals, one after another`);
+    },
+
+    delete: () =>
+      busy(async () => {
+        const list = ids();
+        const { albums } = await call('POST', '/api/assets/albums', { ids: list });
+        const dialog = document.getElementById('delete-confirm');
+        const where = albums.length ? ` in ${plural(albums.length, 'album')}` : '';
+        dialog.querySelector('[data-heading]').textContent = `Move ${plural(list.length, 'item')} to the trash?`;
+        dialog.querySelector('[data-text]').textContent =
+          `${plural(list.length, 'item')}${where} — they move to the trash for ${trashDays} days` +
+          (albums.length ? ` and leave ${albums.length === 1 ? 'the album' : 'those albums'} (${albums.map((a) => `“${a.title}”`).join(', ')}).` : '.');
+        dialog.dataset.ids = list.join(',');
+        dialog.showPopover();
+      }),
+
+    'delete-confirmed': () =>
+      busy(async () => {
+        const dialog = document.getElementById('delete-confirm');
+        const list = (dialog.dataset.ids || '').split(',').filter(Boolean);
+        dialog.hidePopover();
+        const result = await call('POST', '/api/assets/delete', { ids: list });
+        dropTiles(result.ids);
+        setMode(false);
+        refreshHead();
+        say(`${plural(result.trashed, 'item')} moved to the trash`, async () => {
+          await call('POST', '/api/trash/restore', { ids: result.ids });
+          location.reload();
+        });
+      }),
+
+    earlier: () => move(-1),
+    later: () => move(1),
+
+    restore: () =>
+      busy(async () => {
+        const list = ids();
+        const result = await call('POST', '/api/trash/restore', { ids: list });
+        dropTiles(list);
+        render();
+        refreshHead();
+        say(`${plural(result.restored, 'item')} restored`);
+      }),
+
+    purge: () => {
+      const dialog = document.getElementById('purge-confirm');
+      const n = selected.size;
+      dialog.querySelector('[data-heading]').textContent = `Delete ${plural(n, 'item')} forever?`;
+      dialog.querySelector('[data-text]').textContent = `${n === 1 ? 'It is' : 'They are'} deleted for good, with the original files. This cannot be undone.`;
+      dialog.showPopover();
+    },
+
+    'purge-confirmed': () =>
+      busy(async () => {
+        document.getElementById('purge-confirm').hidePopover();
+        const list = ids();
+        const result = await call('POST', '/api/trash/delete', { ids: list });
+        dropTiles(list);
+        render();
+        refreshHead();
+        say(`${plural(result.deleted, 'item')} deleted forever`);
+      }),
+  };
+
+  document.addEventListener('click', (event) => {
+    const button = event.target instanceof Element ? event.target.closest('[data-action]') : null;
+    if (button && actions[button.dataset.action] && !button.closest('.tile')) {
+      if (button.closest('#select-more')) document.getElementById('select-more').hidePopover();
+      actions[button.dataset.action]();
+    }
+    if (event.target instanceof Element && event.target.closest('[data-select-start]')) {
+      setMode(true);
+      allTiles()[0]?.focus({ preventScroll: true });
+    }
+  });
+
+  // --- Add to album: the picker --------------------------------------------------------
+
+  let pickerLoaded;
+  function loadPicker() {
+    pickerLoaded ??= call('GET', '/api/albums')
+      .then(({ albums }) => {
+        const list = picker.querySelector('.picker-list');
+        list.replaceChildren(...albums.filter((a) => a.id !== albumId).map(pickerItem));
+        list.removeAttribute('aria-busy');
+      })
+      .catch((err) => {
+        pickerLoaded = undefined;
+        say(err.message);
+      });
+    return pickerLoaded;
+  }
+
+  function pickerItem(album) {
+    const li = document.createElement('li');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'picker-item';
+    button.dataset.albumId = album.id;
+    button.dataset.title = album.title;
+    const cover = document.createElement('span');
+    cover.className = 'picker-cover';
+    if (album.cover) {
+      const img = document.createElement('img');
+      img.alt = '';
+      img.loading = 'lazy';
+      img.src = `/media/assets/${album.cover.id}/thumb`;
+      img.addEventListener('error', () => img.remove());
+      cover.append(img);
+    }
+    const text = document.createElement('span');
+    text.className = 'picker-text';
+    const title = document.createElement('span');
+    title.className = 'picker-title';
+    title.textContent = album.title;
+    const meta = document.createElement('span');
+    meta.className = 'picker-meta';
+    meta.textContent = album.itemCount ? plural(album.itemCount, 'item') : 'Empty';
+    text.append(title, meta);
+    button.append(cover, text);
+    li.append(button);
+    return li;
+  }
+
+  async function addTo(album) {
+    const list = ids();
+    const result = await call('POST', `/api/albums/${album.id}/assets`, { assetIds: list });
+    picker.hidePopover();
+    setMode(false);
+    const meta = picker.querySelector(`[data-album-id="${CSS.escape(album.id)}"] .picker-meta`);
+    if (meta) meta.textContent = plural(result.album.itemCount, 'item');
+    const already = result.alreadyInAlbum ? ` (${result.alreadyInAlbum} already there)` : '';
+    say(`Added ${plural(result.added, 'item')} to “${album.title}”${already}`);
+    if (where === 'library' && new URLSearchParams(location.search).get('filter') === 'unsorted') dropTiles(list);
+  }
+
+  picker?.addEventListener('click', (event) => {
+    const item = event.target instanceof Element ? event.target.closest('.picker-item') : null;
+    if (item) busy(() => addTo({ id: item.dataset.albumId, title: item.dataset.title }));
+  });
+
+  picker?.querySelector('[data-new-album]')?.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const title = form.elements.title.value.trim();
+    if (!title) return;
+    busy(async () => {
+      const { album } = await call('POST', '/api/albums', { title });
+      form.reset();
+      await loadPicker();
+      picker.querySelector('.picker-list').prepend(pickerItem(album));
+      await addTo(album);
+    });
+  });
+
+  // --- Custom order ------------------------------------------------------------------
+
+  function move(step) {
+    const tile = selectedTiles()[0];
+    if (!tile) return;
+    const tiles = allTiles();
+    const other = tiles[tiles.indexOf(tile) + step];
+    if (!other) return;
+    if (step < 0) other.before(tile);
+    else other.after(tile);
+    tile.focus({ preventScroll: true });
+    tile.scrollIntoView({ block: 'nearest' });
+    render();
+    saveOrder();
+  }
+
+  // One save at a time, in order; each sends the grid's whole loaded order (a prefix of the
+  // album's order, so unloaded items keep their places).
+  let saving = Promise.resolve();
+  function saveOrder() {
+    const order = allTiles().map((t) => t.dataset.id);
+    fixNextPage(order.at(-1));
+    saving = saving
+      .catch(() => {})
+      .then(() => call('PUT', `/api/albums/${albumId}/order`, { assetIds: order }))
+      .catch((err) => say(`The new order was not saved: ${err.message}`));
+    return saving;
+  }
+
+  // The next page continues after the last loaded tile, which may have just moved.
+  function fixNextPage(lastId) {
+    const more = document.querySelector('.grid .more[hx-get]');
+    if (!more || !lastId) return;
+    const url = new URL(more.getAttribute('hx-get'), location.href);
+    url.searchParams.set('after', lastId);
+    more.setAttribute('hx-get', url.pathname + url.search);
+    window.htmx?.process(more);
+  }
+
+  document.addEventListener('shoebox:reordered', () => {
+    render();
+    saveOrder();
+  });
+
+  /** For reorder.js: the tiles a drag should carry. */
+  window.shoeboxSelection = { selectedTiles, isSelecting: () => selecting };
+
+  if (always) setMode(true);
+  render();
+})();

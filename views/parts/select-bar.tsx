@@ -1,0 +1,171 @@
+// Select mode on the owner's grids (album page, library, trash): the bar that replaces the
+// top bar with "3 selected" and the actions, the album picker for "Add to album", the
+// confirms, the move bar for custom order on touch, and the toast. All of it is inert
+// HTML until static/js/select.js (and reorder.js for drag and drop) runs; data-* on the
+// bar tell the script where it is.
+import { staticUrl } from '../../src/static-files.ts';
+import { Icon } from './icons.tsx';
+
+export type SelectContext = 'album' | 'library' | 'trash';
+
+export interface SelectBarProps {
+  context: SelectContext;
+  /** The album page's album: its id and whether it is in custom order. */
+  album?: { id: string; manual: boolean };
+  /** Days an item stays in the trash. */
+  trashDays?: number;
+}
+
+function SelectScripts({ reorder }: { reorder?: boolean }) {
+  return (
+    <>
+      <script src={staticUrl('js/select.js')} defer />
+      {reorder && <script src={staticUrl('js/reorder.js')} defer />}
+    </>
+  );
+}
+
+/** The top-bar button that starts select mode (keyboard users, and a hint for everyone). */
+export function SelectButton() {
+  return (
+    <button type="button" class="button ghost select-start" data-select-start hidden>
+      <Icon name="square-check-big" />
+      <span class="label">Select</span>
+    </button>
+  );
+}
+
+function Action(p: { action: string; icon: Parameters<typeof Icon>[0]['name']; label: string; class?: string; needsOne?: boolean }) {
+  return (
+    <button type="button" class={`button ghost select-action ${p.class ?? ''}`} data-action={p.action} data-needs-one={p.needsOne ? '' : undefined} title={p.label}>
+      <Icon name={p.icon} />
+      <span class="label">{p.label}</span>
+    </button>
+  );
+}
+
+/** Filled from GET /api/albums when it opens (select.js): the page does not pay for it. */
+function AlbumPicker() {
+  return (
+    <div id="album-picker" popover="auto" class="sheet picker" aria-labelledby="album-picker-heading">
+      <h2 id="album-picker-heading">Add to album</h2>
+      <form class="inline-form picker-new" data-new-album>
+        <input type="text" name="title" maxlength={200} required placeholder="New album" aria-label="New album title" autocomplete="off" />
+        <button type="submit" class="primary">
+          <Icon name="plus" />
+          Create
+        </button>
+      </form>
+      <ul class="picker-list" aria-busy="true" />
+    </div>
+  );
+}
+
+function Confirm(p: { id: string; heading: string; text: string; action: string; button: string }) {
+  return (
+    <div id={p.id} popover="auto" class="sheet" role="alertdialog" aria-labelledby={`${p.id}-heading`} aria-describedby={`${p.id}-text`}>
+      <h2 id={`${p.id}-heading`} data-heading>
+        {p.heading}
+      </h2>
+      <p id={`${p.id}-text`} data-text>
+        {p.text}
+      </p>
+      <div class="actions">
+        <button type="button" popovertarget={p.id} popovertargetaction="hide">
+          Cancel
+        </button>
+        <button type="button" class="primary danger-fill" data-action={p.action}>
+          {p.button}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+export function SelectBar({ context, album, trashDays = 30 }: SelectBarProps) {
+  const inAlbum = context === 'album' && album;
+  return (
+    <>
+      <div
+        id="select-bar"
+        class="select-bar"
+        role="toolbar"
+        aria-label="Selection"
+        data-context={context}
+        data-album-id={album?.id}
+        data-sort={album?.manual ? 'manual' : undefined}
+        data-trash-days={trashDays}
+        hidden
+      >
+        <div class="select-bar-inner shell-bar">
+          {context !== 'trash' && (
+            <button type="button" class="button icon-button" data-action="cancel" aria-label="Cancel selection" title="Cancel selection (Esc)">
+              <Icon name="x" />
+            </button>
+          )}
+          <span class="select-count" aria-live="polite">
+            0 selected
+          </span>
+          <span class="spacer" />
+          {context === 'trash' ? (
+            <>
+              <Action action="restore" icon="rotate-ccw" label="Restore" class="show-label" />
+              <Action action="purge" icon="trash-2" label="Delete forever" class="danger show-label" />
+            </>
+          ) : (
+            <>
+              <Action action="add" icon="folder-plus" label="Add to album" />
+              {inAlbum && <Action action="remove" icon="folder-minus" label="Remove from album" class="wide-only" />}
+              {inAlbum && <Action action="cover" icon="image" label="Use as cover" class="wide-only" needsOne />}
+              <Action action="download" icon="download" label="Download" />
+              <Action action="delete" icon="trash-2" label="Delete" />
+              {inAlbum && (
+                <button type="button" class="button icon-button narrow-only" popovertarget="select-more" aria-label="More actions" title="More actions">
+                  <Icon name="ellipsis-vertical" />
+                </button>
+              )}
+            </>
+          )}
+        </div>
+      </div>
+      {inAlbum && (
+        <div id="select-more" popover="auto" class="menu-sheet">
+          <button type="button" class="menu-item" data-action="remove">
+            <Icon name="folder-minus" />
+            Remove from album
+          </button>
+          <button type="button" class="menu-item" data-action="cover" data-needs-one>
+            <Icon name="image" />
+            Use as cover
+          </button>
+        </div>
+      )}
+      {inAlbum && album.manual && (
+        <div class="move-bar" data-move-bar hidden>
+          <button type="button" data-action="earlier">
+            <Icon name="arrow-left" />
+            Move earlier
+          </button>
+          <button type="button" data-action="later">
+            Move later
+            <Icon name="arrow-right" />
+          </button>
+        </div>
+      )}
+      {context !== 'trash' && <AlbumPicker />}
+      {context !== 'trash' && (
+        <Confirm id="delete-confirm" heading="Move to the trash?" text={`They move to the trash for ${trashDays} days.`} action="delete-confirmed" button="Move to trash" />
+      )}
+      {context === 'trash' && (
+        <Confirm id="purge-confirm" heading="Delete forever?" text="They are deleted for good, with their files. This cannot be undone." action="purge-confirmed" button="Delete forever" />
+      )}
+      <SelectScripts reorder={Boolean(inAlbum && album.manual)} />
+      <div id="select-toast" class="toast" role="status" aria-live="polite" hidden>
+        <span data-text />
+        <button type="button" class="button ghost" data-undo hidden>
+          Undo
+        </button>
+      </div>
+    </>
+  );
+}
