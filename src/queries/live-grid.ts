@@ -1,7 +1,8 @@
 // What a grid already on screen needs to take in new and newly processed items without a
-// reload: those items' tiles with the id of the item that follows each in the grid's order
-// (the page inserts a tile before its follower, or leaves it to a later page when the
-// follower is not loaded), their processing states, and the worker's backlog.
+// reload: those items' tiles with the ids of their neighbours in the grid's order (the page
+// puts a tile before the one after it, or after the one before it, whichever it shows, and
+// leaves it to a later page when neither is loaded), their processing states, and the
+// worker's backlog.
 import { sql, type RawBuilder } from 'kysely';
 import type { AlbumSortOrder, AssetStatus } from '../db/schema.ts';
 import { gridAssetColumns, takenKey, type GridAssetRow } from './albums.ts';
@@ -9,7 +10,8 @@ import type { LibraryFilter } from './library.ts';
 import type { Db } from './users.ts';
 
 export interface PlacedRow extends GridAssetRow {
-  /** The item after this one in the grid's order; null when it is the last. */
+  /** The items before and after this one in the grid's order; null at either end. */
+  prev_id: string | null;
   next_id: string | null;
 }
 
@@ -18,25 +20,25 @@ const albumOrder = (sort: AlbumSortOrder): RawBuilder<unknown> => {
   return sort === 'taken_desc' ? sql`${takenKey('a')} DESC, a.id DESC` : sql`${takenKey('a')}, a.id`;
 };
 
-/** These items of the album (others are left out), in the album's order, each with its follower. */
+/** These items of the album (others are left out), in the album's order, each with its neighbours. */
 export async function listPlacedAlbumTiles(db: Db, albumId: string, ids: string[], options: { sort: AlbumSortOrder; tz: string }): Promise<PlacedRow[]> {
   if (!ids.length) return [];
   // One pass over the album's memberships: albums are thousands of items, not millions.
   const { rows } = await sql<PlacedRow>`
     WITH ordered AS (
-      SELECT aa.asset_id AS id, lead(aa.asset_id) OVER w AS next_id, row_number() OVER w AS rank
+      SELECT aa.asset_id AS id, lag(aa.asset_id) OVER w AS prev_id, lead(aa.asset_id) OVER w AS next_id, row_number() OVER w AS rank
       FROM album_assets aa JOIN assets a ON a.id = aa.asset_id
       WHERE aa.album_id = ${albumId}
       WINDOW w AS (ORDER BY ${albumOrder(options.sort)})
     )
-    SELECT ${gridAssetColumns(options.tz)}, o.next_id
+    SELECT ${gridAssetColumns(options.tz)}, o.prev_id, o.next_id
     FROM ordered o JOIN assets a ON a.id = o.id
     WHERE o.id IN (${sql.join(ids)})
     ORDER BY o.rank`.execute(db);
   return rows;
 }
 
-/** These items of the library (newest first; 'unsorted': in no album), each with its follower. */
+/** These items of the library (newest first; 'unsorted': in no album), each with its neighbours. */
 export async function listPlacedLibraryTiles(db: Db, ids: string[], options: { filter: LibraryFilter; tz: string }): Promise<PlacedRow[]> {
   if (!ids.length) return [];
   // As the library page lists them (queries/library.ts): none from the trash.
@@ -45,10 +47,16 @@ export async function listPlacedLibraryTiles(db: Db, ids: string[], options: { f
     const live = sql`${sql.ref(`${alias}.deleted_at`)} IS NULL`;
     return options.filter === 'unsorted' ? sql`${live} AND NOT EXISTS (SELECT 1 FROM album_assets x WHERE x.asset_id = ${id})` : live;
   };
-  // The follower walks the (taken key, id) index from each item: the library can be large.
+  // Each neighbour is one step along the (taken key, id) index: the library can be large.
   const { rows } = await sql<PlacedRow>`
-    SELECT ${gridAssetColumns(options.tz)}, nx.id AS next_id
+    SELECT ${gridAssetColumns(options.tz)}, pv.id AS prev_id, nx.id AS next_id
     FROM assets a
+    LEFT JOIN LATERAL (
+      SELECT b.id FROM assets b
+      WHERE (${takenKey('b')}, b.id) > (${takenKey('a')}, a.id) AND ${listed('b')}
+      ORDER BY ${takenKey('b')}, b.id
+      LIMIT 1
+    ) pv ON true
     LEFT JOIN LATERAL (
       SELECT b.id FROM assets b
       WHERE (${takenKey('b')}, b.id) < (${takenKey('a')}, a.id) AND ${listed('b')}

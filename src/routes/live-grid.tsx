@@ -1,8 +1,8 @@
 // A grid on screen takes in new uploads and newly processed items without a reload
-// (static/js/live-grid.js): tiles for given ids with where each goes
-// (GET /albums/:id/placed-tiles, GET /library/placed-tiles), and the processing state of
-// given ids with the worker's backlog (GET /api/assets/status), polled only while some
-// item on the page is still waiting for its thumbnail.
+// (static/js/live-grid.js): tiles for given ids with their neighbours, so the page knows
+// where each goes (GET /albums/:id/placed-tiles, GET /library/placed-tiles), and the
+// processing state of given ids with the worker's backlog (GET /api/assets/status), polled
+// only while some item on the page is still waiting for its thumbnail.
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { albumMetaLine } from '../../views/pages/album.tsx';

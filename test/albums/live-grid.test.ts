@@ -1,5 +1,5 @@
 // The routes behind a grid that keeps up on screen (static/js/live-grid.js): tiles for given
-// ids, each in a <template> naming the item that follows it and its day, for an album in
+// ids, each in a <template> naming its neighbours and its day, for an album in
 // each order and for the library with its filter; and the processing state of given ids
 // with the worker's backlog. Who may ask what: the owner, an uploader for their albums.
 import { Window } from 'happy-dom';
@@ -18,6 +18,7 @@ const parse = (html: string) => parsePage(`<body>${html}</body>`);
 
 interface Placed {
   id: string;
+  prev: string;
   next: string;
   day: string;
   status: string;
@@ -30,6 +31,7 @@ function placed(doc: Document): Placed[] {
     const content = (t as HTMLTemplateElement).content;
     return {
       id: t.getAttribute('data-id')!,
+      prev: t.getAttribute('data-prev')!,
       next: t.getAttribute('data-next')!,
       day: t.getAttribute('data-day')!,
       status: t.getAttribute('data-status')!,
@@ -64,15 +66,15 @@ describe.each(backends())('live grid routes on %s', (backend) => {
     return parse(await res.text());
   }
 
-  it('album tiles for ids: in album order, each with its follower and day, a whole day section to insert', async () => {
+  it('album tiles for ids: in album order, each with its neighbours and day, a whole day section to insert', async () => {
     const { albumId, assets } = await seedAlbum(db(), owner.id, [...dayOf('2024-07-12', 3), ...dayOf('2024-07-13', 2)]);
     // Oldest first (the default): ids asked in any order come back in album order.
     const [a0, a1, a2, b0, b1] = assets.map((a) => a.id);
     let doc = await html(`/albums/${albumId}/placed-tiles?ids=${[b1, a2, a0].join(',')}`);
     expect(placed(doc)).toEqual([
-      { id: a0, next: a1, day: '2024-07-12', status: 'ready', heading: '2024-07-12', tiles: 1 },
-      { id: a2, next: b0, day: '2024-07-12', status: 'ready', heading: '2024-07-12', tiles: 1 },
-      { id: b1, next: '', day: '2024-07-13', status: 'ready', heading: '2024-07-13', tiles: 1 },
+      { id: a0, prev: '', next: a1, day: '2024-07-12', status: 'ready', heading: '2024-07-12', tiles: 1 },
+      { id: a2, prev: a1, next: b0, day: '2024-07-12', status: 'ready', heading: '2024-07-12', tiles: 1 },
+      { id: b1, prev: b0, next: '', day: '2024-07-13', status: 'ready', heading: '2024-07-13', tiles: 1 },
     ]);
     // The tile is the grid's own: placeholder, label, link.
     const tile = doc.querySelector('template[data-id]') as HTMLTemplateElement;
@@ -80,16 +82,16 @@ describe.each(backends())('live grid routes on %s', (backend) => {
     // The header line with the counts comes along.
     expect(doc.querySelector('template[data-meta]')?.getAttribute('data-meta')).toBe('5 photos · 12–13 Jul 2024');
 
-    // Newest first: the followers turn around.
+    // Newest first: the neighbours turn around.
     await server.fetch(`/api/albums/${albumId}`, {
       method: 'PATCH',
       headers: { cookie, origin: server.url, 'content-type': 'application/json' },
       body: JSON.stringify({ sortOrder: 'taken_desc' }),
     });
     doc = await html(`/albums/${albumId}/placed-tiles?ids=${[a0, b0].join(',')}`);
-    expect(placed(doc).map(({ id, next }) => ({ id, next }))).toEqual([
-      { id: b0, next: a2 },
-      { id: a0, next: '' },
+    expect(placed(doc).map(({ id, prev, next }) => ({ id, prev, next }))).toEqual([
+      { id: b0, prev: b1, next: a2 },
+      { id: a0, prev: a1, next: '' },
     ]);
 
     // Manual order: no days, positions decide.
@@ -100,9 +102,9 @@ describe.each(backends())('live grid routes on %s', (backend) => {
     });
     doc = await html(`/albums/${albumId}/placed-tiles?ids=${[a0, a2, b1].join(',')}`);
     expect(placed(doc)).toEqual([
-      { id: b1, next: a0, day: '', status: 'ready', heading: null, tiles: 1 },
-      { id: a0, next: b0, day: '', status: 'ready', heading: null, tiles: 1 },
-      { id: a2, next: '', day: '', status: 'ready', heading: null, tiles: 1 },
+      { id: b1, prev: '', next: a0, day: '', status: 'ready', heading: null, tiles: 1 },
+      { id: a0, prev: b1, next: b0, day: '', status: 'ready', heading: null, tiles: 1 },
+      { id: a2, prev: a1, next: '', day: '', status: 'ready', heading: null, tiles: 1 },
     ]);
   });
 
@@ -166,7 +168,7 @@ describe.each(backends())('live grid routes on %s', (backend) => {
     }
   });
 
-  it('library tiles: newest first, the follower within the filter, the page’s count line', async () => {
+  it('library tiles: newest first, the neighbours within the filter, the page’s count line', async () => {
     const fresh = await startTestServer({ backend });
     try {
       const me = await newUser(fresh.database.db, { role: 'owner' });
@@ -182,17 +184,17 @@ describe.each(backends())('live grid routes on %s', (backend) => {
         return parse(await res.text());
       };
       let doc = await ask(`ids=${[old0, newest, mid].join(',')}`);
-      expect(placed(doc).map(({ id, next, day }) => ({ id, next, day }))).toEqual([
-        { id: newest, next: mid, day: '2023-05-03' },
-        { id: mid, next: old1, day: '2023-05-02' },
-        { id: old0, next: '', day: '2023-05-01' },
+      expect(placed(doc).map(({ id, prev, next, day }) => ({ id, prev, next, day }))).toEqual([
+        { id: newest, prev: '', next: mid, day: '2023-05-03' },
+        { id: mid, prev: newest, next: old1, day: '2023-05-02' },
+        { id: old0, prev: old1, next: '', day: '2023-05-01' },
       ]);
       expect(doc.querySelector('template[data-meta]')?.getAttribute('data-meta')).toBe('4 items');
 
       doc = await ask(`filter=unsorted&ids=${[old0, newest, mid].join(',')}`);
-      expect(placed(doc).map(({ id, next }) => ({ id, next }))).toEqual([
-        { id: newest, next: old1 },
-        { id: old0, next: '' },
+      expect(placed(doc).map(({ id, prev, next }) => ({ id, prev, next }))).toEqual([
+        { id: newest, prev: '', next: old1 },
+        { id: old0, prev: old1, next: '' },
       ]);
       expect(doc.querySelector('template[data-meta]')?.getAttribute('data-meta')).toBe('3 items not in any album');
 
@@ -224,5 +226,25 @@ describe.each(backends())('live grid routes on %s', (backend) => {
     const anonymous = await server.fetch(`/api/assets/status?ids=${assets[0]!.id}`);
     expect(anonymous.status).toBe(401);
     expect((await server.fetch(`/albums/${albumId}/placed-tiles?ids=${assets[0]!.id}`, { redirect: 'manual' })).status).toBe(302);
+  });
+
+  it('the album page and the library carry the upload panel and the live grid', async () => {
+    const { albumId } = await seedAlbum(db(), owner.id, dayOf('2024-11-01', 1), 'Panel');
+    let doc = parsePage(await (await get(`/albums/${albumId}`)).text());
+    const panel = doc.querySelector('#upload-panel')!;
+    expect(panel.getAttribute('data-upload-url')).toBe('/api/assets/upload');
+    expect(JSON.parse(panel.getAttribute('data-upload-fields')!)).toEqual({ albumId });
+    expect(doc.querySelector('input#upload-input[type="file"][multiple]')?.getAttribute('accept')).toMatch(/^image\/\*,video\/\*,/);
+    expect(doc.querySelector('#live-grid')?.getAttribute('data-place-url')).toBe(`/albums/${albumId}/placed-tiles`);
+    expect(doc.querySelector('#live-grid')?.getAttribute('data-status-url')).toBe('/api/assets/status');
+    expect(doc.querySelector('.topbar [data-processing-status][hidden]')).not.toBeNull();
+    expect([...doc.querySelectorAll('script[src]')].map((s) => s.getAttribute('src'))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^\/static\/js\/upload\.\w+\.js$/), expect.stringMatching(/^\/static\/js\/live-grid\.\w+\.js$/)]),
+    );
+
+    doc = parsePage(await (await get('/library?filter=unsorted')).text());
+    expect(doc.querySelector('#upload-panel')!.hasAttribute('data-upload-fields')).toBe(false);
+    expect(doc.querySelector('#live-grid')?.getAttribute('data-place-url')).toBe('/library/placed-tiles?filter=unsorted');
+    expect(doc.querySelector('.topbar #upload-button')).not.toBeNull();
   });
 });

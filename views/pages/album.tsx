@@ -10,8 +10,10 @@ import { AlbumGrid, ownerGridContext } from '../parts/album-grid.tsx';
 import { dayRange, plural } from '../parts/dates.ts';
 import { Icon } from '../parts/icons.tsx';
 import { AlbumFields, FormError } from '../parts/form.tsx';
+import { LiveGrid, ProcessingStatus } from '../parts/live-grid.tsx';
 import { PageEnd, PageScripts } from '../parts/scripts.tsx';
 import { SelectBar, SelectButton } from '../parts/select-bar.tsx';
+import { UploadPanel } from '../parts/upload-panel.tsx';
 
 export interface AlbumPageProps {
   user: User;
@@ -129,13 +131,14 @@ export function AlbumPage({ user, album, page, currentYear, nonce, continued }: 
   const owner = user.role === 'owner';
   const ctx = ownerGridContext(user, currentYear);
   return (
-    <Page title={album.title} head={<PageScripts nonce={nonce} htmx />}>
+    <Page title={album.title} head={<PageScripts nonce={nonce} htmx upload />}>
       <header class="topbar shell-bar">
         <a class="button icon-button" href="/" aria-label="All albums" title="All albums">
           <Icon name="arrow-left" />
         </a>
         <span class="spacer" />
-        <button type="button" id="upload-button" class="button ghost">
+        <ProcessingStatus />
+        <button type="button" id="upload-button" class="button ghost upload-button">
           <Icon name="upload" />
           <span>Upload</span>
         </button>
@@ -170,6 +173,8 @@ export function AlbumPage({ user, album, page, currentYear, nonce, continued }: 
       <PageEnd />
       {owner && <AlbumMenu album={album} />}
       {owner && <SelectBar context="album" album={{ id: album.id, manual: album.sort_order === 'manual' }} />}
+      <UploadPanel url="/api/assets/upload" fields={{ albumId: album.id }} waitForProcessing dropLabel={`Drop to add to “${album.title}”`} />
+      <LiveGrid placeUrl={`/albums/${album.id}/placed-tiles`} statusUrl="/api/assets/status" />
     </Page>
   );
 }

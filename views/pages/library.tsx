@@ -7,9 +7,11 @@ import { Page } from '../layouts/page.tsx';
 import { ownerGridContext, Section } from '../parts/album-grid.tsx';
 import { plural } from '../parts/dates.ts';
 import { Icon } from '../parts/icons.tsx';
+import { LiveGrid, ProcessingStatus } from '../parts/live-grid.tsx';
 import { PageEnd, PageScripts } from '../parts/scripts.tsx';
 import { SelectBar, SelectButton } from '../parts/select-bar.tsx';
 import { TopBar } from '../parts/top-bar.tsx';
+import { UploadPanel } from '../parts/upload-panel.tsx';
 
 export interface LibraryProps {
   user: User;
@@ -79,8 +81,20 @@ export function LibraryPage(p: LibraryProps) {
   const ctx = ownerGridContext(p.user, p.currentYear);
   const what = p.filter === 'unsorted' ? `${plural(p.total, 'item')} not in any album` : plural(p.total, 'item');
   return (
-    <Page title="Library" head={<PageScripts nonce={p.nonce} />}>
-      <TopBar user={p.user} title="Library" />
+    <Page title="Library" head={<PageScripts nonce={p.nonce} upload />}>
+      <TopBar
+        user={p.user}
+        title="Library"
+        actions={
+          <>
+            <ProcessingStatus />
+            <button type="button" id="upload-button" class="button ghost upload-button" title="Upload">
+              <Icon name="upload" />
+              <span>Upload</span>
+            </button>
+          </>
+        }
+      />
       <main class="shell library">
         <header class="album-head">
           <p class="album-meta">{what}</p>
@@ -119,6 +133,8 @@ export function LibraryPage(p: LibraryProps) {
       </main>
       <PageEnd />
       <SelectBar context="library" />
+      <UploadPanel url="/api/assets/upload" waitForProcessing dropLabel="Drop to add to your library" />
+      <LiveGrid placeUrl={`/library/placed-tiles?filter=${p.filter}`} statusUrl="/api/assets/status" />
     </Page>
   );
 }

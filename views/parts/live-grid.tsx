@@ -1,6 +1,6 @@
 // The pieces of a grid that takes in new and newly processed items while it is on screen
 // (static/js/live-grid.js): where to ask, the backlog indicator for the top bar, and the
-// fragment of tiles, each in a <template> that says which item follows it and its day.
+// fragment of tiles, each in a <template> that names its neighbours and its day.
 import type { PlacedRow } from '../../src/queries/live-grid.ts';
 import { Section, type GridContext } from './album-grid.tsx';
 
@@ -14,7 +14,7 @@ export function ProcessingStatus() {
   return (
     <span class="processing-status" data-processing-status hidden>
       <span class="spinner" aria-hidden="true" />
-      <span data-processing-text />
+      <span class="processing-text" data-processing-text />
     </span>
   );
 }
@@ -28,7 +28,7 @@ export function PlacedTiles({ rows, ctx, byDay, meta }: { rows: PlacedRow[]; ctx
     <>
       {meta !== undefined && <template data-meta={meta} />}
       {rows.map((row) => (
-        <template data-id={row.id} data-next={row.next_id ?? ''} data-day={byDay ? row.day : ''} data-status={row.status}>
+        <template data-id={row.id} data-prev={row.prev_id ?? ''} data-next={row.next_id ?? ''} data-day={byDay ? row.day : ''} data-status={row.status}>
           <Section s={{ day: byDay ? row.day : undefined, tiles: [row] }} ctx={ctx} />
         </template>
       ))}

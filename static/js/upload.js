@@ -1,0 +1,339 @@
+// Uploads: files from the picker or dropped anywhere on the page go up one request per file
+// (so one can be retried alone), three at a time, each with a progress bar of bytes sent,
+// then "Processing…" until the page reports it ready, then done. Plain script, no
+// framework: any page with the panel (views/parts/upload-panel.tsx) can use it, and its
+// data attributes say where to send and what else to send:
+//   data-upload-url       the endpoint; it answers {assets: [{id, status, originalFilename, error?}]}
+//   data-upload-fields    a JSON object of fields sent before each file (e.g. {"albumId": "…"})
+//   data-upload-form      a selector of a form whose fields are read and sent with each file
+//   data-max-bytes        larger files are refused before they are sent
+//   data-wait-processing  wait for 'shoebox:asset-status' events (static/js/live-grid.js)
+// Other scripts can add fields too: 'shoebox:upload-fields' is dispatched on the panel with
+// {detail: {fields: FormData}} before each file. After each file the panel dispatches
+// 'shoebox:uploaded' with {detail: {ids, entries}} (bubbling to the document).
+(() => {
+  const panel = document.getElementById('upload-panel');
+  const input = document.getElementById('upload-input');
+  if (!panel || !input) return;
+
+  const CONCURRENCY = 3;
+  const url = panel.dataset.uploadUrl;
+  const staticFields = panel.dataset.uploadFields ? JSON.parse(panel.dataset.uploadFields) : {};
+  const maxBytes = panel.dataset.maxBytes ? Number(panel.dataset.maxBytes) : Infinity;
+  const waitForProcessing = panel.hasAttribute('data-wait-processing');
+  const list = panel.querySelector('.upload-list');
+  const rowTemplate = panel.querySelector('.upload-row-template');
+  const title = panel.querySelector('#upload-title');
+  const counts = panel.querySelector('.upload-counts');
+  const total = panel.querySelector('.upload-total');
+  const toggle = panel.querySelector('.upload-toggle');
+  const closer = panel.querySelector('.upload-close');
+  const retryAll = panel.querySelector('.upload-retry-all');
+  const overlay = document.querySelector('.drop-overlay');
+
+  /** @type {{file: File, row: HTMLLIElement, state: string, sent: number, id?: string, error?: string, retryable?: boolean}[]} */
+  let items = [];
+  let running = 0;
+  let nextRowId = 0;
+
+  // States: queued → sending → (processing →) done; or duplicate; or failed (Retry), or
+  // refused (before sending: no Retry), or broken (stored, but it could not be processed).
+  const SETTLED = new Set(['done', 'duplicate', 'failed', 'refused', 'broken']);
+  const busy = () => items.some((it) => it.state === 'queued' || it.state === 'sending');
+
+  const mb = (bytes) => {
+    if (bytes < 1000) return `${bytes} B`;
+    if (bytes < 1e6) return `${Math.round(bytes / 1e3)} kB`;
+    if (bytes < 1e9) return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
+    return `${(bytes / 1e9).toFixed(1)} GB`;
+  };
+  const plural = (n, word, words = `${word}s`) => `${n} ${n === 1 ? word : words}`;
+
+  // ---- the panel ----------------------------------------------------------------------
+
+  function addRow(file) {
+    const row = rowTemplate.content.firstElementChild.cloneNode(true);
+    const id = `upload-row-${++nextRowId}`;
+    const name = row.querySelector('.upload-name');
+    name.id = `${id}-name`;
+    name.textContent = file.name || 'Unnamed file';
+    name.title = file.name;
+    row.querySelector('.upload-size').textContent = mb(file.size);
+    const bar = row.querySelector('.upload-progress');
+    bar.setAttribute('aria-labelledby', name.id);
+    const state = row.querySelector('.upload-state');
+    state.id = `${id}-state`;
+    bar.setAttribute('aria-describedby', state.id);
+    row.querySelector('.upload-retry').setAttribute('aria-label', `Retry ${file.name}`);
+    list.append(row);
+    return row;
+  }
+
+  const STATE_TEXT = {
+    queued: () => 'Waiting…',
+    sending: (it) => (it.sent >= it.file.size ? 'Saving…' : `${mb(it.sent)} of ${mb(it.file.size)}`),
+    processing: () => 'Processing…',
+    done: () => 'Done',
+    duplicate: () => 'Already in your library',
+    failed: (it) => it.error,
+    refused: (it) => it.error,
+    broken: (it) => `Uploaded, but it could not be processed: ${it.error}`,
+  };
+
+  function render(it) {
+    const { row } = it;
+    row.dataset.state = it.state;
+    row.querySelector('.upload-state').textContent = STATE_TEXT[it.state](it);
+    const bar = row.querySelector('.upload-progress');
+    if (it.state === 'processing') bar.removeAttribute('value'); // indeterminate
+    else bar.value = it.state === 'queued' ? 0 : it.state === 'sending' ? Math.floor((it.sent / Math.max(1, it.file.size)) * 100) : 100;
+    row.querySelector('.upload-retry').hidden = it.state !== 'failed';
+  }
+
+  function summarise() {
+    const n = (state) => items.filter((it) => it.state === state).length;
+    const uploaded = n('done') + n('processing') + n('broken');
+    const dup = n('duplicate');
+    const failed = n('failed') + n('refused');
+    const sent = items.filter((it) => it.state !== 'queued' && it.state !== 'sending').length;
+    const sending = busy();
+    const parts = [];
+    if (uploaded) parts.push(`${uploaded} uploaded`);
+    if (dup) parts.push(`${dup} already in your library`);
+    if (failed) parts.push(`${failed} failed`);
+    title.textContent = sending
+      ? `Uploading ${Math.min(sent + 1, items.length)} of ${items.length}`
+      : n('processing')
+        ? `Processing ${plural(n('processing'), 'item')}…`
+        : items.length === 1
+          ? 'Upload finished'
+          : 'Uploads finished';
+    const text = parts.join(' · ') || (sending ? plural(items.length, 'file') : '');
+    if (counts.textContent !== text) counts.textContent = text;
+    const bytes = items.reduce((sum, it) => sum + it.file.size, 0);
+    const done = items.reduce((sum, it) => sum + (it.state === 'queued' ? 0 : it.state === 'sending' ? it.sent : it.file.size), 0);
+    total.value = bytes ? Math.floor((done / bytes) * 100) : 100;
+    retryAll.hidden = sending || !n('failed');
+    closer.hidden = sending;
+    panel.classList.toggle('finished', !sending && !n('processing'));
+  }
+
+  function update(it) {
+    render(it);
+    summarise();
+  }
+
+  function setOpen(open) {
+    panel.classList.toggle('minimised', !open);
+    toggle.setAttribute('aria-expanded', String(open));
+    toggle.setAttribute('aria-label', open ? 'Hide the list' : 'Show the list');
+    toggle.title = toggle.getAttribute('aria-label');
+  }
+
+  toggle.addEventListener('click', () => setOpen(panel.classList.contains('minimised')));
+  closer.addEventListener('click', () => {
+    // Waiting for processing goes on in the grid; the panel forgets what it listed.
+    items = items.filter((it) => !SETTLED.has(it.state) && it.state !== 'processing');
+    list.replaceChildren(...items.map((it) => it.row));
+    if (!items.length) panel.hidden = true;
+    summarise();
+  });
+  retryAll.addEventListener('click', () => items.filter((it) => it.state === 'failed').forEach(retry));
+  list.addEventListener('click', (event) => {
+    const button = event.target instanceof Element ? event.target.closest('.upload-retry') : null;
+    if (!button) return;
+    const it = items.find((x) => x.row === button.closest('.upload-row'));
+    if (it) retry(it);
+  });
+
+  function retry(it) {
+    if (it.state !== 'failed') return;
+    it.state = 'queued';
+    it.sent = 0;
+    it.error = undefined;
+    update(it);
+    pump();
+  }
+
+  // ---- adding files -------------------------------------------------------------------
+
+  function addFiles(files) {
+    const added = [...files].filter((f) => f && typeof f.size === 'number');
+    if (!added.length) return;
+    // A finished list makes way for the new files.
+    if (!busy() && items.length && items.every((it) => SETTLED.has(it.state))) {
+      items = [];
+      list.replaceChildren();
+    }
+    for (const file of added) {
+      const it = { file, row: addRow(file), state: 'queued', sent: 0 };
+      if (file.size > maxBytes) {
+        it.state = 'refused';
+        it.error = `Too large: at most ${mb(maxBytes)} per file`;
+      }
+      items.push(it);
+      render(it);
+    }
+    panel.hidden = false;
+    setOpen(true);
+    summarise();
+    pump();
+  }
+
+  input.addEventListener('change', () => {
+    addFiles(input.files);
+    input.value = ''; // the same files can be chosen again
+  });
+
+  document.addEventListener('click', (event) => {
+    const target = event.target instanceof Element ? event.target : null;
+    if (target?.closest('#upload-button, [data-upload-open]')) input.click();
+  });
+
+  // ---- sending ------------------------------------------------------------------------
+
+  function pump() {
+    while (running < CONCURRENCY) {
+      const it = items.find((x) => x.state === 'queued');
+      if (!it) break;
+      running++;
+      it.state = 'sending';
+      update(it);
+      send(it).finally(() => {
+        running--;
+        summarise();
+        pump();
+      });
+    }
+  }
+
+  function formFor(it) {
+    const body = new FormData();
+    for (const [key, value] of Object.entries(staticFields)) body.append(key, String(value));
+    const extra = panel.dataset.uploadForm ? document.querySelector(panel.dataset.uploadForm) : null;
+    if (extra instanceof HTMLFormElement) for (const [key, value] of new FormData(extra)) if (typeof value === 'string') body.append(key, value);
+    panel.dispatchEvent(new CustomEvent('shoebox:upload-fields', { detail: { fields: body, file: it.file } }));
+    if (it.file.lastModified > 0) body.append('lastModified', String(it.file.lastModified));
+    body.append('file', it.file, it.file.name);
+    return body;
+  }
+
+  function errorOf(status, body) {
+    const entry = body && Array.isArray(body.assets) ? body.assets[0] : undefined;
+    if (entry && entry.error) return entry.error;
+    if (status === 401) return 'You are signed out. Sign in again in another tab, then retry.';
+    if (body && typeof body.error === 'string') return body.error;
+    if (status === 0) return 'The connection was lost. Check the network and retry.';
+    return `The upload failed (HTTP ${status}). Retry in a moment.`;
+  }
+
+  function send(it) {
+    return new Promise((resolve) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', url);
+      xhr.setRequestHeader('Accept', 'application/json');
+      let lastPaint = 0;
+      xhr.upload.addEventListener('progress', (event) => {
+        it.sent = event.loaded * (it.file.size / Math.max(1, event.total)); // the body carries a little more than the file
+        const now = performance.now();
+        if (now - lastPaint > 100 || event.loaded === event.total) {
+          lastPaint = now;
+          update(it);
+        }
+      });
+      xhr.upload.addEventListener('load', () => {
+        it.sent = it.file.size;
+        update(it);
+      });
+      const fail = (message) => {
+        it.state = 'failed';
+        it.error = message;
+        update(it);
+        resolve();
+      };
+      xhr.addEventListener('load', () => {
+        let body;
+        try {
+          body = JSON.parse(xhr.responseText);
+        } catch {
+          body = undefined;
+        }
+        const entry = body && Array.isArray(body.assets) ? body.assets[0] : undefined;
+        if (xhr.status >= 200 && xhr.status < 300 && entry && entry.id && entry.status !== 'rejected') {
+          it.id = entry.id;
+          it.state = entry.status === 'duplicate' ? 'duplicate' : waitForProcessing ? 'processing' : 'done';
+          update(it);
+          panel.dispatchEvent(new CustomEvent('shoebox:uploaded', { bubbles: true, detail: { ids: [entry.id], entries: [entry] } }));
+        } else {
+          fail(errorOf(xhr.status, body));
+          return;
+        }
+        resolve();
+      });
+      xhr.addEventListener('error', () => fail(errorOf(0)));
+      xhr.addEventListener('timeout', () => fail(errorOf(0)));
+      xhr.addEventListener('abort', () => fail('The upload was stopped. Retry to send it again.'));
+      xhr.send(formFor(it));
+    });
+  }
+
+  // The live grid says when an uploaded item is ready (or could not be processed).
+  document.addEventListener('shoebox:asset-status', (event) => {
+    const { id, status, error } = event.detail || {};
+    for (const it of items) {
+      if (it.id !== id || it.state !== 'processing') continue;
+      if (status === 'ready') it.state = 'done';
+      else if (status === 'failed') {
+        it.state = 'broken';
+        it.error = error || 'unknown error';
+      } else continue;
+      update(it);
+    }
+  });
+
+  window.addEventListener('beforeunload', (event) => {
+    if (!busy()) return;
+    event.preventDefault();
+    event.returnValue = '';
+  });
+
+  // ---- drag and drop anywhere on the page ---------------------------------------------
+
+  const hasFiles = (event) => [...(event.dataTransfer?.types || [])].includes('Files');
+  let depth = 0;
+  let hideTimer;
+  const showOverlay = (show) => {
+    if (overlay) overlay.hidden = !show;
+  };
+  document.addEventListener('dragenter', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    depth++;
+    showOverlay(true);
+  });
+  document.addEventListener('dragover', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+    showOverlay(true);
+    // A drag that leaves the window without a dragleave (some browsers) still hides it.
+    clearTimeout(hideTimer);
+    hideTimer = setTimeout(() => {
+      depth = 0;
+      showOverlay(false);
+    }, 400);
+  });
+  document.addEventListener('dragleave', (event) => {
+    if (!hasFiles(event)) return;
+    depth = Math.max(0, depth - 1);
+    if (!depth) showOverlay(false);
+  });
+  document.addEventListener('drop', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    depth = 0;
+    clearTimeout(hideTimer);
+    showOverlay(false);
+    addFiles(event.dataTransfer.files);
+  });
+})();

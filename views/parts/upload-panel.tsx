@@ -1,0 +1,87 @@
+// The upload panel that static/js/upload.js drives: a hidden file input (opened by the
+// Upload buttons: on phones the photo library), a drop overlay for drag-and-drop anywhere on
+// the page, and a panel that lists each file with its progress. Everything the script needs
+// to know is in data attributes, so another page (a guest link) can point it elsewhere.
+import { Icon } from './icons.tsx';
+
+// What the picker offers: photos and videos, plus the types browsers do not file under them.
+export const UPLOAD_ACCEPT = 'image/*,video/*,.heic,.heif,.hif,.avif,.dng,.cr2,.cr3,.nef,.arw,.orf,.raf,.rw2,.tif,.tiff,.mkv,.3gp';
+
+export interface UploadPanelProps {
+  /** Where each file is POSTed (multipart: the fields, lastModified, then the file). */
+  url: string;
+  /** Fields sent before each file, e.g. { albumId }. */
+  fields?: Record<string, string>;
+  /** A form (selector) whose fields are read and sent at the moment each file goes, e.g. a guest's name. */
+  form?: string;
+  /** Files larger than this are refused before they are sent. */
+  maxBytes?: number;
+  /** Say "Processing…" until the page's live grid reports the item ready. */
+  waitForProcessing?: boolean;
+  /** The drop overlay's words: "Drop to add to Lake weekend". */
+  dropLabel: string;
+}
+
+export function UploadPanel({ url, fields, form, maxBytes, waitForProcessing, dropLabel }: UploadPanelProps) {
+  return (
+    <>
+      <input type="file" id="upload-input" class="upload-input" multiple accept={UPLOAD_ACCEPT} hidden aria-label="Choose photos and videos to upload" />
+      <section
+        id="upload-panel"
+        class="upload-panel"
+        hidden
+        aria-labelledby="upload-title"
+        data-upload-url={url}
+        data-upload-fields={fields ? JSON.stringify(fields) : undefined}
+        data-upload-form={form}
+        data-max-bytes={maxBytes}
+        data-wait-processing={waitForProcessing ? '' : undefined}
+      >
+        <header class="upload-head">
+          <div class="upload-summary">
+            <h2 id="upload-title">Uploading</h2>
+            <p class="upload-counts" role="status" aria-live="polite" />
+          </div>
+          <button type="button" class="upload-retry-all" hidden>
+            <Icon name="rotate-cw" />
+            Retry
+          </button>
+          <button type="button" class="button icon-button upload-toggle" aria-expanded="true" aria-controls="upload-list" aria-label="Hide the list" title="Hide the list">
+            <Icon name="chevron-down" />
+          </button>
+          <button type="button" class="button icon-button upload-close" aria-label="Close" title="Close" hidden>
+            <Icon name="x" />
+          </button>
+        </header>
+        <progress class="upload-total" max="100" value="0" aria-label="All uploads" />
+        <ol id="upload-list" class="upload-list" />
+        <template class="upload-row-template">
+          <li class="upload-row" data-state="queued">
+            <span class="upload-icon" aria-hidden="true">
+              <Icon name="check" />
+              <Icon name="copy-check" />
+              <Icon name="circle-alert" />
+            </span>
+            <div class="upload-body">
+              <div class="upload-line">
+                <span class="upload-name" />
+                <span class="upload-size" />
+              </div>
+              <progress class="upload-progress" max="100" value="0" />
+              <p class="upload-state" />
+            </div>
+            <button type="button" class="upload-retry" hidden>
+              Retry
+            </button>
+          </li>
+        </template>
+      </section>
+      <div class="drop-overlay" hidden>
+        <div class="drop-box">
+          <Icon name="upload" />
+          <p>{dropLabel}</p>
+        </div>
+      </div>
+    </>
+  );
+}
