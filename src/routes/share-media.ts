@@ -12,6 +12,8 @@ import { absolute, previewRelPath, smallThumbRelPath } from '../storage/layout.t
 import type { AppEnv } from '../http/env.ts';
 import { httpError } from '../http/errors.tsx';
 import { sendFile } from '../http/send-file.ts';
+import { createPatchedReadStream } from '../media/location-patches.ts';
+import { locationPatchesFor } from '../queries/location-patches.ts';
 import { boundIp, passwordGranted } from './share-access.ts';
 
 export type MediaVariant = 'thumb' | 'preview' | 'original';
@@ -62,8 +64,13 @@ async function sendOriginal(
   const { database, dataDir } = c.get('deps');
   const path = absolute(dataDir.root, asset.storage_path);
   const common = { contentType: asset.mime_type, cacheControl: o.cacheControl, downloadName: o.download ? asset.original_filename : undefined };
-  // INTERIM until location patches land: an original that carries a location is refused.
-  if (stripLocation && (asset.metadata as { gps?: unknown }).gps) throw httpError(403, 'location stripping not ready');
-  void database;
-  return sendFile(c, path, { ...common, etag: asset.file_hash, accelRedirect: o.accel });
+  // When the patches cannot be worked out (the original is unreadable) this throws: nothing is sent.
+  const patches = stripLocation ? await locationPatchesFor(database.db, asset, dataDir.root) : [];
+  if (patches.length === 0) return sendFile(c, path, { ...common, etag: asset.file_hash, accelRedirect: o.accel });
+  // The blanked bytes differ from the file: nginx cannot send them, and they get their own tag.
+  return sendFile(c, path, {
+    ...common,
+    etag: `${asset.file_hash}-nolocation`,
+    open: (start, end) => createPatchedReadStream(path, patches, { start, end }),
+  });
 }

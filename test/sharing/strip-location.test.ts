@@ -1,0 +1,178 @@
+// "Strip location" end to end: every fixture exiftool finds a location in (JPEG EXIF and
+// XMP, PNG, HEIC, RAW, phone videos), plus phone-like MOV/MP4 clips made with ffmpeg
+// (©xyz and the com.apple.quicktime.location.ISO6709 key), uploaded and shared with
+// stripLocation on. Every byte the link serves (originals whole and in ranges, previews,
+// thumbnails, the JSON) goes through exiftool: no tag whose name says GPS or Location.
+// Each served original has the stored size and the stored bytes outside its patches,
+// and the file on disk is untouched.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Patch } from '../../src/media/location-patches.ts';
+import { absolute } from '../../src/storage/layout.ts';
+import { newUser, sessionCookie } from '../helpers/factories.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { FIXTURES_DIR, HAS_FFMPEG, HAS_FIXTURES, readManifest } from '../media/fixtures.ts';
+
+const HAS_EXIFTOOL = (() => {
+  try {
+    execFileSync('exiftool', ['-ver'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+type Tags = Record<string, unknown>;
+const LOCATION_TAG = /GPS|Location/i;
+
+function exiftool(paths: string[]): Tags[] {
+  let out: string;
+  try {
+    out = execFileSync('exiftool', ['-j', '-a', '-G1', '-n', '-api', 'LargeFileSupport=1', ...paths], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  } catch (err) {
+    out = (err as { stdout: string }).stdout; // exit status 1 on warnings, JSON still printed
+  }
+  return JSON.parse(out) as Tags[];
+}
+const locationTags = (tags: Tags) => Object.keys(tags).filter((k) => k !== 'SourceFile' && LOCATION_TAG.test(k.slice(k.lastIndexOf(':') + 1)));
+
+/** Every key, at any depth, that names a place (file names may say "gps": values are not checked here). */
+function keysNamingPlaces(value: unknown, out: string[] = []): string[] {
+  if (Array.isArray(value)) for (const v of value) keysNamingPlaces(v, out);
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (/gps|latitude|longitude|location/i.test(k)) out.push(k);
+      keysNamingPlaces(v, out);
+    }
+  }
+  return out;
+}
+// Coordinates of fixtures (Furnace Creek, Frankfurt airport) and of the clips made here (Paris).
+const COORDINATES = /36\.448|-116\.85|50\.047|8\.572|48\.857|2\.295/;
+
+/** Bytes a patch may change. */
+function patchedMask(size: number, patches: Patch[]): Uint8Array {
+  const mask = new Uint8Array(size);
+  for (const p of patches) mask.fill(1, p.offset, p.offset + ('data' in p ? Buffer.from(p.data, 'base64').length : p.length));
+  return mask;
+}
+
+describe.skipIf(!HAS_FIXTURES || !HAS_EXIFTOOL)('strip location through a share link', () => {
+  const work = mkdtempSync(join(tmpdir(), 'shoebox-strip-'));
+  let server: TestServer;
+  let token: string;
+  let keepToken: string;
+  let uploaded: { id: string; source: string }[] = [];
+
+  function phoneClips(): string[] {
+    if (!HAS_FFMPEG) return [];
+    const clip = (name: string, args: string[]) => {
+      const out = join(work, name);
+      execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-t', '1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', ...args, out]);
+      return out;
+    };
+    return [
+      clip('phone-xyz.mp4', ['-metadata', 'location=+48.8577+002.2950/', '-metadata', 'make=Shoebox', '-metadata', 'model=Phone 1']),
+      clip('iphone-like.mov', [
+        '-movflags', 'use_metadata_tags',
+        '-metadata', 'com.apple.quicktime.location.ISO6709=+48.8577+002.2950+035.000/',
+        '-metadata', 'com.apple.quicktime.make=Apple',
+        '-metadata', 'location=+48.8577+002.2950/',
+      ]),
+    ];
+  }
+
+  beforeAll(async () => {
+    const manifest = readManifest().filter((e) => e.bytes > 17);
+    const tags = exiftool(manifest.map((e) => FIXTURES_DIR + e.path));
+    const sources = [...manifest.filter((_, i) => tags[i] && locationTags(tags[i]!).length > 0).map((e) => FIXTURES_DIR + e.path), ...phoneClips()];
+    expect(sources.length).toBeGreaterThan(10);
+
+    server = await startTestServer({ backend: 'pglite', worker: true });
+    const owner = await newUser(server.database.db, { role: 'owner' });
+    const cookie = await sessionCookie(server.database.db, owner);
+    const headers = { cookie, origin: server.url };
+    const album = (await (await server.fetch('/api/albums', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Places' }) })).json()).album;
+    for (const source of sources) {
+      const form = new FormData();
+      form.set('albumId', album.id);
+      form.append('file', new Blob([new Uint8Array(readFileSync(source))]), basename(source));
+      const res = await server.fetch('/api/assets/upload', { method: 'POST', headers, body: form });
+      const [entry] = (await res.json()).assets;
+      if (entry.status !== 'rejected') uploaded.push({ id: entry.id, source });
+    }
+    uploaded = uploaded.filter((u, i) => uploaded.findIndex((x) => x.id === u.id) === i); // exact duplicates are one asset
+    await server.idle();
+    const share = async (body: object) =>
+      (await (await server.fetch(`/api/albums/${album.id}/share`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()).link.token as string;
+    token = await share({ showMetadata: true });
+    keepToken = await share({ stripLocation: false });
+  }, 600_000);
+  afterAll(async () => {
+    await server?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('serves no location in any original, preview, thumbnail or JSON; originals keep their size and other bytes', async () => {
+    const body = await (await server.fetch(`/api/share/${token}`)).json();
+    expect(keysNamingPlaces(body)).toEqual([]);
+    expect(JSON.stringify(body)).not.toMatch(COORDINATES);
+    const assets = body.assets as { id: string; thumbUrl: string | null; previewUrl: string | null; originalUrl: string }[];
+    expect(assets).toHaveLength(uploaded.length);
+
+    const files: { path: string; what: string }[] = [];
+    for (const a of assets) {
+      const info = await (await server.fetch(`/api/share/${token}/assets/${a.id}`)).json();
+      expect(keysNamingPlaces(info), a.id).toEqual([]);
+      expect(JSON.stringify(info), a.id).not.toMatch(COORDINATES);
+      const row = await server.database.db.selectFrom('assets').selectAll().where('id', '=', a.id).executeTakeFirstOrThrow();
+      const stored = readFileSync(absolute(server.deps.dataDir.root, row.storage_path));
+      const res = await server.fetch(a.originalUrl);
+      expect(res.status, row.original_filename).toBe(200);
+      const served = Buffer.from(await res.arrayBuffer());
+      expect(served.length, row.original_filename).toBe(stored.length);
+      expect(Number(res.headers.get('content-length'))).toBe(stored.length);
+      const mask = patchedMask(stored.length, (row.location_patches ?? []) as Patch[]);
+      for (let i = 0; i < stored.length; i++) {
+        if (!mask[i] && served[i] !== stored[i]) throw new Error(`${row.original_filename}: byte ${i} changed outside the patches`);
+      }
+      // A range in the middle is the same bytes as that part of the whole.
+      const from = Math.floor(stored.length / 3);
+      const to = Math.min(stored.length - 1, from + 100_000);
+      const part = await server.fetch(a.originalUrl, { headers: { range: `bytes=${from}-${to}` } });
+      expect(part.status).toBe(206);
+      expect(Buffer.from(await part.arrayBuffer()).equals(served.subarray(from, to + 1)), row.original_filename).toBe(true);
+      const ext = row.original_filename.slice(row.original_filename.lastIndexOf('.'));
+      const path = join(work, `served-${a.id}${ext}`);
+      writeFileSync(path, served);
+      files.push({ path, what: `original ${row.original_filename}` });
+      for (const [kind, url] of [['thumb', a.thumbUrl], ['preview', a.previewUrl]] as const) {
+        if (!url) continue;
+        const derived = await server.fetch(url);
+        expect(derived.status).toBe(200);
+        const dpath = join(work, `served-${a.id}-${kind}.webp`);
+        writeFileSync(dpath, Buffer.from(await derived.arrayBuffer()));
+        files.push({ path: dpath, what: `${kind} of ${row.original_filename}` });
+      }
+    }
+    const leaks = exiftool(files.map((f) => f.path)).flatMap((tags, i) => locationTags(tags).map((t) => `${files[i]!.what}: ${t}`));
+    expect(leaks).toEqual([]);
+    // The stored originals are untouched.
+    for (const u of uploaded) {
+      const row = await server.database.db.selectFrom('assets').select(['storage_path', 'file_hash']).where('id', '=', u.id).executeTakeFirstOrThrow();
+      const { createHash } = await import('node:crypto');
+      expect(createHash('sha256').update(readFileSync(absolute(server.deps.dataDir.root, row.storage_path))).digest('hex')).toBe(row.file_hash);
+    }
+  }, 300_000);
+
+  it('a link that keeps location serves the stored bytes as they are', async () => {
+    const body = await (await server.fetch(`/api/share/${keepToken}`)).json();
+    const withGps = uploaded.find((u) => u.source.endsWith('FurnaceCreekInn.jpg'))!;
+    const a = (body.assets as { id: string; originalUrl: string }[]).find((x) => x.id === withGps.id)!;
+    const served = Buffer.from(await (await server.fetch(a.originalUrl)).arrayBuffer());
+    expect(served.equals(readFileSync(withGps.source))).toBe(true);
+  });
+});
