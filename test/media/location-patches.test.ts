@@ -18,6 +18,7 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectFileType, HEAD_BYTES, type MediaFormat } from '../../src/media/file-type.ts';
 import { probeHeic } from '../../src/media/heic-decoder.ts';
+import { applyEdits, xmpLocationEdits } from '../../src/media/location-records.ts';
 import {
   applyPatches,
   createPatchedReadStream,
@@ -135,8 +136,21 @@ async function checkPatched(path: string, options: CheckOptions = {}): Promise<C
     }
   }
 
+  if (format === 'png') expect(badPngCrcs(patched)).toEqual([]);
   await expectSameDecode(path, patchedPath, format);
   return { patches, original, patched, patchedPath };
+}
+
+/** Chunks whose CRC does not match their type and data. */
+function badPngCrcs(png: Buffer): string[] {
+  const bad: string[] = [];
+  for (let at = 8; at + 12 <= png.length; ) {
+    const length = png.readUInt32BE(at);
+    const crc = png.readUInt32BE(at + 8 + length);
+    if ((crc32(png.subarray(at + 4, at + 8 + length)) >>> 0) !== crc) bad.push(`${png.toString('latin1', at + 4, at + 8)}@${at}`);
+    at += 12 + length;
+  }
+  return bad;
 }
 
 async function pixels(input: string | Buffer): Promise<Buffer | undefined> {
@@ -623,6 +637,28 @@ describe.skipIf(!HAS_FIXTURES || !HAS_EXIFTOOL)('location patches on files made 
       }
     });
   }
+});
+
+describe('XMP', () => {
+  it('each location property, name and value, element or attribute or whole structure, becomes spaces of its length', () => {
+    const keep = (s: string) => s;
+    const blank = (s: string) => ' '.repeat(Buffer.byteLength(s));
+    const parts: [string, (s: string) => string][] = [
+      [`${XMP_HEAD}<rdf:Description rdf:about="" xmlns:exif="http://ns.adobe.com/exif/1.0/" xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/"`, keep],
+      [' ', keep],
+      ['exif:GPSLatitude="48,51.462N"', blank],
+      [' dc:format="image/jpeg">', keep],
+      ['<exif:GPSLongitude>2,17.7E</exif:GPSLongitude>', blank],
+      ['<dc:title><rdf:Alt><rdf:li xml:lang="x-default">Tour Eiffel — été</rdf:li></rdf:Alt></dc:title>', keep],
+      ["<Iptc4xmpExt:LocationShown><rdf:Bag><rdf:li rdf:parseType='Resource'><Iptc4xmpExt:City>Paris</Iptc4xmpExt:City><Iptc4xmpExt:CountryName>Frankreich — Ça</Iptc4xmpExt:CountryName></rdf:li></rdf:Bag></Iptc4xmpExt:LocationShown>", blank],
+      ['<photoshop:City>Paris</photoshop:City><photoshop:Credit>me</photoshop:Credit><exif:GPSAltitudeRef/>', (s) => s.replace('<photoshop:City>Paris</photoshop:City>', blank).replace('<exif:GPSAltitudeRef/>', blank)],
+      [`</rdf:Description>${XMP_TAIL}`, keep],
+    ];
+    const packet = Buffer.from(parts.map(([s]) => s).join(''));
+    const expected = Buffer.from(parts.map(([s, f]) => f(s)).join(''));
+    expect(expected.length).toBe(packet.length);
+    expect(applyEdits(packet, xmpLocationEdits(packet)).toString()).toBe(expected.toString());
+  });
 });
 
 // ---------------------------------------------------------------------------------------
