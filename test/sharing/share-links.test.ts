@@ -317,4 +317,61 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
     }
     await server.idle();
   });
+
+  it('edits a link from the share sheet form: switches, a new password, expiry kept or changed', async () => {
+    const link = await share(albumA, { label: 'Before' });
+    const post = (path: string, form: Record<string, string>) =>
+      server.fetch(path, { method: 'POST', headers: { cookie, origin: server.url, 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' }, body: new URLSearchParams(form).toString() });
+    const res = await post(`/links/${link.id}/edit`, { label: 'After', allowDownload: 'on', showMetadata: 'on', stripLocation: 'on', password: 'a brand new password', expires: '7d' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('After');
+    const [edited] = (await json(await api('GET', `/api/albums/${albumA}/share`), 200)).links.filter((l: { id: string }) => l.id === link.id);
+    expect(edited).toMatchObject({ label: 'After', showMetadata: true, hasPassword: true, allowUpload: false });
+    expect(new Date(edited.expiresAt).getTime()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
+    expect((await guest(`/api/share/${link.token}`)).status).toBe(401); // the new password applies at once
+    const bad = await post(`/links/${link.id}/edit`, { password: 'short', expires: 'keep' });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain('at least 10 characters');
+    await post(`/links/${link.id}/edit`, { clearPassword: 'on', expires: 'keep', stripLocation: 'on' });
+    expect((await guest(`/api/share/${link.token}`)).status).toBe(200);
+  });
+
+  it('binds signed URLs to the client IP when configured', async () => {
+    const config = server.deps.config;
+    const link = await share(albumA);
+    config.signedUrlBindIp = true;
+    try {
+      const { assets } = await json(await guest(`/api/share/${link.token}`), 200);
+      expect((await guest(assets[0].thumbUrl)).status).toBe(200);
+      const signer = createSigner(server.deps.secretKey);
+      const elsewhere = signer.signMedia(`/media/assets/${assets[0].id}/thumb`, link.id, '10.1.2.3');
+      expect((await guest(elsewhere)).status).toBe(403);
+    } finally {
+      config.signedUrlBindIp = false;
+    }
+  });
+
+  it('with MEDIA_ACCEL=nginx hands files to nginx (X-Accel-Redirect), except originals whose location is blanked', async () => {
+    const config = server.deps.config;
+    const plain = await share(albumA, { stripLocation: false });
+    const strip = await share(albumA);
+    config.mediaAccel = 'nginx';
+    try {
+      const { assets } = await json(await guest(`/api/share/${plain.token}`), 200);
+      const thumb = await guest(assets[0].thumbUrl);
+      expect(thumb.headers.get('x-accel-redirect')).toMatch(/^\/_accel\/thumbnails\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{64}_sm\.webp$/);
+      expect(thumb.headers.get('content-type')).toBe('image/webp');
+      expect((await thumb.arrayBuffer()).byteLength).toBe(0);
+      const original = await guest(`${assets[0].originalUrl}&download=1`);
+      expect(original.headers.get('x-accel-redirect')).toMatch(/^\/_accel\/originals\//);
+      expect(original.headers.get('content-disposition')).toMatch(/^attachment/);
+      const stripped = await json(await guest(`/api/share/${strip.token}`), 200);
+      const gps = (stripped.assets as GuestAsset[]).find((a) => a.id === gpsAsset)!;
+      const blanked = await guest(gps.originalUrl!);
+      expect(blanked.headers.get('x-accel-redirect')).toBeNull();
+      expect((await blanked.arrayBuffer()).byteLength).toBe(readFileSync(fixture(GPS_JPEG)).length);
+    } finally {
+      config.mediaAccel = 'none';
+    }
+  });
 });
