@@ -17,6 +17,7 @@
   };
   scan(document);
   document.addEventListener('htmx:afterSettle', (event) => scan(event.target));
+  document.addEventListener('shoebox:tiles', (event) => scan(event.target));
 
   document.addEventListener('change', (event) => {
     const form = event.target.closest?.('form[data-autosubmit]');
@@ -29,6 +30,16 @@
     if (closer) {
       event.preventDefault();
       closer.closest('details')?.removeAttribute('open');
+    }
+    const copier = target?.closest('[data-copy]');
+    if (copier) {
+      const input = document.querySelector(copier.dataset.copy);
+      if (input) {
+        input.select();
+        navigator.clipboard?.writeText(input.value).catch(() => document.execCommand('copy'));
+        const label = copier.querySelector('span');
+        if (label) label.textContent = 'Copied';
+      }
     }
     if (target?.closest('[data-upload-trigger]')) document.getElementById('upload-button')?.click();
   });

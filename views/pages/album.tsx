@@ -12,6 +12,7 @@ import { Icon } from '../parts/icons.tsx';
 import { AlbumFields, FormError } from '../parts/form.tsx';
 import { LiveGrid, ProcessingStatus } from '../parts/live-grid.tsx';
 import { PageEnd, PageScripts } from '../parts/scripts.tsx';
+import { ShareSheet } from '../parts/share-sheet.tsx';
 import { SelectBar, SelectButton } from '../parts/select-bar.tsx';
 import { UploadPanel } from '../parts/upload-panel.tsx';
 
@@ -144,6 +145,11 @@ export function AlbumPage({ user, album, page, currentYear, nonce, continued }: 
         </button>
         {owner && <SelectButton />}
         {owner && (
+          <button type="button" class="button icon-button" popovertarget="share-sheet" aria-label="Share" title="Share">
+            <Icon name="share-2" />
+          </button>
+        )}
+        {owner && (
           <button type="button" class="button icon-button" popovertarget="album-menu" aria-label="Album options" title="Album options">
             <Icon name="ellipsis-vertical" />
           </button>
@@ -172,6 +178,7 @@ export function AlbumPage({ user, album, page, currentYear, nonce, continued }: 
       </main>
       <PageEnd />
       {owner && <AlbumMenu album={album} />}
+      {owner && <ShareSheet albumId={album.id} />}
       {owner && <SelectBar context="album" album={{ id: album.id, manual: album.sort_order === 'manual' }} />}
       <UploadPanel url="/api/assets/upload" fields={{ albumId: album.id }} waitForProcessing dropLabel={`Drop to add to “${album.title}”`} />
       <LiveGrid placeUrl={`/albums/${album.id}/placed-tiles`} statusUrl="/api/assets/status" />

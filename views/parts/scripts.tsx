@@ -22,7 +22,7 @@ const HTMX_CONFIG = JSON.stringify({
 /** Marks where the first screen's HTML is complete; see PageScripts. */
 export const PageEnd = () => <div id="page-end" hidden />;
 
-export function PageScripts({ nonce, htmx, upload }: { nonce: string; htmx?: boolean; upload?: boolean }) {
+export function PageScripts({ nonce, htmx, guest, upload }: { nonce: string; htmx?: boolean; guest?: boolean; upload?: boolean }) {
   return (
     <>
       {/* Paint nothing until the page's content is parsed: on a slow connection the browser
@@ -39,8 +39,10 @@ export function PageScripts({ nonce, htmx, upload }: { nonce: string; htmx?: boo
         data-photoswipe={staticUrl('vendor/photoswipe.esm.min.js')}
         data-css={`${staticUrl('vendor/photoswipe.css')} ${staticUrl('css/lightbox.css')}`}
       />
+      {guest && <script src={staticUrl('js/more.js')} defer />}
       {upload && <script src={staticUrl('js/upload.js')} defer />}
-      {upload && <script src={staticUrl('js/live-grid.js')} defer />}
+      {upload && !guest && <script src={staticUrl('js/live-grid.js')} defer />}
+      {upload && guest && <script src={staticUrl('js/guest-upload.js')} defer />}
     </>
   );
 }
