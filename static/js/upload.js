@@ -123,6 +123,14 @@
     summarise();
   }
 
+  /** Scrolls the list (not the page) so the row going up now shows. */
+  function reveal(row) {
+    const top = row.offsetTop - list.offsetTop;
+    const bottom = top + row.offsetHeight;
+    if (bottom > list.scrollTop + list.clientHeight) list.scrollTop = bottom - list.clientHeight;
+    else if (top < list.scrollTop) list.scrollTop = top;
+  }
+
   function setOpen(open) {
     panel.classList.toggle('minimised', !open);
     toggle.setAttribute('aria-expanded', String(open));
@@ -199,6 +207,7 @@
       running++;
       it.state = 'sending';
       update(it);
+      reveal(it.row);
       send(it).finally(() => {
         running--;
         summarise();

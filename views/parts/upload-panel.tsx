@@ -42,7 +42,7 @@ export function UploadPanel({ url, fields, form, maxBytes, waitForProcessing, dr
             <h2 id="upload-title">Uploading</h2>
             <p class="upload-counts" role="status" aria-live="polite" />
           </div>
-          <button type="button" class="upload-retry-all" hidden>
+          <button type="button" class="upload-retry-all" aria-label="Retry the failed uploads" title="Retry the failed uploads" hidden>
             <Icon name="rotate-cw" />
             Retry
           </button>
