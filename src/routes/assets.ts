@@ -10,34 +10,9 @@ import type { AppEnv } from '../http/env.ts';
 import { httpError } from '../http/errors.tsx';
 import { sendFile } from '../http/send-file.ts';
 import { Uuid } from '../http/validate.ts';
+import { publicAsset } from './asset-json.ts';
 import { serveSignedMedia, type MediaVariant } from './share-media.ts';
 
-export function publicAsset(a: Asset) {
-  return {
-    id: a.id,
-    originalFilename: a.original_filename,
-    fileHash: a.file_hash,
-    fileSize: a.file_size,
-    mimeType: a.mime_type,
-    kind: a.kind,
-    format: a.format,
-    isVideo: a.is_video,
-    width: a.width,
-    height: a.height,
-    durationSeconds: a.duration_seconds,
-    takenAt: a.taken_at?.toISOString() ?? null,
-    takenAtLocal: a.taken_at_local,
-    takenAtOffset: a.taken_at_offset,
-    createdAt: a.created_at.toISOString(),
-    status: a.status,
-    processingError: a.processing_error,
-    processingWarning: a.processing_warning,
-    thumbhash: a.thumbhash,
-    metadata: a.metadata,
-    /** In the trash since then (the owner still sees it there); null when not. */
-    trashedAt: a.deleted_at?.toISOString() ?? null,
-  };
-}
 
 async function assetOr404(c: Context<AppEnv>, id: string): Promise<Asset> {
   const asset = v.is(Uuid, id) ? await findAsset(c.get('deps').database.db, id) : undefined;

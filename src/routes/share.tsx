@@ -10,6 +10,7 @@ import { verifyPassword } from '../auth/passwords.ts';
 import { findAlbum, listAlbumAssets, type AlbumSummary } from '../queries/albums.ts';
 import { addUploadUsage, countView, findAssetInAlbum, uploadUsageToday } from '../queries/links.ts';
 import { guestAssetInfo } from '../sharing/guest-view.ts';
+import { publicAsset } from './asset-json.ts';
 import type { LinkState } from '../sharing/link-cache.ts';
 import type { AppEnv } from '../http/env.ts';
 import { httpError } from '../http/errors.tsx';
@@ -205,5 +206,5 @@ export const shareRoutes = new Hono<AppEnv>()
     const asset = link.permissions.showMetadata && v.is(Uuid, id) ? await findAssetInAlbum(db(c), link.albumId, id) : undefined;
     if (!asset) throw httpError(404, 'not found');
     c.header('Cache-Control', 'private, no-cache');
-    return c.json({ asset: guestAssetInfo(asset, link.permissions) });
+    return c.json({ asset: guestAssetInfo(publicAsset(asset), link.permissions) });
   });

@@ -1,7 +1,6 @@
 // What a guest may learn about an asset, as the link allows. With showMetadata off: no
 // EXIF at all. With stripLocation on: no key that names a location anywhere in the JSON,
 // not even null (a key named GPS with a null value still tells that there was one).
-import type { Asset } from '../db/schema.ts';
 import type { LinkPermissions } from './link-settings.ts';
 
 const LOCATION_KEY = /gps|latitude|longitude|altitude|location|xyz|iso6709|geo/i;
@@ -17,23 +16,17 @@ export function withoutLocation(value: unknown): unknown {
   return value;
 }
 
+const GUEST_FIELDS = [
+  'id', 'originalFilename', 'fileSize', 'mimeType', 'kind', 'width', 'height', 'durationSeconds', 'takenAt', 'takenAtLocal', 'takenAtOffset',
+] as const;
+
+/** The owner's JSON of an asset (src/routes/asset-json.ts), or anything with these keys. */
+type AssetJson = Record<(typeof GUEST_FIELDS)[number] | 'metadata', unknown>;
+
 /** The drawer's data for a guest: the file's own facts, and its EXIF only when shown. */
-export function guestAssetInfo(a: Asset, permissions: LinkPermissions): Record<string, unknown> {
-  const info: Record<string, unknown> = {
-    id: a.id,
-    originalFilename: a.original_filename,
-    fileSize: a.file_size,
-    mimeType: a.mime_type,
-    kind: a.kind,
-    width: a.width,
-    height: a.height,
-    durationSeconds: a.duration_seconds,
-    takenAt: a.taken_at?.toISOString() ?? null,
-    takenAtLocal: a.taken_at_local,
-    takenAtOffset: a.taken_at_offset,
-  };
-  if (permissions.showMetadata) {
-    info.metadata = permissions.stripLocation ? withoutLocation(a.metadata) : a.metadata;
-  }
+export function guestAssetInfo(asset: AssetJson, permissions: LinkPermissions): Record<string, unknown> {
+  const info: Record<string, unknown> = {};
+  for (const key of GUEST_FIELDS) info[key] = asset[key];
+  if (permissions.showMetadata) info.metadata = permissions.stripLocation ? withoutLocation(asset.metadata) : asset.metadata;
   return info;
 }

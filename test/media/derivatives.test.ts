@@ -15,7 +15,7 @@ import { detectFileType, HEAD_BYTES, type DetectedType } from '../../src/media/f
 import { readFileHead } from '../../src/media/read-bytes.ts';
 import { thumbhashToDataUrl } from '../../src/media/thumbhash.ts';
 import { writePngBomb } from './bomb.ts';
-import { fixture, HAS_FIXTURES, readManifest, SKIP_REASON } from './fixtures.ts';
+import { fixture, HAS_EXIFTOOL, HAS_FIXTURES, readManifest, SKIP_REASON } from './fixtures.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'shoebox-derivatives-'));
 let counter = 0;
@@ -58,14 +58,6 @@ async function difference(a: string, b: string): Promise<number> {
 const shortEdge = (s: { width: number; height: number }) => Math.min(s.width, s.height);
 const longEdge = (s: { width: number; height: number }) => Math.max(s.width, s.height);
 
-const hasExiftool = (() => {
-  try {
-    execFileSync('exiftool', ['-ver'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe.skipIf(!HAS_FIXTURES)(`makeDerivatives on photos${HAS_FIXTURES ? '' : ` (${SKIP_REASON})`}`, () => {
   it('makes a 360 px grid thumbnail and a 2048 px preview from a large JPEG', async () => {
@@ -120,7 +112,7 @@ describe.skipIf(!HAS_FIXTURES)(`makeDerivatives on photos${HAS_FIXTURES ? '' : `
         expect(meta.exif, path).toBeUndefined();
         expect(meta.icc, path).toBeUndefined();
         expect(meta.xmp, path).toBeUndefined();
-        if (hasExiftool) expect(execFileSync('exiftool', ['-s', '-GPS:all', file], { encoding: 'utf8' }).trim()).toBe('');
+        if (HAS_EXIFTOOL) expect(execFileSync('exiftool', ['-s', '-GPS:all', file], { encoding: 'utf8' }).trim()).toBe('');
       }
     }
   });

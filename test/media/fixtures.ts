@@ -10,15 +10,32 @@ export const SKIP_REASON = `shared fixtures not found at ${FIXTURES_DIR}: media 
 
 if (!HAS_FIXTURES) console.warn(SKIP_REASON);
 
-/** Whether ffmpeg runs here (tests that make clips with it skip without it). */
-export const HAS_FFMPEG = (() => {
+const runs = (command: string, args: string[]) => {
   try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
+    execFileSync(command, args, { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
-})();
+};
+
+/** Whether ffmpeg runs here (tests that make clips with it skip without it). */
+export const HAS_FFMPEG = runs('ffmpeg', ['-version']);
+/** Whether exiftool runs here (the location checks need it). */
+export const HAS_EXIFTOOL = runs('exiftool', ['-ver']);
+
+export type ExifTags = Record<string, unknown>;
+
+/** exiftool -j -a -G1 -n, one object per file (exit status 1 with warnings still prints the JSON). */
+export function exiftool(paths: string[], extra: string[] = []): ExifTags[] {
+  let out: string;
+  try {
+    out = execFileSync('exiftool', ['-j', '-a', '-G1', '-n', '-api', 'LargeFileSupport=1', ...extra, ...paths], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  } catch (err) {
+    out = (err as { stdout: string }).stdout;
+  }
+  return JSON.parse(out) as ExifTags[];
+}
 
 export function fixture(relative: string): string {
   return `${FIXTURES_DIR}${relative}`;

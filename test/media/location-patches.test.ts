@@ -29,33 +29,15 @@ import {
   type Patch,
 } from '../../src/media/location-patches.ts';
 import { readFileHead } from '../../src/media/read-bytes.ts';
-import { FIXTURES_DIR, HAS_FFMPEG, HAS_FIXTURES, readManifest, SKIP_REASON } from './fixtures.ts';
+import { exiftool, FIXTURES_DIR, HAS_EXIFTOOL, HAS_FFMPEG, HAS_FIXTURES, readManifest, SKIP_REASON, type ExifTags } from './fixtures.ts';
 
-const HAS_EXIFTOOL = (() => {
-  try {
-    execFileSync('exiftool', ['-ver'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 if (!HAS_EXIFTOOL) console.warn('exiftool not found: location patch tests skipped (apt-get install libimage-exiftool-perl)');
 
 const work = mkdtempSync(join(tmpdir(), 'shoebox-location-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-type Tags = Record<string, unknown>;
+type Tags = ExifTags;
 
-/** exiftool -j -a -G1 -n, one object per file (exit status 1 with errors still prints JSON). */
-function exiftool(paths: string[], extra: string[] = []): Tags[] {
-  let out: string;
-  try {
-    out = execFileSync('exiftool', ['-j', '-q', '-a', '-G1', '-n', '-api', 'LargeFileSupport=1', ...extra, ...paths], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  } catch (err) {
-    out = (err as { stdout: string }).stdout;
-  }
-  return JSON.parse(out) as Tags[];
-}
 
 /** Tag names that say where: the acceptance test, plus place names that do not say "Location". */
 const LOCATION_TAG = /GPS|Location|^(City|State|Country|CountryCode|Sub-location|Province-State|Landmark)$/i;

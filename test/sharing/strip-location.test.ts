@@ -14,30 +14,10 @@ import type { Patch } from '../../src/media/location-patches.ts';
 import { absolute } from '../../src/storage/layout.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { FIXTURES_DIR, HAS_FFMPEG, HAS_FIXTURES, readManifest } from '../media/fixtures.ts';
+import { exiftool, FIXTURES_DIR, HAS_EXIFTOOL, HAS_FFMPEG, HAS_FIXTURES, readManifest, type ExifTags } from '../media/fixtures.ts';
 
-const HAS_EXIFTOOL = (() => {
-  try {
-    execFileSync('exiftool', ['-ver'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-type Tags = Record<string, unknown>;
 const LOCATION_TAG = /GPS|Location/i;
-
-function exiftool(paths: string[]): Tags[] {
-  let out: string;
-  try {
-    out = execFileSync('exiftool', ['-j', '-a', '-G1', '-n', '-api', 'LargeFileSupport=1', ...paths], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  } catch (err) {
-    out = (err as { stdout: string }).stdout; // exit status 1 on warnings, JSON still printed
-  }
-  return JSON.parse(out) as Tags[];
-}
-const locationTags = (tags: Tags) => Object.keys(tags).filter((k) => k !== 'SourceFile' && LOCATION_TAG.test(k.slice(k.lastIndexOf(':') + 1)));
+const locationTags = (tags: ExifTags) => Object.keys(tags).filter((k) => k !== 'SourceFile' && LOCATION_TAG.test(k.slice(k.lastIndexOf(':') + 1)));
 
 /** Every key, at any depth, that names a place (file names may say "gps": values are not checked here). */
 function keysNamingPlaces(value: unknown, out: string[] = []): string[] {
