@@ -28,7 +28,6 @@
   const tileById = (id) => document.querySelector(`.grid .tile[data-id="${CSS.escape(id)}"]`);
   const selectedTiles = () => allTiles().filter((t) => selected.has(t.dataset.id));
   const plural = (n, word) => `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
-  for (const b of document.querySelectorAll('[data-select-start]')) b.hidden = false;
 
   // --- State -------------------------------------------------------------------------
 
@@ -266,6 +265,7 @@
     for (const section of document.querySelectorAll('.grid .day')) {
       if (!section.querySelector('.tile') && !section.querySelector('.more')) section.remove();
     }
+    fixMoreLinks();
     if (!document.querySelector('.grid .tile')) refreshMain();
   }
 
@@ -517,7 +517,7 @@
   let saving = Promise.resolve();
   function saveOrder() {
     const order = allTiles().map((t) => t.dataset.id);
-    fixNextPage(order.at(-1));
+    fixMoreLinks();
     saving = saving
       .catch(() => {})
       .then(() => call('PUT', `/api/albums/${albumId}/order`, { assetIds: order }))
@@ -525,14 +525,25 @@
     return saving;
   }
 
-  // The next page continues after the last loaded tile, which may have just moved.
-  function fixNextPage(lastId) {
-    const more = document.querySelector('.grid .more[hx-get]');
-    if (!more || !lastId) return;
-    const url = new URL(more.getAttribute('hx-get'), location.href);
-    url.searchParams.set('after', lastId);
-    more.setAttribute('hx-get', url.pathname + url.search);
-    window.htmx?.process(more);
+  // A next page continues after the tile before its link; that tile may have just moved or
+  // gone (a page after an id no longer in the album would be empty).
+  function fixMoreLinks() {
+    let last;
+    for (const el of document.querySelectorAll('.grid .tile, .grid .more[hx-get]')) {
+      if (el.classList.contains('tile')) {
+        last = el.dataset.id;
+        continue;
+      }
+      if (!last) continue;
+      const url = new URL(el.getAttribute('hx-get'), location.href);
+      if (url.searchParams.get('after') === last) continue;
+      url.searchParams.set('after', last);
+      el.setAttribute('hx-get', url.pathname + url.search);
+      const fallback = new URL(el.href, location.href);
+      fallback.searchParams.set('after', last);
+      el.setAttribute('href', fallback.pathname + fallback.search);
+      window.htmx?.process(el);
+    }
   }
 
   document.addEventListener('shoebox:reordered', () => {

@@ -4,8 +4,8 @@
 // one), Remove from album, Use as cover, custom order by drag (desktop) and Move later
 // (phone), Delete with a confirm that names the albums, then /trash and Restore.
 // Screenshots go to test-output/select/ (not in git): look at them.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/db/schema.ts';
@@ -191,7 +191,7 @@ describe.skipIf(!hasChromium())('select mode and trash in Chromium', () => {
       await context.close();
     });
 
-    it(`reorders a custom-order album by ${size.touch ? 'Move later' : 'drag and drop'}; the order stays after a reload (${size.name})`, async () => {
+    it(`reorders a custom-order album by ${size.touch ? 'Move later' : 'drag and drop'}; the order stays after a reload (${size.name})`, { timeout: 90_000 }, async () => {
       const album = await seedAlbum(db(), owner.id, dayOf('2024-05-01', 8), `Custom ${size.name}`);
       const ids = album.assets.map((a) => a.id);
       await db().updateTable('albums').set({ sort_order: 'manual' }).where('id', '=', album.albumId).execute();
@@ -225,7 +225,7 @@ describe.skipIf(!hasChromium())('select mode and trash in Chromium', () => {
       await context.close();
     });
 
-    it(`deletes with a confirm that names the albums, then restores from the trash (${size.name})`, async () => {
+    it(`deletes with a confirm that names the albums, then restores from the trash (${size.name})`, { timeout: 90_000 }, async () => {
       const trip = await seedAlbum(db(), owner.id, dayOf('2024-03-03', 6), `Trip ${size.name}`);
       const ids = trip.assets.map((a) => a.id);
       const other = await seedAlbum(db(), owner.id, [], `Favourites ${size.name}`);
@@ -266,7 +266,30 @@ describe.skipIf(!hasChromium())('select mode and trash in Chromium', () => {
       await context.close();
     });
 
-    it(`selects in the library and adds to a new album (${size.name})`, async () => {
+    if (!size.touch) {
+      it('deleting the last tile of a page does not stop the next pages from loading (desktop)', { timeout: 90_000 }, async () => {
+        const big = await seedAlbum(db(), owner.id, dayOf('2024-02-02', 230), 'Long day');
+        const ids = big.assets.map((a) => a.id);
+        const { context, page, problems } = await open(size, `/albums/${big.albumId}`);
+        const loaded = await gridOrder(page);
+        expect(loaded.length).toBeLessThan(ids.length);
+        const last = loaded.at(-1)!;
+        await page.$eval(`${tile(last)} .tile-check`, (el) => (el as HTMLElement).click());
+        await page.click('#select-bar [data-action="delete"]');
+        await page.click('#delete-confirm [data-action="delete-confirmed"]');
+        await toast(page, /1 item moved to the trash/);
+        for (let i = 0; i < 40 && (await gridOrder(page)).length < ids.length - 1; i++) {
+          await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+          await page.waitForTimeout(250);
+        }
+        const order = await gridOrder(page);
+        expect(order).toEqual(ids.filter((id) => id !== last));
+        expect(problems).toEqual([]);
+        await context.close();
+      });
+    }
+
+    it(`selects in the library and adds to a new album (${size.name})`, { timeout: 90_000 }, async () => {
       const shots = await seedAlbum(db(), owner.id, dayOf('2030-01-02', 3), `Library source ${size.name}`);
       const ids = shots.assets.map((a) => a.id);
       const { context, page, problems } = await open(size, '/library');
@@ -281,6 +304,14 @@ describe.skipIf(!hasChromium())('select mode and trash in Chromium', () => {
       await toast(page, new RegExp(`Added 2 items to “Made from the library ${size.name}”`));
       const made = ((await api('/api/albums')).albums as { id: string; title: string }[]).find((a) => a.title === `Made from the library ${size.name}`)!;
       expect(new Set(await albumIds(made.id))).toEqual(new Set([ids[0], ids[2]]));
+
+      // Download: the original, under its own name.
+      const original = join(server.deps.dataDir.root, shots.assets[1]!.storage_path);
+      mkdirSync(dirname(original), { recursive: true });
+      writeFileSync(original, 'not really a jpeg');
+      await startWith(page, size, ids[1]!);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#select-bar [data-action="download"]')]);
+      expect(download.suggestedFilename()).toBe(shots.assets[1]!.original_filename);
       expect(problems).toEqual([]);
       await context.close();
     });

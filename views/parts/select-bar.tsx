@@ -25,10 +25,10 @@ function SelectScripts({ reorder }: { reorder?: boolean }) {
   );
 }
 
-/** The top-bar button that starts select mode (keyboard users, and a hint for everyone). */
+/** The top-bar button that starts select mode (keyboard users, and a hint for everyone); hidden without script. */
 export function SelectButton() {
   return (
-    <button type="button" class="button ghost select-start" data-select-start hidden>
+    <button type="button" class="button ghost select-start" data-select-start>
       <Icon name="square-check-big" />
       <span class="label">Select</span>
     </button>
