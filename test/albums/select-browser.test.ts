@@ -141,6 +141,9 @@ describe.skipIf(!hasChromium())('select mode and trash in Chromium', () => {
       expect(await selectedCount(page)).toBe('7 selected');
       expect(await page.getAttribute('.day:nth-of-type(2) .day-check', 'aria-pressed')).toBe('true');
       await page.screenshot({ path: join(OUT, `album-selecting-${size.name}.png`) });
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await page.screenshot({ path: join(OUT, `album-selecting-${size.name}-dark.png`) });
+      await page.emulateMedia({ colorScheme: 'light' });
 
       // Add to album: the picker lists the others.
       await page.click('#select-bar [data-action="add"]');
