@@ -37,6 +37,12 @@ export function SettingsPage(p: SettingsProps) {
             <button type="submit">Sign out</button>
           </form>
         </section>
+        <section class="card">
+          <h2>Shared links</h2>
+          <p>
+            Every link to your albums, with its views and downloads: <a href="/links">see them all</a>.
+          </p>
+        </section>
 
         <section class="card" aria-labelledby="sessions-heading">
           <h2 id="sessions-heading">Where you're signed in</h2>

@@ -16,7 +16,11 @@ export function TopBar({ user, title, back, actions }: { user: User; title?: str
       <nav class="topnav" aria-label="Main">
         <a href="/">Albums</a>
         {user.role === 'owner' && <a href="/library">Library</a>}
-        {user.role === 'owner' && <a href="/links">Links</a>}
+        {user.role === 'owner' && (
+          <a href="/links" class="wide-only">
+            Links
+          </a>
+        )}
         {user.role === 'owner' && <a href="/settings">Settings</a>}
       </nav>
     </header>
