@@ -101,13 +101,15 @@
     if (uploaded) parts.push(`${uploaded} uploaded`);
     if (dup) parts.push(`${dup} already in your library`);
     if (failed) parts.push(`${failed} failed`);
-    title.textContent = sending
+    const heading = sending
       ? `Uploading ${Math.min(sent + 1, items.length)} of ${items.length}`
       : n('processing')
         ? `Processing ${plural(n('processing'), 'item')}…`
         : items.length === 1
           ? 'Upload finished'
           : 'Uploads finished';
+    // Only real changes: the summary is a live region.
+    if (title.textContent !== heading) title.textContent = heading;
     const text = parts.join(' · ') || (sending ? plural(items.length, 'file') : '');
     if (counts.textContent !== text) counts.textContent = text;
     const bytes = items.reduce((sum, it) => sum + it.file.size, 0);
@@ -143,7 +145,10 @@
     // Waiting for processing goes on in the grid; the panel forgets what it listed.
     items = items.filter((it) => !SETTLED.has(it.state) && it.state !== 'processing');
     list.replaceChildren(...items.map((it) => it.row));
-    if (!items.length) panel.hidden = true;
+    if (!items.length) {
+      panel.hidden = true;
+      document.querySelector('#upload-button, [data-upload-open]')?.focus(); // not lost with the panel
+    }
     summarise();
   });
   retryAll.addEventListener('click', () => items.filter((it) => it.state === 'failed').forEach(retry));

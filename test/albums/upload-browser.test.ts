@@ -271,6 +271,9 @@ describe.skipIf(!hasChromium() || !HAS_FIXTURES)('uploading in Chromium', () => 
         expect(now[6]).toMatchObject({ state: 'failed', text: 'notes.jpg is not a photo or video type Shoebox accepts', retry: true });
         expect(uploads()).toHaveLength(7); // one request per file
         expect(await page.textContent('.upload-counts')).toBe('6 uploaded · 1 failed');
+        // For screen readers: the summary is a live region, each bar is named by its file.
+        expect(await page.getAttribute('.upload-summary', 'aria-live')).toBe('polite');
+        expect(await page.evaluate(() => [...document.querySelectorAll('.upload-progress')].map((bar) => document.getElementById(bar.getAttribute('aria-labelledby')!)?.textContent))).toEqual([...NAMES, 'notes.jpg']);
         // Each request: the album, the file's time, the file.
         const sent = () => page.evaluate(() => window.__sent);
         expect((await sent())[0]).toEqual([
@@ -382,6 +385,7 @@ describe.skipIf(!hasChromium() || !HAS_FIXTURES)('uploading in Chromium', () => 
         expect(small).toEqual([]);
         await page.click('.upload-close');
         expect(await page.isHidden('#upload-panel')).toBe(true);
+        expect(await page.evaluate(() => document.activeElement?.id)).toBe('upload-button');
 
         expect(problems).toEqual([]);
         const live = shown.map((t) => [t.id, t.day]);

@@ -38,9 +38,10 @@ export function UploadPanel({ url, fields, form, maxBytes, waitForProcessing, dr
         data-wait-processing={waitForProcessing ? '' : undefined}
       >
         <header class="upload-head">
-          <div class="upload-summary">
+          {/* Read out as a whole when a file is done: "Uploading 4 of 7, 3 uploaded · 1 failed". */}
+          <div class="upload-summary" role="status" aria-live="polite" aria-atomic="true">
             <h2 id="upload-title">Uploading</h2>
-            <p class="upload-counts" role="status" aria-live="polite" />
+            <p class="upload-counts" />
           </div>
           <button type="button" class="upload-retry-all" aria-label="Retry the failed uploads" title="Retry the failed uploads" hidden>
             <Icon name="rotate-cw" />
