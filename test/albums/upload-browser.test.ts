@@ -6,7 +6,7 @@
 // swap for thumbnails when the worker is done; the backlog indicator comes and goes, and
 // the polling stops. The worker is started by hand, after the first files are up, so the
 // waiting state is seen for sure. Screenshots go to test-output/upload/ (not in git).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
@@ -94,10 +94,11 @@ describe.skipIf(!hasChromium() || !HAS_FIXTURES)('uploading in Chromium', () => 
   let browser: Browser;
   let bogus: string;
   let big: string;
+  let dir: string;
 
   beforeAll(async () => {
     mkdirSync(OUT, { recursive: true });
-    const dir = tempDir();
+    dir = tempDir();
     bogus = join(dir, 'notes.jpg');
     writeFileSync(bogus, BOGUS_TEXT);
     big = join(dir, BIG);
@@ -109,6 +110,7 @@ describe.skipIf(!hasChromium() || !HAS_FIXTURES)('uploading in Chromium', () => 
   });
   afterAll(async () => {
     await browser?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   /** The worker, started when the test wants the waiting items processed. */
