@@ -85,6 +85,8 @@ export interface TrashedAlbumAssetsTable {
   position: number;
   added_at: Date;
   was_cover: Generated<boolean>;
+  added_by_link: Generated<string | null>;
+  added_by_name: Generated<string | null>;
 }
 
 /** Files of purged assets still to be removed from disk. */

@@ -64,6 +64,18 @@ export function listUploaderAlbumIds(db: Db, userId: string): Promise<string[]> 
     .then((rows) => rows.map((r) => r.album_id));
 }
 
+/** Is the asset in an album granted to this uploader? */
+export async function uploaderSeesAsset(db: Db, userId: string, assetId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('album_assets as aa')
+    .innerJoin('album_uploaders as u', 'u.album_id', 'aa.album_id')
+    .select('aa.asset_id')
+    .where('u.user_id', '=', userId)
+    .where('aa.asset_id', '=', assetId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function isUploaderOfAlbum(db: Db, userId: string, albumId: string): Promise<boolean> {
   const row = await db
     .selectFrom('album_uploaders')

@@ -4,6 +4,7 @@ import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import type { Asset } from '../db/schema.ts';
 import { findAsset } from '../queries/assets.ts';
+import { uploaderSeesAsset } from '../queries/users.ts';
 import { absolute, previewRelPath, smallThumbRelPath } from '../storage/layout.ts';
 import { currentUser } from '../http/auth.ts';
 import type { AppEnv } from '../http/env.ts';
@@ -20,10 +21,14 @@ async function assetOr404(c: Context<AppEnv>, id: string): Promise<Asset> {
   return asset;
 }
 
-function requireOwner(c: Context<AppEnv>) {
+/** The owner sees every file; an uploader those in albums granted to them, and their own uploads. */
+async function requireMediaAccess(c: Context<AppEnv>, asset: Asset) {
   const auth = c.get('auth');
   if (!auth) throw httpError(401, 'sign in required');
-  if (auth.user.role !== 'owner') throw httpError(403, 'only the owner can do that');
+  if (auth.user.role === 'owner') return;
+  if (asset.uploaded_by !== auth.user.id && !(await uploaderSeesAsset(c.get('deps').database.db, auth.user.id, asset.id))) {
+    throw httpError(404, 'no such asset');
+  }
 }
 
 const DERIVED_CACHE = 'private, max-age=31536000, immutable';
@@ -40,8 +45,9 @@ export const assetRoutes = new Hono<AppEnv>()
       if (!v.is(Uuid, id) || id !== id.toLowerCase()) throw httpError(404, 'not found');
       return serveSignedMedia(c, id, variant);
     }
-    requireOwner(c);
+    if (!c.get('auth')) throw httpError(401, 'sign in required');
     const asset = await assetOr404(c, c.req.param('id'));
+    await requireMediaAccess(c, asset);
     const root = c.get('deps').dataDir.root;
     if (variant === 'original') {
       return sendFile(c, absolute(root, asset.storage_path), {

@@ -61,6 +61,7 @@ export async function newAsset(db: Db, values: Partial<Asset> = {}): Promise<Ass
       thumbhash: values.thumbhash ?? null,
       processing_error: values.processing_error ?? null,
       created_at: values.created_at,
+      uploaded_by: values.uploaded_by ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();

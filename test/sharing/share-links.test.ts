@@ -293,6 +293,11 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
     expect(asset.uploaded_by).toBeNull();
     const listed = await json(await guest(`/api/share/${open.token}`), 200);
     expect(listed.assets.find((a: { id: string }) => a.id === id).addedBy).toBe('Anna');
+    // Through the trash and back, the name stays.
+    await json(await api('POST', '/api/assets/delete', { ids: [id] }), 200);
+    await json(await api('POST', '/api/trash/restore', { ids: [id] }), 200);
+    const back = await db().selectFrom('album_assets').select('added_by_name').where('asset_id', '=', id).executeTakeFirstOrThrow();
+    expect(back.added_by_name).toBe('Anna');
     // Nowhere else: not into another album, whatever the form says.
     expect(await db().selectFrom('album_assets').select('album_id').where('asset_id', '=', id).execute()).toHaveLength(1);
 
