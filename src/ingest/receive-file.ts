@@ -38,6 +38,9 @@ export async function receiveFile(source: Readable, tmpDir: string, options: { m
     await pipeline(source, meter.stream, sink);
   } catch (err) {
     source.resume(); // drain what is left so the rest of the request can be read
+    // A sink destroyed while its file was still opening creates the file after this point:
+    // wait until it has closed, then remove it.
+    if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()));
     await unlink(tmpPath).catch(() => {});
     throw err;
   }
