@@ -16,6 +16,7 @@ const rules: Rule[] = [
   ['GET POST', /^\/s\//, 'public'],
   ['GET', /^\/api\/share\/[^/]+$/, 'public'],
   ['GET', /^\/api\/share\/[^/]+\/assets\/[^/]+$/, 'public'],
+  ['GET', /^\/api\/share\/[^/]+\/status$/, 'public'],
   ['POST', /^\/api\/share\/[^/]+\/(auth|upload)$/, 'public'],
   ['GET HEAD', /^\/media\//, 'public'],
 

@@ -13,6 +13,8 @@ export interface PlacedRow extends GridAssetRow {
   /** The items before and after this one in the grid's order; null at either end. */
   prev_id: string | null;
   next_id: string | null;
+  /** In an album: the guest who added it through a share link. */
+  added_by_name?: string | null;
 }
 
 const albumOrder = (sort: AlbumSortOrder): RawBuilder<unknown> => {
@@ -26,12 +28,12 @@ export async function listPlacedAlbumTiles(db: Db, albumId: string, ids: string[
   // One pass over the album's memberships: albums are thousands of items, not millions.
   const { rows } = await sql<PlacedRow>`
     WITH ordered AS (
-      SELECT aa.asset_id AS id, lag(aa.asset_id) OVER w AS prev_id, lead(aa.asset_id) OVER w AS next_id, row_number() OVER w AS rank
+      SELECT aa.asset_id AS id, aa.added_by_name, lag(aa.asset_id) OVER w AS prev_id, lead(aa.asset_id) OVER w AS next_id, row_number() OVER w AS rank
       FROM album_assets aa JOIN assets a ON a.id = aa.asset_id
       WHERE aa.album_id = ${albumId}
       WINDOW w AS (ORDER BY ${albumOrder(options.sort)})
     )
-    SELECT ${gridAssetColumns(options.tz)}, o.prev_id, o.next_id
+    SELECT ${gridAssetColumns(options.tz)}, o.prev_id, o.next_id, o.added_by_name
     FROM ordered o JOIN assets a ON a.id = o.id
     WHERE o.id IN (${sql.join(ids)})
     ORDER BY o.rank`.execute(db);
@@ -74,14 +76,19 @@ export interface AssetState {
   processing_error: string | null;
 }
 
-/** The processing state of these assets; for an uploader only those in albums granted to them or uploaded by them. */
-export async function listAssetStates(db: Db, ids: string[], options: { uploaderId?: string } = {}): Promise<AssetState[]> {
+/**
+ * The processing state of these assets; for an uploader only those in albums granted to them
+ * or uploaded by them, for a share link's guest only those in its album.
+ */
+export async function listAssetStates(db: Db, ids: string[], options: { uploaderId?: string; albumId?: string } = {}): Promise<AssetState[]> {
   if (!ids.length) return [];
-  const visible = options.uploaderId
-    ? sql`AND (a.uploaded_by = ${options.uploaderId} OR EXISTS (
-        SELECT 1 FROM album_assets aa JOIN album_uploaders au ON au.album_id = aa.album_id
-        WHERE aa.asset_id = a.id AND au.user_id = ${options.uploaderId}))`
-    : sql``;
+  const visible = options.albumId
+    ? sql`AND EXISTS (SELECT 1 FROM album_assets aa WHERE aa.asset_id = a.id AND aa.album_id = ${options.albumId})`
+    : options.uploaderId
+      ? sql`AND (a.uploaded_by = ${options.uploaderId} OR EXISTS (
+          SELECT 1 FROM album_assets aa JOIN album_uploaders au ON au.album_id = aa.album_id
+          WHERE aa.asset_id = a.id AND au.user_id = ${options.uploaderId}))`
+      : sql``;
   const { rows } = await sql<AssetState>`
     SELECT a.id, a.status, a.processing_error FROM assets a
     WHERE a.id IN (${sql.join(ids)}) ${visible}`.execute(db);

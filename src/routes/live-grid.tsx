@@ -2,16 +2,17 @@
 // (static/js/live-grid.js): tiles for given ids with their neighbours, so the page knows
 // where each goes (GET /albums/:id/placed-tiles, GET /library/placed-tiles), and the
 // processing state of given ids with the worker's backlog (GET /api/assets/status), polled
-// only while some item on the page is still waiting for its thumbnail.
+// only while some item on the page is still waiting for its thumbnail. Guests of a link
+// that takes uploads have the same for its album (src/routes/share.tsx).
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { albumMetaLine } from '../../views/pages/album.tsx';
-import { ownerGridContext } from '../../views/parts/album-grid.tsx';
+import { ownerGridContext, type GridContext } from '../../views/parts/album-grid.tsx';
 import { plural, yearIn } from '../../views/parts/dates.ts';
 import { PlacedTiles } from '../../views/parts/live-grid.tsx';
 import { findAlbum, type AlbumSummary } from '../queries/albums.ts';
 import { countLibraryAssets } from '../queries/library.ts';
-import { countBacklog, listAssetStates, listPlacedAlbumTiles, listPlacedLibraryTiles } from '../queries/live-grid.ts';
+import { countBacklog, listAssetStates, listPlacedAlbumTiles, listPlacedLibraryTiles, type AssetState } from '../queries/live-grid.ts';
 import { isUploaderOfAlbum } from '../queries/users.ts';
 import { currentUser } from '../http/auth.ts';
 import type { AppEnv } from '../http/env.ts';
@@ -28,7 +29,7 @@ const Ids = v.pipe(
   v.maxLength(MAX_IDS, `ids: at most ${MAX_IDS} at a time`),
   v.check((ids) => ids.every((id) => v.is(Uuid, id)), 'ids must be asset ids separated by commas'),
 );
-const IdsQuery = v.object({ ids: Ids });
+export const IdsQuery = v.object({ ids: Ids });
 const LibraryIdsQuery = v.object({
   ids: Ids,
   filter: v.optional(v.picklist(['all', 'unsorted'], 'filter must be all or unsorted'), 'all'),
@@ -48,15 +49,22 @@ async function albumOr404(c: Context<AppEnv>): Promise<AlbumSummary> {
   return album;
 }
 
+/** The album's tiles for the ids in the query (others are left out), drawn with `ctx`. */
+export async function placedAlbumTiles(c: Context<AppEnv>, album: AlbumSummary, ctx: GridContext) {
+  const { ids } = parseInput(IdsQuery, c.req.query());
+  const rows = await listPlacedAlbumTiles(db(c), album.id, ids, { sort: album.sort_order, tz: tz(c) });
+  c.header('Cache-Control', 'no-store');
+  return c.html(<PlacedTiles rows={rows} ctx={ctx} byDay={album.sort_order !== 'manual'} meta={albumMetaLine(album)} />);
+}
+
+/** The states live-grid.js polls for; the worker's backlog only where the caller may know it. */
+export function assetStates(c: Context<AppEnv>, states: AssetState[], backlog?: number) {
+  c.header('Cache-Control', 'no-store');
+  return c.json({ assets: states.map((s) => ({ id: s.id, status: s.status, error: s.processing_error })), ...(backlog === undefined ? {} : { backlog }) });
+}
+
 export const liveGridRoutes = new Hono<AppEnv>()
-  .get('/albums/:id/placed-tiles', async (c) => {
-    const album = await albumOr404(c);
-    const { ids } = parseInput(IdsQuery, c.req.query());
-    const rows = await listPlacedAlbumTiles(db(c), album.id, ids, { sort: album.sort_order, tz: tz(c) });
-    const ctx = ownerGridContext(currentUser(c), yearIn(tz(c)));
-    c.header('Cache-Control', 'no-store');
-    return c.html(<PlacedTiles rows={rows} ctx={ctx} byDay={album.sort_order !== 'manual'} meta={albumMetaLine(album)} />);
-  })
+  .get('/albums/:id/placed-tiles', async (c) => placedAlbumTiles(c, await albumOr404(c), ownerGridContext(currentUser(c), yearIn(tz(c)))))
   .get('/library/placed-tiles', async (c) => {
     const { ids, filter } = parseInput(LibraryIdsQuery, c.req.query());
     const rows = await listPlacedLibraryTiles(db(c), ids, { filter, tz: tz(c) });
@@ -70,9 +78,5 @@ export const liveGridRoutes = new Hono<AppEnv>()
     const user = currentUser(c);
     const { ids } = parseInput(IdsQuery, c.req.query());
     const states = await listAssetStates(db(c), ids, { uploaderId: user.role === 'owner' ? undefined : user.id });
-    c.header('Cache-Control', 'no-store');
-    return c.json({
-      assets: states.map((s) => ({ id: s.id, status: s.status, error: s.processing_error })),
-      backlog: await countBacklog(db(c)),
-    });
+    return assetStates(c, states, await countBacklog(db(c)));
   });

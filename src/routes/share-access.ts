@@ -29,6 +29,13 @@ export async function openLink(c: Context<AppEnv>, token: string): Promise<LinkS
   return verdict.link;
 }
 
+/** The open link for the request's `:token`, unlocked: a password link without its cookie answers 401 and nothing else. */
+export async function unlockedLink(c: Context<AppEnv>): Promise<LinkState> {
+  const link = await openLink(c, c.req.param('token') ?? '');
+  if (!passwordGranted(c, link)) throw httpError(401, 'password required');
+  return link;
+}
+
 /** The link has no password, or this browser has shown it (a cookie signed over the current hash). */
 export function passwordGranted(c: Context<AppEnv>, link: LinkState): boolean {
   if (!link.passwordHash) return true;

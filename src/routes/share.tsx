@@ -1,5 +1,6 @@
 // Guests: the shared album page `/s/:token` (or its password gate), its further pages,
-// the same as JSON (`/api/share/:token`), the password check, and the drawer's data.
+// the same as JSON (`/api/share/:token`), the password check, the drawer's data, uploads,
+// and what the page's live grid asks for while the guest's uploads are processed.
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { yearIn } from '../../views/parts/dates.ts';
@@ -9,6 +10,7 @@ import { albumMetaLine } from '../../views/pages/album.tsx';
 import { verifyPassword } from '../auth/passwords.ts';
 import { findAlbum, listAlbumAssets, type AlbumSummary } from '../queries/albums.ts';
 import { addUploadUsage, countView, findAssetInAlbum, uploadUsageToday } from '../queries/links.ts';
+import { listAssetStates } from '../queries/live-grid.ts';
 import { guestAssetInfo } from '../sharing/guest-view.ts';
 import { publicAsset } from './asset-json.ts';
 import type { LinkState } from '../sharing/link-cache.ts';
@@ -17,7 +19,8 @@ import { httpError } from '../http/errors.tsx';
 import { parseInput, readForm, readJson, Uuid } from '../http/validate.ts';
 import { GridPageQuery, GridTilesQuery, loadGridContinuation, loadGridPage } from './album-grid.ts';
 import { answerUpload, parseUpload } from './upload.ts';
-import { boundIp, checkPasswordAttempts, countWrongPassword, grantPassword, linkGone, openLink, passwordGranted } from './share-access.ts';
+import { boundIp, checkPasswordAttempts, countWrongPassword, grantPassword, linkGone, openLink, passwordGranted, unlockedLink } from './share-access.ts';
+import { assetStates, IdsQuery, placedAlbumTiles } from './live-grid.tsx';
 
 const db = (c: Context<AppEnv>) => c.get('deps').database.db;
 const tz = (c: Context<AppEnv>) => c.get('deps').config.defaultTz;
@@ -31,13 +34,6 @@ const GuestName = v.pipe(
   v.maxLength(60, 'name is too long (60 characters at most)'),
 );
 const JsonQuery = v.object({ after: v.optional(v.pipe(Uuid, v.toLowerCase())) });
-
-/** The link, open and unlocked; a password link without its cookie answers 401 and nothing else. */
-async function unlockedLink(c: Context<AppEnv>): Promise<LinkState> {
-  const link = await openLink(c, c.req.param('token') ?? '');
-  if (!passwordGranted(c, link)) throw httpError(401, 'password required');
-  return link;
-}
 
 async function sharedAlbum(c: Context<AppEnv>, link: LinkState): Promise<AlbumSummary> {
   const album = await findAlbum(db(c), link.albumId, { tz: tz(c) });
@@ -92,7 +88,16 @@ async function renderShare(c: Context<AppEnv>, link: LinkState) {
       nonce={c.get('nonce')}
       og={openGraph(c, link, album)}
       continuedFrom={after ? base : undefined}
-      upload={link.permissions.allowUpload ? { url: `/api/share/${link.token}/upload`, maxBytes: Math.min(config.maxUploadBytes, config.shareUpload.maxFileBytes) } : undefined}
+      upload={
+        link.permissions.allowUpload
+          ? {
+              url: `/api/share/${link.token}/upload`,
+              maxBytes: Math.min(config.maxUploadBytes, config.shareUpload.maxFileBytes),
+              placeUrl: `/s/${link.token}/placed-tiles`,
+              statusUrl: `/api/share/${link.token}/status`,
+            }
+          : undefined
+      }
     />,
   );
 }
@@ -125,6 +130,17 @@ export const shareRoutes = new Hono<AppEnv>()
     c.header('Cache-Control', 'private, no-cache');
     if (q.open) return c.html(<GridContinuationFragment part={await loadGridContinuation(db(c), grid, q.open)} ctx={ctx} />);
     return c.html(<GridSections page={await loadGridPage(db(c), grid)} ctx={ctx} />);
+  })
+  // The live grid (static/js/live-grid.js): tiles of new items in place, and their states;
+  // only items of the link's album answer, and no word of the owner's other work.
+  .get('/s/:token/placed-tiles', async (c) => {
+    const link = await unlockedLink(c);
+    return placedAlbumTiles(c, await sharedAlbum(c, link), guestGridContext(c, link));
+  })
+  .get('/api/share/:token/status', async (c) => {
+    const link = await unlockedLink(c);
+    const { ids } = parseInput(IdsQuery, c.req.query());
+    return assetStates(c, await listAssetStates(db(c), ids, { albumId: link.albumId }));
   })
   .get('/api/share/:token', async (c) => {
     const link = await unlockedLink(c);

@@ -6,7 +6,8 @@
 // It polls only while some item on the page (or just uploaded) is pending or processing:
 // every 2 s, slower when nothing changes for a while, never while the tab is hidden.
 // Listens for 'shoebox:uploaded' {ids} (static/js/upload.js); tells 'shoebox:asset-status'
-// {id, status, error} on the document.
+// {id, status, error} on the document. Guest pages of links that take uploads use it too:
+// their routes answer for the link's album only, and tell no backlog.
 (() => {
   const config = document.getElementById('live-grid');
   if (!config) return;
@@ -241,8 +242,8 @@
     try {
       const ids = [...waiting.keys()].slice(0, MAX_IDS);
       const res = await fetch(withIds(statusUrl, ids), { headers: { accept: 'application/json' } });
-      if (res.status === 401 || res.status === 403) {
-        waiting.clear(); // signed out: nothing more to learn here
+      if ([401, 403, 404, 410].includes(res.status)) {
+        waiting.clear(); // signed out, or the share link is gone: nothing more to learn here
         return;
       }
       if (!res.ok) throw new Error(`status: HTTP ${res.status}`);
@@ -291,8 +292,10 @@
     queuePlacement(ids);
   });
 
-  // More of the grid came in (htmx): drop any tile shown twice, follow the new ones that wait.
-  document.addEventListener('htmx:afterSettle', () => {
+  // More of the grid came in (htmx; more.js on guest pages): drop any tile shown twice,
+  // follow the new ones that wait.
+  function tookMore(event) {
+    if (event.target instanceof Element && event.target.matches('.tile')) return; // one placed here
     const seen = new Set();
     for (const tile of document.querySelectorAll('.tile[data-id]')) {
       if (seen.has(tile.dataset.id)) tile.remove();
@@ -300,7 +303,9 @@
     }
     collectWaiting();
     startPolling();
-  });
+  }
+  document.addEventListener('htmx:afterSettle', tookMore);
+  document.addEventListener('shoebox:tiles', tookMore);
 
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden) startPolling(true);

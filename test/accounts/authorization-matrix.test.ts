@@ -30,6 +30,9 @@ const PUBLIC = new Set([
   'POST /api/share/:token/auth',
   'POST /api/share/:token/upload',
   'GET /api/share/:token/assets/:id',
+  // The guest page's live grid (test/sharing/share-live-grid.test.ts).
+  'GET /s/:token/placed-tiles',
+  'GET /api/share/:token/status',
 ]);
 
 const UPLOADER = new Set([

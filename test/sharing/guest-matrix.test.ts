@@ -1,7 +1,7 @@
 // Guests reach their link's album and nothing else. Guests of two links on two albums, a
 // revoked link, an expired link, and a password link without and with its cookie call
-// every route the app registers (each id filled with every album, asset and link id we
-// have) and every media URL any link could hand out: zero leaks.
+// every route the app registers (each id, and the live grid's ?ids=, filled with every
+// album, asset and link id we have) and every media URL any link could hand out: zero leaks.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,9 @@ interface Guest {
   open: boolean;
 }
 
-const GUEST_ROUTE = /^\/(s\/|api\/share\/:token$|api\/share\/:token\/(auth|upload|assets\/:id)$|media\/)/;
+const GUEST_ROUTE = /^\/(s\/|api\/share\/:token$|api\/share\/:token\/(auth|upload|status|assets\/:id)$|media\/)/;
+// Routes that take asset ids in the query (the live grid's): asked for every id we have too.
+const IDS_QUERY = /\/(placed-tiles|status)$/;
 
 describe.each(backends())('guest isolation on %s', (backend) => {
   let server: TestServer;
@@ -94,6 +96,7 @@ describe.each(backends())('guest isolation on %s', (backend) => {
 
   const othersSecret = (g: Guest) => (g.albumId === ids.albumA ? secrets[1]! : secrets[0]!);
   const otherAsset = (g: Guest) => (g.albumId === ids.albumA ? ids.assetB! : ids.assetA!);
+  const ownAsset = (g: Guest) => (g.albumId === ids.albumA ? ids.assetA! : ids.assetB!);
 
   it('every route, every id: owner routes refuse, guest routes answer only for the own open link and album', async () => {
     const routes = registeredRoutes(createApp(server.deps));
@@ -102,12 +105,13 @@ describe.each(backends())('guest isolation on %s', (backend) => {
     for (const g of guests) {
       for (const { method, path } of routes) {
         if (path.startsWith('/static/') || path === '/healthz' || path.startsWith('/media/')) continue;
-        for (const id of path.includes(':id') ? fillers : [ids.albumA!]) {
-          const url = path
-            .replace(':token', g.token)
-            .replace(/:id/g, id)
-            .replace(/:variant\{[^}]+\}/, 'thumb')
-            .replace(/:[A-Za-z]+/g, id);
+        for (const id of path.includes(':id') || IDS_QUERY.test(path) ? fillers : [ids.albumA!]) {
+          const url =
+            path
+              .replace(':token', g.token)
+              .replace(/:id/g, id)
+              .replace(/:variant\{[^}]+\}/, 'thumb')
+              .replace(/:[A-Za-z]+/g, id) + (IDS_QUERY.test(path) ? `?ids=${id}` : '');
           const headers: Record<string, string> = { origin: server.url };
           if (g.cookie) headers.cookie = g.cookie;
           const hasBody = !['GET', 'HEAD'].includes(method);
@@ -129,6 +133,9 @@ describe.each(backends())('guest isolation on %s', (backend) => {
             expect(path === '/api/share/:token/auth' && method === 'POST', key).toBe(true);
           }
           if (path === '/api/share/:token/assets/:id' && res.status === 200) expect(id, key).toBe(g.albumId === ids.albumA ? ids.assetA : ids.assetB);
+          // The live grid's routes name an asset only when it is in the link's album.
+          if (IDS_QUERY.test(path) && g.open && id !== ownAsset(g)) expect(body, key).not.toContain(id);
+          if (IDS_QUERY.test(path) && g.open && id === ownAsset(g)) expect(body, key).toContain(id);
         }
       }
     }

@@ -1,14 +1,17 @@
 // What a guest sees through a share link: the album (read-only grid, lightbox, and the
 // drawer when the link shows metadata), or the password gate before anything else.
 // No framework bundle: the page's HTML and CSS, the small grid script, and the
-// lightbox script that loads PhotoSwipe only when a photo is opened.
+// lightbox script that loads PhotoSwipe only when a photo is opened; with uploads, the
+// upload panel's script and the live grid's, which show what the guest adds.
 import type { AlbumSummary } from '../../src/queries/albums.ts';
 import type { GridPage } from '../../src/routes/album-grid.ts';
 import { Page } from '../layouts/page.tsx';
 import { AlbumGrid, type GridContext } from '../parts/album-grid.tsx';
 import { FormError } from '../parts/form.tsx';
 import { Icon } from '../parts/icons.tsx';
+import { LiveGrid } from '../parts/live-grid.tsx';
 import { PageEnd, PageScripts } from '../parts/scripts.tsx';
+import { staticUrl } from '../../src/static-files.ts';
 import { UploadPanel } from '../parts/upload-panel.tsx';
 import { albumMetaLine } from './album.tsx';
 
@@ -45,8 +48,8 @@ export interface SharePageProps {
   og?: OpenGraph;
   /** The page starts further down the album (the no-script "Show more" link). */
   continuedFrom?: string;
-  /** Set when the link lets guests add photos: where to send them and the largest file. */
-  upload?: { url: string; maxBytes: number };
+  /** Set when the link lets guests add photos: where to send them, the largest file, and where the live grid asks. */
+  upload?: { url: string; maxBytes: number; placeUrl: string; statusUrl: string };
 }
 
 /** The guest's name (sent with each file) and the button that opens the picker. */
@@ -64,7 +67,9 @@ function GuestUpload({ upload, albumTitle }: { upload: NonNullable<SharePageProp
         </div>
         <p class="muted small">Your name is shown on what you add.</p>
       </form>
-      <UploadPanel url={upload.url} form="#guest-upload-form" maxBytes={upload.maxBytes} dropLabel={`Drop to add to “${albumTitle}”`} />
+      <UploadPanel url={upload.url} form="#guest-upload-form" maxBytes={upload.maxBytes} waitForProcessing dropLabel={`Drop to add to “${albumTitle}”`} />
+      <LiveGrid placeUrl={upload.placeUrl} statusUrl={upload.statusUrl} />
+      <script src={staticUrl('js/live-grid.js')} defer />
     </>
   );
 }
@@ -94,7 +99,9 @@ export function SharePage({ album, page, ctx, nonce, og, continuedFrom, upload }
         {upload && <GuestUpload upload={upload} albumTitle={album.title} />}
         {continuedFrom && (
           <p class="muted">
-            <a href={continuedFrom}>Back to the start of the album</a>
+            <a href={continuedFrom} rel="prev">
+              Back to the start of the album
+            </a>
           </p>
         )}
         {album.item_count ? (
