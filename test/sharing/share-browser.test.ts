@@ -1,13 +1,15 @@
 // Sharing in real Chromium, on a phone (390×844) and a desktop (1440×900): the owner makes
 // a link in the share sheet, copies it and sees its QR code; a guest in a fresh browser
 // opens it (grid, no layout shift, no framework bundle, PhotoSwipe only on open), reads
-// the camera in the drawer but no location, adds a photo under their name; a password
+// the camera in the drawer but no location, adds a photo under their name and sees it come
+// into the grid as a placeholder and turn into its thumbnail without a reload; a password
 // link keeps everything behind its gate; a link turned off answers the same 404 as a
 // made-up one. Screenshots go to test-output/sharing/ (not in git): look at them.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Worker } from '../../src/jobs/worker.ts';
 import { CHROMIUM, DESKTOP, hasChromium, launchBrowser, PHONE } from '../helpers/browser.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
 import { repoRoot, startTestServer, type TestServer } from '../helpers/server.ts';
@@ -138,14 +140,48 @@ describe.skipIf(!hasChromium() || !HAS_FIXTURES)('sharing in Chromium', () => {
       await guest.page.keyboard.press('Escape');
       await guest.page.waitForSelector('.pswp--open', { state: 'detached' });
 
-      // Adding a photo: a name first, then the file goes up and shows under that name.
+      // Adding a photo: a name first, then the file goes up and comes into the grid under that
+      // name, a placeholder until the worker (held back here, so that is seen for sure) has
+      // made its thumbnail; no reload.
+      const worker = server.deps.worker as Worker;
+      await worker.stop();
+      const loadedAt = await guest.page.evaluate(() => performance.timeOrigin);
+      const tilesBefore = await guest.page.locator('.tile').count();
       await guest.page.click('[data-upload-open]');
       expect(await guest.page.evaluate(() => document.activeElement?.id)).toBe('guest-name');
       await guest.page.fill('#guest-name', `Anna ${size.name}`);
       const chooser = guest.page.waitForEvent('filechooser');
+      const sent = guest.page.waitForResponse((r) => r.url().endsWith('/upload') && r.request().method() === 'POST');
       await guest.page.click('[data-upload-open]');
       await (await chooser).setFiles(fixture(size.name === 'phone' ? 'jpeg/orientation/landscape_3.jpg' : 'jpeg/orientation/landscape_8.jpg'));
-      await guest.page.waitForSelector('.upload-row[data-state="done"]', { timeout: 30_000 });
+      const id = (await (await sent).json()).assets[0].id as string;
+      const tile = guest.page.locator(`.tile[data-id="${id}"]`);
+      await tile.waitFor({ state: 'attached', timeout: 10_000 });
+      expect(await tile.getAttribute('data-status')).toBe('pending');
+      expect(await tile.locator('img').count()).toBe(0);
+      expect(await tile.locator('.by').textContent()).toBe(`Anna ${size.name}`);
+      expect(await guest.page.locator('.tile').count()).toBe(tilesBefore + 1);
+      await expect.poll(() => guest.page.textContent('.upload-row .upload-state')).toBe('Processing…');
+      await tile.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+      await guest.page.screenshot({ path: join(OUT, `guest-upload-waiting-${size.name}.png`) });
+
+      await worker.start();
+      await guest.page.waitForFunction(
+        (id) => {
+          const t = document.querySelector<HTMLElement>(`.tile[data-id="${id}"]`);
+          const img = t?.querySelector<HTMLImageElement>('img.in');
+          return t?.dataset.status === 'ready' && !!img && img.complete && img.naturalWidth > 0;
+        },
+        id,
+        { timeout: 30_000 },
+      );
+      await guest.page.waitForSelector('.upload-row[data-state="done"]', { timeout: 10_000 });
+      expect(await tile.locator('img').getAttribute('src')).toMatch(new RegExp(`^/media/assets/${id}/thumb\\?.*sig=`));
+      expect(await guest.page.evaluate(() => performance.timeOrigin)).toBe(loadedAt);
+      // In the place a reload would give it: the album's order.
+      const token = url.split('/s/')[1]!;
+      const listed = (await (await server.fetch(`/api/share/${token}`)).json()).assets.map((a: { id: string }) => a.id);
+      expect(await guest.page.locator('.tile').evaluateAll((tiles) => tiles.map((t) => (t as HTMLElement).dataset.id))).toEqual(listed);
       await guest.page.screenshot({ path: join(OUT, `guest-upload-${size.name}.png`) });
       await server.idle();
       await page.goto(`${server.url}/albums/${albumId}`);
