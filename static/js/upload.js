@@ -1,8 +1,9 @@
-// Uploads: files from the picker or dropped anywhere on the page go up one request per file
-// (so one can be retried alone), three at a time, each with a progress bar of bytes sent,
-// then "Processing…" until the page reports it ready, then done. Plain script, no
-// framework: any page with the panel (views/parts/upload-panel.tsx) can use it, and its
-// data attributes say where to send and what else to send:
+// Uploads: files from the picker or dropped anywhere on the page (dropped folders: every
+// file in them, hidden ones left out) go up one request per file (so one can be retried
+// alone), three at a time, each with a progress bar of bytes sent, then "Processing…"
+// until the page reports it ready, then done. Plain script, no framework: any page with
+// the panel (views/parts/upload-panel.tsx) can use it, and its data attributes say where
+// to send and what else to send:
 //   data-upload-url       the endpoint; it answers {assets: [{id, status, originalFilename, error?}]}
 //   data-upload-fields    a JSON object of fields sent before each file (e.g. {"albumId": "…"})
 //   data-upload-form      a selector of a form whose fields are read and sent with each file
@@ -348,6 +349,48 @@
     depth = 0;
     clearTimeout(hideTimer);
     showOverlay(false);
-    addFiles(event.dataTransfer.files);
+    droppedFiles(event.dataTransfer).then(addFiles);
   });
+
+  // ---- dropped folders ----------------------------------------------------------------
+
+  // Left out inside a dropped folder, as `shoebox import` leaves them out: hidden files
+  // (.DS_Store, ._IMG_1234.JPG) and the metadata folders of NAS boxes and Windows.
+  const SYSTEM_FOLDERS = new Set(['@eaDir', '#recycle', '$RECYCLE.BIN', 'System Volume Information']);
+  const skipped = (entry) => entry.name.startsWith('.') || (entry.isDirectory && SYSTEM_FOLDERS.has(entry.name));
+  const byName = new Intl.Collator(undefined, { numeric: true }).compare;
+
+  const fileOf = (entry) => new Promise((resolve) => entry.file(resolve, () => resolve(null)));
+  const batchOf = (reader) => new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+
+  /** The files in an entry: itself, or everything under a folder, in name order. */
+  async function filesIn(entry) {
+    if (entry.isFile) return [await fileOf(entry)].filter(Boolean);
+    if (!entry.isDirectory) return [];
+    const reader = entry.createReader();
+    const children = [];
+    try {
+      // A folder comes in batches (100 at a time in Chromium) until one is empty.
+      for (let batch = await batchOf(reader); batch.length; batch = await batchOf(reader)) children.push(...batch);
+    } catch {
+      // Unreadable (moved or locked since the drop): what was read still goes.
+    }
+    children.sort((a, b) => byName(a.name, b.name));
+    const lists = await Promise.all(children.filter((child) => !skipped(child)).map(filesIn));
+    return lists.flat();
+  }
+
+  /**
+   * The dropped files, the contents of dropped folders included. The items are read during
+   * the drop event itself: the browser empties the DataTransfer when the event is over.
+   */
+  function droppedFiles(transfer) {
+    const items = [...(transfer.items || [])].filter((item) => item.kind === 'file');
+    if (!items.length || typeof items[0].webkitGetAsEntry !== 'function') return Promise.resolve([...transfer.files]);
+    const dropped = items.map((item) => {
+      const entry = item.webkitGetAsEntry();
+      return entry && entry.isDirectory ? entry : item.getAsFile();
+    });
+    return Promise.all(dropped.map((it) => (it && it.isDirectory ? filesIn(it) : [it]))).then((lists) => lists.flat().filter(Boolean));
+  }
 })();
