@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, DESKTOP, hasChromium, launchBrowser } from '../helpers/browser.ts';
 import { newAlbum, newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.ts';
+import { uploadRows as rows } from '../helpers/upload-panel.ts';
 
 if (!hasChromium()) console.warn(`[folder-drop-browser] skipped: no Chromium at ${CHROMIUM}`);
 
@@ -93,15 +94,6 @@ describe.skipIf(!hasChromium())('dropping folders in Chromium', () => {
     await cdp.detach();
   }
 
-  const rows = (page: Page) =>
-    page.evaluate(() =>
-      [...document.querySelectorAll<HTMLElement>('.upload-row')].map((row) => ({
-        name: row.querySelector('.upload-name')!.textContent!,
-        state: row.dataset.state!,
-        text: row.querySelector('.upload-state')!.textContent!,
-      })),
-    );
-
   async function settled(page: Page, count: number) {
     await page.waitForFunction(
       (n) => {
@@ -150,7 +142,7 @@ describe.skipIf(!hasChromium())('dropping folders in Chromium', () => {
     const listed = await rows(page);
     // Name order inside each folder ("day 2" before "day 10"), then what was dropped beside it.
     expect(listed.map((r) => r.name)).toEqual(expected);
-    expect(listed.filter((r) => r.state === 'failed')).toEqual([{ name: 'notes.txt', state: 'failed', text: 'notes.txt is not a photo or video type Shoebox accepts' }]);
+    expect(listed.filter((r) => r.state === 'failed')).toEqual([{ name: 'notes.txt', state: 'failed', text: 'notes.txt is not a photo or video type Shoebox accepts', progress: 1, retry: true }]);
     expect(listed.filter((r) => r.state === 'processing')).toHaveLength(expected.length - 1);
     expect(flight.sent).toBe(expected.length); // one request per file, nothing hidden sent
     const most = await page.evaluate(() => (window as unknown as { __mostSending: number }).__mostSending);

@@ -18,6 +18,7 @@ import { silentLogger } from '../../src/log.ts';
 import { CHROMIUM, DESKTOP, hasChromium, launchBrowser, PHONE } from '../helpers/browser.ts';
 import { newAlbum, newUser, sessionCookie } from '../helpers/factories.ts';
 import { repoRoot, startTestServer, tempDir, type TestServer } from '../helpers/server.ts';
+import { uploadRows as rows } from '../helpers/upload-panel.ts';
 import { fixture, HAS_FIXTURES } from '../media/fixtures.ts';
 
 const OUT = join(repoRoot, 'test-output', 'upload');
@@ -158,18 +159,6 @@ describe.skipIf(!hasChromium() || !HAS_FIXTURES)('uploading in Chromium', () => 
     await page.evaluate(() => (window.__loadedAt = performance.timeOrigin));
     return { context, page, problems, requests };
   }
-
-  /** Each row of the panel: file name, state, its words, its progress, whether Retry shows. */
-  const rows = (page: Page) =>
-    page.evaluate(() =>
-      [...document.querySelectorAll<HTMLElement>('.upload-row')].map((row) => ({
-        name: row.querySelector('.upload-name')!.textContent!,
-        state: row.dataset.state!,
-        text: row.querySelector('.upload-state')!.textContent!,
-        progress: row.querySelector<HTMLProgressElement>('.upload-progress')!.position,
-        retry: !row.querySelector<HTMLButtonElement>('.upload-retry')!.hidden,
-      })),
-    );
 
   const tiles = (page: Page) =>
     page.evaluate(() =>
