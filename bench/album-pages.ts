@@ -1,0 +1,1244 @@
+// The album pages of a 2,000-item album: the owner's `/albums/{id}` and the guest's
+// `/s/{token}` (first page, ≤ ~200 tiles), and a signed thumbnail, on a real Postgres
+// (a throwaway cluster) and on PGlite, against nginx serving the same bytes.
+//
+//   node --import tsx bench/album-pages.ts [--assets 2000] [--requests 300] [--warmup 50]
+//        [--duration 10] [--connections 32] [--runs 3] [--backend both|postgres|pglite]
+//        [--browser postgres|both|none] [--cpu-prof DIR] [--pg-cpus 1] [--hold FILE]
+// (--hold FILE: before the wrk runs, write the thumbnail URL to FILE and wait until it is
+// removed, to look at the seeded server by hand. --quiet 25 --quiet-wait 900: before each
+// phase, wait up to 900 s until the machine's CPUs are less than 25 % busy over 2 s, this
+// bench's own processes being idle then; the busy share found is printed with the results.)
+//
+// Per backend:
+//  1. Seed: start the real server (`node --import tsx src/server.ts`) on a temp DATA_DIR,
+//     POST /api/setup (owner + session cookie), POST /api/albums, upload three real JPEGs
+//     (a 4:3 phone photo, a 3:2 DSLR photo, a portrait) with the album id and wait until
+//     the worker has made their thumbnails, POST /api/albums/{id}/share {}; stop the
+//     server; insert the other rows (status 'ready', a mix of sizes, 3 % videos, taken
+//     over 60 days, each with its own ThumbHash made from a random crop of one of the
+//     photos) straight into the database (Kysely over postgres.js, or the DATA_DIR's
+//     PGlite opened here while the server is down), and hard-link the matching photo's
+//     `_sm.webp` / `_lg.webp` to each row's thumbnail paths.
+//     Postgres runs on core 1 with the server (`--pg-cpus 0-1` lets it use both): the
+//     "server machine" is core 1 on either backend, PGlite being in the server's process.
+//  2. Server time: the server pinned to core 1 (`taskset -c 1`) with LOG_LEVEL=info; this
+//     process (pinned to core 0) makes `warmup` then `requests` sequential requests per
+//     page with `Accept-Encoding: br, gzip` over one keep-alive connection and times each
+//     to its last byte; the server's own per-request log line (src/http/request-log.ts:
+//     from the first middleware until the handler returned its Response, i.e. queries and
+//     rendering, not compression or socket writes) gives the server time.
+//     Baseline: nginx (1 worker, core 1) serving a static copy of the same HTML
+//     (gzip_static, the same compressed size).
+//  3. Bytes before the first thumbnail: the page as sent plus every stylesheet and script
+//     it links (not what is loaded on demand), each fetched with `Accept-Encoding: br, gzip`,
+//     counting body bytes as they came over the wire.
+//  4. Throughput: `taskset -c 0 wrk -t1 -c32 -d10s` against the server (LOG_LEVEL=warn,
+//     core 1) for both pages and one signed thumbnail URL from the guest page; nginx
+//     (core 1) serving the same thumbnail file and the static HTML copies; and the server
+//     with MEDIA_ACCEL=nginx behind nginx (proxy_pass, `/_accel/` internal alias to
+//     DATA_DIR, as nginx/shoebox.conf), both on core 1.
+//  5. Chromium (/usr/bin/chromium, playwright-core) at 390×844, DPR 3, CPU ×4, network
+//     throttled through CDP: LCP and CLS from PerformanceObserver, and the bytes of each
+//     resource type; a fresh context (empty cache) per run, median of `runs`.
+// Prints Markdown tables for bench/RESULTS.md. Linux; needs wrk, nginx, taskset, Postgres
+// server binaries (else the Postgres backend is skipped) and Chromium (else no browser runs).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createHmac } from 'node:crypto';
+import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
+import { sql } from 'kysely';
+import sharp from 'sharp';
+import { findPostgresBin, freePort, startCluster, type Cluster } from '../test/helpers/postgres-cluster.ts';
+import { CHROMIUM, hasChromium, launchBrowser } from '../test/helpers/browser.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { encodeThumbhash, THUMBHASH_MAX_SIDE } from '../src/media/thumbhash.ts';
+import { previewRelPath, smallThumbRelPath } from '../src/storage/layout.ts';
+import { findAlbum } from '../src/queries/albums.ts';
+import { countView } from '../src/queries/links.ts';
+import { loadGridPage } from '../src/routes/album-grid.ts';
+import { createSigner } from '../src/sharing/signatures.ts';
+import { readPermissions } from '../src/sharing/link-settings.ts';
+import { mediaUrl } from '../views/parts/album-grid.tsx';
+import { yearIn } from '../views/parts/dates.ts';
+import { AlbumPage } from '../views/pages/album.tsx';
+import { SharePage } from '../views/pages/share.tsx';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const { values: opts } = parseArgs({
+  options: {
+    assets: { type: 'string', default: '2000' },
+    requests: { type: 'string', default: '300' },
+    warmup: { type: 'string', default: '50' },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '32' },
+    runs: { type: 'string', default: '3' },
+    backend: { type: 'string', default: 'both' },
+    browser: { type: 'string', default: 'postgres' },
+    'cpu-prof': { type: 'string' },
+    'pg-cpus': { type: 'string', default: '1' },
+    hold: { type: 'string' },
+    quiet: { type: 'string', default: '25' },
+    'quiet-wait': { type: 'string', default: '900' },
+  },
+});
+const N_ASSETS = Number(opts.assets);
+const N_REQUESTS = Number(opts.requests);
+const N_WARMUP = Number(opts.warmup);
+const WRK_SECONDS = Number(opts.duration);
+const WRK_CONNECTIONS = Number(opts.connections);
+const BROWSER_RUNS = Number(opts.runs);
+const PG_CPUS = opts['pg-cpus']!;
+const SECRET_KEY = 'bench-' + randomBytes(24).toString('hex');
+const ACCEPT = 'br, gzip';
+
+// Targets (from the issues).
+const T = {
+  ownerP50Ms: 25,
+  ownerBytes: 60 * 1024,
+  guestP50Ms: 25,
+  guestRps: 300,
+  guestBytes: 40 * 1024,
+  thumbRatio: 0.5,
+  lcpFastMs: 1500,
+  lcpSlowMs: 3000,
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The share of CPU time spent busy (all cores) over `ms`, from /proc/stat. */
+async function cpuBusy(ms = 2000): Promise<number> {
+  const read = () => {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3]! + f[4]!;
+    return { idle, total: f.reduce((a, b) => a + b, 0) };
+  };
+  const a = read();
+  await sleep(ms);
+  const b = read();
+  return 1 - (b.idle - a.idle) / Math.max(1, b.total - a.total);
+}
+
+/** Waits (bounded) for the rest of the machine to go quiet; returns what it saw. */
+async function waitQuiet(phase: string): Promise<string> {
+  const limit = Number(opts.quiet) / 100;
+  const deadline = Date.now() + Number(opts['quiet-wait']) * 1000;
+  let busy = await cpuBusy().catch(() => 0);
+  let waited = 0;
+  while (busy >= limit && Date.now() < deadline) {
+    if (waited % 60 === 0) note(`  waiting for a quiet machine before ${phase}: CPUs ${(busy * 100).toFixed(0)} % busy, load ${load()}`);
+    await sleep(3000);
+    waited += 5;
+    busy = await cpuBusy().catch(() => 0);
+  }
+  return `CPUs ${(busy * 100).toFixed(0)} % busy${busy >= limit ? ' (did not go quiet)' : ''}${waited ? ` after waiting ${waited} s` : ''}, load ${load()}`;
+}
+const note = (s: string) => process.stderr.write(s + '\n');
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const kB = (n: number) => (n / 1024).toFixed(1) + ' kB';
+const ms = (n: number) => n.toFixed(1) + ' ms';
+const pass = (ok: boolean) => (ok ? 'pass' : '**FAIL**');
+
+function have(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const HAVE_TASKSET = have('taskset');
+const pinned = (cpu: string, cmd: string, args: string[]): [string, string[]] => (HAVE_TASKSET ? ['taskset', ['-c', cpu, cmd, ...args]] : [cmd, args]);
+/** Pins this process (all its threads) to the given cores; children inherit it. */
+function pinSelf(cpu: string) {
+  if (HAVE_TASKSET) execFileSync('taskset', ['-a', '-p', '-c', cpu, String(process.pid)], { stdio: 'pipe' });
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+
+// ─── processes ────────────────────────────────────────────────────────────────────────
+
+const running = new Set<ChildProcess>();
+
+interface Proc {
+  proc: ChildProcess;
+  output: () => string;
+  lines: string[];
+  exited: Promise<number | null>;
+  code: () => number | null | undefined;
+}
+
+function launch(cmd: string, args: string[], env: Record<string, string | undefined>): Proc {
+  const proc = spawn(cmd, args, { cwd: root, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(proc);
+  let output = '';
+  const lines: string[] = [];
+  let partial = '';
+  const take = (d: Buffer) => {
+    const text = d.toString();
+    if (output.length < 200_000) output += text;
+    partial += text;
+    const parts = partial.split('\n');
+    partial = parts.pop()!;
+    lines.push(...parts);
+  };
+  proc.stdout!.on('data', take);
+  proc.stderr!.on('data', take);
+  let code: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    proc.on('exit', (c) => {
+      code = c;
+      running.delete(proc);
+      resolve(c);
+    }),
+  );
+  return { proc, output: () => output, lines, exited, code: () => code };
+}
+
+async function stopProc(p: Proc, signal: NodeJS.Signals = 'SIGTERM') {
+  if (p.code() !== undefined) return;
+  p.proc.kill(signal);
+  const timer = setTimeout(() => p.proc.kill('SIGKILL'), 20_000);
+  await p.exited;
+  clearTimeout(timer);
+}
+
+async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+interface Server extends Proc {
+  url: string;
+  port: number;
+}
+
+async function startServer(env: Record<string, string>, cpu?: string, extraNodeArgs: string[] = []): Promise<Server> {
+  const port = await freePort();
+  const nodeArgs = [...extraNodeArgs, '--import', 'tsx', 'src/server.ts'];
+  const [cmd, args] = cpu ? pinned(cpu, process.execPath, nodeArgs) : [process.execPath, nodeArgs];
+  const p = launch(cmd, args, {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    SECRET_KEY,
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await until(async () => {
+    if (p.code() !== undefined) throw new Error(`server exited with ${p.code()}:\n${p.output()}`);
+    try {
+      return (await fetch(`${url}/healthz`)).ok;
+    } catch {
+      return false;
+    }
+  }, 'the server to answer /healthz');
+  return { ...p, url, port };
+}
+
+// ─── HTTP as the bytes go over the wire ───────────────────────────────────────────────
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** The body as sent (still compressed). */
+  raw: Buffer;
+  ms: number;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const req = http.request(url, { agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, raw: Buffer.concat(chunks), ms: performance.now() - t0 }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function decoded(a: Answer): string {
+  const enc = a.headers['content-encoding'];
+  const body = enc === 'br' ? brotliDecompressSync(a.raw) : enc === 'gzip' ? gunzipSync(a.raw) : a.raw;
+  return body.toString('utf8');
+}
+
+const unescapeHtml = (s: string) => s.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'");
+
+/** The stylesheets and scripts a page links in its markup (not what its scripts load later). */
+function linkedAssets(html: string): { css: string[]; js: string[] } {
+  const css: string[] = [];
+  const js: string[] = [];
+  for (const tag of html.match(/<link\b[^>]*>/g) ?? []) {
+    if (/\brel="stylesheet"/.test(tag)) css.push(unescapeHtml(/\bhref="([^"]+)"/.exec(tag)![1]!));
+  }
+  for (const tag of html.match(/<script\b[^>]*>/g) ?? []) {
+    const src = /\bsrc="([^"]+)"/.exec(tag)?.[1];
+    if (src) js.push(unescapeHtml(src));
+  }
+  return { css, js };
+}
+
+interface PageWeight {
+  html: number;
+  htmlRaw: number;
+  htmlEncoding: string;
+  tiles: number;
+  css: { url: string; bytes: number; encoding: string }[];
+  js: { url: string; bytes: number; encoding: string }[];
+  total: number;
+}
+
+async function pageWeight(base: string, path: string, headers: Record<string, string>): Promise<PageWeight> {
+  const page = await get(base + path, { 'Accept-Encoding': ACCEPT, ...headers });
+  if (page.status !== 200) throw new Error(`${path}: ${page.status}`);
+  const html = decoded(page);
+  const { css, js } = linkedAssets(html);
+  const fetchAll = (urls: string[]) =>
+    Promise.all(
+      urls.map(async (u) => {
+        const a = await get(base + u, { 'Accept-Encoding': ACCEPT });
+        if (a.status !== 200) throw new Error(`${u}: ${a.status}`);
+        return { url: u, bytes: a.raw.length, encoding: String(a.headers['content-encoding'] ?? 'identity') };
+      }),
+    );
+  const cssW = await fetchAll(css);
+  const jsW = await fetchAll(js);
+  const total = page.raw.length + [...cssW, ...jsW].reduce((s, f) => s + f.bytes, 0);
+  return {
+    html: page.raw.length,
+    htmlRaw: Buffer.byteLength(html),
+    htmlEncoding: String(page.headers['content-encoding'] ?? 'identity'),
+    tiles: (html.match(/<a class="tile"/g) ?? []).length,
+    css: cssW,
+    js: jsW,
+    total,
+  };
+}
+
+async function warm(base: string, pages: [string, Record<string, string>][]) {
+  for (const [path, headers] of pages) {
+    for (let i = 0; i < N_WARMUP; i++) {
+      const a = await get(base + path, { 'Accept-Encoding': ACCEPT, ...headers });
+      if (a.status !== 200) throw new Error(`${path}: ${a.status}`);
+    }
+  }
+}
+
+interface Timing {
+  roundTrip: number[];
+  /** From the server's request log; empty when it printed none. */
+  server: number[];
+}
+
+/** Sequential requests over one keep-alive connection; the server log's times for the same requests. */
+async function timeSequential(base: string, path: string, headers: Record<string, string>, server?: Proc): Promise<Timing> {
+  const h = { 'Accept-Encoding': ACCEPT, ...headers };
+  for (let i = 0; i < N_WARMUP; i++) {
+    const a = await get(base + path, h);
+    if (a.status !== 200) throw new Error(`${path}: ${a.status}`);
+  }
+  await sleep(200);
+  const from = server?.lines.length ?? 0;
+  const roundTrip: number[] = [];
+  for (let i = 0; i < N_REQUESTS; i++) {
+    const a = await get(base + path, h);
+    if (a.status !== 200) throw new Error(`${path}: ${a.status}`);
+    roundTrip.push(a.ms);
+  }
+  await sleep(300);
+  const pathOnly = path.split('?')[0]!;
+  const re = /\binfo\s+GET (\S+) (\d{3}) ([\d.]+)ms$/;
+  const serverTimes = (server?.lines.slice(from) ?? [])
+    .map((l) => re.exec(l))
+    .filter((m): m is RegExpExecArray => !!m && m[1] === pathOnly)
+    .map((m) => Number(m[3]));
+  return { roundTrip: roundTrip.sort((a, b) => a - b), server: serverTimes.sort((a, b) => a - b) };
+}
+
+// ─── wrk and nginx ─────────────────────────────────────────────────────────────────────
+
+interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  non2xx: number;
+  errors: string;
+  /** The machine just before the run. */
+  machine: string;
+}
+
+function parseLatency(text: string | undefined): number {
+  if (!text) return NaN;
+  const m = /^([\d.]+)(us|ms|s)$/.exec(text);
+  if (!m) return NaN;
+  return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+}
+
+async function wrk(url: string, headers: Record<string, string> = {}): Promise<WrkResult> {
+  // A long timeout: a slow answer counts in the latency instead of vanishing as an error.
+  const args = ['-t1', `-c${WRK_CONNECTIONS}`, `-d${WRK_SECONDS}s`, '--timeout', '30s', '--latency', '-H', `Accept-Encoding: ${ACCEPT}`];
+  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
+  const machine = await waitQuiet(`wrk ${new URL(url).pathname.slice(0, 24)}`);
+  const [cmd, all] = pinned('0', 'wrk', [...args, url]);
+  const p = launch(cmd, all, { PATH: process.env.PATH });
+  await p.exited;
+  const out = p.output();
+  if (p.code() !== 0) throw new Error(`wrk failed:\n${out}`);
+  note(`    wrk ${url.replace(/\?.*/, '?…')}: ${/Requests\/sec:.*/.exec(out)?.[0] ?? out}`);
+  // wrk leaves up to -c requests in the server's hands: let it finish them before the next run.
+  await drain(new URL(url).origin);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  return {
+    rps,
+    p50: parseLatency(/^\s+50%\s+(\S+)/m.exec(out)?.[1]),
+    p99: parseLatency(/^\s+99%\s+(\S+)/m.exec(out)?.[1]),
+    requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN),
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+    errors: /Socket errors: (.*)/.exec(out)?.[1] ?? '',
+    machine,
+  };
+}
+
+/** Waits until the server answers at once again (what wrk left behind is done). */
+async function drain(origin: string) {
+  await sleep(500);
+  const deadline = Date.now() + 60_000;
+  let quick = 0;
+  while (quick < 3 && Date.now() < deadline) {
+    const t0 = performance.now();
+    await fetch(origin + '/healthz').catch(() => undefined);
+    quick = performance.now() - t0 < 15 ? quick + 1 : 0;
+    await sleep(50);
+  }
+}
+
+async function startNginx(dir: string, server: string): Promise<Proc & { url: string }> {
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const asRoot = process.getuid?.() === 0;
+  const conf = `
+${asRoot ? 'user root root;' : ''}
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  types { text/html html; image/webp webp; text/css css; text/javascript js; }
+  default_type application/octet-stream;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+${server}
+  }
+}
+`;
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  const [cmd, args] = pinned('1', '/usr/sbin/nginx', ['-p', dir, '-e', `${dir}/error.log`, '-c', join(dir, 'nginx.conf')]);
+  const p = launch(cmd, args, { PATH: process.env.PATH });
+  const url = `http://127.0.0.1:${port}`;
+  await until(async () => {
+    if (p.code() !== undefined) throw new Error(`nginx exited with ${p.code()}:\n${p.output()}\n${readFileSync(join(dir, 'error.log'), 'utf8')}`);
+    try {
+      await fetch(url + '/');
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'nginx', 20_000);
+  return { ...p, url };
+}
+
+// ─── seeding ──────────────────────────────────────────────────────────────────────────
+
+const FIXTURES = '/work/shared/fixtures/jpeg';
+interface SourcePhoto {
+  key: 'landscape43' | 'landscape32' | 'portrait34';
+  file: string;
+  name: string;
+}
+
+/** Real photos when the shared fixtures are there; otherwise photo-like JPEGs made here. */
+async function sourcePhotos(work: string): Promise<SourcePhoto[]> {
+  const wanted: [SourcePhoto['key'], string, string][] = [
+    ['landscape43', `${FIXTURES}/phone/IMG_20180725_163423.jpg`, 'IMG_20180725_163423.jpg'],
+    ['landscape32', `${FIXTURES}/camera/canon-dslr.jpg`, 'canon-dslr.jpg'],
+    ['portrait34', `${FIXTURES}/orientation/landscape_6.jpg`, 'landscape_6.jpg'],
+  ];
+  const out: SourcePhoto[] = [];
+  for (const [key, path, name] of wanted) {
+    if (existsSync(path)) {
+      out.push({ key, file: path, name });
+      continue;
+    }
+    const [w, h] = key === 'landscape43' ? [4032, 3024] : key === 'landscape32' ? [5184, 3456] : [3024, 4032];
+    const gradient = Buffer.alloc(w * h * 3);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) gradient.set([(x * 255) / w, (y * 255) / h, 128], (y * w + x) * 3);
+    const noise = await sharp({ create: { width: w, height: h, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 30 } } }).png().toBuffer();
+    const file = join(work, `${key}.jpg`);
+    await sharp(gradient, { raw: { width: w, height: h, channels: 3 } }).composite([{ input: noise, blend: 'soft-light' }]).jpeg({ quality: 88 }).toFile(file);
+    out.push({ key, file, name: `${key}.jpg` });
+  }
+  return out;
+}
+
+interface SeedAsset {
+  id: string;
+  hash: string;
+  source: SourcePhoto['key'];
+  width: number;
+  height: number;
+  kind: 'photo' | 'video';
+  takenAt: Date;
+  takenAtLocal: string;
+  thumbhash: string;
+  fileSize: number;
+  duration: number | null;
+  name: string;
+}
+
+/** A random generator with a fixed seed, so both backends get the same album. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const TZ_OFFSET_H = 2; // the photos' wall clock: UTC+2
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** `count` items taken over 60 days (a few busy days, a few quiet ones), oldest first. */
+async function planAssets(count: number, sources: SourcePhoto[]): Promise<SeedAsset[]> {
+  const rand = rng(20240601);
+  // Day weights: most days a handful to a few dozen photos, some days none.
+  const days = Array.from({ length: 60 }, () => (rand() < 0.15 ? 0 : 0.3 + rand() * rand() * 3));
+  const sum = days.reduce((a, b) => a + b, 0);
+  const start = Date.UTC(2024, 5, 1);
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    let r = rand() * sum;
+    let d = 0;
+    while (r > days[d]! && d < days.length - 1) r -= days[d++]!;
+    const seconds = (8 + rand() * 14) * 3600; // 08:00–22:00 local
+    times.push(start + d * 86_400_000 + Math.floor(seconds) * 1000);
+  }
+  times.sort((a, b) => a - b);
+
+  // Small RGBA copies of the photos to crop placeholders from.
+  const small = new Map<string, { data: Buffer; w: number; h: number }>();
+  for (const s of sources) {
+    const { data, info } = await sharp(s.file).rotate().resize(320, 320, { fit: 'inside' }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    small.set(s.key, { data, w: info.width, h: info.height });
+  }
+
+  const plan: SeedAsset[] = [];
+  for (let i = 0; i < count; i++) {
+    const r = rand();
+    let source: SourcePhoto['key'];
+    let width: number;
+    let height: number;
+    let kind: 'photo' | 'video' = 'photo';
+    if (r < 0.52) [source, width, height] = ['landscape43', 4032, 3024];
+    else if (r < 0.77) [source, width, height] = ['portrait34', 3024, 4032];
+    else if (r < 0.97) [source, width, height] = ['landscape32', 5184, 3456];
+    else [source, width, height, kind] = ['landscape32', 1920, 1080, 'video'];
+    const local = new Date(times[i]!);
+    const takenAtLocal = `${local.getUTCFullYear()}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}`;
+    // A placeholder of its own: a random crop of the photo at the item's aspect, tinted.
+    const src = small.get(source)!;
+    const ar = width / height;
+    const scale = 0.55 + rand() * 0.45;
+    let cw = Math.round(src.w * scale);
+    let ch = Math.round(cw / ar);
+    if (ch > src.h) [ch, cw] = [src.h, Math.round(src.h * ar)];
+    const left = Math.floor(rand() * (src.w - cw + 1));
+    const top = Math.floor(rand() * (src.h - ch + 1));
+    const { data, info } = await sharp(src.data, { raw: { width: src.w, height: src.h, channels: 4 } })
+      .extract({ left, top, width: cw, height: ch })
+      .modulate({ brightness: 0.75 + rand() * 0.5, hue: Math.round(rand() * 60 - 30) })
+      .resize(THUMBHASH_MAX_SIDE, THUMBHASH_MAX_SIDE, { fit: 'inside' })
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    plan.push({
+      id: randomUUID(),
+      hash: randomBytes(32).toString('hex'),
+      source,
+      width,
+      height,
+      kind,
+      takenAt: new Date(times[i]! - TZ_OFFSET_H * 3600_000),
+      takenAtLocal,
+      thumbhash: encodeThumbhash(new Uint8Array(data), info.width, info.height),
+      fileSize: kind === 'video' ? 20_000_000 + Math.floor(rand() * 80_000_000) : 1_500_000 + Math.floor(rand() * 5_000_000),
+      duration: kind === 'video' ? 3 + Math.floor(rand() * 90) : null,
+      name: kind === 'video' ? `VID_${String(i).padStart(4, '0')}.MP4` : `IMG_${String(i).padStart(4, '0')}.JPG`,
+    });
+  }
+  return plan;
+}
+
+interface Seeded {
+  cookie: string;
+  albumId: string;
+  token: string;
+  ownerId: string;
+  breakdown?: Breakdown;
+}
+
+// ─── where the time goes: the page's parts, timed one by one in this process ────────────
+
+interface Breakdown {
+  /** Median milliseconds. */
+  ms: Record<string, number>;
+  signaturesPerGuestPage: number;
+  hmacUs: { oslo: number; nodeCrypto: number };
+  sizes: { guestHtml: number; gzip6: number; brotli5: number; brotli11: number; ownerHtml: number; ownerGzip6: number; ownerBrotli5: number };
+}
+
+async function timeIt(fn: () => unknown, n = 60, warmup = 15): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+type AnyDb = Parameters<typeof findAlbum>[0];
+
+/** The queries and the rendering of both pages, each timed alone (this process, core 0). */
+async function breakdown(db: AnyDb, seeded: Seeded): Promise<Breakdown> {
+  const tz = 'UTC';
+  const user = await db.selectFrom('users').selectAll().where('id', '=', seeded.ownerId).executeTakeFirstOrThrow();
+  const link = await db.selectFrom('shared_links').selectAll().where('token', '=', seeded.token).executeTakeFirstOrThrow();
+  const album = (await findAlbum(db, seeded.albumId, { tz }))!;
+  const ownerGrid = { albumId: album.id, sort: album.sort_order, tz };
+  const guestGrid = { ...ownerGrid, base: `/s/${link.token}` };
+  const ownerPage = await loadGridPage(db, ownerGrid);
+  const guestPage = await loadGridPage(db, guestGrid);
+  const signer = createSigner(SECRET_KEY);
+  const permissions = readPermissions(link.permissions);
+  const signed = (id: string, variant: 'thumb' | 'preview' | 'original') => signer.signMedia(`/media/assets/${id}/${variant}`, link.id, '');
+  const guestCtx = (media: typeof mediaUrl) => ({ currentYear: yearIn(tz), media, originals: permissions.allowDownload });
+  const render = async (node: unknown) => String(await (node as { toString(): string | Promise<string> }).toString());
+  const renderOwner = () => render(AlbumPage({ user, album, page: ownerPage, currentYear: yearIn(tz) }));
+  const renderGuest = (media: typeof mediaUrl) => render(SharePage({ album, page: guestPage, ctx: guestCtx(media) }));
+  const guestHtml = await renderGuest(signed);
+  const ownerHtml = await renderOwner();
+  const brotli = (html: string, q: number) => brotliCompressSync(html, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: q, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: html.length } });
+  const hmacKey = randomBytes(32);
+  const ms: Record<string, number> = {
+    'query: findAlbum (counts, days, cover)': await timeIt(() => findAlbum(db, album.id, { tz })),
+    'query: loadGridPage (201 rows)': await timeIt(() => loadGridPage(db, guestGrid)),
+    'query: countView (UPDATE, guest page only)': await timeIt(() => countView(db, link.id)),
+    'render owner page (AlbumPage → string)': await timeIt(renderOwner),
+    'render guest page (SharePage → string, signed URLs)': await timeIt(() => renderGuest(signed)),
+    'render guest page with plain URLs (no signing)': await timeIt(() => renderGuest(mediaUrl)),
+    'new Response(guest HTML) (what c.html does; undici converts the string)': await timeIt(() => new Response(guestHtml)),
+    'gzip level 6 of the guest HTML (zlib, sync)': await timeIt(() => gzipSync(guestHtml)),
+    'brotli quality 5 of the guest HTML (zlib, sync)': await timeIt(() => brotli(guestHtml, 5)),
+  };
+  const url = `/media/assets/${album.cover!.id}/thumb`;
+  const perCall = async (fn: () => unknown) => ((await timeIt(() => { for (let i = 0; i < 1000; i++) fn(); }, 20, 5)) * 1000) / 1000;
+  return {
+    ms,
+    signaturesPerGuestPage: (guestHtml.match(/sig=/g) ?? []).length,
+    hmacUs: {
+      oslo: await perCall(() => signer.signMedia(url, link.id, '')),
+      nodeCrypto: await perCall(() => createHmac('sha256', hmacKey).update(`${url}\n1234567890\n${link.id}\n`).digest().subarray(0, 16).toString('base64url')),
+    },
+    sizes: {
+      guestHtml: Buffer.byteLength(guestHtml),
+      gzip6: gzipSync(guestHtml).length,
+      brotli5: brotli(guestHtml, 5).length,
+      brotli11: brotli(guestHtml, 11).length,
+      ownerHtml: Buffer.byteLength(ownerHtml),
+      ownerGzip6: gzipSync(ownerHtml).length,
+      ownerBrotli5: brotli(ownerHtml, 5).length,
+    },
+  };
+}
+
+async function api(base: string, path: string, init: { method?: string; cookie?: string; json?: unknown; body?: FormData }) {
+  const headers: Record<string, string> = { Origin: base };
+  if (init.cookie) headers.Cookie = init.cookie;
+  if (init.json !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(base + path, {
+    method: init.method ?? 'GET',
+    headers,
+    body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${text.slice(0, 300)}`);
+  return { res, data: text ? JSON.parse(text) : undefined };
+}
+
+/** Owner, album, real uploads with their thumbnails, a share link; then the other rows and files. */
+async function seed(env: Record<string, string>, dataDir: string, sources: SourcePhoto[], plan: SeedAsset[]): Promise<Seeded> {
+  const server = await startServer(env);
+  let seeded: Seeded;
+  const uploaded = new Map<SourcePhoto['key'], { id: string; hash: string }>();
+  try {
+    const base = server.url;
+    const setup = await api(base, '/api/setup', { method: 'POST', json: { email: 'owner@example.com', password: 'correct horse battery staple' } });
+    const cookie = setup.res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const ownerId = setup.data.user.id as string;
+    const album = await api(base, '/api/albums', { method: 'POST', cookie, json: { title: 'Summer 2024', description: 'Two months by the sea and in the mountains.' } });
+    const albumId = album.data.album.id as string;
+    for (const s of sources) {
+      const form = new FormData();
+      form.append('albumId', albumId);
+      form.append('file', new Blob([readFileSync(s.file)], { type: 'image/jpeg' }), s.name);
+      const up = await api(base, '/api/assets/upload', { method: 'POST', cookie, body: form });
+      const entry = up.data.assets[0];
+      if (!entry?.id) throw new Error(`upload of ${s.name}: ${JSON.stringify(up.data)}`);
+      uploaded.set(s.key, { id: entry.id, hash: '' });
+    }
+    for (const [key, u] of uploaded) {
+      await until(async () => {
+        const { data } = await api(base, `/api/assets/${u.id}`, { cookie });
+        if (data.asset.status === 'failed') throw new Error(`${key}: processing failed: ${data.asset.processingError}`);
+        u.hash = data.asset.fileHash;
+        return data.asset.status === 'ready';
+      }, `thumbnails of ${key}`);
+    }
+    const share = await api(base, `/api/albums/${albumId}/share`, { method: 'POST', cookie, json: {} });
+    seeded = { cookie, albumId, token: share.data.link.token, ownerId };
+  } finally {
+    await stopProc(server);
+  }
+
+  // The other rows, straight into the database.
+  const database = env.DATABASE_URL
+    ? await openDatabase({ kind: 'postgres', url: env.DATABASE_URL })
+    : await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'db') });
+  try {
+    const db = database.db;
+    const real = plan.slice(0, uploaded.size);
+    const rest = plan.slice(uploaded.size);
+    // The uploaded photos join the album's timeline (their own dates are years before).
+    let i = 0;
+    for (const [, u] of uploaded) {
+      const p = real[i++]!;
+      await db.updateTable('assets').set({ taken_at: p.takenAt, taken_at_local: p.takenAtLocal, taken_at_offset: '+02:00' }).where('id', '=', u.id).execute();
+    }
+    for (let at = 0; at < rest.length; at += 250) {
+      const batch = rest.slice(at, at + 250);
+      await db
+        .insertInto('assets')
+        .values(
+          batch.map((a) => ({
+            id: a.id,
+            original_filename: a.name,
+            file_hash: a.hash,
+            file_size: a.fileSize,
+            mime_type: a.kind === 'video' ? 'video/mp4' : 'image/jpeg',
+            width: a.width,
+            height: a.height,
+            duration_seconds: a.duration,
+            taken_at: a.takenAt,
+            taken_at_local: a.takenAtLocal,
+            taken_at_offset: '+02:00',
+            storage_path: `originals/${a.hash.slice(0, 2)}/${a.hash.slice(2, 4)}/${a.hash}.${a.kind === 'video' ? 'mp4' : 'jpg'}`,
+            metadata: { make: 'Google', model: 'Pixel' },
+            is_video: a.kind === 'video',
+            kind: a.kind,
+            format: a.kind === 'video' ? 'mp4' : 'jpeg',
+            status: 'ready',
+            thumbhash: a.thumbhash,
+            uploaded_by: seeded.ownerId,
+          })),
+        )
+        .execute();
+      await db
+        .insertInto('album_assets')
+        .values(batch.map((a, j) => ({ album_id: seeded.albumId, asset_id: a.id, position: uploaded.size + at + j })))
+        .execute();
+    }
+    // As autovacuum would within a minute of these inserts: without statistics the planner
+    // takes the album for a handful of rows and joins 2,000 to sort them (~10 ms, not ~1).
+    await sql`ANALYZE`.execute(db);
+    seeded.breakdown = await breakdown(database.db, seeded);
+  } finally {
+    await database.close();
+  }
+  // Their thumbnails: the matching real photo's, hard-linked.
+  for (const a of plan.slice(uploaded.size)) {
+    const src = uploaded.get(a.source)!;
+    for (const rel of [smallThumbRelPath, previewRelPath]) {
+      const to = join(dataDir, rel(a.hash));
+      mkdirSync(dirname(to), { recursive: true });
+      linkSync(join(dataDir, rel(src.hash)), to);
+    }
+  }
+  return seeded;
+}
+
+// ─── the browser ───────────────────────────────────────────────────────────────────────
+
+interface Profile {
+  name: string;
+  latency: number;
+  downKbps: number;
+  upKbps: number;
+  lcpTarget: number;
+  clsTarget?: number;
+}
+
+const PROFILES: Profile[] = [
+  { name: '150 ms, 1.6 Mbps down / 750 kbps up', latency: 150, downKbps: 1600, upKbps: 750, lcpTarget: T.lcpFastMs, clsTarget: 0 },
+  { name: '400 ms, 400 kbps down / 400 kbps up', latency: 400, downKbps: 400, upKbps: 400, lcpTarget: T.lcpSlowMs },
+];
+
+const OBSERVER = `
+window.__perf = { lcp: 0, lcpTag: '', lcpUrl: '', lcpSize: 0, cls: 0, shifts: 0, fcp: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    window.__perf.lcp = e.startTime;
+    window.__perf.lcpTag = e.element ? e.element.tagName.toLowerCase() + (e.element.className ? '.' + String(e.element.className).split(' ')[0] : '') : '';
+    window.__perf.lcpUrl = (e.url || '').slice(0, 80);
+    window.__perf.lcpSize = e.size;
+  }
+}).observe({ type: 'largest-contentful-paint', buffered: true });
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    if (!e.hadRecentInput) { window.__perf.cls += e.value; window.__perf.shifts++; }
+  }
+}).observe({ type: 'layout-shift', buffered: true });
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) if (e.name === 'first-contentful-paint') window.__perf.fcp = e.startTime;
+}).observe({ type: 'paint', buffered: true });
+`;
+
+interface BrowserRun {
+  lcp: number;
+  lcpTag: string;
+  lcpUrl: string;
+  cls: number;
+  fcp: number;
+  bytes: Record<string, { count: number; bytes: number }>;
+  /** HTML + CSS + JS bytes received before the first image response started. */
+  beforeFirstImage: number;
+  firstImageMs: number;
+}
+
+async function browserRuns(url: string, profile: Profile): Promise<BrowserRun[]> {
+  const browser = await launchBrowser();
+  const runs: BrowserRun[] = [];
+  try {
+    for (let r = 0; r < BROWSER_RUNS; r++) {
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true });
+      try {
+        const page = await context.newPage();
+        await page.addInitScript(OBSERVER);
+        const cdp = await context.newCDPSession(page);
+        await cdp.send('Network.enable');
+        await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+        await cdp.send('Network.emulateNetworkConditions', {
+          offline: false,
+          latency: profile.latency,
+          downloadThroughput: (profile.downKbps * 1000) / 8,
+          uploadThroughput: (profile.upKbps * 1000) / 8,
+        });
+        await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+        const types = new Map<string, string>();
+        const started = new Map<string, number>();
+        const finished: { id: string; at: number; bytes: number }[] = [];
+        let navStart = 0;
+        let firstImage = Infinity;
+        cdp.on('Network.requestWillBeSent', (e) => {
+          if (!navStart && e.type === 'Document') navStart = e.timestamp;
+          started.set(e.requestId, e.timestamp);
+        });
+        cdp.on('Network.responseReceived', (e) => {
+          if (!e.response.url.startsWith('http')) return;
+          types.set(e.requestId, e.type);
+          if (e.type === 'Image') firstImage = Math.min(firstImage, e.timestamp);
+        });
+        cdp.on('Network.loadingFinished', (e) => finished.push({ id: e.requestId, at: e.timestamp, bytes: e.encodedDataLength }));
+        await page.goto(url, { waitUntil: 'load', timeout: 120_000 });
+        await page.waitForLoadState('networkidle', { timeout: 120_000 }).catch(() => {});
+        await sleep(500);
+        const perf = (await page.evaluate('window.__perf')) as { lcp: number; lcpTag: string; lcpUrl: string; cls: number; fcp: number };
+        const bytes: BrowserRun['bytes'] = {};
+        let beforeFirstImage = 0;
+        for (const f of finished) {
+          const type = types.get(f.id);
+          if (!type) continue;
+          bytes[type] ??= { count: 0, bytes: 0 };
+          bytes[type].count++;
+          bytes[type].bytes += f.bytes;
+          if (['Document', 'Stylesheet', 'Script'].includes(type) && f.at <= firstImage) beforeFirstImage += f.bytes;
+        }
+        runs.push({ ...perf, bytes, beforeFirstImage, firstImageMs: Number.isFinite(firstImage) ? (firstImage - navStart) * 1000 : NaN });
+        note(`    run ${r + 1}: LCP ${perf.lcp.toFixed(0)} ms (${perf.lcpTag} ${perf.lcpUrl}), CLS ${perf.cls.toFixed(4)}, FCP ${perf.fcp.toFixed(0)} ms`);
+      } finally {
+        await context.close();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  return runs;
+}
+
+// ─── one backend ──────────────────────────────────────────────────────────────────────
+
+interface BackendResult {
+  backend: string;
+  tiles: { owner: number; guest: number };
+  seq: Record<'owner' | 'guest' | 'thumb' | 'nginxOwner' | 'nginxGuest' | 'nginxThumb', Timing>;
+  weight: { owner: PageWeight; guest: PageWeight };
+  wrk: Record<'guest' | 'owner' | 'thumb' | 'nginxGuest' | 'nginxThumb' | 'accelThumb', WrkResult>;
+  thumbBytes: number;
+  browser?: { profile: Profile; runs: BrowserRun[] }[];
+  breakdown?: Breakdown;
+  loads: string[];
+}
+
+async function runBackend(name: string, env: Record<string, string>, work: string, sources: SourcePhoto[], plan: SeedAsset[], withBrowser: boolean): Promise<BackendResult> {
+  const dataDir = join(work, `data-${name}`);
+  const serverEnv = { DATA_DIR: dataDir, ...env };
+  const loads: string[] = [];
+  note(`\n[${name}] seeding ${plan.length} items (load ${load()})`);
+  const t0 = Date.now();
+  const s = await seed(serverEnv, dataDir, sources, plan);
+  note(`  seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const ownerPath = `/albums/${s.albumId}`;
+  const guestPath = `/s/${s.token}`;
+  const ownerHeaders = { Cookie: s.cookie };
+
+  // 1. Sequential requests, server log at info.
+  loads.push(`sequential: ${await waitQuiet('the sequential requests')}`);
+  note(`  sequential requests (${N_WARMUP} + ${N_REQUESTS} per page, load ${load()})`);
+  const cpuProf = opts['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(opts['cpu-prof'], name)}`] : [];
+  let server = await startServer({ ...serverEnv, LOG_LEVEL: 'info' }, '1', cpuProf);
+  let seqOwner: Timing, seqGuest: Timing, seqThumb: Timing;
+  let weightOwner: PageWeight, weightGuest: PageWeight;
+  let thumbUrl: string;
+  let thumbRel: string;
+  let thumbBytes: number;
+  const copies = join(work, `static-${name}`);
+  mkdirSync(copies, { recursive: true });
+  try {
+    seqOwner = await timeSequential(server.url, ownerPath, ownerHeaders, server);
+    seqGuest = await timeSequential(server.url, guestPath, {}, server);
+    weightOwner = await pageWeight(server.url, ownerPath, ownerHeaders);
+    weightGuest = await pageWeight(server.url, guestPath, {});
+    // Static copies of the same pages for nginx, as the server sent them (gzip) and plain.
+    for (const [file, path, headers] of [
+      ['album.html', ownerPath, ownerHeaders],
+      ['share.html', guestPath, {}],
+    ] as const) {
+      const html = decoded(await get(server.url + path, { 'Accept-Encoding': ACCEPT, ...headers }));
+      writeFileSync(join(copies, file), html);
+      writeFileSync(join(copies, file + '.gz'), gzipSync(html));
+    }
+    const guestHtml = decoded(await get(server.url + guestPath, { 'Accept-Encoding': ACCEPT }));
+    thumbUrl = unescapeHtml(/<img[^>]*\bsrc="(\/media\/assets\/[^"]+\/thumb\?[^"]+)"/.exec(guestHtml)![1]!);
+    const thumbId = /\/media\/assets\/([^/]+)\/thumb/.exec(thumbUrl)![1]!;
+    const seededThumb = plan.find((a) => a.id === thumbId);
+    // The first tile may be one of the real uploads: find its file by what the server sends.
+    const thumbAnswer = await get(server.url + thumbUrl);
+    if (thumbAnswer.status !== 200) throw new Error(`thumbnail: ${thumbAnswer.status}`);
+    thumbBytes = thumbAnswer.raw.length;
+    const etagHash = String(thumbAnswer.headers.etag).replace(/"/g, '').replace(/-thumb$/, '');
+    thumbRel = smallThumbRelPath(seededThumb?.hash ?? etagHash);
+    seqThumb = await timeSequential(server.url, thumbUrl, {}, server);
+  } finally {
+    await stopProc(server);
+  }
+
+  // 2. nginx with the static copies and the same thumbnail file.
+  loads.push(`nginx baseline: ${await waitQuiet('the nginx baseline')}`);
+  note(`  nginx baseline (load ${load()})`);
+  let nginx = await startNginx(join(work, `nginx-static-${name}`), `
+    location /thumbnails/ { root ${dataDir}; }
+    location / { root ${copies}; gzip_static on; }`);
+  let seqNginxOwner: Timing, seqNginxGuest: Timing, seqNginxThumb: Timing;
+  let wrkNginxGuest: WrkResult, wrkNginxThumb: WrkResult;
+  try {
+    seqNginxOwner = await timeSequential(nginx.url, '/album.html', {});
+    seqNginxGuest = await timeSequential(nginx.url, '/share.html', {});
+    seqNginxThumb = await timeSequential(nginx.url, '/' + thumbRel, {});
+    wrkNginxGuest = await wrk(nginx.url + '/share.html');
+    wrkNginxThumb = await wrk(nginx.url + '/' + thumbRel);
+  } finally {
+    await stopProc(nginx, 'SIGQUIT');
+  }
+
+  // 3. Throughput of the server itself (log at warn), and the browser.
+  loads.push(`wrk on the server: ${await waitQuiet('wrk')}`);
+  note(`  wrk against the server (load ${load()})`);
+  server = await startServer(serverEnv, '1');
+  let wrkGuest: WrkResult, wrkOwner: WrkResult, wrkThumb: WrkResult;
+  let browser: BackendResult['browser'];
+  try {
+    // A fresh process compiles its modules on first use: warm it up as the timed runs were.
+    await warm(server.url, [[guestPath, {}], [ownerPath, ownerHeaders], [thumbUrl, {}]]);
+    if (opts.hold) {
+      note(`  holding (--hold): server pid ${server.proc.pid}\n  ${server.url}${guestPath}\n  ${server.url}${ownerPath} (Cookie: ${s.cookie})\n  ${server.url}${thumbUrl}\n  remove ${opts.hold} to go on`);
+      writeFileSync(opts.hold, `${server.url}${thumbUrl}\n`);
+      await until(() => !existsSync(opts.hold!), 'the hold file to go', 24 * 3600_000);
+    }
+    wrkGuest = await wrk(server.url + guestPath);
+    wrkOwner = await wrk(server.url + ownerPath, ownerHeaders);
+    wrkThumb = await wrk(server.url + thumbUrl);
+    if (withBrowser) {
+      browser = [];
+      // The browser gets both cores back (children inherit this process's affinity).
+      pinSelf('0-1');
+      try {
+        for (const profile of PROFILES) {
+          loads.push(`browser ${profile.latency} ms: ${await waitQuiet('Chromium')}`);
+          note(`  Chromium, ${profile.name} (load ${load()})`);
+          browser.push({ profile, runs: await browserRuns(server.url + guestPath, profile) });
+        }
+      } finally {
+        pinSelf('0');
+      }
+    }
+  } finally {
+    await stopProc(server);
+  }
+
+  // 4. MEDIA_ACCEL=nginx: the server behind nginx, nginx sends the file.
+  loads.push(`accel: ${await waitQuiet('MEDIA_ACCEL=nginx')}`);
+  note(`  MEDIA_ACCEL=nginx behind nginx (load ${load()})`);
+  server = await startServer({ ...serverEnv, MEDIA_ACCEL: 'nginx' }, '1');
+  let wrkAccel: WrkResult;
+  try {
+    nginx = await startNginx(join(work, `nginx-accel-${name}`), `
+    location / {
+      proxy_pass http://shoebox;
+    }
+    location /_accel/ {
+      internal;
+      alias ${dataDir}/;
+      sendfile on;
+      tcp_nopush on;
+      add_header X-Content-Type-Options nosniff always;
+    }`.replace('proxy_pass http://shoebox;', `proxy_pass http://127.0.0.1:${server.port};
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_buffering off;`));
+    try {
+      const check = await get(nginx.url + thumbUrl);
+      if (check.status !== 200 || check.raw.length !== thumbBytes) throw new Error(`accel thumbnail: ${check.status}, ${check.raw.length} bytes`);
+      await warm(nginx.url, [[thumbUrl, {}]]);
+      wrkAccel = await wrk(nginx.url + thumbUrl);
+    } finally {
+      await stopProc(nginx, 'SIGQUIT');
+    }
+  } finally {
+    await stopProc(server);
+  }
+
+  return {
+    backend: name,
+    tiles: { owner: weightOwner.tiles, guest: weightGuest.tiles },
+    seq: { owner: seqOwner, guest: seqGuest, thumb: seqThumb, nginxOwner: seqNginxOwner, nginxGuest: seqNginxGuest, nginxThumb: seqNginxThumb },
+    weight: { owner: weightOwner, guest: weightGuest },
+    wrk: { guest: wrkGuest, owner: wrkOwner, thumb: wrkThumb, nginxGuest: wrkNginxGuest, nginxThumb: wrkNginxThumb, accelThumb: wrkAccel },
+    thumbBytes,
+    browser,
+    breakdown: s.breakdown,
+    loads,
+  };
+}
+
+// ─── report ───────────────────────────────────────────────────────────────────────────
+
+function report(results: BackendResult[], pgVersion: string | undefined): string {
+  const out: string[] = [];
+  const p = (t: Timing, q: number, which: 'roundTrip' | 'server' = 'roundTrip') => percentile(t[which], q);
+  const backends = results.map((r) => r.backend).join(', ');
+
+  out.push(`### Server time, sequential requests (${N_WARMUP} warm-up + ${N_REQUESTS} timed per page, one keep-alive connection, \`Accept-Encoding: ${ACCEPT}\`)`, '');
+  out.push('Loopback = request sent → last byte received by this process (bounds the server time from above); server log = the request-log middleware (queries + rendering, before compression and the socket write).', '');
+  out.push('| page | backend | tiles | loopback p50 | loopback p95 | server log p50 | server log p95 | target (server p50) | result | nginx static copy p50 | loopback / nginx |');
+  out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |');
+  for (const r of results) {
+    for (const [label, t, base, target, tiles] of [
+      ['owner `/albums/{id}`', r.seq.owner, r.seq.nginxOwner, T.ownerP50Ms, r.tiles.owner],
+      ['guest `/s/{token}`', r.seq.guest, r.seq.nginxGuest, T.guestP50Ms, r.tiles.guest],
+    ] as const) {
+      const server50 = t.server.length ? p(t, 50, 'server') : p(t, 50);
+      out.push(
+        `| ${label} | ${r.backend} | ${tiles} | ${ms(p(t, 50))} | ${ms(p(t, 95))} | ${t.server.length ? ms(p(t, 50, 'server')) : '—'} | ${t.server.length ? ms(p(t, 95, 'server')) : '—'} | ≤ ${target} ms | ${pass(server50 <= target)} | ${ms(p(base, 50))} | ${(p(t, 50) / p(base, 50)).toFixed(1)}× |`,
+      );
+    }
+    out.push(
+      `| signed thumbnail (${kB(r.thumbBytes)}) | ${r.backend} | — | ${ms(p(r.seq.thumb, 50))} | ${ms(p(r.seq.thumb, 95))} | ${r.seq.thumb.server.length ? ms(p(r.seq.thumb, 50, 'server')) : '—'} | ${r.seq.thumb.server.length ? ms(p(r.seq.thumb, 95, 'server')) : '—'} | — | — | ${ms(p(r.seq.nginxThumb, 50))} | ${(p(r.seq.thumb, 50) / p(r.seq.nginxThumb, 50)).toFixed(1)}× |`,
+    );
+  }
+
+  out.push('', `### Bytes before the first thumbnail (the page + the CSS and JS it links, bodies as sent with \`Accept-Encoding: ${ACCEPT}\`)`, '');
+  out.push('| page | backend | HTML (as sent) | HTML uncompressed | CSS | JS | total | target | result |');
+  out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  for (const r of results) {
+    for (const [label, w, target] of [
+      ['owner `/albums/{id}`', r.weight.owner, T.ownerBytes],
+      ['guest `/s/{token}`', r.weight.guest, T.guestBytes],
+    ] as const) {
+      const css = w.css.reduce((s, f) => s + f.bytes, 0);
+      const js = w.js.reduce((s, f) => s + f.bytes, 0);
+      out.push(`| ${label} | ${r.backend} | ${kB(w.html)} (${w.htmlEncoding}) | ${kB(w.htmlRaw)} | ${kB(css)} (${w.css.length} files) | ${kB(js)} (${w.js.length} files) | **${kB(w.total)}** | ≤ ${kB(target)} | ${pass(w.total <= target)} |`);
+    }
+  }
+  const w0 = results[0]!.weight;
+  out.push('', 'Files linked (first backend):', '');
+  for (const [label, w] of [['owner', w0.owner], ['guest', w0.guest]] as const) {
+    out.push(`- ${label}: ` + [...w.css, ...w.js].map((f) => `\`${f.url.replace(/^\/static\//, '')}\` ${kB(f.bytes)} ${f.encoding}`).join(', '));
+  }
+
+  out.push('', `### Throughput: \`taskset -c 0 wrk -t1 -c${WRK_CONNECTIONS} -d${WRK_SECONDS}s\`, server (LOG_LEVEL=warn) or nginx (1 worker) on core 1`, '');
+  out.push('| what | backend | req/s | latency p50 | latency p99 | non-2xx | target | result | baseline (nginx) req/s | ratio | machine before the run |');
+  out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |');
+  const row = (label: string, backend: string, w: WrkResult, target: string, ok: boolean | undefined, base?: WrkResult) =>
+    `| ${label} | ${backend} | ${w.rps.toFixed(0)} | ${ms(w.p50)} | ${ms(w.p99)} | ${w.non2xx}${w.errors ? ` (${w.errors})` : ''} | ${target} | ${ok === undefined ? '—' : pass(ok)} | ${base ? base.rps.toFixed(0) : '—'} | ${base ? (w.rps / base.rps).toFixed(2) : '—'} | ${w.machine.replace(/, load .*/, '')} |`;
+  for (const r of results) {
+    out.push(row('guest page `/s/{token}`', r.backend, r.wrk.guest, `≥ ${T.guestRps} req/s`, r.wrk.guest.rps >= T.guestRps && r.wrk.guest.non2xx === 0, r.wrk.nginxGuest));
+    out.push(row('owner page `/albums/{id}`', r.backend, r.wrk.owner, '—', undefined, r.wrk.nginxGuest));
+    out.push(row(`signed thumbnail (${kB(r.thumbBytes)}), server alone`, r.backend, r.wrk.thumb, `≥ ${T.thumbRatio} × nginx`, r.wrk.thumb.rps / r.wrk.nginxThumb.rps >= T.thumbRatio && r.wrk.thumb.non2xx === 0, r.wrk.nginxThumb));
+    out.push(row('signed thumbnail, MEDIA_ACCEL=nginx behind nginx', r.backend, r.wrk.accelThumb, `≥ ${T.thumbRatio} × nginx`, r.wrk.accelThumb.rps / r.wrk.nginxThumb.rps >= T.thumbRatio && r.wrk.accelThumb.non2xx === 0, r.wrk.nginxThumb));
+    out.push(row('nginx: static copy of the guest page (gzip_static)', r.backend, r.wrk.nginxGuest, '—', undefined));
+    out.push(row('nginx: the thumbnail file', r.backend, r.wrk.nginxThumb, '—', undefined));
+  }
+
+  for (const r of results) {
+    if (!r.browser) continue;
+    out.push('', `### Chromium (${r.backend}): guest page at 390×844, DPR 3, CPU ×4, CDP network throttling; fresh context per run, median of ${BROWSER_RUNS}`, '');
+    out.push('| network | LCP runs (ms) | LCP median | target | result | CLS (max of runs) | target | result | FCP median | LCP element | first image response | HTML+CSS+JS before it | JS | CSS | HTML | images |');
+    out.push('| --- | --- | ---: | ---: | --- | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const { profile, runs } of r.browser) {
+      const lcp = median(runs.map((x) => x.lcp));
+      const cls = Math.max(...runs.map((x) => x.cls));
+      const med = (f: (x: BrowserRun) => number) => median(runs.map(f));
+      const by = (type: string) => (x: BrowserRun) => x.bytes[type]?.bytes ?? 0;
+      const images = med((x) => x.bytes.Image?.count ?? 0);
+      out.push(
+        `| ${profile.name} | ${runs.map((x) => x.lcp.toFixed(0)).join(', ')} | **${lcp.toFixed(0)}** | ≤ ${profile.lcpTarget} | ${pass(lcp <= profile.lcpTarget)} | ${cls.toFixed(4)} | ${profile.clsTarget ?? '—'} | ${profile.clsTarget === undefined ? '—' : pass(cls <= profile.clsTarget)} | ${med((x) => x.fcp).toFixed(0)} | ${runs[0]!.lcpTag}${runs[0]!.lcpUrl ? ' (' + runs[0]!.lcpUrl.replace(/\?.*/, '?…') + ')' : ''} | ${med((x) => x.firstImageMs).toFixed(0)} ms | ${kB(med((x) => x.beforeFirstImage))} | ${kB(med(by('Script')))} | ${kB(med(by('Stylesheet')))} | ${kB(med(by('Document')))} | ${images} (${kB(med(by('Image')))}) |`,
+      );
+    }
+    out.push('', 'Bytes are CDP `encodedDataLength` (headers included) per resource type, medians of the runs.');
+  }
+
+  for (const r of results) {
+    const b = r.breakdown;
+    if (!b) continue;
+    out.push('', `### Where the time goes (${r.backend}): each part alone in the bench process, median of 60 after 15 warm-up`, '');
+    out.push('| part | median |', '| --- | ---: |');
+    for (const [k, v] of Object.entries(b.ms)) out.push(`| ${k} | ${ms(v)} |`);
+    out.push(`| one media URL signature (@oslojs/crypto HMAC-SHA-256, as now) × ${b.signaturesPerGuestPage} per guest page | ${b.hmacUs.oslo.toFixed(1)} µs |`);
+    out.push(`| the same HMAC with node:crypto createHmac | ${b.hmacUs.nodeCrypto.toFixed(1)} µs |`);
+    out.push('', `Guest HTML ${kB(b.sizes.guestHtml)}: gzip 6 ${kB(b.sizes.gzip6)}, brotli 5 ${kB(b.sizes.brotli5)}, brotli 11 ${kB(b.sizes.brotli11)}. Owner HTML ${kB(b.sizes.ownerHtml)}: gzip 6 ${kB(b.sizes.ownerGzip6)}, brotli 5 ${kB(b.sizes.ownerBrotli5)}.`);
+  }
+
+  out.push('', 'The machine before each phase (this bench idle; CPU busy share over 2 s, load average 1/5/15 min):', '');
+  for (const r of results) out.push(`- ${r.backend}: ${r.loads.join('; ')}`);
+  out.push(`- backends: ${backends}${pgVersion ? ` (${pgVersion})` : ''}`);
+  return out.join('\n');
+}
+
+async function main() {
+  pinSelf('0');
+  const work = mkdtempSync(join(tmpdir(), 'sbx-album-pages-'));
+  let cluster: Cluster | undefined;
+  const results: BackendResult[] = [];
+  const startLoad = load();
+  const started = new Date();
+  try {
+    for (const cmd of ['wrk', 'taskset']) if (!have(cmd)) note(`warning: ${cmd} not found${cmd === 'wrk' ? ' (apt-get install -y wrk)' : ': processes are not pinned'}`);
+    if (!existsSync('/usr/sbin/nginx')) throw new Error('nginx is needed (/usr/sbin/nginx)');
+    const sources = await sourcePhotos(work);
+    note(`planning ${N_ASSETS} items (ThumbHashes from random crops of ${sources.map((s) => s.name).join(', ')})`);
+    const plan = await planAssets(N_ASSETS, sources);
+    // Copy the fixtures: the upload reads them from disk, and fixtures are read-only.
+    for (const s of sources) {
+      const copy = join(work, 'src-' + s.name);
+      if (s.file !== copy) copyFileSync(s.file, copy);
+      s.file = copy;
+    }
+    const which = opts.backend;
+    const browserOn = (b: string) => hasChromium() && (opts.browser === 'both' || opts.browser === b);
+    if (!hasChromium()) note(`no Chromium at ${CHROMIUM}: no browser runs`);
+    if (which === 'both' || which === 'postgres') {
+      const bin = findPostgresBin();
+      if (!bin) note('no Postgres server binaries: skipping the Postgres backend');
+      else {
+        // Postgres is the server's side: started from here while this process is pinned to
+        // core 1, its processes stay there with the server (wrk keeps core 0 to itself).
+        pinSelf(PG_CPUS);
+        try {
+          cluster = await startCluster(bin);
+        } finally {
+          pinSelf('0');
+        }
+        try {
+          results.push(await runBackend('Postgres', { DATABASE_URL: cluster.url }, work, sources, plan, browserOn('postgres')));
+        } finally {
+          cluster.stop();
+        }
+      }
+    }
+    if (which === 'both' || which === 'pglite') {
+      results.push(await runBackend('PGlite', {}, work, sources, plan, browserOn('pglite')));
+    }
+  } finally {
+    for (const p of running) p.kill('SIGKILL');
+    agent.destroy();
+    rmSync(work, { recursive: true, force: true });
+  }
+  const cpu = cpus()[0]?.model ?? 'unknown';
+  const header = [
+    `date: ${started.toString()}`,
+    `machine: ${cpus().length} CPUs (${cpu}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}`,
+    `command: node --import tsx bench/album-pages.ts ${process.argv.slice(2).join(' ')}`.trim(),
+    `album: ${N_ASSETS} items; load average at start ${startLoad}, at end ${load()}`,
+    '',
+  ];
+  process.stdout.write(header.join('\n') + '\n' + report(results, cluster?.version) + '\n');
+}
+
+await main();
