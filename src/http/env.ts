@@ -1,4 +1,5 @@
 // The Hono environment shared by every route: dependencies and per-request values.
+import type { PageCache } from './page-cache.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../log.ts';
@@ -32,6 +33,8 @@ export interface Limits {
 export interface Sharing {
   links: LinkCache;
   signer: Signer;
+  /** Guest album pages, rendered once for a moment. */
+  pages: PageCache;
 }
 
 export interface AppEnv {
@@ -39,7 +42,6 @@ export interface AppEnv {
     deps: AppDeps;
     limits: Limits;
     sharing: Sharing;
-    nonce: string;
     auth?: Auth;
   };
 }

@@ -128,7 +128,7 @@ async function applyChanges(c: Context<AppEnv>, album: AlbumSummary, changes: Al
 
 async function renderAlbumPage(c: Context<AppEnv>, album: AlbumSummary, after?: string) {
   const page = await loadGridPage(db(c), { albumId: album.id, sort: album.sort_order, tz: tz(c), after });
-  return c.html(<AlbumPage user={currentUser(c)} album={album} page={page} currentYear={yearIn(tz(c))} nonce={c.get('nonce')} continued={after !== undefined} />);
+  return c.html(<AlbumPage user={currentUser(c)} album={album} page={page} currentYear={yearIn(tz(c))} continued={after !== undefined} />);
 }
 
 export const albumRoutes = new Hono<AppEnv>()
@@ -197,7 +197,7 @@ export const albumRoutes = new Hono<AppEnv>()
     if (!input.success) {
       const user = currentUser(c);
       const albums = await listAlbums(db(c), { tz: tz(c) });
-      return c.html(<HomePage user={user} albums={albums} nonce={c.get('nonce')} error={describeIssues(input.issues)} form={form} />, 400);
+      return c.html(<HomePage user={user} albums={albums} error={describeIssues(input.issues)} form={form} />, 400);
     }
     const album = await insertAlbum(db(c), { ownerId: currentUser(c).id, ...input.output });
     return c.redirect(`/albums/${album.id}`, 303);

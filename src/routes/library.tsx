@@ -28,7 +28,7 @@ export const libraryRoutes = new Hono<AppEnv>().get('/library', async (c) => {
   return c.html(
     <LibraryPage
       user={currentUser(c)}
-      nonce={c.get('nonce')}
+     
       filter={filter}
       sections={sectionsByDay(rows)}
       total={total}

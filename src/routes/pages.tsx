@@ -9,5 +9,5 @@ export const pageRoutes = new Hono<AppEnv>().get('/', async (c) => {
   const user = currentUser(c);
   const { database, config } = c.get('deps');
   const albums = await listAlbums(database.db, { tz: config.defaultTz, uploaderId: user.role === 'owner' ? undefined : user.id });
-  return c.html(<HomePage user={user} albums={albums} nonce={c.get('nonce')} />);
+  return c.html(<HomePage user={user} albums={albums} />);
 });

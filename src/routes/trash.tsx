@@ -73,7 +73,7 @@ export const trashRoutes = new Hono<AppEnv>()
   .get('/trash', async (c) => {
     const tz = c.get('deps').config.defaultTz;
     const rows = await listTrash(db(c), { tz });
-    return c.html(<TrashPage user={currentUser(c)} nonce={c.get('nonce')} items={rows} now={new Date()} days={TRASH_DAYS} currentYear={yearIn(tz)} />);
+    return c.html(<TrashPage user={currentUser(c)} items={rows} now={new Date()} days={TRASH_DAYS} currentYear={yearIn(tz)} />);
   })
   .post('/trash/empty', async (c) => {
     if (await countTrash(db(c))) await purgeAssets(purgeDeps(c), { everything: true });

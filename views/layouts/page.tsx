@@ -6,7 +6,7 @@ import { staticUrl } from '../../src/static-files.ts';
 export interface PageProps {
   title: string;
   children?: Child;
-  /** Extra elements for <head> (scripts with the nonce, OpenGraph tags). */
+  /** Extra elements for <head> (scripts, OpenGraph tags). */
   head?: Child;
   bodyClass?: string;
 }

@@ -21,7 +21,6 @@ export interface AlbumPageProps {
   album: AlbumSummary;
   page: GridPage;
   currentYear: number;
-  nonce: string;
   /** The page starts further down the album (the no-script "Show more" link). */
   continued?: boolean;
 }
@@ -128,11 +127,11 @@ function AlbumMenu({ album }: { album: AlbumSummary }) {
   );
 }
 
-export function AlbumPage({ user, album, page, currentYear, nonce, continued }: AlbumPageProps) {
+export function AlbumPage({ user, album, page, currentYear, continued }: AlbumPageProps) {
   const owner = user.role === 'owner';
   const ctx = ownerGridContext(user, currentYear);
   return (
-    <Page title={album.title} head={<PageScripts nonce={nonce} htmx upload />}>
+    <Page title={album.title} head={<PageScripts htmx upload />}>
       <header class="topbar shell-bar">
         <a class="button icon-button" href="/" aria-label="All albums" title="All albums">
           <Icon name="arrow-left" />

@@ -14,7 +14,6 @@ import { TopBar } from '../parts/top-bar.tsx';
 export interface HomeProps {
   user: User;
   albums: AlbumSummary[];
-  nonce: string;
   /** A failed create: the message and what was typed. */
   error?: string;
   form?: { title?: string; description?: string };
@@ -86,10 +85,10 @@ export function NewAlbumForm({ error, form }: { error?: string; form?: HomeProps
   );
 }
 
-export function HomePage({ user, albums, nonce, error, form }: HomeProps) {
+export function HomePage({ user, albums, error, form }: HomeProps) {
   const owner = user.role === 'owner';
   return (
-    <Page title="Shoebox" head={<PageScripts nonce={nonce} />}>
+    <Page title="Shoebox" head={<PageScripts grid={false} />}>
       <TopBar
         user={user}
         actions={

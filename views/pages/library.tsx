@@ -15,7 +15,6 @@ import { UploadPanel } from '../parts/upload-panel.tsx';
 
 export interface LibraryProps {
   user: User;
-  nonce: string;
   filter: LibraryFilter;
   sections: GridSection[];
   total: number;
@@ -81,7 +80,7 @@ export function LibraryPage(p: LibraryProps) {
   const ctx = ownerGridContext(p.user, p.currentYear);
   const what = p.filter === 'unsorted' ? `${plural(p.total, 'item')} not in any album` : plural(p.total, 'item');
   return (
-    <Page title="Library" head={<PageScripts nonce={p.nonce} upload />}>
+    <Page title="Library" head={<PageScripts upload />}>
       <TopBar
         user={p.user}
         title="Library"

@@ -13,7 +13,6 @@ import { TopBar } from '../parts/top-bar.tsx';
 
 export interface TrashProps {
   user: User;
-  nonce: string;
   items: TrashedAssetRow[];
   now: Date;
   days: number;
@@ -39,10 +38,10 @@ function groups(items: TrashedAssetRow[], now: Date, days: number) {
   return out;
 }
 
-export function TrashPage({ user, nonce, items, now, days, currentYear }: TrashProps) {
+export function TrashPage({ user, items, now, days, currentYear }: TrashProps) {
   const ctx: GridContext = { currentYear, selectable: true };
   return (
-    <Page title="Trash" head={<PageScripts nonce={nonce} />}>
+    <Page title="Trash" head={<PageScripts />}>
       <TopBar user={user} title="Trash" back="/library" />
       <main class="shell trash">
         <header class="album-head trash-head">

@@ -1,8 +1,9 @@
 // The head of grid pages: render-blocking until the content is parsed (<PageEnd/> after
-// it), a nonce'd one-liner that marks the page as scripted (images stay hidden until loaded
+// it), an inline one-liner (allowed by its hash in the CSP) that marks the page as scripted (images stay hidden until loaded
 // only then), the page's own small script, htmx when asked, and the lightbox (a small module
 // that loads PhotoSwipe and its styles from the URLs it is given only when a tile is opened).
 import { raw } from 'hono/html';
+import { MARK_SCRIPTED } from '../../src/http/inline-scripts.ts';
 import { staticUrl } from '../../src/static-files.ts';
 
 // htmx's injected indicator style would break the CSP; eval is never needed; 422 answers
@@ -22,16 +23,28 @@ const HTMX_CONFIG = JSON.stringify({
 /** Marks where the first screen's HTML is complete; see PageScripts. */
 export const PageEnd = () => <div id="page-end" hidden />;
 
-export function PageScripts({ nonce, htmx, guest, upload }: { nonce: string; htmx?: boolean; guest?: boolean; upload?: boolean }) {
+export function PageScripts({
+  htmx,
+  guest,
+  upload,
+  grid = true,
+}: {
+  htmx?: boolean;
+  guest?: boolean;
+  upload?: boolean;
+  /** The page has a tile grid (static/js/grid-window.js keeps its DOM bounded). */
+  grid?: boolean;
+}) {
   return (
     <>
       {/* Paint nothing until the page's content is parsed: on a slow connection the browser
           would otherwise paint half a grid, whose last row re-flows when the rest arrives. */}
       {raw('<link rel="expect" href="#page-end" blocking="render">') /* hono/jsx drops `blocking` */}
-      <script nonce={nonce} dangerouslySetInnerHTML={{ __html: "document.documentElement.classList.add('js')" }} />
+      <script dangerouslySetInnerHTML={{ __html: MARK_SCRIPTED }} />
       {htmx && <meta name="htmx-config" content={HTMX_CONFIG} />}
       {htmx && <script src={staticUrl('vendor/htmx.min.js')} defer />}
       <script src={staticUrl('js/album.js')} defer />
+      {grid && <script src={staticUrl('js/grid-window.js')} defer />}
       <script
         type="module"
         src={staticUrl('js/lightbox.js')}
