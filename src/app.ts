@@ -1,9 +1,11 @@
 // Builds the Hono app from its parts. Takes every dependency, so tests can build one.
 import { Hono } from 'hono';
-import { compress } from 'hono/compress';
 import { RateLimiter } from './auth/rate-limit.ts';
 import { authenticate, authorize, firstRunRedirect } from './http/auth.ts';
+import { compressRendered } from './http/compression.ts';
 import { csrfProtection } from './http/csrf.ts';
+import { htmlAsBytes } from './http/html-bytes.ts';
+import { PageCache } from './http/page-cache.ts';
 import { onError, onNotFound } from './http/errors.tsx';
 import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
@@ -37,7 +39,7 @@ export function createLimits(): Limits {
 export function createApp(deps: AppDeps, limits: Limits = createLimits()): Hono<AppEnv> {
   staticFiles(); // read (and fail) at start, not on the first request
   const app = new Hono<AppEnv>();
-  const sharing: Sharing = { links: new LinkCache(() => deps.database.db), signer: createSigner(deps.secretKey) };
+  const sharing: Sharing = { links: new LinkCache(() => deps.database.db), signer: createSigner(deps.secretKey), pages: new PageCache() };
   app.use(async (c, next) => {
     c.set('deps', deps);
     c.set('limits', limits);
@@ -51,7 +53,9 @@ export function createApp(deps: AppDeps, limits: Limits = createLimits()): Hono<
 
   app.route('/', staticRoutes);
   app.route('/', healthRoutes);
-  app.use(compress());
+  app.use(compressRendered());
+  app.use(htmlAsBytes());
+  app.use(sharing.pages.forgetOnChange());
   app.use(csrfProtection());
   app.use(firstRunRedirect());
   app.use(authenticate());

@@ -15,6 +15,7 @@ import { guestAssetInfo } from '../sharing/guest-view.ts';
 import { publicAsset } from './asset-json.ts';
 import type { LinkState } from '../sharing/link-cache.ts';
 import type { AppEnv } from '../http/env.ts';
+import { pickEncoding } from '../http/compression.ts';
 import { httpError } from '../http/errors.tsx';
 import { parseInput, readForm, readJson, Uuid } from '../http/validate.ts';
 import { GridPageQuery, GridTilesQuery, loadGridContinuation, loadGridPage } from './album-grid.ts';
@@ -72,33 +73,46 @@ function openGraph(c: Context<AppEnv>, link: LinkState, album: AlbumSummary): Op
   };
 }
 
-async function renderShare(c: Context<AppEnv>, link: LinkState) {
+/** The album page of an open link: the same bytes for every guest of it for a moment (PageCache). */
+async function sendSharePage(c: Context<AppEnv>, link: LinkState) {
   const after = parseInput(GridPageQuery, c.req.query()).after;
+  if (!after) await countView(db(c), link.id);
+  const encoding = pickEncoding(c.req.header('Accept-Encoding'));
+  // What a page depends on besides the link: its place, and what goes into its URLs.
+  const key = [link.id, after ?? '', origin(c), boundIp(c) ?? ''].join(' ');
+  const body = await c.get('sharing').pages.get(key, encoding, () => renderSharePage(c, link, after));
+  c.header('Cache-Control', 'private, no-cache');
+  c.header('Content-Type', 'text/html; charset=UTF-8');
+  c.header('Vary', 'Accept-Encoding');
+  if (encoding) c.header('Content-Encoding', encoding);
+  return c.body(body as Uint8Array<ArrayBuffer>);
+}
+
+async function renderSharePage(c: Context<AppEnv>, link: LinkState, after: string | undefined): Promise<string> {
   const album = await sharedAlbum(c, link);
   const base = `/s/${link.token}`;
   const page = await loadGridPage(db(c), { albumId: album.id, sort: album.sort_order, tz: tz(c), after, base });
   const config = c.get('deps').config;
-  if (!after) await countView(db(c), link.id);
-  c.header('Cache-Control', 'private, no-cache');
-  return c.html(
-    <SharePage
-      album={album}
-      page={page}
-      ctx={guestGridContext(c, link)}
-      nonce={c.get('nonce')}
-      og={openGraph(c, link, album)}
-      continuedFrom={after ? base : undefined}
-      upload={
-        link.permissions.allowUpload
-          ? {
-              url: `/api/share/${link.token}/upload`,
-              maxBytes: Math.min(config.maxUploadBytes, config.shareUpload.maxFileBytes),
-              placeUrl: `/s/${link.token}/placed-tiles`,
-              statusUrl: `/api/share/${link.token}/status`,
-            }
-          : undefined
-      }
-    />,
+  return String(
+    await (
+      <SharePage
+        album={album}
+        page={page}
+        ctx={guestGridContext(c, link)}
+        og={openGraph(c, link, album)}
+        continuedFrom={after ? base : undefined}
+        upload={
+          link.permissions.allowUpload
+            ? {
+                url: `/api/share/${link.token}/upload`,
+                maxBytes: Math.min(config.maxUploadBytes, config.shareUpload.maxFileBytes),
+                placeUrl: `/s/${link.token}/placed-tiles`,
+                statusUrl: `/api/share/${link.token}/status`,
+              }
+            : undefined
+        }
+      />
+    ).toString(),
   );
 }
 
@@ -106,7 +120,7 @@ export const shareRoutes = new Hono<AppEnv>()
   .get('/s/:token', async (c) => {
     const link = await openLink(c, c.req.param('token'));
     if (!passwordGranted(c, link)) return c.html(<ShareGatePage token={link.token} />, 401);
-    return renderShare(c, link);
+    return sendSharePage(c, link);
   })
   // The gate's form.
   .post('/s/:token', async (c) => {

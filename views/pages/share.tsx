@@ -43,7 +43,6 @@ export interface SharePageProps {
   album: AlbumSummary;
   page: GridPage;
   ctx: GridContext;
-  nonce: string;
   /** Absent for password links: they tell chat apps nothing. */
   og?: OpenGraph;
   /** The page starts further down the album (the no-script "Show more" link). */
@@ -74,7 +73,7 @@ function GuestUpload({ upload, albumTitle }: { upload: NonNullable<SharePageProp
   );
 }
 
-export function SharePage({ album, page, ctx, nonce, og, continuedFrom, upload }: SharePageProps) {
+export function SharePage({ album, page, ctx, og, continuedFrom, upload }: SharePageProps) {
   const meta = albumMetaLine(album);
   return (
     <Page
@@ -83,7 +82,7 @@ export function SharePage({ album, page, ctx, nonce, og, continuedFrom, upload }
         <>
           <meta name="robots" content="noindex, nofollow" />
           {og && <OpenGraphTags og={og} />}
-          <PageScripts nonce={nonce} guest upload={upload !== undefined} />
+          <PageScripts guest upload={upload !== undefined} />
         </>
       }
     >
