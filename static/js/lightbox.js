@@ -138,6 +138,7 @@ async function open(tile, { push }) {
   if (current || !tile.isConnected) return;
   if (push) history.pushState({ ...history.state, [STATE_KEY]: true }, '', hashFor(tile.dataset.id));
   tile.scrollIntoView({ block: 'nearest' }); // opened from a link: the zoom starts at the tile
+  window.shoeboxGrid?.hold(); // every tile in the page while the lightbox walks them
   current = createLightbox(PhotoSwipe, tile);
 }
 
@@ -325,6 +326,7 @@ function createLightbox(PhotoSwipe, tile) {
     }
   });
   pswp.on('destroy', () => {
+    window.shoeboxGrid?.release();
     if (current?.pswp === pswp) current = undefined;
   });
 

@@ -27,6 +27,7 @@
     if (!tile) return;
     const chosen = window.shoeboxSelection?.selectedTiles() ?? [];
     moving = tile.classList.contains('selected') && chosen.length > 1 ? chosen : [tile];
+    window.shoeboxGrid?.hold(); // the order saved on drop is read from every tile in the page
     event.dataTransfer.effectAllowed = 'move';
     event.dataTransfer.setData('text/plain', moving.map((t) => t.dataset.id).join(','));
     requestAnimationFrame(() => moving?.forEach((t) => t.classList.add('dragging')));
@@ -63,6 +64,7 @@
   });
 
   function finish() {
+    if (moving) window.shoeboxGrid?.release();
     moving?.forEach((t) => t.classList.remove('dragging'));
     moving = null;
     target = null;

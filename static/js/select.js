@@ -40,6 +40,8 @@
     if (on === selecting) return;
     selecting = on;
     root.classList.toggle('selecting', on);
+    if (on) window.shoeboxGrid?.hold(); // select a day, move, save the order: every tile in the page
+    else window.shoeboxGrid?.release();
     for (const tile of allTiles()) {
       if (on) {
         tile.setAttribute('role', 'checkbox');

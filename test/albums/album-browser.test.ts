@@ -26,6 +26,7 @@ if (!hasChromium()) console.warn(`[album-browser] skipped: no Chromium at ${CHRO
 declare global {
   interface Window {
     __cls: number;
+    shoeboxGrid?: { allTiles(): Element[]; hold(): void; release(): void };
     __shifts: { value: number; sources: string[] }[];
   }
 }
@@ -278,8 +279,14 @@ describe.skipIf(!hasChromium())('album pages in Chromium', { timeout: 120_000 },
 
     it(`a long album at ${size.name} size loads its pages while scrolling, without shifts`, async () => {
       const { context, page, problems } = await open(size, `/albums/${big.albumId}`);
-      expect(await page.locator('.tile').count()).toBe(200);
+      // The first page holds 200 tiles; rows far below the screen are parked out of the DOM.
+      expect(await page.evaluate(() => window.shoeboxGrid!.allTiles().length)).toBe(200);
+      expect(await page.locator('.tile').count()).toBeLessThan(200);
       await scrollThrough(page);
+      // The DOM stays bounded: at the end, the rows far above are parked.
+      expect(await page.locator('.tile').count()).toBeLessThan(big.assets.length / 2);
+      // Put back (no shift: the CLS below covers it), then measure every row.
+      await page.evaluate(() => window.shoeboxGrid!.hold());
       const state = await page.evaluate(() => ({
         ids: [...document.querySelectorAll('.tile')].map((t) => t.getAttribute('data-id')),
         heads: [...document.querySelectorAll('.day-head')].map((h) => h.textContent),

@@ -70,7 +70,12 @@ describe.skipIf(!hasChromium())('select mode and trash in Chromium', () => {
   }
 
   const tile = (id: string) => `.grid .tile[data-id="${id}"]`;
-  const gridOrder = (page: Page) => page.$$eval('.grid .tile', (tiles) => tiles.map((t) => (t as HTMLElement).dataset.id!));
+  /** Every tile's id in the grid's order, rows parked out of the DOM (grid-window.js) included. */
+  const gridOrder = (page: Page) =>
+    page.evaluate(() => {
+      const grid = (window as { shoeboxGrid?: { allTiles(): Element[] } }).shoeboxGrid;
+      return (grid ? grid.allTiles() : [...document.querySelectorAll('.grid .tile')]).map((t) => (t as HTMLElement).dataset.id!);
+    });
   const selectedCount = (page: Page) => page.textContent('#select-bar .select-count');
 
   /** A touch held in place for `ms` (the long press), through the DevTools protocol. */
