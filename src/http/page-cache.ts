@@ -21,6 +21,8 @@ interface CachedPage {
 
 export class PageCache {
   private pages = new Map<string, CachedPage>();
+  /** Goes up with every clear(): a render begun before one is not kept. */
+  private generation = 0;
 
   /** The page's bytes in this encoding: from the cache, else rendered now and kept. */
   async get(key: string, encoding: Encoding | undefined, render: () => Promise<string>, now = Date.now()): Promise<Buffer> {
@@ -49,8 +51,6 @@ export class PageCache {
   private forget(key: string, page: CachedPage) {
     if (this.pages.get(key) === page) this.pages.delete(key);
   }
-
-  private generation = 0;
 
   clear(): void {
     this.generation++;

@@ -116,6 +116,34 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
     expect(again.assets[0].thumbUrl).toBe(body.assets[0].thumbUrl);
   });
 
+  it('sends every guest of a link the same page for a moment, but never past a change, a revocation or a view', async () => {
+    const album = (await json(await api('POST', '/api/albums', { title: 'Cached' }), 201)).album.id;
+    const first = await upload(album, 'jpeg/orientation/landscape_2.jpg');
+    const second = await upload(album, 'jpeg/orientation/landscape_4.jpg');
+    await server.idle();
+    const link = await share(album);
+    const load = async () => {
+      const res = await guest(`/s/${link.token}`, { 'accept-encoding': 'br' });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-encoding')).toBe('br');
+      return res.text(); // fetch decodes brotli
+    };
+    const a = await load();
+    expect(await load()).toBe(a); // the same bytes, signed URLs included
+    expect(a).toContain(`data-id="${second}"`);
+    const views = async () => (await db().selectFrom('shared_links').select('view_count').where('id', '=', link.id).executeTakeFirstOrThrow()).view_count;
+    expect(await views()).toBe(2); // each load counted, cached or not
+
+    // A change through the app shows on the very next load.
+    await json(await api('DELETE', `/api/albums/${album}/assets`, { assetIds: [second] }), 200);
+    const b = await load();
+    expect(b).not.toContain(`data-id="${second}"`);
+    expect(b).toContain(`data-id="${first}"`);
+    // Access is judged before the cache: a revoked link gets its 404 at once.
+    await json(await api('DELETE', `/api/share/${link.token}`), 204);
+    expect((await guest(`/s/${link.token}`)).status).toBe(404);
+  });
+
   it('answers unknown and revoked links with the same 404, and expired ones with 410', async () => {
     const link = await share(albumA);
     const unknown = await guest(`/s/${'0'.repeat(64)}`);

@@ -11,7 +11,6 @@ import { FormError } from '../parts/form.tsx';
 import { Icon } from '../parts/icons.tsx';
 import { LiveGrid } from '../parts/live-grid.tsx';
 import { PageEnd, PageScripts } from '../parts/scripts.tsx';
-import { staticUrl } from '../../src/static-files.ts';
 import { UploadPanel } from '../parts/upload-panel.tsx';
 import { albumMetaLine } from './album.tsx';
 
@@ -68,7 +67,6 @@ function GuestUpload({ upload, albumTitle }: { upload: NonNullable<SharePageProp
       </form>
       <UploadPanel url={upload.url} form="#guest-upload-form" maxBytes={upload.maxBytes} waitForProcessing dropLabel={`Drop to add to “${albumTitle}”`} />
       <LiveGrid placeUrl={upload.placeUrl} statusUrl={upload.statusUrl} />
-      <script src={staticUrl('js/live-grid.js')} defer />
     </>
   );
 }

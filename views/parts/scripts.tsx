@@ -54,7 +54,7 @@ export function PageScripts({
       />
       {guest && <script src={staticUrl('js/more.js')} defer />}
       {upload && <script src={staticUrl('js/upload.js')} defer />}
-      {upload && !guest && <script src={staticUrl('js/live-grid.js')} defer />}
+      {upload && <script src={staticUrl('js/live-grid.js')} defer />}
       {upload && guest && <script src={staticUrl('js/guest-upload.js')} defer />}
     </>
   );
