@@ -77,6 +77,13 @@ describe.skipIf(!hasChromium())('dropping folders in Chromium', () => {
       new MutationObserver(() => {
         w.__mostSending = Math.max(w.__mostSending, document.querySelectorAll('.upload-row[data-state="sending"]').length);
       }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
+      // Whether the drop overlay was shown since the last look: it hides itself 400 ms after
+      // the last dragover, which a loaded machine can outlast between two CDP calls.
+      const v = window as unknown as { __overlayShown: boolean };
+      v.__overlayShown = false;
+      new MutationObserver(() => {
+        if (document.querySelector('.drop-overlay:not([hidden])')) v.__overlayShown = true;
+      }).observe(document, { subtree: true, attributes: true, attributeFilter: ['hidden'] });
     });
     await page.goto(server.url + path);
     return { context, page, problems, flight };
@@ -89,7 +96,14 @@ describe.skipIf(!hasChromium())('dropping folders in Chromium', () => {
     const at = { x: DESKTOP.width / 2, y: DESKTOP.height / 2 };
     await cdp.send('Input.dispatchDragEvent', { type: 'dragEnter', ...at, data });
     await cdp.send('Input.dispatchDragEvent', { type: 'dragOver', ...at, data });
-    expect(await page.isVisible('.drop-overlay')).toBe(true);
+    expect(
+      await page.evaluate(() => {
+        const v = window as unknown as { __overlayShown: boolean };
+        const shown = v.__overlayShown;
+        v.__overlayShown = false;
+        return shown;
+      }),
+    ).toBe(true);
     await cdp.send('Input.dispatchDragEvent', { type: 'drop', ...at, data });
     await cdp.detach();
   }
