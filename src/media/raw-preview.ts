@@ -2,7 +2,11 @@
 // (exifr only gives the small IFD1 thumbnail), so this reads the layout itself:
 //   TIFF-based (DNG, NEF, ARW, CR2, ORF, RW2): IFDs with JPEGInterchangeFormat, single-strip
 //     JPEG-compressed IFDs that are not sensor data, Panasonic's JpgFromRaw tag
-//   CR3: the PRVW box (1620x1080) in its uuid box, then the THMB box
+//   CR3: the first sample of each trak (track 1 is the full-size JPEG, in the mdat), the PRVW
+//     box (1620x1080) in its uuid box, then the THMB box (160x120); the CRX tracks are skipped
+//     by the SOF check
+//   ORF: the Olympus maker note's CameraSettings PreviewImageStart/Length (offsets relative to
+//     the maker note), and the older PreviewImageStart/Length of the main maker-note IFD
 //   RAF: the JPEG whose offset and length sit in the header
 // Each candidate's SOF marker is checked: only baseline/progressive JPEGs that fit the
 // file are returned (a CR2's lossless-JPEG sensor data looks like a JPEG but is not one).
@@ -10,7 +14,7 @@
 //   readRawPreview(path, preview) → Buffer with the JPEG
 import { open, type FileHandle } from 'node:fs/promises';
 import type { RawFormat } from './file-type.ts';
-import { listTopLevelBoxes, readBoxes } from './iso-bmff.ts';
+import { listTopLevelBoxes, readBoxes, type Box } from './iso-bmff.ts';
 import { readRange } from './read-bytes.ts';
 import { collectIfds, openTiff, TAG } from './tiff-ifd.ts';
 
@@ -84,7 +88,11 @@ async function findTiffRanges(handle: FileHandle): Promise<{ ranges: Range[]; or
     if (jpegOffset && jpegLength) ranges.push({ offset: jpegOffset, length: jpegLength });
     const rw2Jpeg = ifd.entries.get(TAG.PanasonicJpgFromRaw);
     if (kind === 'ifd' && rw2Jpeg && rw2Jpeg.type === 7) ranges.push({ offset: rw2Jpeg.valueAt, length: rw2Jpeg.count });
-    if (kind === 'exif') continue;
+    if (kind === 'exif') {
+      const makerNote = ifd.entries.get(TAG_MAKER_NOTE);
+      if (makerNote && makerNote.type === 7) ranges.push(...(await findOlympusRanges(handle, makerNote.valueAt, makerNote.count)));
+      continue;
+    }
     const compression = reader.number(ifd, TAG.Compression);
     const photometric = reader.number(ifd, TAG.Photometric);
     const strips = reader.numbers(ifd, TAG.StripOffsets, 2);
@@ -102,6 +110,78 @@ async function findTiffRanges(handle: FileHandle): Promise<{ ranges: Range[]; or
   return { ranges, orientation: (ifd0 && reader.number(ifd0, TAG.Orientation)) || 1 };
 }
 
+const TAG_MAKER_NOTE = 0x927c;
+const OLYMPUS = {
+  // Main maker-note IFD
+  CameraSettings: 0x2020,
+  OldPreviewStart: 0x0088,
+  OldPreviewLength: 0x0089,
+  // CameraSettings IFD
+  PreviewValid: 0x0100,
+  PreviewStart: 0x0101,
+  PreviewLength: 0x0102,
+} as const;
+
+/**
+ * The previews an Olympus / OM System maker note points at (ORF files and the cameras' JPEGs).
+ * "OLYMPUS\0II\3\0" (E-series) and "OM SYSTEM\0\0\0II\4\0" maker notes carry their own byte
+ * order and count offsets from the maker note's start; the CameraSettings sub-IFD (0x2020)
+ * holds PreviewImageStart/Length (the 1600x1200 to 3200x2400 JPEG). The older "OLYMP\0"
+ * notes count from the TIFF header and keep PreviewImageStart/Length in the main IFD.
+ */
+async function findOlympusRanges(handle: FileHandle, at: number, length: number): Promise<Range[]> {
+  const note = Buffer.from(await readRange(handle, at, Math.min(length, 4 * 1024 * 1024)));
+  let ifdAt: number;
+  let base: number;
+  if (note.subarray(0, 8).toString('latin1') === 'OLYMPUS\0') {
+    ifdAt = 12;
+    base = at;
+  } else if (note.subarray(0, 12).toString('latin1') === 'OM SYSTEM\0\0\0') {
+    ifdAt = 16;
+    base = at;
+  } else if (note.subarray(0, 6).toString('latin1') === 'OLYMP\0') {
+    ifdAt = 8;
+    base = 0;
+  } else {
+    return [];
+  }
+  if (note.length < ifdAt + 2) return [];
+  // Give the maker note a TIFF header of its own so the IFD reader works in its coordinates:
+  // the byte order is the note's own ("II"/"MM" at ifdAt - 4) for the new styles, and the
+  // file's for the old style (whose IFD is read in place, offsets being the file's anyway).
+  const order = base === 0 ? undefined : note.subarray(ifdAt - 4, ifdAt - 2).toString('latin1');
+  if (base === 0) {
+    const head = await readRange(handle, 0, 8);
+    note.set(head.subarray(0, 4), 0);
+  } else {
+    if (order !== 'II' && order !== 'MM') return [];
+    note.write(order, 0, 'latin1');
+    note[2] = order === 'II' ? 42 : 0;
+    note[3] = order === 'II' ? 0 : 42;
+  }
+  const little = note[0] === 0x49;
+  if (little) note.writeUInt32LE(ifdAt, 4);
+  else note.writeUInt32BE(ifdAt, 4);
+  const reader = openTiff(note);
+  const main = reader?.readIfd(ifdAt);
+  if (!reader || !main) return [];
+  // Old style: offsets in the note's IFD count from the TIFF header, i.e. from `at` back to 0.
+  const toFile = (offset: number) => (base === 0 ? offset : base + offset);
+  const ranges: Range[] = [];
+  const oldStart = reader.number(main, OLYMPUS.OldPreviewStart);
+  const oldLength = reader.number(main, OLYMPUS.OldPreviewLength);
+  if (oldStart && oldLength) ranges.push({ offset: toFile(oldStart), length: oldLength });
+  const settings = main.entries.get(OLYMPUS.CameraSettings);
+  if (settings && base !== 0) {
+    // An IFD pointer (LONG/IFD) in most cameras; E-1/E-300 store the IFD inline (UNDEFINED).
+    const sub = reader.readIfd(settings.type === 7 ? settings.valueAt : (reader.number(main, OLYMPUS.CameraSettings) ?? 0));
+    const start = sub && reader.number(sub, OLYMPUS.PreviewStart);
+    const size = sub && reader.number(sub, OLYMPUS.PreviewLength);
+    if (sub && start && size && reader.number(sub, OLYMPUS.PreviewValid) !== 0) ranges.push({ offset: toFile(start), length: size });
+  }
+  return ranges;
+}
+
 async function findCr3Ranges(handle: FileHandle, size: number): Promise<{ ranges: Range[]; orientation: number }> {
   const ranges: Range[] = [];
   let orientation = 1;
@@ -116,7 +196,14 @@ async function findCr3Ranges(handle: FileHandle, size: number): Promise<{ ranges
       }
     } else if (box.type === 'moov' && box.end - box.payload < 16 * 1024 * 1024) {
       const moov = await readRange(handle, box.payload, box.end - box.payload);
-      const meta = readBoxes(moov).find((b) => b.type === 'uuid' && b.uuid === CR3_METADATA_UUID);
+      const top = readBoxes(moov);
+      // Track 1 holds the full-size JPEG (e.g. 6000x4000), tracks 2-3 CRX sensor data, 4 CTMD:
+      // every track's first sample is a candidate, the SOF check keeps the JPEGs.
+      for (const trak of top.filter((b) => b.type === 'trak')) {
+        const sample = firstSample(moov, trak);
+        if (sample) ranges.push(sample);
+      }
+      const meta = top.find((b) => b.type === 'uuid' && b.uuid === CR3_METADATA_UUID);
       if (!meta) continue;
       for (const child of readBoxes(moov, meta.payload, Math.min(meta.end, moov.length))) {
         if (child.type === 'THMB') {
@@ -131,6 +218,32 @@ async function findCr3Ranges(handle: FileHandle, size: number): Promise<{ ranges
     }
   }
   return { ranges, orientation };
+}
+
+function children(bytes: Uint8Array, box: Box): Box[] {
+  return readBoxes(bytes, box.payload, Math.min(box.end, bytes.length));
+}
+
+/** File offset and size of a track's first sample: trak/mdia/minf/stbl, stsz and stco/co64. */
+function firstSample(moov: Uint8Array, trak: Box): Range | undefined {
+  const mdia = children(moov, trak).find((b) => b.type === 'mdia');
+  const minf = mdia && children(moov, mdia).find((b) => b.type === 'minf');
+  const stbl = minf && children(moov, minf).find((b) => b.type === 'stbl');
+  if (!stbl) return undefined;
+  const boxes = children(moov, stbl);
+  const stsz = boxes.find((b) => b.type === 'stsz');
+  const chunks = boxes.find((b) => b.type === 'co64' || b.type === 'stco');
+  if (!stsz || !chunks || stsz.payload + 16 > moov.length || chunks.payload + 16 > moov.length) return undefined;
+  const view = new DataView(moov.buffer, moov.byteOffset, moov.byteLength);
+  // stsz: version/flags, sample_size (0: sizes follow), sample_count, [entry_size...]
+  const fixed = view.getUint32(stsz.payload + 4);
+  const count = view.getUint32(stsz.payload + 8);
+  if (count < 1) return undefined;
+  const length = fixed !== 0 ? fixed : view.getUint32(stsz.payload + 12);
+  // stco/co64: version/flags, entry_count, chunk offsets (32 or 64 bits)
+  if (view.getUint32(chunks.payload + 4) < 1) return undefined;
+  const offset = chunks.type === 'co64' ? Number(view.getBigUint64(chunks.payload + 8)) : view.getUint32(chunks.payload + 8);
+  return { offset, length };
 }
 
 /** The JPEG inside a CR3 preview box: it starts within the first bytes of the payload and runs to the box end. */

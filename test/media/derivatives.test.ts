@@ -12,10 +12,12 @@ import {
   type DerivativesResult,
 } from '../../src/media/derivatives.ts';
 import { detectFileType, HEAD_BYTES, type DetectedType } from '../../src/media/file-type.ts';
+import { findRawPreviews, readRawPreview } from '../../src/media/raw-preview.ts';
 import { readFileHead } from '../../src/media/read-bytes.ts';
 import { thumbhashToDataUrl } from '../../src/media/thumbhash.ts';
 import { writePngBomb } from './bomb.ts';
 import { fixture, HAS_EXIFTOOL, HAS_FIXTURES, readManifest, SKIP_REASON } from './fixtures.ts';
+import { rebuildCr3, writeOrf } from './raw-samples.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'shoebox-derivatives-'));
 let counter = 0;
@@ -180,9 +182,88 @@ describe.skipIf(!HAS_FIXTURES)('makeDerivatives on RAW files (always kept, never
     expect(stats.channels[0]!.stdev).toBeGreaterThan(10);
   });
 
-  it("uses a CR3's PRVW preview", async () => {
+  it("uses a CR3's PRVW preview when the full-size JPEG has been pruned away", async () => {
+    // exiv2 cut this file before its mdat: track 1's JPEG (3408x2272) points past the end.
     const made = await derive(fixture('raw/Canon-R6-pruned.CR3'));
     expect(made).toMatchObject({ source: 'embedded-preview', width: 1620, height: 1080 });
+    expect(made.large).toMatchObject({ width: 1620, height: 1080 });
+  });
+
+  describe('a CR3 with its full-size JPEG (the pruned fixture with its mdat put back)', () => {
+    const cr3 = join(work, 'full.CR3');
+    const turned = join(work, 'full-orientation-6.CR3');
+    let prvw: Buffer;
+    beforeAll(async () => {
+      // The scene is the fixture's own PRVW preview, scaled to the sensor size track 1 declares.
+      const pruned = await findRawPreviews(fixture('raw/Canon-R6-pruned.CR3'), 'cr3');
+      prvw = await readRawPreview(fixture('raw/Canon-R6-pruned.CR3'), pruned.previews[0]!);
+      const jpeg = await sharp(prvw).resize(3408, 2272).jpeg({ quality: 70 }).toBuffer();
+      rebuildCr3(fixture('raw/Canon-R6-pruned.CR3'), jpeg, cr3);
+      rebuildCr3(fixture('raw/Canon-R6-pruned.CR3'), jpeg, turned, 6);
+    });
+
+    it('finds track 1, PRVW and THMB, largest first, where exiftool finds them', async () => {
+      const { previews } = await findRawPreviews(cr3, 'cr3');
+      expect(previews.map((p) => `${p.width}x${p.height}`)).toEqual(['3408x2272', '1620x1080', '160x120']);
+      if (HAS_EXIFTOOL) {
+        const fromExiftool = execFileSync('exiftool', ['-b', '-JpgFromRaw', cr3], { maxBuffer: 8 * 1024 * 1024 });
+        expect((await readRawPreview(cr3, previews[0]!)).equals(fromExiftool)).toBe(true);
+      }
+    });
+
+    it('makes the 2048 px preview from the full-size JPEG', async () => {
+      const made = await derive(cr3);
+      expect(made).toMatchObject({ source: 'embedded-preview', width: 3408, height: 2272 });
+      expect(made.large).toMatchObject({ width: 2048, height: 1365 });
+      expect(made.small).toMatchObject({ width: 540, height: 360 });
+      const reference = join(work, 'cr3-prvw.png');
+      await sharp(prvw).png().toFile(reference);
+      expect(await difference(made.large.path, reference)).toBeLessThan(4);
+    });
+
+    it("turns it by the CR3's orientation", async () => {
+      const made = await derive(turned);
+      expect(made).toMatchObject({ source: 'embedded-preview', width: 2272, height: 3408 });
+      expect(made.large).toMatchObject({ width: 1365, height: 2048 });
+      const upright = join(work, 'cr3-prvw-6.png');
+      await sharp(prvw).rotate(90).png().toFile(upright);
+      expect(await difference(made.large.path, upright)).toBeLessThan(4);
+    });
+  });
+
+  describe('an Olympus ORF (built as the cameras lay it out: no ORF among the fixtures)', () => {
+    let preview: Buffer;
+    beforeAll(async () => {
+      const scene = fixture('jpeg/camera/canon-dslr.jpg');
+      preview = await sharp(scene).resize(1600, 1200).jpeg({ quality: 85 }).toBuffer();
+      const thumbnail = await sharp(scene).resize(160, 120).jpeg().toBuffer();
+      writeOrf(join(work, 'olympus.orf'), { preview, thumbnail });
+      writeOrf(join(work, 'olympus-e1.orf'), { preview, thumbnail, style: 'inline' });
+      writeOrf(join(work, 'olympus-8.orf'), { preview, thumbnail, orientation: 8 });
+    });
+
+    it.each(['olympus.orf', 'olympus-e1.orf'])(
+      "%s: the maker note's CameraSettings preview, not the 160x120 IFD1 thumbnail",
+      async (name) => {
+        const path = join(work, name);
+        const { previews } = await findRawPreviews(path, 'orf');
+        expect(previews.map((p) => `${p.width}x${p.height}`)).toEqual(['1600x1200', '160x120']);
+        expect((await readRawPreview(path, previews[0]!)).equals(preview)).toBe(true);
+        if (HAS_EXIFTOOL) {
+          expect(execFileSync('exiftool', ['-b', '-PreviewImage', path], { maxBuffer: 8 * 1024 * 1024 }).equals(preview)).toBe(true);
+        }
+        const made = await derive(path);
+        expect(made).toMatchObject({ source: 'embedded-preview', width: 1600, height: 1200 });
+        expect(made.large).toMatchObject({ width: 1600, height: 1200 });
+        expect(made.small).toMatchObject({ width: 480, height: 360 });
+      },
+    );
+
+    it('turns it by the ORF orientation', async () => {
+      const made = await derive(join(work, 'olympus-8.orf'));
+      expect(made).toMatchObject({ source: 'embedded-preview', width: 1200, height: 1600 });
+      expect(made.small).toMatchObject({ width: 360, height: 480 });
+    });
   });
 
   it.each(['raw/CanonRaw.cr2', 'raw/Nikon.nef', 'raw/DNG.dng', 'raw/IMG_1361.dng'])(
