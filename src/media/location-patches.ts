@@ -45,6 +45,7 @@ import { Transform, type Readable } from 'node:stream';
 import { crc32, inflateSync } from 'node:zlib';
 import type { MediaFormat } from './file-type.ts';
 import { parseBoxHeader, type Box } from './iso-bmff.ts';
+import { gpmfLocationEdits, timedMetadataEdits } from './timed-metadata.ts';
 import {
   applyEdits,
   bufferReader,
@@ -611,6 +612,7 @@ async function bmffEdits(r: Reader, start: number, end: number): Promise<Edit[]>
     else if (CONTAINERS.has(box.type)) edits.push(...(await containerEdits(r, box)));
     else if (box.type === 'uuid' && box.uuid === XMP_UUID) edits.push(...(await xmpBoxEdits(r, box)));
   }
+  edits.push(...(await timedMetadataEdits(r, start, end)));
   return edits;
 }
 
@@ -629,6 +631,9 @@ async function containerEdits(r: Reader, parent: Box, depth = 0): Promise<Edit[]
     else if (box.type === 'XMP_') edits.push(...(await xmpBoxEdits(r, box)));
     else if (box.type === 'uuid' && box.uuid === XMP_UUID) edits.push(...(await xmpBoxEdits(r, box)));
     else if (box.type === 'uuid' && box.uuid === CR3_METADATA_UUID) edits.push(...(await cr3MetadataEdits(r, box)));
+    else if (box.type === 'GPMF' && box.end - box.payload <= MAX_METADATA) {
+      edits.push(...shiftEdits(gpmfLocationEdits(await r.read(box.payload, box.end - box.payload)), box.payload));
+    }
   }
   return edits;
 }
