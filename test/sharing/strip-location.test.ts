@@ -1,8 +1,10 @@
 // "Strip location" end to end: every fixture exiftool finds a location in (JPEG EXIF and
 // XMP, PNG, HEIC, RAW, phone videos), plus phone-like MOV/MP4 clips made with ffmpeg
-// (©xyz and the com.apple.quicktime.location.ISO6709 key), uploaded and shared with
+// (©xyz and the com.apple.quicktime.location.ISO6709 key) and clips with a timed GPS track
+// (GoPro gpmd, Google camm, Apple mebx: timed-metadata-clips.ts), uploaded and shared with
 // stripLocation on. Every byte the link serves (originals whole and in ranges, previews,
-// thumbnails, the JSON) goes through exiftool: no tag whose name says GPS or Location.
+// thumbnails, the JSON) goes through exiftool (with -ee for videos, which reads the samples
+// of timed metadata tracks): no tag whose name says GPS or Location.
 // Each served original has the stored size and the stored bytes outside its patches,
 // and the file on disk is untouched.
 import { execFileSync } from 'node:child_process';
@@ -14,9 +16,11 @@ import type { Patch } from '../../src/media/location-patches.ts';
 import { absolute } from '../../src/storage/layout.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { cammTrack, gpmdTrack, mebxTrack, withTimedTrack } from './timed-metadata-clips.ts';
 import { exiftool, FIXTURES_DIR, HAS_EXIFTOOL, HAS_FFMPEG, HAS_FIXTURES, readManifest, type ExifTags } from '../media/fixtures.ts';
 
 const LOCATION_TAG = /GPS|Location/i;
+const VIDEO = /\.(mp4|mov|m4v|3gp)$/i;
 const locationTags = (tags: ExifTags) => Object.keys(tags).filter((k) => k !== 'SourceFile' && LOCATION_TAG.test(k.slice(k.lastIndexOf(':') + 1)));
 
 /** Every key, at any depth, that names a place (file names may say "gps": values are not checked here). */
@@ -54,7 +58,15 @@ describe.skipIf(!HAS_FIXTURES || !HAS_EXIFTOOL)('strip location through a share 
       execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-t', '1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', ...args, out]);
       return out;
     };
+    const timed = (name: string, track: ReturnType<typeof gpmdTrack>) => {
+      const out = join(work, name);
+      writeFileSync(out, withTimedTrack(readFileSync(clip(`base-${name}`, [])), track));
+      return out;
+    };
     return [
+      timed('gopro-gpmd.mp4', gpmdTrack()),
+      timed('street-view-camm.mp4', cammTrack()),
+      timed('apple-mebx.mov', mebxTrack()),
       clip('phone-xyz.mp4', ['-metadata', 'location=+48.8577+002.2950/', '-metadata', 'make=Shoebox', '-metadata', 'model=Phone 1']),
       clip('iphone-like.mov', [
         '-movflags', 'use_metadata_tags',
@@ -140,6 +152,11 @@ describe.skipIf(!HAS_FIXTURES || !HAS_EXIFTOOL)('strip location through a share 
     }
     const leaks = exiftool(files.map((f) => f.path)).flatMap((tags, i) => locationTags(tags).map((t) => `${files[i]!.what}: ${t}`));
     expect(leaks).toEqual([]);
+    // Videos again with ExtractEmbedded: the samples of timed metadata tracks (GPS tracks).
+    const videos = files.filter((f) => VIDEO.test(f.path));
+    expect(videos.length).toBeGreaterThanOrEqual(3);
+    const trackLeaks = exiftool(videos.map((f) => f.path), ['-ee']).flatMap((tags, i) => locationTags(tags).map((t) => `${videos[i]!.what} (-ee): ${t}`));
+    expect(trackLeaks).toEqual([]);
     // The stored originals are untouched.
     for (const u of uploaded) {
       const row = await server.database.db.selectFrom('assets').select(['storage_path', 'file_hash']).where('id', '=', u.id).executeTakeFirstOrThrow();
