@@ -63,8 +63,14 @@ describe.skipIf(!HAS_FIXTURES || !HAS_EXIFTOOL)('strip location through a share 
       writeFileSync(out, withTimedTrack(readFileSync(clip(`base-${name}`, [])), track));
       return out;
     };
+    const gopro = timed('gopro-gpmd.mp4', gpmdTrack());
+    // The same track in movie fragments (moof/traf/trun), which exiftool -ee does not read:
+    // checked below by the GPMF key of the GPS stream.
+    const fragmented = join(work, 'gopro-fragmented.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', gopro, '-map', '0', '-c', 'copy', '-movflags', 'frag_keyframe+empty_moov', fragmented]);
     return [
-      timed('gopro-gpmd.mp4', gpmdTrack()),
+      gopro,
+      fragmented,
       timed('street-view-camm.mp4', cammTrack()),
       timed('apple-mebx.mov', mebxTrack()),
       clip('phone-xyz.mp4', ['-metadata', 'location=+48.8577+002.2950/', '-metadata', 'make=Shoebox', '-metadata', 'model=Phone 1']),
@@ -157,6 +163,13 @@ describe.skipIf(!HAS_FIXTURES || !HAS_EXIFTOOL)('strip location through a share 
     expect(videos.length).toBeGreaterThanOrEqual(3);
     const trackLeaks = exiftool(videos.map((f) => f.path), ['-ee']).flatMap((tags, i) => locationTags(tags).map((t) => `${videos[i]!.what} (-ee): ${t}`));
     expect(trackLeaks).toEqual([]);
+    const gpmf = videos.filter((f) => /gopro/.test(f.what));
+    expect(gpmf).toHaveLength(2);
+    for (const f of gpmf) {
+      const bytes = readFileSync(f.path);
+      expect(bytes.includes('GPS5'), f.what).toBe(false);
+      expect(bytes.includes('ACCL'), `${f.what} keeps its accelerometer stream`).toBe(true);
+    }
     // The stored originals are untouched.
     for (const u of uploaded) {
       const row = await server.database.db.selectFrom('assets').select(['storage_path', 'file_hash']).where('id', '=', u.id).executeTakeFirstOrThrow();
