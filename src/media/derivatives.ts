@@ -12,10 +12,11 @@
 // output is resized from that (STACK.md: faster than separate pipelines or vipsthumbnail).
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type FailOnOptions, type Metadata, type Sharp } from 'sharp';
 import { writeFileAtomic } from './atomic-write.ts';
 import type { DetectedType, RawFormat } from './file-type.ts';
-import { decodeHeic } from './heic-decoder.ts';
+import { decodeHeic, readHeicColour, type HeicColour } from './heic-decoder.ts';
 import { DEFAULT_MAX_PIXELS, isSharpPixelLimitError, TooManyPixelsError, UndecodableError } from './media-errors.ts';
 import { applyOrientation, swapsAxes } from './orient.ts';
 import { findRawPreviews, readRawPreview, type RawPreview } from './raw-preview.ts';
@@ -128,23 +129,76 @@ async function fileSource(path: string, maxPixels: number): Promise<Source> {
 async function heicSource(path: string, maxPixels: number): Promise<Source> {
   // libheif has applied the HEIF transformations (irot/imir): the EXIF orientation the
   // file also carries must not be applied a second time.
-  const { width, height, data } = await decodeHeic(path, maxPixels);
+  const [{ width, height, data }, colour] = await Promise.all([
+    decodeHeic(path, maxPixels),
+    readHeicColour(path).catch((): HeicColour => ({})),
+  ]);
+  const raw = { width, height, channels: 4 } as const;
+  const { icc, warning } = await heicProfile(colour);
+  const src: Source = { open: () => sharp(data, { raw }), width, height, source: 'decoded', allowPartial: false };
+  if (warning) src.warning = warning;
+  if (!icc) return src;
+  // The pixels are in the file's colour space (iPhones: Display P3), and raw pixels cannot
+  // carry a profile into sharp. So: shrink them to the intermediate size, wrap them in an
+  // uncompressed PNG with the profile as its iCCP chunk, and let sharp's decode convert that
+  // to sRGB (lcms, as for any JPEG or PNG with an embedded profile).
+  const size = intermediateSize(width, height);
+  const png = await sharp(data, { raw })
+    .resize(size.width, size.height, { fit: 'fill' })
+    .png({ compressionLevel: 0, adaptiveFiltering: false })
+    .toBuffer();
+  const tagged = pngWithIccProfile(png, icc);
+  return { ...src, open: () => sharp(tagged) };
+}
+
+// nclx code points (ISO/IEC 23091-2) that are sRGB as far as a thumbnail goes.
+const NCLX_SRGB_PRIMARIES = new Set([1, 2]); // BT.709, unspecified
+const NCLX_SDR_TRANSFER = new Set([1, 2, 6, 13]); // BT.709, unspecified, BT.601, sRGB
+const NCLX_P3_PRIMARIES = 12; // Display P3 (P3 primaries, D65)
+
+let p3Profile: Promise<Buffer> | undefined;
+
+/** The profile to convert a decoded HEIF from, or a warning when its colours cannot be converted. */
+async function heicProfile(colour: HeicColour): Promise<{ icc?: Buffer; warning?: string }> {
+  if (colour.icc) return { icc: colour.icc };
+  const nclx = colour.nclx;
+  if (!nclx || (NCLX_SRGB_PRIMARIES.has(nclx.primaries) && NCLX_SDR_TRANSFER.has(nclx.transfer))) return {};
+  if (nclx.primaries === NCLX_P3_PRIMARIES && NCLX_SDR_TRANSFER.has(nclx.transfer)) {
+    // libvips' own Display P3 profile, taken from an image it tags with it.
+    p3Profile ??= sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } })
+      .withIccProfile('p3')
+      .png()
+      .toBuffer()
+      .then(async (png) => (await sharp(png).metadata()).icc!);
+    return { icc: await p3Profile };
+  }
   return {
-    open: () => sharp(data, { raw: { width, height, channels: 4 } }),
-    width,
-    height,
-    source: 'decoded',
-    allowPartial: false,
+    warning: `colours shown unconverted: HEIF colour space nclx primaries ${nclx.primaries}, transfer ${nclx.transfer} (HDR or wide gamut) is not converted to sRGB`,
   };
 }
 
-async function decodeIntermediate(src: Source, failOn: FailOnOptions) {
-  const { width, height } = src;
+/** A PNG with an iCCP chunk (the profile, deflated) put right after IHDR; the pixels untouched. */
+function pngWithIccProfile(png: Buffer, icc: Buffer): Buffer {
+  const afterIhdr = 8 + 8 + 13 + 4;
+  if (png.toString('latin1', 12, 16) !== 'IHDR') throw new Error('not a PNG from sharp');
+  const body = Buffer.concat([Buffer.from('iCCP'), Buffer.from('ICC profile\0\0', 'latin1'), deflateSync(icc)]);
+  const chunk = Buffer.alloc(body.length + 8);
+  chunk.writeUInt32BE(body.length - 4, 0);
+  body.copy(chunk, 4);
+  chunk.writeUInt32BE(crc32(body), body.length + 4);
+  return Buffer.concat([png.subarray(0, afterIhdr), chunk, png.subarray(afterIhdr)]);
+}
+
+/** Just large enough for both derived sizes: the preview's long edge and the grid's short edge. */
+function intermediateSize(width: number, height: number): { width: number; height: number; scale: number } {
   const scale = Math.min(1, Math.max(PREVIEW_LONG_EDGE / Math.max(width, height), GRID_SHORT_EDGE / Math.min(width, height)));
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)), scale };
+}
+
+async function decodeIntermediate(src: Source, failOn: FailOnOptions) {
+  const size = intermediateSize(src.width, src.height);
   let image = src.open(failOn);
-  if (scale < 1) {
-    image = image.resize(Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale)), { fit: 'inside' });
-  }
+  if (size.scale < 1) image = image.resize(size.width, size.height, { fit: 'inside' });
   return image.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
 }
 

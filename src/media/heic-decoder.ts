@@ -4,11 +4,18 @@
 //   decodeHeic(path, maxPixels)  → { width, height, data: RGBA } with libheif's transformations
 //                                  (irot/imir) applied: the pixels are already upright
 // Both throw UndecodableError (TooManyPixelsError above maxPixels).
+//   readHeicColour(path)         → the primary image's colour description from its 'colr'
+//                                  property: { icc } (prof/rICC) and/or { nclx }; {} when none.
+//                                  heic-decode hands back the pixels in the file's colour space
+//                                  (iPhones: Display P3), this says which one that is.
 // Workers are kept while busy and ended after a short idle time: the WASM heap never
 // shrinks, so an idle worker would keep the memory of the largest image it decoded.
+import { open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { listTopLevelBoxes, readBoxes, type Box } from './iso-bmff.ts';
 import { TooManyPixelsError, UndecodableError } from './media-errors.ts';
+import { readRange } from './read-bytes.ts';
 
 export interface HeicPixels {
   width: number;
@@ -129,4 +136,87 @@ export async function decodeHeic(path: string, maxPixels: number): Promise<HeicP
     height: reply.height!,
     data: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
   };
+}
+
+export interface HeicColour {
+  /** An ICC profile ('prof' or 'rICC' colr box). */
+  icc?: Buffer;
+  /** ISO/IEC 23091-2 code points ('nclx' colr box). */
+  nclx?: { primaries: number; transfer: number; matrix: number; fullRange: boolean };
+}
+
+const MAX_META_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The colr properties associated with the primary item (meta/pitm, meta/iprp/ipma -> ipco).
+ * A grid primary without its own colr takes the first one in ipco, as libheif does with the
+ * tiles' profile. Reads only the meta box.
+ */
+export async function readHeicColour(path: string): Promise<HeicColour> {
+  const handle = await open(path, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const metaBox = (await listTopLevelBoxes(handle, size)).find((b) => b.type === 'meta');
+    if (!metaBox || metaBox.end - metaBox.payload > MAX_META_BYTES) return {};
+    const meta = await readRange(handle, metaBox.payload, metaBox.end - metaBox.payload);
+    return colourOfPrimary(meta);
+  } finally {
+    await handle.close();
+  }
+}
+
+function colourOfPrimary(meta: Uint8Array): HeicColour {
+  const view = new DataView(meta.buffer, meta.byteOffset, meta.byteLength);
+  const within = (box: Box) => readBoxes(meta, box.payload, Math.min(box.end, meta.length));
+  const boxes = readBoxes(meta, 4); // meta is a full box: version and flags first
+  const pitm = boxes.find((b) => b.type === 'pitm');
+  const iprp = boxes.find((b) => b.type === 'iprp');
+  if (!iprp) return {};
+  const iprpChildren = within(iprp);
+  const ipco = iprpChildren.find((b) => b.type === 'ipco');
+  if (!ipco) return {};
+  const properties = within(ipco);
+  const colrs = properties.filter((b) => b.type === 'colr');
+
+  let primary: number | undefined;
+  if (pitm && pitm.payload + 6 <= meta.length) primary = meta[pitm.payload] === 0 ? view.getUint16(pitm.payload + 4) : view.getUint32(pitm.payload + 4);
+  const associated: Box[] = [];
+  for (const ipma of iprpChildren.filter((b) => b.type === 'ipma')) {
+    const version = meta[ipma.payload]!;
+    const wide = (meta[ipma.payload + 3]! & 1) === 1;
+    const end = Math.min(ipma.end, meta.length);
+    let at = ipma.payload + 4;
+    if (at + 4 > end) continue;
+    const entries = view.getUint32(at);
+    at += 4;
+    for (let i = 0; i < entries && at < end; i++) {
+      const item = version < 1 ? view.getUint16(at) : view.getUint32(at);
+      at += version < 1 ? 2 : 4;
+      const count = meta[at++] ?? 0;
+      for (let j = 0; j < count && at < end; j++) {
+        const index = wide ? view.getUint16(at) & 0x7fff : meta[at]! & 0x7f;
+        at += wide ? 2 : 1;
+        const property = properties[index - 1]; // 1-based; 0 means none
+        if (item === primary && property?.type === 'colr') associated.push(property);
+      }
+    }
+  }
+
+  const colour: HeicColour = {};
+  for (const colr of associated.length > 0 ? associated : colrs) {
+    if (colr.payload + 4 > meta.length) continue;
+    const kind = String.fromCharCode(...meta.subarray(colr.payload, colr.payload + 4));
+    const end = Math.min(colr.end, meta.length);
+    if ((kind === 'prof' || kind === 'rICC') && !colour.icc && end - colr.payload > 4 + 128) {
+      colour.icc = Buffer.from(meta.subarray(colr.payload + 4, end));
+    } else if (kind === 'nclx' && !colour.nclx && colr.payload + 11 <= end) {
+      colour.nclx = {
+        primaries: view.getUint16(colr.payload + 4),
+        transfer: view.getUint16(colr.payload + 6),
+        matrix: view.getUint16(colr.payload + 8),
+        fullRange: (meta[colr.payload + 10]! & 0x80) !== 0,
+      };
+    }
+  }
+  return colour;
 }

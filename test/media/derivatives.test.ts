@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   findFfmpeg,
@@ -11,6 +11,7 @@ import {
   UndecodableError,
   type DerivativesResult,
 } from '../../src/media/derivatives.ts';
+import { decodeHeic, readHeicColour } from '../../src/media/heic-decoder.ts';
 import { detectFileType, HEAD_BYTES, type DetectedType } from '../../src/media/file-type.ts';
 import { findRawPreviews, readRawPreview } from '../../src/media/raw-preview.ts';
 import { readFileHead } from '../../src/media/read-bytes.ts';
@@ -19,6 +20,7 @@ import { writePngBomb } from './bomb.ts';
 import { fixture, HAS_EXIFTOOL, HAS_FIXTURES, readManifest, SKIP_REASON } from './fixtures.ts';
 import { rebuildCr3, writeOrf } from './raw-samples.ts';
 
+const HAS_HEIF_CONVERT = spawnSync('heif-convert', ['--version'], { stdio: 'ignore' }).error === undefined;
 const work = mkdtempSync(join(tmpdir(), 'shoebox-derivatives-'));
 let counter = 0;
 
@@ -170,6 +172,80 @@ describe.skipIf(!HAS_FIXTURES)('makeDerivatives on HEIC/HEIF (decoded in a worke
     // Decoding is most of the work; on the main thread it would block the loop for nearly all
     // of it. Relative to the whole, so a loaded machine (slower decode) does not make it flaky.
     expect(worst).toBeLessThan(total / 3);
+  });
+});
+
+/** Mean saturation (max - min of R, G, B) of an image at 64x48, after sharp's own colour conversion. */
+async function chroma(image: Sharp): Promise<number> {
+  const px = await image.resize(64, 48, { fit: 'fill' }).removeAlpha().toColourspace('srgb').raw().toBuffer();
+  let sum = 0;
+  for (let i = 0; i < px.length; i += 3) sum += Math.max(px[i]!, px[i + 1]!, px[i + 2]!) - Math.min(px[i]!, px[i + 1]!, px[i + 2]!);
+  return sum / (px.length / 3);
+}
+
+/** The same pixels sent through the preview's size and encoding with their profile ignored: a naive copy. */
+async function naivePreview(image: Sharp): Promise<Sharp> {
+  const webp = await image
+    .resize(2048, 2048, { fit: 'inside', withoutEnlargement: true })
+    .webp({ quality: 80, effort: 4 })
+    .toBuffer();
+  return sharp(webp);
+}
+
+describe.skipIf(!HAS_FIXTURES)('colour management: wide-gamut sources come out as sRGB values, not copied numbers', () => {
+  // Converting a wider gamut to sRGB spreads the channel values of saturated colours apart
+  // (Display P3 or Adobe RGB red is redder than sRGB red with the same numbers), so a
+  // converted preview is measurably more saturated than a naive copy of the same pixels.
+  it.each(['heic/heic-iphone7.heic', 'heic/iphone_15_pro.heic', 'heic/2021-02-13-1929.heic'])(
+    '%s (Display P3 ICC in its colr box) is converted from P3',
+    async (path) => {
+      const colour = await readHeicColour(fixture(path));
+      expect(colour.icc?.subarray(36, 40).toString('latin1')).toBe('acsp');
+      if (HAS_EXIFTOOL) expect(colour.icc!.equals(execFileSync('exiftool', ['-b', '-ICC_Profile', fixture(path)]))).toBe(true);
+      const made = await derive(fixture(path));
+      expect(made.warning).toBeUndefined();
+      const { width, height, data } = await decodeHeic(fixture(path), 100_000_000);
+      const naive = await chroma(await naivePreview(sharp(data, { raw: { width, height, channels: 4 } })));
+      const ours = await chroma(sharp(made.large.path));
+      expect(ours - naive).toBeGreaterThan(1.5);
+    },
+  );
+
+  it.skipIf(!HAS_HEIF_CONVERT)('matches libheif + lcms for an iPhone HEIC (heif-convert keeps the profile, sharp converts it)', async () => {
+    const reference = join(work, 'iphone7-heif-convert.png');
+    execFileSync('heif-convert', [fixture('heic/heic-iphone7.heic'), reference], { stdio: 'ignore' });
+    expect((await sharp(reference).metadata()).icc).toBeDefined();
+    const made = await derive(fixture('heic/heic-iphone7.heic'));
+    const converted = await chroma(await naivePreview(sharp(reference).toColourspace('srgb')));
+    const naive = await chroma(await naivePreview(sharp(reference, { ignoreIcc: true })));
+    const ours = await chroma(sharp(made.large.path));
+    expect(Math.abs(ours - converted)).toBeLessThan(0.5);
+    expect(Math.abs(ours - naive)).toBeGreaterThan(1.5);
+  });
+
+  it.each([
+    ['jpeg/odd-exif/Iceland-P3.jpg', 'Display P3', 1],
+    ['misnamed/wrong.heic', 'Adobe RGB (1998)', 1],
+    ['tiff/tif-with-iptc-icc-xmp.tif', 'ProPhoto RGB', 5],
+  ])('%s (%s ICC profile) is converted by sharp on decode', async (path, profile, margin) => {
+    if (HAS_EXIFTOOL) expect(execFileSync('exiftool', ['-s3', '-ProfileDescription', fixture(path)], { encoding: 'utf8' }).trim()).toBe(profile);
+    const made = await derive(fixture(path));
+    const naive = await chroma(await naivePreview(sharp(fixture(path), { ignoreIcc: true })));
+    const ours = await chroma(sharp(made.large.path));
+    expect(ours - naive).toBeGreaterThan(margin);
+  });
+
+  it('an sRGB source is left as it is', async () => {
+    const path = fixture('jpeg/phone/IMG_20180725_163423.jpg');
+    const made = await derive(path);
+    const naive = await chroma(await naivePreview(sharp(path, { ignoreIcc: true })));
+    expect(Math.abs((await chroma(sharp(made.large.path))) - naive)).toBeLessThan(0.5);
+  });
+
+  it('says so when a HEIF is in a colour space it does not convert (Canon HIF: BT.2020 PQ, HDR)', async () => {
+    expect(await readHeicColour(fixture('heic/Canon.HIF'))).toEqual({ nclx: { primaries: 9, transfer: 16, matrix: 9, fullRange: true } });
+    const made = await derive(fixture('heic/Canon.HIF'));
+    expect(made.warning).toMatch(/colours shown unconverted: .*primaries 9, transfer 16/);
   });
 });
 
