@@ -5,11 +5,14 @@ import { authenticate, authorize, firstRunRedirect } from './http/auth.ts';
 import { compressRendered } from './http/compression.ts';
 import { csrfProtection } from './http/csrf.ts';
 import { htmlAsBytes } from './http/html-bytes.ts';
+import { FileMemo } from './http/file-memo.ts';
+import { forgetOnChange } from './http/forget-on-change.ts';
 import { PageCache } from './http/page-cache.ts';
 import { onError, onNotFound } from './http/errors.tsx';
 import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import type { AppDeps, AppEnv, Limits, Sharing } from './http/env.ts';
+import { AlbumAssetCache } from './sharing/album-asset-cache.ts';
 import { LinkCache } from './sharing/link-cache.ts';
 import { createSigner } from './sharing/signatures.ts';
 import { albumRoutes } from './routes/albums.tsx';
@@ -19,6 +22,7 @@ import { healthRoutes } from './routes/health.ts';
 import { libraryRoutes } from './routes/library.tsx';
 import { linkRoutes } from './routes/links.tsx';
 import { shareRoutes } from './routes/share.tsx';
+import { signedMediaRoutes } from './routes/share-media.ts';
 import { liveGridRoutes } from './routes/live-grid.tsx';
 import { pageRoutes } from './routes/pages.tsx';
 import { settingsRoutes } from './routes/settings.tsx';
@@ -39,7 +43,14 @@ export function createLimits(): Limits {
 export function createApp(deps: AppDeps, limits: Limits = createLimits()): Hono<AppEnv> {
   staticFiles(); // read (and fail) at start, not on the first request
   const app = new Hono<AppEnv>();
-  const sharing: Sharing = { links: new LinkCache(() => deps.database.db), signer: createSigner(deps.secretKey), pages: new PageCache() };
+  const db = () => deps.database.db;
+  const sharing: Sharing = {
+    links: new LinkCache(db),
+    signer: createSigner(deps.secretKey),
+    pages: new PageCache(),
+    albumAssets: new AlbumAssetCache(db),
+    thumbnails: new FileMemo(),
+  };
   app.use(async (c, next) => {
     c.set('deps', deps);
     c.set('limits', limits);
@@ -53,9 +64,10 @@ export function createApp(deps: AppDeps, limits: Limits = createLimits()): Hono<
 
   app.route('/', staticRoutes);
   app.route('/', healthRoutes);
+  app.route('/', signedMediaRoutes);
   app.use(compressRendered());
   app.use(htmlAsBytes());
-  app.use(sharing.pages.forgetOnChange());
+  app.use(forgetOnChange(sharing.pages, sharing.albumAssets));
   app.use(csrfProtection());
   app.use(firstRunRedirect());
   app.use(authenticate());

@@ -1,10 +1,12 @@
 // The Hono environment shared by every route: dependencies and per-request values.
+import type { FileMemo } from './file-memo.ts';
 import type { PageCache } from './page-cache.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../log.ts';
 import type { DataDir } from '../storage/data-dir.ts';
 import type { RateLimiter } from '../auth/rate-limit.ts';
+import type { AlbumAssetCache } from '../sharing/album-asset-cache.ts';
 import type { LinkCache } from '../sharing/link-cache.ts';
 import type { Signer } from '../sharing/signatures.ts';
 import type { Auth } from './auth.ts';
@@ -35,6 +37,10 @@ export interface Sharing {
   signer: Signer;
   /** Guest album pages, rendered once for a moment. */
   pages: PageCache;
+  /** Which ready assets are in which album, for guests' media requests. */
+  albumAssets: AlbumAssetCache;
+  /** Grid thumbnails' bytes, as every guest of a shared album asks for the same ones. */
+  thumbnails: FileMemo;
 }
 
 export interface AppEnv {

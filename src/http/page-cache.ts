@@ -2,11 +2,10 @@
 // its link, and a link sent to a group chat is opened by many at once: the first request
 // renders it (queries, ~160 tiles with signed URLs, compression), the next ones within
 // TTL_MS send the same bytes. Every change made through this process (any request that
-// is not a GET or HEAD) empties the cache at once; what changes without a request (the
-// worker finishing a thumbnail, another process on the same Postgres) shows within TTL_MS.
-// Access is judged on every request before the cache is asked: a revoked link or a
-// missing password cookie never reaches it.
-import type { MiddlewareHandler } from 'hono';
+// is not a GET or HEAD: see forget-on-change.ts) empties the cache at once; what changes
+// without a request (the worker finishing a thumbnail, another process on the same
+// Postgres) shows within TTL_MS. Access is judged on every request before the cache is
+// asked: a revoked link or a missing password cookie never reaches it.
 import { encode, type Encoding } from './compression.ts';
 
 const TTL_MS = 2000;
@@ -61,17 +60,5 @@ export class PageCache {
     this.pages.delete(key);
     if (this.pages.size >= MAX_PAGES) this.pages.delete(this.pages.keys().next().value!);
     this.pages.set(key, page);
-  }
-
-  /** Middleware: any request that may change something empties the cache when it is done. */
-  forgetOnChange(): MiddlewareHandler {
-    return async (c, next) => {
-      if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-      try {
-        await next();
-      } finally {
-        this.clear();
-      }
-    };
   }
 }

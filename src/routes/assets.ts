@@ -1,5 +1,6 @@
 // An asset's data (owner API) and its files: /media/assets/:id/{thumb,preview,original}.
-// Media URLs answer the signed-in owner, or a guest with a URL signed for a share link.
+// Media URLs here answer the signed-in owner (or an uploader); signed guest URLs are
+// answered before this, by share-media.ts.
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import type { Asset } from '../db/schema.ts';
@@ -12,7 +13,7 @@ import { httpError } from '../http/errors.tsx';
 import { sendFile } from '../http/send-file.ts';
 import { Uuid } from '../http/validate.ts';
 import { publicAsset } from './asset-json.ts';
-import { serveSignedMedia, type MediaVariant } from './share-media.ts';
+import type { MediaVariant } from './share-media.ts';
 
 
 async function assetOr404(c: Context<AppEnv>, id: string): Promise<Asset> {
@@ -39,12 +40,7 @@ export const assetRoutes = new Hono<AppEnv>()
     return c.json({ asset: publicAsset(await assetOr404(c, c.req.param('id'))) });
   })
   .on(['GET', 'HEAD'], '/media/assets/:id/:variant{thumb|preview|original}', async (c) => {
-    const variant = c.req.param('variant') as MediaVariant;
-    if (c.req.query('sig') !== undefined) {
-      const id = c.req.param('id');
-      if (!v.is(Uuid, id) || id !== id.toLowerCase()) throw httpError(404, 'not found');
-      return serveSignedMedia(c, id, variant);
-    }
+    const variant = c.req.param('variant') as MediaVariant; // signed URLs were answered by signedMediaRoutes
     if (!c.get('auth')) throw httpError(401, 'sign in required');
     const asset = await assetOr404(c, c.req.param('id'));
     await requireMediaAccess(c, asset);

@@ -4,14 +4,16 @@
 // asset still in the link's album, and downloads allowed for originals (videos may
 // still play). Through a link with stripLocation, originals go out with their location
 // records blanked in place (same size, so lengths and ranges stay exact).
-import type { Context } from 'hono';
+import { Hono, type Context } from 'hono';
+import * as v from 'valibot';
 import type { Asset } from '../db/schema.ts';
-import { countDownload, findAssetInAlbum } from '../queries/links.ts';
+import { countDownload } from '../queries/links.ts';
 import { judgeLink } from '../sharing/link-cache.ts';
 import { absolute, previewRelPath, smallThumbRelPath } from '../storage/layout.ts';
 import type { AppEnv } from '../http/env.ts';
 import { httpError } from '../http/errors.tsx';
 import { sendFile } from '../http/send-file.ts';
+import { Uuid } from '../http/validate.ts';
 import { createPatchedReadStream } from '../media/location-patches.ts';
 import { locationPatchesFor } from '../queries/location-patches.ts';
 import { boundIp, passwordGranted } from './share-access.ts';
@@ -20,10 +22,22 @@ export type MediaVariant = 'thumb' | 'preview' | 'original';
 
 const denied = () => httpError(404, 'not found');
 
-export async function serveSignedMedia(c: Context<AppEnv>, assetId: string, variant: MediaVariant): Promise<Response> {
-  const { signer, links } = c.get('sharing');
+/**
+ * Mounted ahead of the session, CSRF and page middleware: a signed URL carries all it
+ * needs, and a shared album's page asks for its thumbnails by the hundred. Without `sig`
+ * the request goes on to the owner's media route.
+ */
+export const signedMediaRoutes = new Hono<AppEnv>().on(['GET', 'HEAD'], '/media/assets/:id/:variant{thumb|preview|original}', async (c, next) => {
+  if (c.req.query('sig') === undefined) return next();
+  const id = c.req.param('id');
+  if (!v.is(Uuid, id) || id !== id.toLowerCase()) throw httpError(404, 'not found');
+  return serveSignedMedia(c, id, c.req.param('variant') as MediaVariant);
+});
+
+async function serveSignedMedia(c: Context<AppEnv>, assetId: string, variant: MediaVariant): Promise<Response> {
+  const { signer, links, albumAssets, thumbnails } = c.get('sharing');
   const query = { l: c.req.query('l'), exp: c.req.query('exp'), sig: c.req.query('sig') };
-  const problem = signer.checkMedia(c.req.path, query, boundIp(c));
+  const problem = signer.checkMedia(assetId, query, boundIp(c));
   if (problem === 'bad signature') throw httpError(403, 'invalid signature');
   if (problem === 'expired') throw httpError(410, 'this address has expired; reload the page');
 
@@ -35,7 +49,7 @@ export async function serveSignedMedia(c: Context<AppEnv>, assetId: string, vari
 
   const { database, dataDir, config } = c.get('deps');
   const db = database.db;
-  const asset = await findAssetInAlbum(db, link.albumId, assetId);
+  const asset = await albumAssets.get(link.albumId, assetId);
   if (!asset) throw denied();
 
   // Signed URLs are good until `exp`: browsers may keep the bytes as long.
@@ -46,7 +60,13 @@ export async function serveSignedMedia(c: Context<AppEnv>, assetId: string, vari
   if (variant !== 'original') {
     if (asset.status !== 'ready') throw httpError(404, 'not ready yet');
     const rel = variant === 'thumb' ? smallThumbRelPath(asset.file_hash) : previewRelPath(asset.file_hash);
-    return sendFile(c, absolute(dataDir.root, rel), { contentType: 'image/webp', etag: `${asset.file_hash}-${variant}`, cacheControl, accelRedirect: accel(rel) });
+    return sendFile(c, absolute(dataDir.root, rel), {
+      contentType: 'image/webp',
+      etag: `${asset.file_hash}-${variant}`,
+      cacheControl,
+      accelRedirect: accel(rel),
+      memo: variant === 'thumb' ? thumbnails : undefined,
+    });
   }
 
   const download = c.req.query('download') !== undefined;

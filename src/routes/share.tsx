@@ -46,7 +46,7 @@ async function sharedAlbum(c: Context<AppEnv>, link: LinkState): Promise<AlbumSu
 export function signedMedia(c: Context<AppEnv>, link: LinkState) {
   const signer = c.get('sharing').signer;
   const ip = boundIp(c);
-  return (id: string, variant: 'thumb' | 'preview' | 'original') => signer.signMedia(`/media/assets/${id}/${variant}`, link.id, ip);
+  return (id: string, variant: 'thumb' | 'preview' | 'original') => signer.signMedia(id, variant, link.id, ip);
 }
 
 function guestGridContext(c: Context<AppEnv>, link: LinkState): GridContext {

@@ -1,7 +1,9 @@
 // HMAC-SHA-256 (keyed from SECRET_KEY) for what share pages hand out:
 // - media URLs: `/media/assets/<id>/<variant>?l=<link id>&exp=<unix s>&sig=<…>` over the
-//   path, expiry, link and (when asked) the client IP. Expiry is rounded up to a window,
-//   so the same URL repeats across page loads and browsers can cache it.
+//   asset, expiry, link and (when asked) the client IP. Expiry is rounded up to a window,
+//   so the same URL repeats across page loads and browsers can cache it. The variants of
+//   an asset share one signature (what each may serve is the link's to say: downloads
+//   are checked per request), so a page's three URLs per tile repeat and compress.
 // - the password cookie of a link: over the link id and its password hash, so changing
 //   the password (or removing it) invalidates every cookie handed out before.
 import { hmac } from '@oslojs/crypto/hmac';
@@ -17,17 +19,17 @@ const MEDIA_MACS_KEPT = 50_000; // ~10 MB at most; the oldest go first
 export const URL_WINDOW_SECONDS = 12 * 3600;
 
 export interface Signer {
-  /** Signs a media path for a link; `ip` only when URLs are bound to the client. */
-  signMedia(path: string, linkId: string, ip?: string, nowMs?: number): string;
+  /** A signed URL of an asset's file for a link; `ip` only when URLs are bound to the client. */
+  signMedia(assetId: string, variant: string, linkId: string, ip?: string, nowMs?: number): string;
   /** undefined when valid; otherwise why not. */
-  checkMedia(path: string, query: { l?: string; exp?: string; sig?: string }, ip?: string, nowMs?: number): 'bad signature' | 'expired' | undefined;
+  checkMedia(assetId: string, query: { l?: string; exp?: string; sig?: string }, ip?: string, nowMs?: number): 'bad signature' | 'expired' | undefined;
   linkCookie(linkId: string, passwordHash: string): string;
   linkCookieMatches(value: string | undefined, linkId: string, passwordHash: string): boolean;
 }
 
 export function createSigner(secretKey: string): Signer {
   const root = encoder.encode(secretKey);
-  const mediaKey = hmac(SHA256, root, encoder.encode('shoebox media url v1'));
+  const mediaKey = hmac(SHA256, root, encoder.encode('shoebox media url v2'));
   const cookieKey = hmac(SHA256, root, encoder.encode('shoebox link cookie v1'));
 
   const mac = (key: Uint8Array, parts: string[]) => hmac(SHA256, key, encoder.encode(parts.join('\n'))).subarray(0, SIG_BYTES);
@@ -46,11 +48,11 @@ export function createSigner(secretKey: string): Signer {
   // hundreds: remembered, a page load signs nothing it signed before (a signature in
   // JavaScript costs ~15 µs; a lookup well under one).
   const mediaMacs = new Map<string, Uint8Array>();
-  const mediaMac = (path: string, exp: string, linkId: string, ip: string) => {
-    const key = `${path}\n${exp}\n${linkId}\n${ip}`;
+  const mediaMac = (assetId: string, exp: string, linkId: string, ip: string) => {
+    const key = `${assetId}\n${exp}\n${linkId}\n${ip}`;
     let macBytes = mediaMacs.get(key);
     if (!macBytes) {
-      macBytes = mac(mediaKey, [path, exp, linkId, ip]);
+      macBytes = mac(mediaKey, [assetId, exp, linkId, ip]);
       if (mediaMacs.size >= MEDIA_MACS_KEPT) mediaMacs.delete(mediaMacs.keys().next().value!);
       mediaMacs.set(key, macBytes);
     }
@@ -58,16 +60,16 @@ export function createSigner(secretKey: string): Signer {
   };
 
   return {
-    signMedia(path, linkId, ip = '', nowMs = Date.now()) {
+    signMedia(assetId, variant, linkId, ip = '', nowMs = Date.now()) {
       const now = Math.floor(nowMs / 1000);
       const exp = String((Math.floor(now / URL_WINDOW_SECONDS) + 2) * URL_WINDOW_SECONDS);
-      const sig = encodeBase64urlNoPadding(mediaMac(path, exp, linkId, ip));
-      return `${path}?l=${linkId}&exp=${exp}&sig=${sig}`;
+      const sig = encodeBase64urlNoPadding(mediaMac(assetId, exp, linkId, ip));
+      return `/media/assets/${assetId}/${variant}?l=${linkId}&exp=${exp}&sig=${sig}`;
     },
-    checkMedia(path, query, ip = '', nowMs = Date.now()) {
+    checkMedia(assetId, query, ip = '', nowMs = Date.now()) {
       const { l, exp, sig } = query;
       if (!l || !exp || !/^\d{1,12}$/.test(exp)) return 'bad signature';
-      if (!matches(sig, mediaMac(path, exp, l, ip))) return 'bad signature';
+      if (!matches(sig, mediaMac(assetId, exp, l, ip))) return 'bad signature';
       if (Number(exp) * 1000 <= nowMs) return 'expired';
       return undefined;
     },

@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/db/schema.ts';
 import { createSigner } from '../../src/sharing/signatures.ts';
+import { absolute, smallThumbRelPath } from '../../src/storage/layout.ts';
 import { backends } from '../helpers/database.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -110,6 +111,15 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
       expect(thumb.headers.get('content-type')).toBe('image/webp');
       expect(thumb.headers.get('cache-control')).toMatch(/^private, max-age=\d+, immutable$/);
       expect(a.originalUrl).toBeDefined();
+      // The file's bytes, the second time from memory as the first; ranges and tags hold.
+      const row = await db().selectFrom('assets').select('file_hash').where('id', '=', (a as GuestAsset & { id: string }).id).executeTakeFirstOrThrow();
+      const onDisk = readFileSync(absolute(server.deps.dataDir.root, smallThumbRelPath(row.file_hash)));
+      expect(Buffer.from(await thumb.arrayBuffer()).equals(onDisk)).toBe(true);
+      const kept = await guest(a.thumbUrl, { range: 'bytes=0-9' });
+      expect(kept.status).toBe(206);
+      expect(kept.headers.get('content-range')).toBe(`bytes 0-9/${onDisk.length}`);
+      expect(Buffer.from(await kept.arrayBuffer()).equals(onDisk.subarray(0, 10))).toBe(true);
+      expect((await guest(a.thumbUrl, { 'if-none-match': thumb.headers.get('etag')! })).status).toBe(304);
     }
     // The same URLs on the next load: browsers can cache them.
     const again = await json(await guest(`/api/share/${link.token}`), 200);
@@ -179,14 +189,15 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
     const tampered = url.replace(/sig=([\w-])/, (_m, ch: string) => `sig=${ch === 'A' ? 'B' : 'A'}`);
     expect((await guest(tampered)).status).toBe(403);
     expect((await guest(url.replace(/exp=\d+/, (m) => `exp=${Number(m.slice(4)) + 3600}`))).status).toBe(403);
-    expect((await guest(url.replace(/\/thumb\?/, '/original?'))).status).toBe(403);
+    // One signature per asset: its variants share it (originals still only when the link allows downloads).
+    expect((await guest(url.replace(/\/thumb\?/, '/preview?'))).status).toBe(200);
     expect((await guest(url.replace(/[0-9a-f-]{36}\/thumb/, `${otherAsset}/thumb`))).status).toBe(403);
 
     const signer = createSigner(server.deps.secretKey);
-    const old = signer.signMedia(`/media/assets/${gpsAsset}/thumb`, link.id, '', Date.now() - 3 * 86_400_000);
+    const old = signer.signMedia(gpsAsset, 'thumb', link.id, '', Date.now() - 3 * 86_400_000);
     expect((await guest(old)).status).toBe(410);
     // Even a valid signature (as if the key leaked) reaches only the link's album.
-    expect((await guest(signer.signMedia(`/media/assets/${otherAsset}/thumb`, link.id))).status).toBe(404);
+    expect((await guest(signer.signMedia(otherAsset, 'thumb', link.id))).status).toBe(404);
 
     const plainThumb = (assets as (GuestAsset & { id: string })[]).find((a) => a.id === plainAsset)!.thumbUrl;
     expect((await guest(plainThumb)).status).toBe(200);
@@ -207,7 +218,7 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
     expect(locked.status).toBe(401);
     expect(await locked.json()).toEqual({ error: 'password required' });
     const signer = createSigner(server.deps.secretKey);
-    expect((await guest(signer.signMedia(`/media/assets/${gpsAsset}/thumb`, link.id))).status).toBe(401);
+    expect((await guest(signer.signMedia(gpsAsset, 'thumb', link.id))).status).toBe(401);
     expect((await guest(`/s/${link.token}/tiles?after=${gpsAsset}`)).status).toBe(401);
 
     const wrong = await server.fetch(`/api/share/${link.token}/auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password: 'nope' }) });
@@ -272,7 +283,7 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
     const body = await json(await guest(`/api/share/${viewOnly.token}`), 200);
     expect(body.assets[0].originalUrl).toBeUndefined();
     const signer = createSigner(server.deps.secretKey);
-    expect((await guest(signer.signMedia(`/media/assets/${plainAsset}/original`, viewOnly.id))).status).toBe(403);
+    expect((await guest(signer.signMedia(plainAsset, 'original', viewOnly.id))).status).toBe(403);
 
     const link = await share(albumA, { stripLocation: false });
     await guest(`/s/${link.token}`);
@@ -377,7 +388,7 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
       const { assets } = await json(await guest(`/api/share/${link.token}`), 200);
       expect((await guest(assets[0].thumbUrl)).status).toBe(200);
       const signer = createSigner(server.deps.secretKey);
-      const elsewhere = signer.signMedia(`/media/assets/${assets[0].id}/thumb`, link.id, '10.1.2.3');
+      const elsewhere = signer.signMedia(assets[0].id, 'thumb', link.id, '10.1.2.3');
       expect((await guest(elsewhere)).status).toBe(403);
     } finally {
       config.signedUrlBindIp = false;
