@@ -1,7 +1,46 @@
 // Album pages: show each image once it has loaded (its placeholder stays until then, and
-// for good when the file is missing), submit the sort menu when it changes, close an edit
-// form from its Cancel button, and let "Upload" buttons elsewhere open the uploader.
+// for good when the file is missing), load the lightbox when it is first wanted, submit
+// the sort menu when it changes, close an edit form from its Cancel button, and let
+// "Upload" buttons elsewhere open the uploader.
 (() => {
+  // The lightbox module (static/js/lightbox.js) is not part of the page: it is imported
+  // when a finger or the mouse goes down on a tile, so it is usually there by the click,
+  // or at once when the address names a photo. Until it has loaded, the click that opens
+  // a tile is caught here and handed to it.
+  const lightboxUrl = document.currentScript?.dataset.lightbox;
+  let lightbox;
+  let lightboxReady = false;
+  const loadLightbox = () => {
+    lightbox ??= import(lightboxUrl).then((module) => {
+      lightboxReady = true;
+      return module;
+    });
+    lightbox.catch(() => (lightbox = undefined));
+    return lightbox;
+  };
+  const tileOf = (event) => (event.target instanceof Element ? event.target.closest('a.tile[data-id]') : null);
+  if (lightboxUrl) {
+    if (/^#photo=/.test(location.hash)) loadLightbox();
+    document.addEventListener('pointerdown', (event) => tileOf(event) && loadLightbox(), { passive: true });
+    window.addEventListener('popstate', () => {
+      if (!lightboxReady && /^#photo=/.test(location.hash)) loadLightbox().then((m) => m.openFromHash());
+    });
+    // Registered once every deferred script has run, so it comes after their click
+    // handlers (select mode takes a tile's click for itself), as the module's own does.
+    document.addEventListener('DOMContentLoaded', () => {
+      document.addEventListener('click', (event) => {
+        if (lightboxReady || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+        const tile = tileOf(event);
+        if (!tile) return;
+        event.preventDefault();
+        loadLightbox().then(
+          (m) => m.openTile(tile),
+          () => location.assign(tile.href), // still see the photo
+        );
+      });
+    });
+  }
+
   const FADED = '.tile img, .cover img';
   const show = (img) => img.classList.add('in');
   document.addEventListener(

@@ -1,9 +1,9 @@
 // The lightbox and its info drawer, for every grid of `.tile` links (the owner's album and
 // library pages, the guest share page). Plain JS with no framework, as guest pages load none.
 //
-// Nothing heavy loads with the page: PhotoSwipe's core and the two stylesheets (their
-// fingerprinted URLs come from this script's data attributes) are fetched when a tile is
-// first opened. The gallery is every tile in the clicked tile's grid, re-read when more
+// Nothing of it loads with the page: album.js imports this module when a tile is first
+// pressed (or the address names a photo), and PhotoSwipe's core and the two stylesheets
+// (their fingerprinted URLs come from album.js's data attributes) follow. The gallery is every tile in the clicked tile's grid, re-read when more
 // tiles arrive (htmx or more.js append them as the page behind scrolls, and it scrolls to
 // follow the open slide). Each photo shows its preview first; when the original is one a
 // browser can show, a srcset lets the browser fetch it once the zoom needs more pixels than
@@ -142,6 +142,11 @@ async function open(tile, { push }) {
   current = createLightbox(PhotoSwipe, tile);
 }
 
+/** Opens the tile's item, as a click on it does once this module is loaded (album.js calls it for the click that loaded it). */
+export function openTile(tile) {
+  open(tile, { push: true });
+}
+
 document.addEventListener('click', (event) => {
   if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
   const tile = event.target instanceof Element ? event.target.closest('a.tile[data-id]') : null;
@@ -165,7 +170,8 @@ window.addEventListener('popstate', () => {
   if (tile) open(tile, { push: false }); // Forward into an entry of ours
 });
 
-function openFromHash() {
+/** Opens the item the address names, if it is on the page (at load, and from album.js after a Back or Forward into one). */
+export function openFromHash() {
   const id = hashId();
   const tile = id && document.querySelector(`a.tile[data-id="${CSS.escape(id)}"]`);
   if (!tile) return; // not on this page (or not among the tiles loaded so far)

@@ -163,11 +163,13 @@ describe.skipIf(!hasChromium() || !HAS_FIXTURES)('lightbox in Chromium', () => {
       // Oldest first: the Pixel (2018), the Canon (2019), the video (Sep 2023), the iPhone (Oct 2023).
       expect(order).toEqual([ids[PIXEL], ids[CANON], ids[VIDEO], ids[HEIC]]);
       await page.waitForTimeout(300);
-      expect(requests.filter((u) => /photoswipe|lightbox\.[0-9a-f]+\.css/.test(u))).toEqual([]);
+      // Nothing of the lightbox comes with the page, not even its own module.
+      expect(requests.filter((u) => /photoswipe|lightbox\.[0-9a-f]+\.(css|js)/.test(u))).toEqual([]);
       expect(await page.$('.pswp')).toBeNull();
 
-      // Open the Pixel photo: PhotoSwipe and the styles load now; the address names it.
+      // Open the Pixel photo: the module, PhotoSwipe and the styles load now; the address names it.
       await openTile(page, size, ids[PIXEL]!);
+      expect(requests.some((u) => /\/static\/js\/lightbox\.[0-9a-f]{10}\.js$/.test(u))).toBe(true);
       expect(requests.some((u) => /\/static\/vendor\/photoswipe\.esm\.min\.[0-9a-f]{10}\.js$/.test(u))).toBe(true);
       expect(requests.some((u) => /\/static\/vendor\/photoswipe\.[0-9a-f]{10}\.css$/.test(u))).toBe(true);
       expect(hash(page)).toBe(`#photo=${ids[PIXEL]}`);

@@ -7,7 +7,7 @@
 import { crc32, deflateSync } from 'node:zlib';
 import { thumbHashToRGBA } from 'thumbhash';
 
-const LONG_SIDE = 6;
+const LONG_SIDE = 4;
 const CACHE_SIZE = 20_000;
 const cache = new Map<string, string>();
 

@@ -1,7 +1,8 @@
 // The head of grid pages: render-blocking until the content is parsed (<PageEnd/> after
-// it), an inline one-liner (allowed by its hash in the CSP) that marks the page as scripted (images stay hidden until loaded
-// only then), the page's own small script, htmx when asked, and the lightbox (a small module
-// that loads PhotoSwipe and its styles from the URLs it is given only when a tile is opened).
+// it), an inline one-liner (allowed by its hash in the CSP) that marks the page as
+// scripted (images stay hidden until loaded only then), the page's own small script
+// (album.js, which imports the lightbox module from the URL it carries when a tile is
+// first pressed; the module then loads PhotoSwipe and its styles), and htmx when asked.
 import { raw } from 'hono/html';
 import { MARK_SCRIPTED } from '../../src/http/inline-scripts.ts';
 import { staticUrl } from '../../src/static-files.ts';
@@ -43,15 +44,14 @@ export function PageScripts({
       <script dangerouslySetInnerHTML={{ __html: MARK_SCRIPTED }} />
       {htmx && <meta name="htmx-config" content={HTMX_CONFIG} />}
       {htmx && <script src={staticUrl('vendor/htmx.min.js')} defer />}
-      <script src={staticUrl('js/album.js')} defer />
-      {grid && <script src={staticUrl('js/grid-window.js')} defer />}
       <script
-        type="module"
-        src={staticUrl('js/lightbox.js')}
-        data-lightbox
+        src={staticUrl('js/album.js')}
+        defer
+        data-lightbox={staticUrl('js/lightbox.js')}
         data-photoswipe={staticUrl('vendor/photoswipe.esm.min.js')}
         data-css={`${staticUrl('vendor/photoswipe.css')} ${staticUrl('css/lightbox.css')}`}
       />
+      {grid && <script src={staticUrl('js/grid-window.js')} defer />}
       {guest && <script src={staticUrl('js/more.js')} defer />}
       {upload && <script src={staticUrl('js/upload.js')} defer />}
       {upload && <script src={staticUrl('js/live-grid.js')} defer />}
