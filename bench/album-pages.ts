@@ -1016,7 +1016,8 @@ async function runBackend(name: string, env: Record<string, string>, work: strin
     // A fresh process compiles its modules on first use: warm it up as the timed runs were.
     await warm(server.url, [[guestPath, {}], [ownerPath, ownerHeaders], [thumbUrl, {}]]);
     if (opts.hold) {
-      note(`  holding (--hold): server pid ${server.proc.pid}\n  ${server.url}${guestPath}\n  ${server.url}${ownerPath} (Cookie: ${s.cookie})\n  ${server.url}${thumbUrl}\n  remove ${opts.hold} to go on`);
+      const env = Object.entries({ ...serverEnv, SECRET_KEY }).map(([k, v]) => `${k}=${v}`).join(' ');
+      note(`  holding (--hold): server pid ${server.proc.pid}\n  to start it again by hand: ${env} PORT=${server.port} taskset -c 1 npm start\n  ${server.url}${guestPath}\n  ${server.url}${ownerPath} (Cookie: ${s.cookie})\n  ${server.url}${thumbUrl}\n  remove ${opts.hold} to go on`);
       writeFileSync(opts.hold, `${server.url}${thumbUrl}\n`);
       await until(() => !existsSync(opts.hold!), 'the hold file to go', 24 * 3600_000);
     }
