@@ -668,7 +668,7 @@ async function breakdown(db: AnyDb, seeded: Seeded): Promise<Breakdown> {
   const hmacKey = randomBytes(32);
   const ms: Record<string, number> = {
     'query: findAlbum (counts, days, cover)': await timeIt(() => findAlbum(db, album.id, { tz })),
-    'query: loadGridPage (201 rows)': await timeIt(() => loadGridPage(db, guestGrid)),
+    'query: loadGridPage (first page)': await timeIt(() => loadGridPage(db, guestGrid)),
     'query: countView (UPDATE, guest page only)': await timeIt(() => countView(db, link.id)),
     'render owner page (AlbumPage → string)': await timeIt(renderOwner),
     'render guest page (SharePage → string, signed URLs)': await timeIt(() => renderGuest(signed)),

@@ -1,5 +1,6 @@
-// The album grid a page at a time. A page holds at most GRID_PAGE_SIZE tiles and, where it
-// can, ends where a day ends, so each day's rows are laid out in one piece. A day longer
+// The album grid a page at a time. A page holds at most GRID_PAGE_SIZE tiles (the first,
+// sent with the page itself, FIRST_PAGE_SIZE: some four screens, so a phone paints it
+// sooner; the rest come as the guest scrolls) and, where it can, ends where a day ends, so each day's rows are laid out in one piece. A day longer
 // than a page is split: the next page continues inside that day's section (its last row
 // re-flows while it is still far below the screen) and the page after starts new days.
 import * as v from 'valibot';
@@ -9,8 +10,7 @@ import { listAlbumAssets, type AlbumAssetRow, type GridAssetRow } from '../queri
 import type { Db } from '../queries/users.ts';
 
 export const GRID_PAGE_SIZE = 200;
-// Ending at a day boundary is worth a shorter page, but not a page of a handful of tiles.
-const MIN_TILES_BEFORE_DAY_BREAK = 100;
+export const FIRST_PAGE_SIZE = 100;
 
 /** The next page: the fragment htmx fetches, and the whole page for a browser without script. */
 export interface MoreLink {
@@ -80,18 +80,20 @@ export function sectionsByDay(rows: GridAssetRow[]): GridSection[] {
   return sections;
 }
 
-function fetchRows(db: Db, q: GridQuery) {
-  return listAlbumAssets(db, q.albumId, { sort: q.sort, after: q.after, tz: q.tz, limit: GRID_PAGE_SIZE + 1 });
+function fetchRows(db: Db, q: GridQuery, size: number) {
+  return listAlbumAssets(db, q.albumId, { sort: q.sort, after: q.after, tz: q.tz, limit: size + 1 });
 }
 
 /** A page of whole sections, starting after `q.after` (or at the start). */
 export async function loadGridPage(db: Db, q: GridQuery): Promise<GridPage> {
-  const rows = await fetchRows(db, q);
+  const size = q.after ? GRID_PAGE_SIZE : FIRST_PAGE_SIZE;
+  const rows = await fetchRows(db, q, size);
   let take = rows.length;
   let open = false;
-  if (rows.length > GRID_PAGE_SIZE) {
-    take = GRID_PAGE_SIZE;
-    for (let i = GRID_PAGE_SIZE; i >= MIN_TILES_BEFORE_DAY_BREAK; i--) {
+  if (rows.length > size) {
+    take = size;
+    // Ending at a day boundary is worth a shorter page, but not one of a handful of tiles.
+    for (let i = size; i >= size / 2; i--) {
       if (sectionKey(q.sort, rows[i - 1]!) !== sectionKey(q.sort, rows[i]!)) {
         take = i;
         break;
@@ -120,7 +122,7 @@ export async function loadGridPage(db: Db, q: GridQuery): Promise<GridPage> {
 
 /** The rest of the open section `open` (up to a page), after `q.after`. */
 export async function loadGridContinuation(db: Db, q: GridQuery & { after: string }, open: string): Promise<GridContinuation> {
-  const rows = await fetchRows(db, q);
+  const rows = await fetchRows(db, q, GRID_PAGE_SIZE);
   let take = 0;
   while (take < rows.length && take < GRID_PAGE_SIZE && sectionKey(q.sort, rows[take]!) === open) take++;
   const tiles = rows.slice(0, take);

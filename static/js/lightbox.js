@@ -69,18 +69,12 @@ function loadPhotoSwipe() {
 const tilesOf = (gallery) => [...gallery.querySelectorAll('a.tile[data-id]')];
 const galleryOf = (tile) => tile.closest('.grid') ?? document.body;
 
-/** The tile's ThumbHash placeholder (its background image), as a URL. */
-function placeholderOf(tile) {
-  const m = /url\(["']?(data:[^"')]+)["']?\)/.exec(tile.style.backgroundImage);
-  return m ? m[1] : undefined;
-}
-
 function slideData(tile) {
   const d = tile.dataset;
   const width = Number(d.w) || 0;
   const height = Number(d.h) || 0;
   const img = tile.querySelector('img');
-  const thumb = img && img.complete && img.naturalWidth > 0 ? img.currentSrc || img.src : placeholderOf(tile);
+  const thumb = img && img.complete && img.naturalWidth > 0 ? img.currentSrc || img.src : undefined;
   const base = {
     element: tile,
     id: d.id,
@@ -96,12 +90,10 @@ function slideData(tile) {
     return { ...base, type: 'video', videoSrc: d.original ?? tile.href, poster: ready ? tile.href : undefined };
   }
   if (!ready) {
-    // Not processed (yet): the original when a browser can show it, else the blurred
-    // placeholder, else a word on what is going on.
+    // Not processed (yet): the original when a browser can show it, else a word on what is going on.
     const unknownSize = width <= 1 && height <= 1;
     const sized = unknownSize ? { width: 1600, height: 1200, unknownSize } : {};
     if (d.original) return { ...base, ...sized, src: d.original };
-    if (thumb) return { ...base, ...sized, src: thumb };
     return { ...base, width: 0, height: 0, type: 'html', html: `<p class="lb-note">${d.status === 'failed' ? 'This item could not be processed.' : 'This item is still being processed.'}</p>` };
   }
   const scale = Math.min(1, PREVIEW_LONG_EDGE / Math.max(width, height, 1));

@@ -200,9 +200,9 @@ describe.skipIf(!hasChromium())('album pages in Chromium', { timeout: 120_000 },
       const tileState = await page.evaluate(() => {
         const tile = document.querySelector<HTMLElement>('.tile[data-status="ready"]')!;
         const img = tile.querySelector('img')!;
-        return { bg: getComputedStyle(tile).backgroundImage.slice(0, 30), opacity: getComputedStyle(img).opacity, complete: img.complete };
+        return { bg: getComputedStyle(tile).backgroundImage, opacity: getComputedStyle(img).opacity, complete: img.complete };
       });
-      expect(tileState.bg).toMatch(/^url\("data:image\/png;base64,/);
+      expect(tileState.bg).toMatch(/^linear-gradient\((rgb\(\d+, \d+, \d+\)(, )?){3}\)$/);
       expect(tileState.opacity).toBe('0');
 
       await scrollThrough(page);
@@ -279,9 +279,9 @@ describe.skipIf(!hasChromium())('album pages in Chromium', { timeout: 120_000 },
 
     it(`a long album at ${size.name} size loads its pages while scrolling, without shifts`, async () => {
       const { context, page, problems } = await open(size, `/albums/${big.albumId}`);
-      // The first page holds 200 tiles; rows far below the screen are parked out of the DOM.
-      expect(await page.evaluate(() => window.shoeboxGrid!.allTiles().length)).toBe(200);
-      expect(await page.locator('.tile').count()).toBeLessThan(200);
+      // The first page holds 100 tiles (rows far below the screen may already be parked out of the DOM).
+      expect(await page.evaluate(() => window.shoeboxGrid!.allTiles().length)).toBe(100);
+      expect(await page.locator('.tile').count()).toBeLessThanOrEqual(100);
       await scrollThrough(page);
       // The DOM stays bounded: at the end, the rows far above are parked.
       expect(await page.locator('.tile').count()).toBeLessThan(big.assets.length / 2);

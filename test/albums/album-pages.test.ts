@@ -1,5 +1,5 @@
 // The album list and album page as HTML: cards, the justified grid's tiles (aspect ratios
-// in order, placeholders, badges, srcset), day headers, pages of at most 200 tiles with an
+// in order, placeholders, badges, srcset), day headers, a first page of 100 tiles and then pages of 200 with an
 // htmx sentinel and the fragments that continue them, and the small forms.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -62,7 +62,7 @@ describe.each(backends())('album pages on %s', (backend) => {
       expect(cards.map((card) => card.querySelector('.card-title')?.textContent)).toEqual(['A very long album title that goes on and on', 'Nothing yet']);
       expect(cards.map((card) => card.querySelector('.card-meta')?.textContent)).toEqual(['3 items · Jul – Aug 2024', 'Empty']);
       const cover = cards[0]!.querySelector('.cover')!;
-      expect(cover.getAttribute('style')).toMatch(/^background-image:url\(data:image\/png;base64,[A-Za-z0-9+/=]+\)$/);
+      expect(cover.getAttribute('style')).toMatch(/^background-image:linear-gradient\((#[0-9a-f]{6},){2}#[0-9a-f]{6}\)$/);
       expect(cover.querySelector('img')?.getAttribute('src')).toBe(`/media/assets/${assets[0]!.id}/thumb`);
       expect(cards[0]!.getAttribute('href')).toMatch(/^\/albums\/[0-9a-f-]{36}$/);
       expect(cards[1]!.querySelector('.cover.empty')).not.toBeNull();
@@ -117,8 +117,8 @@ describe.each(backends())('album pages on %s', (backend) => {
     expect([...doc.querySelectorAll('section.day')].map((s) => s.querySelectorAll('.tile').length)).toEqual([2, 2, 1]);
 
     const tile = (id: string) => doc.querySelector(`.tile[data-id="${id}"]`)!;
-    // Placeholders are data URLs painted as the tile's background; none without a ThumbHash.
-    expect(tile(landscape!).getAttribute('style')).toMatch(/^--ar:1\.3333;background-image:url\(data:image\/png;base64,[A-Za-z0-9+/=]{100,400}\)$/);
+    // Placeholders are gradients of the ThumbHash's colours, painted as the tile's background; none without a ThumbHash.
+    expect(tile(landscape!).getAttribute('style')).toMatch(/^--ar:1\.3333;background-image:linear-gradient\((#[0-9a-f]{6},){2}#[0-9a-f]{6}\)$/);
     expect(tile(failed!).getAttribute('style')).toBe('--ar:1.5');
     // Each tile's spacer gives it its height (padding from --ar in the stylesheet).
     expect(tile(landscape!).firstElementChild?.tagName).toBe('I');
@@ -127,7 +127,7 @@ describe.each(backends())('album pages on %s', (backend) => {
     expect(img.getAttribute('src')).toBe(`/media/assets/${landscape}/thumb`);
     expect(img.getAttribute('srcset')).toBe(`/media/assets/${landscape}/thumb 480w, /media/assets/${landscape}/preview 2048w`);
     expect(img.getAttribute('sizes')).toBe('(min-width: 1024px) 320px, (min-width: 600px) 253px, 153px');
-    expect(img.getAttribute('loading')).toBe('lazy');
+    expect(img.getAttribute('loading')).toBe('eager'); // among a page's first tiles: on the first screen at any width
     expect(img.getAttribute('decoding')).toBe('async');
     // Not processed yet, or failed: no image to ask for.
     expect(tile(pending!).querySelector('img')).toBeNull();
@@ -180,24 +180,28 @@ describe.each(backends())('album pages on %s', (backend) => {
     expect((await postForm(`/albums/${albumId}/sort`, { sortOrder: 'shuffle' })).status).toBe(400);
   });
 
-  it('pages: at most 200 tiles, ending at a day where it can, then htmx fragments that continue the grid', async () => {
-    // 30 on the first day, 300 on the second (longer than a page), 10 on the third.
-    const items = [...dayOf('2024-06-01', 30), ...dayOf('2024-06-02', 300), ...dayOf('2024-06-03', 10)];
+  it('pages: 100 tiles first, ending at a day where it can, then htmx fragments of at most 200 that continue the grid', async () => {
+    // 30 on the first day, 200 on the second (longer than the first page), 10 on the third.
+    const items = [...dayOf('2024-06-01', 30), ...dayOf('2024-06-02', 200), ...dayOf('2024-06-03', 10)];
     const { albumId, assets } = await seedAlbum(db(), owner.id, items, 'Big');
     const { doc, html } = await page(`/albums/${albumId}`);
 
-    // Page 1: day 1 (30) and 170 of day 2, whose section stays open with the sentinel inside it.
-    expect(doc.querySelectorAll('.tile')).toHaveLength(200);
-    // Small as sent: 200 tiles with their placeholders in well under 40 kB of gzip.
-    expect(gzipSync(html).length).toBeLessThan(40_000);
+    // Page 1: day 1 (30) and 70 of day 2, whose section stays open with the sentinel inside it.
+    expect(doc.querySelectorAll('.tile')).toHaveLength(100);
+    // Small as sent: 100 tiles with their placeholders in well under 20 kB of gzip.
+    expect(gzipSync(html).length).toBeLessThan(20_000);
     expect(headings(doc)).toEqual(['Sat, 1 Jun 2024', 'Sun, 2 Jun 2024']);
     const sections = doc.querySelectorAll('section.day');
     const inside = sections[1]!.querySelector('.tiles > a.more')!;
     expect(inside).not.toBeNull();
     expect(inside.getAttribute('hx-trigger')).toBe('revealed');
     expect(inside.getAttribute('hx-swap')).toBe('outerHTML');
-    expect(inside.getAttribute('href')).toBe(`/albums/${albumId}?after=${assets[199]!.id}`);
+    expect(inside.getAttribute('href')).toBe(`/albums/${albumId}?after=${assets[99]!.id}`);
     const seen = tileIds(doc);
+    // The first 8 thumbnails load at once, the first 4 of them ahead of everything else; the rest when scrolled near.
+    const imgs = [...doc.querySelectorAll('.tile img')];
+    expect(imgs.slice(0, 10).map((i) => i.getAttribute('loading'))).toEqual([...Array(8).fill('eager'), 'lazy', 'lazy']);
+    expect(imgs.map((i) => i.getAttribute('fetchpriority'))).toEqual([...Array(4).fill('high'), ...Array(96).fill(null)]);
 
     // Page 2 continues day 2 inside its section (no header), then hands over to new sections.
     let fragment = await page(inside.getAttribute('hx-get')!, cookie, { 'hx-request': 'true' });
@@ -220,14 +224,14 @@ describe.each(backends())('album pages on %s', (backend) => {
   });
 
   it('pages: a day longer than two pages goes on inside its section; short days end a page early', async () => {
-    const items = [...dayOf('2024-02-01', 120), ...dayOf('2024-02-02', 90), ...dayOf('2024-02-03', 450)];
+    const items = [...dayOf('2024-02-01', 60), ...dayOf('2024-02-02', 90), ...dayOf('2024-02-03', 450)];
     const { albumId, assets } = await seedAlbum(db(), owner.id, items, 'Bigger');
     const { doc } = await page(`/albums/${albumId}`);
-    // Ends after day 1 (120 tiles): days 1+2 would be 210.
-    expect(doc.querySelectorAll('.tile')).toHaveLength(120);
+    // Ends after day 1 (60 tiles): days 1+2 would be 150, more than the first page's 100.
+    expect(doc.querySelectorAll('.tile')).toHaveLength(60);
     let next = doc.querySelector('#album-grid > a.more')!.getAttribute('hx-get')!;
     const seen = tileIds(doc);
-    const sizes: number[] = [120];
+    const sizes: number[] = [60];
     for (let i = 0; i < 10 && next; i++) {
       const fragment = await page(next, cookie, { 'hx-request': 'true' });
       const ids = tileIds(fragment.doc);
@@ -236,7 +240,7 @@ describe.each(backends())('album pages on %s', (backend) => {
       next = fragment.doc.querySelector('a.more')?.getAttribute('hx-get') ?? '';
     }
     // Day 2 (90) fits with 110 of day 3, open; then 200 and 140 more of day 3 inside it.
-    expect(sizes).toEqual([120, 200, 200, 140]);
+    expect(sizes).toEqual([60, 200, 200, 140]);
     expect(seen).toEqual(assets.map((a) => a.id));
   });
 
@@ -246,7 +250,7 @@ describe.each(backends())('album pages on %s', (backend) => {
     const href = doc.querySelector('a.more')!.getAttribute('href')!;
     const next = await page(href);
     expect(next.res.status).toBe(200);
-    expect(tileIds(next.doc)).toEqual(assets.slice(200).map((a) => a.id));
+    expect(tileIds(next.doc)).toEqual(assets.slice(100).map((a) => a.id));
     expect(next.doc.querySelector(`a[href="/albums/${albumId}"]`)?.textContent).toMatch(/start of the album/);
   });
 

@@ -166,7 +166,7 @@ describe.skipIf(!hasChromium() || !HAS_FIXTURES)('uploading in Chromium', () => 
         id: t.dataset.id!,
         status: t.dataset.status!,
         day: t.closest('section')?.querySelector('.day-head time')?.getAttribute('datetime') ?? null,
-        placeholder: getComputedStyle(t).backgroundImage.startsWith('url("data:image/png'),
+        placeholder: getComputedStyle(t).backgroundImage.startsWith('linear-gradient('),
         shown: !!t.querySelector<HTMLImageElement>('img.in') && t.querySelector('img')!.naturalWidth > 0,
         badge: t.querySelector('.badge.failed')?.getAttribute('title') ?? null,
       })),

@@ -6,7 +6,7 @@ import { Page } from '../layouts/page.tsx';
 import { mediaUrl } from '../parts/album-grid.tsx';
 import { monthRange, plural } from '../parts/dates.ts';
 import { Icon } from '../parts/icons.tsx';
-import { placeholderDataUrl } from '../parts/placeholder.ts';
+import { placeholderBackground } from '../parts/placeholder.ts';
 import { AlbumFields, FormError } from '../parts/form.tsx';
 import { PageEnd, PageScripts } from '../parts/scripts.tsx';
 import { TopBar } from '../parts/top-bar.tsx';
@@ -34,13 +34,13 @@ function Cover({ album }: { album: AlbumSummary }) {
       </span>
     );
   }
-  const placeholder = placeholderDataUrl(cover.thumbhash);
+  const placeholder = placeholderBackground(cover.thumbhash);
   const w = cover.width || 1;
   const h = cover.height || 1;
   // A square crop: the image's short edge fills the card (about half the screen on phones).
   const widthPerEdge = Math.max(1, w / h);
   return (
-    <span class={placeholder ? 'cover' : 'cover skeleton'} style={placeholder ? `background-image:url(${placeholder})` : undefined}>
+    <span class={placeholder ? 'cover' : 'cover skeleton'} style={placeholder ? `background-image:${placeholder}` : undefined}>
       {cover.status === 'ready' && (
         <img
           src={mediaUrl(cover.id, 'thumb')}

@@ -10,7 +10,7 @@ import type { GridContinuation, GridPage, GridSection, MoreLink } from '../../sr
 import type { AlbumAssetRow, GridAssetRow } from '../../src/queries/albums.ts';
 import { dayHeading, duration } from './dates.ts';
 import { Icon } from './icons.tsx';
-import { placeholderDataUrl } from './placeholder.ts';
+import { placeholderBackground } from './placeholder.ts';
 
 // Rendered row heights (about 1.2 × the base heights in app.css, .grid --row-h) for the
 // images' `sizes`: phones, from 600 px and from 1024 px wide.
@@ -28,6 +28,10 @@ export type MediaVariant = 'thumb' | 'preview' | 'original';
 /** The URL of one of an asset's files: plain for the owner, signed for a guest link. */
 export type MediaUrlFor = (id: string, variant: MediaVariant) => string;
 
+/** The first tiles of a page load at once, the first few ahead of everything else: they are on the first screen at any width, and the largest paint is one of them. */
+const EAGER_TILES = 8;
+const URGENT_TILES = 4;
+
 export interface GridContext {
   /** Day headers leave out the year when it is this one. */
   currentYear: number;
@@ -39,6 +43,8 @@ export interface GridContext {
   originals?: boolean;
   /** The owner's select mode: a check on each tile and on each day header (static/js/select.js). */
   selectable?: boolean;
+  /** The page's first tiles (loaded at once), true for the few fetched first of all. */
+  firstTiles?: Map<string, boolean>;
 }
 
 export const mediaUrl: MediaUrlFor = (id, variant) => `/media/assets/${id}/${variant}`;
@@ -73,8 +79,8 @@ export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
   const w = a.width && a.width > 0 ? a.width : 1;
   const h = a.height && a.height > 0 ? a.height : 1;
   const ar = Math.min(MAX_AR, Math.max(MIN_AR, w / h));
-  const placeholder = placeholderDataUrl(a.thumbhash);
-  const style = `--ar:${+ar.toFixed(4)}${placeholder ? `;background-image:url(${placeholder})` : ''}`;
+  const placeholder = placeholderBackground(a.thumbhash);
+  const style = `--ar:${+ar.toFixed(4)}${placeholder ? `;background-image:${placeholder}` : ''}`;
   const ready = a.status === 'ready';
   const { thumbWidth, previewWidth } = sizesOf(w, h);
   return (
@@ -111,7 +117,8 @@ export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
               ? `(min-width: 1024px) ${Math.round(ar * ROW_DESKTOP)}px, (min-width: 600px) ${Math.round(ar * ROW_TABLET)}px, ${Math.round(ar * ROW_PHONE)}px`
               : undefined
           }
-          loading="lazy"
+          loading={ctx.firstTiles?.has(a.id) ? 'eager' : 'lazy'}
+          fetchpriority={ctx.firstTiles?.get(a.id) ? 'high' : undefined}
           decoding="async"
           alt=""
         />
@@ -181,9 +188,11 @@ export function GridSections({ page, ctx }: { page: GridPage; ctx: GridContext }
 }
 
 export function AlbumGrid({ page, ctx }: { page: GridPage; ctx: GridContext }) {
+  const firstTiles = new Map<string, boolean>();
+  for (const a of page.sections.flatMap((s) => s.tiles).slice(0, EAGER_TILES)) firstTiles.set(a.id, firstTiles.size < URGENT_TILES);
   return (
     <div id="album-grid" class="grid">
-      <GridSections page={page} ctx={ctx} />
+      <GridSections page={page} ctx={{ ...ctx, firstTiles }} />
     </div>
   );
 }
