@@ -1,8 +1,9 @@
 // A guest's media request: `/media/assets/:id/:variant?l=…&exp=…&sig=…`. Before a byte
-// is sent: the signature (path, expiry, link, and the IP when bound), the expiry, the
+// is sent: the signature (asset, expiry, link, and the IP when bound), the expiry, the
 // link still open (cached state, dropped on every change), its password cookie, the
-// asset still in the link's album, and downloads allowed for originals (videos may
-// still play). Through a link with stripLocation, originals go out with their location
+// asset still in the link's album (cached for ready assets, emptied by every change),
+// and downloads allowed for originals (videos may still play). Grid thumbnails' bytes
+// are kept in memory: every guest of an album asks for the same ones. Through a link with stripLocation, originals go out with their location
 // records blanked in place (same size, so lengths and ranges stay exact).
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
