@@ -227,6 +227,20 @@ interface Server extends Proc {
   port: number;
 }
 
+/** The ceiling for any Node server here: node:http alone sending the thumbnail's bytes from memory, pinned like the server. */
+async function startBareNode(file: string): Promise<Server> {
+  const port = await freePort();
+  const script = `const b=require('fs').readFileSync(${JSON.stringify(file)});require('http').createServer((q,r)=>{r.writeHead(200,{'content-type':'image/webp','content-length':b.length});r.end(b)}).listen(${port},'127.0.0.1')`;
+  const [cmd, args] = pinned('1', process.execPath, ['-e', script]);
+  const p = launch(cmd, args, { PATH: process.env.PATH });
+  const url = `http://127.0.0.1:${port}`;
+  await until(async () => {
+    if (p.code() !== undefined) throw new Error(`bare node exited with ${p.code()}:\n${p.output()}`);
+    return fetch(url).then((r) => r.ok, () => false);
+  }, 'bare node:http');
+  return { ...p, url, port };
+}
+
 async function startServer(env: Record<string, string>, cpu?: string, extraNodeArgs: string[] = []): Promise<Server> {
   const port = await freePort();
   const nodeArgs = [...extraNodeArgs, '--import', 'tsx', 'src/server.ts'];
@@ -928,7 +942,7 @@ interface BackendResult {
   tiles: { owner: number; guest: number };
   seq: Record<'owner' | 'guest' | 'thumb' | 'nginxOwner' | 'nginxGuest' | 'nginxThumb', Timing>;
   weight: { owner: PageWeight; guest: PageWeight };
-  wrk: Record<'guest' | 'owner' | 'thumb' | 'nginxGuest' | 'nginxThumb' | 'accelThumb', WrkResult>;
+  wrk: Record<'guest' | 'owner' | 'thumb' | 'nginxGuest' | 'nginxThumb' | 'accelThumb' | 'bareThumb', WrkResult>;
   thumbBytes: number;
   browser?: { profile: Profile; runs: BrowserRun[] }[];
   breakdown?: Breakdown;
@@ -1005,6 +1019,13 @@ async function runBackend(name: string, env: Record<string, string>, work: strin
   } finally {
     await stopProc(nginx, 'SIGQUIT');
   }
+  const bare = await startBareNode(join(dataDir, thumbRel));
+  let wrkBareThumb: WrkResult;
+  try {
+    wrkBareThumb = await wrk(bare.url + '/');
+  } finally {
+    await stopProc(bare);
+  }
 
   // 3. Throughput of the server itself (log at warn), and the browser.
   loads.push(`wrk on the server: ${await waitQuiet('wrk')}`);
@@ -1080,7 +1101,7 @@ async function runBackend(name: string, env: Record<string, string>, work: strin
     tiles: { owner: weightOwner.tiles, guest: weightGuest.tiles },
     seq: { owner: seqOwner, guest: seqGuest, thumb: seqThumb, nginxOwner: seqNginxOwner, nginxGuest: seqNginxGuest, nginxThumb: seqNginxThumb },
     weight: { owner: weightOwner, guest: weightGuest },
-    wrk: { guest: wrkGuest, owner: wrkOwner, thumb: wrkThumb, nginxGuest: wrkNginxGuest, nginxThumb: wrkNginxThumb, accelThumb: wrkAccel },
+    wrk: { guest: wrkGuest, owner: wrkOwner, thumb: wrkThumb, nginxGuest: wrkNginxGuest, nginxThumb: wrkNginxThumb, accelThumb: wrkAccel, bareThumb: wrkBareThumb },
     thumbBytes,
     browser,
     breakdown: s.breakdown,
@@ -1145,6 +1166,7 @@ function report(results: BackendResult[], pgVersion: string | undefined): string
     out.push(row('signed thumbnail, MEDIA_ACCEL=nginx behind nginx', r.backend, r.wrk.accelThumb, `≥ ${T.thumbRatio} × nginx`, r.wrk.accelThumb.rps / r.wrk.nginxThumb.rps >= T.thumbRatio && r.wrk.accelThumb.non2xx === 0, r.wrk.nginxThumb));
     out.push(row('nginx: static copy of the guest page (gzip_static)', r.backend, r.wrk.nginxGuest, '—', undefined));
     out.push(row('nginx: the thumbnail file', r.backend, r.wrk.nginxThumb, '—', undefined));
+    out.push(row('bare node:http: the thumbnail from memory (any Node server\'s ceiling)', r.backend, r.wrk.bareThumb, '—', undefined, r.wrk.nginxThumb));
   }
 
   for (const r of results) {
