@@ -1,4 +1,6 @@
-// Builds the Hono app from its parts. Takes every dependency, so tests can build one.
+// Builds the Hono app from its parts, and the Node server options that put the signed
+// thumbnails' short path in front of it. Takes every dependency, so tests can build one.
+import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
 import { Hono } from 'hono';
 import { RateLimiter } from './auth/rate-limit.ts';
 import { authenticate, authorize, firstRunRedirect } from './http/auth.ts';
@@ -23,6 +25,7 @@ import { libraryRoutes } from './routes/library.tsx';
 import { linkRoutes } from './routes/links.tsx';
 import { shareRoutes } from './routes/share.tsx';
 import { signedMediaRoutes } from './routes/share-media.ts';
+import { signedThumbnailFastPath } from './routes/signed-thumbnail-fast.ts';
 import { liveGridRoutes } from './routes/live-grid.tsx';
 import { pageRoutes } from './routes/pages.tsx';
 import { settingsRoutes } from './routes/settings.tsx';
@@ -40,17 +43,33 @@ export function createLimits(): Limits {
   };
 }
 
-export function createApp(deps: AppDeps, limits: Limits = createLimits()): Hono<AppEnv> {
-  staticFiles(); // read (and fail) at start, not on the first request
-  const app = new Hono<AppEnv>();
+/** Share links' caches and signer: one set per app, shared with the short path. */
+export function createSharing(deps: AppDeps): Sharing {
   const db = () => deps.database.db;
-  const sharing: Sharing = {
+  return {
     links: new LinkCache(db),
     signer: createSigner(deps.secretKey),
     pages: new PageCache(),
     albumAssets: new AlbumAssetCache(db),
     thumbnails: new FileMemo(),
   };
+}
+
+/** What `serve()` of @hono/node-server needs: the app, and a Node server whose requests try the signed thumbnails' short path first. */
+export function createNodeServing(deps: AppDeps, limits: Limits = createLimits()) {
+  const sharing = createSharing(deps);
+  const app = createApp(deps, limits, sharing);
+  const fast = signedThumbnailFastPath(deps, sharing);
+  const create = (options: ServerOptions, appListener: (req: IncomingMessage, res: ServerResponse) => void) =>
+    createServer(options, (req, res) => {
+      if (!fast(req, res)) appListener(req, res);
+    });
+  return { fetch: app.fetch, createServer: create as typeof createServer };
+}
+
+export function createApp(deps: AppDeps, limits: Limits = createLimits(), sharing: Sharing = createSharing(deps)): Hono<AppEnv> {
+  staticFiles(); // read (and fail) at start, not on the first request
+  const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
     c.set('deps', deps);
     c.set('limits', limits);

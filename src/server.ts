@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 // the admin socket, and a graceful shutdown on SIGTERM/SIGINT.
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import { createApp } from './app.ts';
+import { createNodeServing } from './app.ts';
 import { loadConfigOrExplain, type Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
@@ -47,11 +47,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     deps.worker = worker;
     await worker.start();
     purger = startTrashPurge({ db: deps.database.db, dataRoot: deps.dataDir.root, log });
-    const app = createApp(deps);
     http = await new Promise<Server>((resolve, reject) => {
       // No request timeout: a 16 GiB video on a slow uplink takes far longer than Node's
       // default 5 minutes. Idle sockets still time out (headersTimeout, keepAliveTimeout).
-      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: { requestTimeout: 0 } }) as Server;
+      const s = serve({ ...createNodeServing(deps), port: config.port, hostname: config.host, serverOptions: { requestTimeout: 0 } }) as Server;
       s.once('listening', () => resolve(s));
       s.once('error', reject);
     });

@@ -6,33 +6,41 @@ import type { AppEnv } from './env.ts';
 import { isHttps } from './client-ip.ts';
 import { INLINE_SCRIPT_SOURCES } from './inline-scripts.ts';
 
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  `script-src 'self' ${INLINE_SCRIPT_SOURCES}`,
+  "style-src 'self'",
+  // Tile sizes of the justified grid are inline style attributes (no script involved).
+  "style-src-attr 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const HEADERS: Record<string, string> = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'same-origin',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), interest-cohort=()',
+};
+const HTTPS_HEADERS: Record<string, string> = { ...HEADERS, 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' };
+
+/** The headers every response carries (HSTS only over https). */
+export function securityHeaderValues(https: boolean): Readonly<Record<string, string>> {
+  return https ? HTTPS_HEADERS : HEADERS;
+}
+
 export function securityHeaders(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
     const h = c.res.headers;
-    h.set(
-      'Content-Security-Policy',
-      [
-        "default-src 'self'",
-        `script-src 'self' ${INLINE_SCRIPT_SOURCES}`,
-        "style-src 'self'",
-        // Tile sizes of the justified grid are inline style attributes (no script involved).
-        "style-src-attr 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob:",
-        "connect-src 'self'",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-      ].join('; '),
-    );
-    h.set('X-Content-Type-Options', 'nosniff');
-    h.set('Referrer-Policy', 'same-origin');
-    h.set('X-Frame-Options', 'DENY');
-    h.set('Cross-Origin-Opener-Policy', 'same-origin');
-    h.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
-    if (isHttps(c)) h.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    for (const [name, value] of Object.entries(securityHeaderValues(isHttps(c)))) h.set(name, value);
   };
 }

@@ -35,6 +35,11 @@ export const signedMediaRoutes = new Hono<AppEnv>().on(['GET', 'HEAD'], '/media/
   return serveSignedMedia(c, id, c.req.param('variant') as MediaVariant);
 });
 
+/** Signed URLs are good until `exp`: browsers may keep the bytes as long. */
+export function signedCacheControl(exp: string, nowMs = Date.now()): string {
+  return `private, max-age=${Math.max(0, Number(exp) - Math.floor(nowMs / 1000))}, immutable`;
+}
+
 async function serveSignedMedia(c: Context<AppEnv>, assetId: string, variant: MediaVariant): Promise<Response> {
   const { signer, links, albumAssets, thumbnails } = c.get('sharing');
   const query = { l: c.req.query('l'), exp: c.req.query('exp'), sig: c.req.query('sig') };
@@ -53,9 +58,7 @@ async function serveSignedMedia(c: Context<AppEnv>, assetId: string, variant: Me
   const asset = await albumAssets.get(link.albumId, assetId);
   if (!asset) throw denied();
 
-  // Signed URLs are good until `exp`: browsers may keep the bytes as long.
-  const maxAge = Math.max(0, Number(query.exp) - Math.floor(Date.now() / 1000));
-  const cacheControl = `private, max-age=${maxAge}, immutable`;
+  const cacheControl = signedCacheControl(query.exp!);
   const accel = (rel: string) => (config.mediaAccel === 'nginx' ? `/_accel/${rel}` : undefined);
 
   if (variant !== 'original') {

@@ -17,9 +17,9 @@ export class AlbumAssetCache {
   constructor(private readonly db: () => Kysely<DB>) {}
 
   async get(albumId: string, assetId: string, now = Date.now()): Promise<Asset | undefined> {
+    const hit = this.peek(albumId, assetId, now);
+    if (hit) return hit;
     const key = `${albumId}/${assetId}`;
-    const hit = this.entries.get(key);
-    if (hit && now - hit.at < TTL_MS) return hit.asset;
     const asset = await findAssetInAlbum(this.db(), albumId, assetId);
     if (asset?.status === 'ready') {
       if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
@@ -28,6 +28,12 @@ export class AlbumAssetCache {
       this.entries.delete(key);
     }
     return asset;
+  }
+
+  /** The ready asset if it is known to be in the album right now, without asking the database (undefined: ask get). */
+  peek(albumId: string, assetId: string, now = Date.now()): Asset | undefined {
+    const hit = this.entries.get(`${albumId}/${assetId}`);
+    return hit && now - hit.at < TTL_MS ? hit.asset : undefined;
   }
 
   clear(): void {

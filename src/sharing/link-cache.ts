@@ -74,6 +74,11 @@ export class LinkCache {
     return this.remember(linkState(row));
   }
 
+  /** The link's state if this process knows it fresh, without asking the database (undefined: ask byId). */
+  peekById(id: string): LinkState | undefined {
+    return this.fresh(id)?.state;
+  }
+
   /** After any change to a link. */
   drop(id: string): void {
     this.entries.delete(id);

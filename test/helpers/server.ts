@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { inject } from 'vitest';
-import { createApp, createLimits } from '../../src/app.ts';
+import { createLimits, createNodeServing } from '../../src/app.ts';
 import { createWorker, type Worker } from '../../src/jobs/worker.ts';
 import { findFfmpeg } from '../../src/media/derivatives.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -77,9 +77,8 @@ export async function startTestServer(options: {
     await (deps.worker as Worker).start();
   }
   const limits = createLimits();
-  const app = createApp(deps, limits);
   const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+    const s = serve({ ...createNodeServing(deps, limits), port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
   });
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

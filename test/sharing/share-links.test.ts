@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/db/schema.ts';
 import { createSigner } from '../../src/sharing/signatures.ts';
 import { absolute, smallThumbRelPath } from '../../src/storage/layout.ts';
+import { createLogger } from '../../src/log.ts';
 import { backends } from '../helpers/database.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -56,8 +57,10 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
   }
   const guest = (path: string, headers: Record<string, string> = {}) => server.fetch(path, { headers });
 
+  // What the app's request log saw: the signed thumbnails' short path answers before it.
+  const logged: string[] = [];
   beforeAll(async () => {
-    server = await startTestServer({ backend, worker: true });
+    server = await startTestServer({ backend, worker: true, log: createLogger('info', (line) => logged.push(line)) });
     owner = await newUser(db(), { role: 'owner' });
     cookie = await sessionCookie(db(), owner);
     albumA = (await json(await api('POST', '/api/albums', { title: 'Death Valley' }), 201)).album.id;
@@ -120,6 +123,15 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
       expect(kept.headers.get('content-range')).toBe(`bytes 0-9/${onDisk.length}`);
       expect(Buffer.from(await kept.arrayBuffer()).equals(onDisk.subarray(0, 10))).toBe(true);
       expect((await guest(a.thumbUrl, { 'if-none-match': thumb.headers.get('etag')! })).status).toBe(304);
+      // Asked again, it comes by the short path (the app logs no request), the same in every header and byte.
+      const before = logged.length;
+      const fast = await guest(a.thumbUrl);
+      expect(logged.slice(before)).toEqual([]);
+      const headersOf = (r: Response) => [...r.headers].filter(([name]) => name !== 'date');
+      expect(headersOf(fast)).toEqual(headersOf(thumb));
+      expect(Buffer.from(await fast.arrayBuffer()).equals(onDisk)).toBe(true);
+      const fast304 = await guest(a.thumbUrl, { 'if-none-match': thumb.headers.get('etag')! });
+      expect([fast304.status, logged.length]).toEqual([304, before]);
     }
     // The same URLs on the next load: browsers can cache them.
     const again = await json(await guest(`/api/share/${link.token}`), 200);
