@@ -1,8 +1,8 @@
 // Small files kept in memory by path: the thumbnails of a shared album, asked for by every
 // guest who opens it. Only for paths that name their content (derived files under the
 // original's hash), so a kept copy is never wrong, only possibly older than a rebuild
-// made by another process; entries are read again after TTL_MS. The least recently used
-// go first once the budget is spent.
+// made by another process; entries are read again after TTL_MS. The oldest go first once
+// the budget is spent (first in, first out: a hit costs one lookup, no reordering).
 const TTL_MS = 60_000;
 
 export interface KeptFile {
@@ -20,12 +20,11 @@ export class FileMemo {
   get(path: string, now = Date.now()): KeptFile | undefined {
     const kept = this.files.get(path);
     if (!kept) return undefined;
-    this.files.delete(path);
     if (now - kept.at >= TTL_MS) {
+      this.files.delete(path);
       this.bytes -= kept.size;
       return undefined;
     }
-    this.files.set(path, kept); // most recently used last
     return kept;
   }
 
