@@ -9,6 +9,7 @@
 //   data-upload-form      a selector of a form whose fields are read and sent with each file
 //   data-max-bytes        larger files are refused before they are sent
 //   data-wait-processing  wait for 'shoebox:asset-status' events (static/js/live-grid.js)
+//   data-duplicate-place  where a file already stored is ("in your library", "in this album")
 // Other scripts can add fields too: 'shoebox:upload-fields' is dispatched on the panel with
 // {detail: {fields: FormData}} before each file. After each file the panel dispatches
 // 'shoebox:uploaded' with {detail: {ids, entries}} (bubbling to the document).
@@ -22,6 +23,7 @@
   const staticFields = panel.dataset.uploadFields ? JSON.parse(panel.dataset.uploadFields) : {};
   const maxBytes = panel.dataset.maxBytes ? Number(panel.dataset.maxBytes) : Infinity;
   const waitForProcessing = panel.hasAttribute('data-wait-processing');
+  const duplicatePlace = panel.dataset.duplicatePlace || 'in your library';
   const list = panel.querySelector('.upload-list');
   const rowTemplate = panel.querySelector('.upload-row-template');
   const title = panel.querySelector('#upload-title');
@@ -75,7 +77,7 @@
     sending: (it) => (it.sent >= it.file.size ? 'Saving…' : `${mb(it.sent)} of ${mb(it.file.size)}`),
     processing: () => 'Processing…',
     done: () => 'Done',
-    duplicate: () => 'Already in your library',
+    duplicate: () => `Already ${duplicatePlace}`,
     failed: (it) => it.error,
     refused: (it) => it.error,
     broken: (it) => `Uploaded, but it could not be processed: ${it.error}`,
@@ -100,7 +102,7 @@
     const sending = busy();
     const parts = [];
     if (uploaded) parts.push(`${uploaded} uploaded`);
-    if (dup) parts.push(`${dup} already in your library`);
+    if (dup) parts.push(`${dup} already ${duplicatePlace}`);
     if (failed) parts.push(`${failed} failed`);
     const heading = sending
       ? `Uploading ${Math.min(sent + 1, items.length)} of ${items.length}`

@@ -330,6 +330,7 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
     const page = await guest(`/s/${open.token}`).then((r) => r.text());
     expect(page).toContain('id="guest-name"');
     expect(page).toContain(`data-upload-url="/api/share/${open.token}/upload"`);
+    expect(page).toContain('data-duplicate-place="in this album"'); // a guest has no library
 
     const nameless = await send(open.token, [['a.jpg', photo]]);
     expect(nameless.status).toBe(400);

@@ -65,7 +65,14 @@ function GuestUpload({ upload, albumTitle }: { upload: NonNullable<SharePageProp
         </div>
         <p class="muted small">Your name is shown on what you add.</p>
       </form>
-      <UploadPanel url={upload.url} form="#guest-upload-form" maxBytes={upload.maxBytes} waitForProcessing dropLabel={`Drop to add to “${albumTitle}”`} />
+      <UploadPanel
+        url={upload.url}
+        form="#guest-upload-form"
+        maxBytes={upload.maxBytes}
+        waitForProcessing
+        dropLabel={`Drop to add to “${albumTitle}”`}
+        duplicatePlace="in this album"
+      />
       <LiveGrid placeUrl={upload.placeUrl} statusUrl={upload.statusUrl} />
     </>
   );

@@ -20,9 +20,11 @@ export interface UploadPanelProps {
   waitForProcessing?: boolean;
   /** The drop overlay's words: "Drop to add to Lake weekend". */
   dropLabel: string;
+  /** Where a file already stored is said to be: "in your library" (the owner), "in this album" (a guest, who has no library). */
+  duplicatePlace?: string;
 }
 
-export function UploadPanel({ url, fields, form, maxBytes, waitForProcessing, dropLabel }: UploadPanelProps) {
+export function UploadPanel({ url, fields, form, maxBytes, waitForProcessing, dropLabel, duplicatePlace = 'in your library' }: UploadPanelProps) {
   return (
     <>
       <input type="file" id="upload-input" class="upload-input" multiple accept={UPLOAD_ACCEPT} hidden aria-label="Choose photos and videos to upload" />
@@ -36,6 +38,7 @@ export function UploadPanel({ url, fields, form, maxBytes, waitForProcessing, dr
         data-upload-form={form}
         data-max-bytes={maxBytes}
         data-wait-processing={waitForProcessing ? '' : undefined}
+        data-duplicate-place={duplicatePlace}
       >
         <header class="upload-head">
           {/* Read out as a whole when a file is done: "Uploading 4 of 7, 3 uploaded · 1 failed". */}
