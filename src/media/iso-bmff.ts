@@ -77,6 +77,34 @@ export async function listTopLevelBoxes(handle: FileHandle, fileSize: number): P
   return boxes;
 }
 
+/**
+ * The boxes laid end to end in [from, to) of what `r` reads, reading only their headers.
+ * `anyType`: boxes typed by a number (an mdta 'ilst''s children, an mebx key table's
+ * local ids), not by letters.
+ */
+const MAX_LISTED_BOXES = 10_000;
+
+export async function listBoxes(
+  r: { read(offset: number, length: number): Promise<Uint8Array> },
+  from: number,
+  to: number,
+  anyType = false,
+): Promise<Box[]> {
+  const boxes: Box[] = [];
+  let at = from;
+  while (at + 8 <= to && boxes.length < MAX_LISTED_BOXES) {
+    const header = Buffer.from(await r.read(at, 32)); // a copy: readers may cache their blocks
+    const type = header.toString('latin1', 4, 8);
+    if (anyType && header.length >= 8) header.write('xxxx', 4, 'latin1');
+    const box = parseBoxHeader(header, 0, to - at);
+    if (!box || box.end - box.start < 8) break;
+    const size = box.end - box.start;
+    boxes.push({ ...box, type: anyType ? type : box.type, start: at, payload: at + box.payload, end: Math.min(at + size, to) });
+    at += size;
+  }
+  return boxes;
+}
+
 export function readFtyp(bytes: Uint8Array): { major: string; compatible: string[] } | undefined {
   const box = parseBoxHeader(bytes, 0, bytes.length);
   if (!box || box.type !== 'ftyp' || box.end > 4096 || box.payload + 8 > bytes.length) return undefined;

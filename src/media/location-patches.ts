@@ -44,7 +44,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import { crc32, inflateSync } from 'node:zlib';
 import type { MediaFormat } from './file-type.ts';
-import { parseBoxHeader, type Box } from './iso-bmff.ts';
+import { listBoxes, parseBoxHeader, type Box } from './iso-bmff.ts';
 import { gpmfLocationEdits, timedMetadataEdits } from './timed-metadata.ts';
 import {
   applyEdits,
@@ -579,26 +579,6 @@ const CR3_METADATA_UUID = '85c0b687820f11e08111f4ce462b6a48';
 const LOCATION_ATOMS = new Set(['©xyz', 'loci', 'WLOC', 'gps ', 'GPS ', 'gps0', '©gps']);
 const CONTAINERS = new Set(['moov', 'trak', 'udta']);
 const MAX_BOXES = 10_000;
-
-/**
- * The boxes laid end to end in [from, to), reading only their headers. `anyType`: the
- * children of an mdta 'ilst' are typed by a key index (0x00000001...), not by letters.
- */
-async function listBoxes(r: Reader, from: number, to: number, anyType = false): Promise<Box[]> {
-  const boxes: Box[] = [];
-  let at = from;
-  while (at + 8 <= to && boxes.length < MAX_BOXES) {
-    const header = Buffer.from(await r.read(at, 32)); // a copy: the reader's blocks are cached
-    const type = header.toString('latin1', 4, 8);
-    if (anyType && header.length >= 8) header.write('xxxx', 4, 'latin1');
-    const box = parseBoxHeader(header, 0, to - at);
-    if (!box || box.end - box.start < 8) break;
-    const size = box.end - box.start;
-    boxes.push({ ...box, type: anyType ? type : box.type, start: at, payload: at + box.payload, end: at + size });
-    at += size;
-  }
-  return boxes;
-}
 
 function freeBox(box: Box): Edit[] {
   // 'free' over the type (a 'uuid' keeps its 16 bytes, zeroed with the payload).

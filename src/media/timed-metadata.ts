@@ -20,10 +20,9 @@
 //   rtmd (Sony), marl (GM), RVMI gReV records, 'gps ' handler tracks: samples zeroed
 // A track's samples are read only when it is one of these (a few KB to a few MB for an hour
 // of GoPro video); a track whose samples add up to more than MAX_READ is zeroed unread.
-import { parseBoxHeader, type Box } from './iso-bmff.ts';
+import { listBoxes, type Box } from './iso-bmff.ts';
 import { zeros, type Edit, type Reader } from './location-records.ts';
 
-const MAX_BOXES = 10_000;
 const MAX_TABLE = 64 * 1024 * 1024;
 const MAX_SAMPLES = 4_000_000;
 /** Sample bytes of one track read at most; past this a track's samples are zeroed unread. */
@@ -48,23 +47,6 @@ interface Track {
   handler: string;
   entries: SampleEntry[];
   samples: Sample[];
-}
-
-/** `anyType`: boxes typed by a number (an mebx key table's local ids), not by letters. */
-async function listBoxes(r: Reader, from: number, to: number, anyType = false): Promise<Box[]> {
-  const boxes: Box[] = [];
-  let at = from;
-  while (at + 8 <= to && boxes.length < MAX_BOXES) {
-    const header = Buffer.from(await r.read(at, 32)); // a copy: the reader's blocks are cached
-    const type = header.toString('latin1', 4, 8);
-    if (anyType && header.length >= 8) header.write('xxxx', 4, 'latin1');
-    const box = parseBoxHeader(header, 0, to - at);
-    if (!box || box.end - box.start < 8) break;
-    const size = box.end - box.start;
-    boxes.push({ ...box, type: anyType ? type : box.type, start: at, payload: at + box.payload, end: Math.min(at + size, to) });
-    at += size;
-  }
-  return boxes;
 }
 
 async function payloadOf(r: Reader, box: Box, max = MAX_TABLE): Promise<Buffer | undefined> {
