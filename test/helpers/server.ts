@@ -88,7 +88,7 @@ export async function startTestServer(options: {
     limits,
     database,
     idle: () => (deps.worker as Worker | undefined)?.idle() ?? Promise.resolve(),
-    fetch: (path, init) => fetch(url + path, { redirect: 'manual', ...init }),
+    fetch: (path, init) => fetchOnce(url + path, { redirect: 'manual', ...init }),
     async close() {
       await (deps.worker as Worker | undefined)?.stop();
       server.closeAllConnections();
@@ -153,4 +153,21 @@ export async function spawnServer(env: Record<string, string>, timeoutMs = 30_00
   }
   started.proc.kill('SIGKILL');
   throw new Error(`server did not answer /healthz within ${timeoutMs} ms:\n${started.output()}`);
+}
+
+/**
+ * fetch, asked again once when a GET or HEAD finds its kept-alive connection closed under
+ * it, as browsers do. It happens when a test blocks its own event loop (execFileSync of
+ * exiftool) past the server's keep-alive timeout: the idle socket's close is not seen
+ * before the next request is written on it.
+ */
+async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    const idempotent = !init.method || init.method === 'GET' || init.method === 'HEAD';
+    if (!idempotent || (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET')) throw err;
+    return fetch(url, init);
+  }
 }
