@@ -144,12 +144,20 @@
         tell(id, status);
       }
     }
-    // In grid order, again while that helps: a run of new items goes in one by one, each
-    // next to the one placed before it.
-    for (let progress = true; progress && pending.length; ) {
-      const left = pending.filter((tpl) => place(tpl) === 'wait');
-      progress = left.length < pending.length;
-      pending = left;
+    // A neighbour may be in a row static/js/grid-window.js parked far from the screen:
+    // every row back while the new tiles go in (parked again after, as the scroll wants).
+    const grid = pending.length && document.querySelector('.grid .parked') ? window.shoeboxGrid : undefined;
+    grid?.hold();
+    try {
+      // In grid order, again while that helps: a run of new items goes in one by one, each
+      // next to the one placed before it.
+      for (let progress = true; progress && pending.length; ) {
+        const left = pending.filter((tpl) => place(tpl) === 'wait');
+        progress = left.length < pending.length;
+        pending = left;
+      }
+    } finally {
+      grid?.release();
     }
     return pending.map((tpl) => tpl.dataset.id);
   }

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/db/schema.ts';
 import { CHROMIUM, DESKTOP, hasChromium, launchBrowser, PHONE } from '../helpers/browser.ts';
@@ -306,6 +307,26 @@ describe.skipIf(!hasChromium())('album pages in Chromium', { timeout: 120_000 },
       expect(state.cls).toBe(0);
       expect(problems).toEqual([]);
       await page.screenshot({ path: join(OUT, `album-long-${size.name}-end.png`) });
+
+      if (size.name === 'desktop') {
+        // A photo from the middle of day 2 uploaded at the end of the album: its neighbours
+        // are in rows parked far above, and it still goes in between them, live.
+        await page.evaluate(() => window.shoeboxGrid!.release());
+        await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+        await page.waitForFunction(() => document.querySelectorAll('.grid .parked').length > 0);
+        const midDay2 = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 200, g: 90, b: 20 } } })
+          .jpeg()
+          .withExif({ IFD2: { DateTimeOriginal: '2024:06:02 09:30:30' } })
+          .toBuffer();
+        await page.setInputFiles('#upload-input', { name: 'mid-day-2.jpg', mimeType: 'image/jpeg', buffer: midDay2 });
+        await page.waitForFunction((n) => window.shoeboxGrid!.allTiles().length === n, big.assets.length + 1, { timeout: 30_000 });
+        const order = await page.evaluate(() => window.shoeboxGrid!.allTiles().map((t) => (t as HTMLElement).dataset.id!));
+        const known = new Set(big.assets.map((a) => a.id));
+        // Day 1's 30, then day 2 from 09:00 to 09:30: the new one is 62nd.
+        expect(order.findIndex((id) => !known.has(id))).toBe(61);
+        expect([order[60], order[62]]).toEqual([big.assets[60]!.id, big.assets[61]!.id]);
+        expect(problems).toEqual([]);
+      }
       await context.close();
     });
   }
