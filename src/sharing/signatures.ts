@@ -55,29 +55,33 @@ export function createSigner(secretKey: string): Signer {
   // A media URL's signature is the same for a whole window, and a guest page carries
   // hundreds: remembered (as sent, base64url), a page load signs nothing it signed before
   // and a thumbnail request decodes nothing (a signature in JavaScript costs ~15 µs; a
-  // lookup well under one).
+  // lookup well under one). Only signatures made here or shown valid are kept: a request
+  // with made-up parts (of any length) must not fill the map or push real ones out.
   const mediaSigs = new Map<string, string>();
-  const mediaSig = (assetId: string, exp: string, linkId: string, ip: string) => {
-    const key = `${assetId}\n${exp}\n${linkId}\n${ip}`;
-    let sig = mediaSigs.get(key);
-    if (!sig) {
-      sig = encodeBase64urlNoPadding(mac(mediaKey, [assetId, exp, linkId, ip]));
-      if (mediaSigs.size >= MEDIA_MACS_KEPT) mediaSigs.delete(mediaSigs.keys().next().value!);
-      mediaSigs.set(key, sig);
-    }
-    return sig;
+  const remember = (key: string, sig: string) => {
+    if (mediaSigs.size >= MEDIA_MACS_KEPT) mediaSigs.delete(mediaSigs.keys().next().value!);
+    mediaSigs.set(key, sig);
   };
+  const mediaKeyOf = (assetId: string, exp: string, linkId: string, ip: string) => `${assetId}\n${exp}\n${linkId}\n${ip}`;
+  const computeSig = (assetId: string, exp: string, linkId: string, ip: string) =>
+    encodeBase64urlNoPadding(mac(mediaKey, [assetId, exp, linkId, ip]));
 
   return {
     signMedia(assetId, variant, linkId, ip = '', nowMs = Date.now()) {
       const now = Math.floor(nowMs / 1000);
       const exp = String((Math.floor(now / URL_WINDOW_SECONDS) + 2) * URL_WINDOW_SECONDS);
-      return `/media/assets/${assetId}/${variant}?l=${linkId}&exp=${exp}&sig=${mediaSig(assetId, exp, linkId, ip)}`;
+      const key = mediaKeyOf(assetId, exp, linkId, ip);
+      let sig = mediaSigs.get(key);
+      if (!sig) remember(key, (sig = computeSig(assetId, exp, linkId, ip)));
+      return `/media/assets/${assetId}/${variant}?l=${linkId}&exp=${exp}&sig=${sig}`;
     },
     checkMedia(assetId, query, ip = '', nowMs = Date.now()) {
       const { l, exp, sig } = query;
-      if (!l || !exp || !/^\d{1,12}$/.test(exp)) return 'bad signature';
-      if (!sig || !sameString(sig, mediaSig(assetId, exp, l, ip))) return 'bad signature';
+      if (!l || !exp || !sig || !/^\d{1,12}$/.test(exp)) return 'bad signature';
+      const key = mediaKeyOf(assetId, exp, l, ip);
+      const kept = mediaSigs.get(key);
+      if (!sameString(sig, kept ?? computeSig(assetId, exp, l, ip))) return 'bad signature';
+      if (!kept) remember(key, sig);
       if (Number(exp) * 1000 <= nowMs) return 'expired';
       return undefined;
     },
