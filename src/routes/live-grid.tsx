@@ -29,9 +29,10 @@ const Ids = v.pipe(
   v.maxLength(MAX_IDS, `ids: at most ${MAX_IDS} at a time`),
   v.check((ids) => ids.every((id) => v.is(Uuid, id)), 'ids must be asset ids separated by commas'),
 );
-export const IdsQuery = v.object({ ids: Ids });
+// Missing reads as empty, so it gets the same plain message as `ids=`.
+export const IdsQuery = v.object({ ids: v.optional(Ids, '') });
 const LibraryIdsQuery = v.object({
-  ids: Ids,
+  ids: v.optional(Ids, ''),
   filter: v.optional(v.picklist(['all', 'unsorted'], 'filter must be all or unsorted'), 'all'),
 });
 
