@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { detectFileType, HEAD_BYTES } from '../../src/media/file-type.ts';
 import { readFileHead } from '../../src/media/read-bytes.ts';
+import { openTiff, TAG } from '../../src/media/tiff-ifd.ts';
 import { fixture, HAS_FFMPEG, HAS_FIXTURES, readManifest, SKIP_REASON } from './fixtures.ts';
+import { writeArw, writeRaf, writeRw2 } from './raw-samples.ts';
 
 const manifest = readManifest();
 
@@ -94,6 +97,38 @@ describe('detectFileType on synthetic heads', () => {
   it('reads ORF and RW2 magic numbers', () => {
     expect(detectFileType(bytes('IIRO', [8, 0, 0, 0, 0, 0]))?.format).toBe('orf');
     expect(detectFileType(bytes('IIU', [0, 8, 0, 0, 0, 0, 0]))?.format).toBe('rw2');
+  });
+});
+
+describe('detectFileType on Sony ARW, Fujifilm RAF and Panasonic RW2 files laid out as the cameras write them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shoebox-ft-raw-'));
+  // Named .bin: the type comes from the content alone.
+  const paths = { arw: join(dir, 'arw.bin'), raf: join(dir, 'raf.bin'), rw2: join(dir, 'rw2.bin') };
+  beforeAll(async () => {
+    const jpeg = (width: number, height: number) =>
+      sharp({ create: { width, height, channels: 3, background: '#6a8fb5' } }).jpeg().toBuffer();
+    const thumbnail = await jpeg(160, 120);
+    writeArw(paths.arw, { preview: await jpeg(1616, 1080), thumbnail });
+    writeRaf(paths.raf, { preview: await jpeg(1920, 1280), thumbnail });
+    writeRw2(paths.rw2, { preview: await jpeg(1920, 1440), thumbnail });
+  });
+
+  it.each([
+    ['arw', 'image/x-sony-arw'],
+    ['raf', 'image/x-fuji-raf'],
+    ['rw2', 'image/x-panasonic-rw2'],
+  ] as const)('%s is a raw %s', async (format, mime) => {
+    expect(detectFileType(await readFileHead(paths[format], HEAD_BYTES))).toEqual({ kind: 'raw', format, mime, ext: format });
+  });
+
+  it("finds an ARW by IFD0's layout when its sensor IFD lies past the head, as in the cameras' files", async () => {
+    // Sony puts a ~37 KB maker note, IFD1 and its SR2 data first: the SubIFD starts past 64 KB.
+    const reader = openTiff(readFileSync(paths.arw))!;
+    const subIfd = reader.number(reader.readIfd(reader.ifd0)!, TAG.SubIFDs)!;
+    expect(subIfd).toBeGreaterThan(HEAD_BYTES);
+    expect(detectFileType(await readFileHead(paths.arw, HEAD_BYTES))?.format).toBe('arw');
+    // With the whole file in view the sensor IFD itself says so.
+    expect(detectFileType(readFileSync(paths.arw))?.format).toBe('arw');
   });
 });
 
