@@ -17,8 +17,8 @@ import { findRawPreviews, readRawPreview } from '../../src/media/raw-preview.ts'
 import { readFileHead } from '../../src/media/read-bytes.ts';
 import { thumbhashToDataUrl } from '../../src/media/thumbhash.ts';
 import { writePngBomb } from './bomb.ts';
-import { fixture, HAS_EXIFTOOL, HAS_FIXTURES, readManifest, SKIP_REASON } from './fixtures.ts';
-import { rebuildCr3, writeOrf } from './raw-samples.ts';
+import { exiftool, fixture, HAS_EXIFTOOL, HAS_FIXTURES, readManifest, SKIP_REASON } from './fixtures.ts';
+import { FUJI_XT3, PANASONIC_G9, rebuildCr3, SONY_A7M3, writeArw, writeOrf, writeRaf, writeRw2 } from './raw-samples.ts';
 
 const HAS_HEIF_CONVERT = spawnSync('heif-convert', ['--version'], { stdio: 'ignore' }).error === undefined;
 const work = mkdtempSync(join(tmpdir(), 'shoebox-derivatives-'));
@@ -339,6 +339,79 @@ describe.skipIf(!HAS_FIXTURES)('makeDerivatives on RAW files (always kept, never
       const made = await derive(join(work, 'olympus-8.orf'));
       expect(made).toMatchObject({ source: 'embedded-preview', width: 1200, height: 1600 });
       expect(made.small).toMatchObject({ width: 360, height: 480 });
+    });
+  });
+
+  describe('Sony ARW, Fujifilm RAF and Panasonic RW2 (built as the cameras lay them out: none among the fixtures)', () => {
+    // Preview sizes as these cameras embed them; each file also has a 160x120 thumbnail (ARW: IFD1;
+    // RAF and RW2: IFD1 of the embedded JPEG's EXIF). Orientation 6 is in IFD0 for ARW, in the
+    // JPEG's EXIF for RAF, in both for RW2 (where each camera records it).
+    const cameras = [
+      { format: 'arw', write: writeArw, shot: SONY_A7M3, width: 1616, height: 1080, small: [539, 360], exiftoolTag: 'PreviewImage', fileType: 'ARW' },
+      { format: 'raf', write: writeRaf, shot: FUJI_XT3, width: 1920, height: 1280, small: [540, 360], exiftoolTag: 'PreviewImage', fileType: 'RAF' },
+      { format: 'rw2', write: writeRw2, shot: PANASONIC_G9, width: 1920, height: 1440, small: [480, 360], exiftoolTag: 'JpgFromRaw', fileType: 'RW2' },
+    ] as const;
+    const built = new Map<string, { upright: string; turned: string; embedded: Buffer; reference: string; turnedReference: string; wrongWay: string }>();
+
+    beforeAll(async () => {
+      // A bright scene with sky above and land below, so a turn the wrong way shows.
+      const scene = fixture('webp/norway-kjetil-moe.webp');
+      const thumbnail = await sharp(scene).resize(160, 120).jpeg().toBuffer();
+      for (const camera of cameras) {
+        const preview = await sharp(scene).resize(camera.width, camera.height).jpeg({ quality: 85 }).toBuffer();
+        const upright = join(work, `camera.${camera.format}`);
+        const turned = join(work, `camera-6.${camera.format}`);
+        const { embedded } = camera.write(upright, { preview, thumbnail });
+        camera.write(turned, { preview, thumbnail, orientation: 6 });
+        const reference = join(work, `camera-${camera.format}.png`);
+        const turnedReference = join(work, `camera-${camera.format}-cw.png`);
+        const wrongWay = join(work, `camera-${camera.format}-ccw.png`);
+        await sharp(preview).png().toFile(reference);
+        await sharp(preview).rotate(90).png().toFile(turnedReference);
+        await sharp(preview).rotate(270).png().toFile(wrongWay);
+        built.set(camera.format, { upright, turned, embedded, reference, turnedReference, wrongWay });
+      }
+    });
+
+    it.skipIf(!HAS_EXIFTOOL).each(cameras)('$format: exiftool reads it as the camera file it imitates', ({ format, shot, fileType }) => {
+      const { upright, turned } = built.get(format)!;
+      const [tags, turnedTags] = exiftool([upright, turned]);
+      expect(tags).toMatchObject({ 'File:FileType': fileType, 'IFD0:Make': shot.make, 'IFD0:Model': shot.model, 'IFD0:Orientation': 1 });
+      expect(turnedTags).toMatchObject({ 'IFD0:Orientation': 6 });
+      expect(tags!['ExifTool:Warning']).toBeUndefined();
+    });
+
+    it.each(cameras)('$format: the large preview comes first, the bytes exiftool extracts', async ({ format, width, height, exiftoolTag }) => {
+      const { upright, embedded } = built.get(format)!;
+      const { previews, orientation } = await findRawPreviews(upright, format);
+      // ARW's IFD1 thumbnail is a candidate of its own; RAF's and RW2's sit inside the preview.
+      expect(previews.map((p) => `${p.width}x${p.height}`)).toEqual(format === 'arw' ? [`${width}x${height}`, '160x120'] : [`${width}x${height}`]);
+      expect(orientation).toBe(1);
+      const bytes = await readRawPreview(upright, previews[0]!);
+      expect(bytes.equals(embedded)).toBe(true);
+      if (HAS_EXIFTOOL) {
+        expect(execFileSync('exiftool', ['-b', `-${exiftoolTag}`, upright], { maxBuffer: 8 * 1024 * 1024 }).equals(bytes)).toBe(true);
+      }
+    });
+
+    it.each(cameras)('$format: derivatives are made from the large preview, not the thumbnail', async ({ format, width, height, small }) => {
+      const { upright, reference } = built.get(format)!;
+      const made = await derive(upright);
+      expect(made).toMatchObject({ source: 'embedded-preview', width, height });
+      expect(made.warning).toBeUndefined();
+      expect(made.large).toMatchObject({ width, height });
+      expect(made.small).toMatchObject({ width: small[0], height: small[1] });
+      expect(await difference(made.large.path, reference)).toBeLessThan(4);
+    });
+
+    it.each(cameras)('$format with orientation 6: turned a quarter clockwise, upright', async ({ format, width, height, small }) => {
+      const { turned, turnedReference, wrongWay } = built.get(format)!;
+      const made = await derive(turned);
+      expect(made).toMatchObject({ source: 'embedded-preview', width: height, height: width });
+      expect(made.large).toMatchObject({ width: height, height: width });
+      expect(made.small).toMatchObject({ width: small[1], height: small[0] });
+      expect(await difference(made.large.path, turnedReference)).toBeLessThan(4);
+      expect(await difference(made.large.path, wrongWay)).toBeGreaterThan(15);
     });
   });
 
