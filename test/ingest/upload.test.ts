@@ -1,7 +1,8 @@
 // POST /api/assets/upload end to end: real multipart over real HTTP, real files on disk,
 // the worker making derived files, on each database backend.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { backends } from '../helpers/database.ts';
 import { bearerToken, newAlbum, newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { fixture, HAS_FIXTURES } from '../media/fixtures.ts';
+import { FUJI_XT3, PANASONIC_G9, SONY_A7M3, writeArw, writeRaf, writeRw2 } from '../media/raw-samples.ts';
 
 function form(files: { path: string; name?: string; lastModified?: number }[], fields: Record<string, string> = {}): FormData {
   const body = new FormData();
@@ -116,6 +118,52 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('upload on %s', (backend) => {
     expect(dslr).toMatchObject({ width: 5184, height: 3456, takenAtLocal: '2019-10-26T16:07:24' });
     expect(dslr.metadata.camera).toMatchObject({ make: 'Canon', model: 'Canon EOS 1300D' });
     expect(filesUnder(server.deps.dataDir.tmp)).toEqual([]);
+  });
+
+  it('stores Sony ARW, Fujifilm RAF and Panasonic RW2 (built as the cameras write them) with thumbnails from their large previews', async () => {
+    // No such files among the fixtures: each is built around a real photo as its preview, with
+    // a 160x120 thumbnail beside it, upright and with orientation 6.
+    const dir = mkdtempSync(join(tmpdir(), 'shoebox-upload-raw-'));
+    const scene = fixture('webp/norway-kjetil-moe.webp');
+    const thumbnail = await sharp(scene).resize(160, 120).jpeg().toBuffer();
+    const cameras = [
+      { name: 'DSC01234.ARW', write: writeArw, shot: SONY_A7M3, mime: 'image/x-sony-arw', format: 'arw', preview: [1616, 1080], thumb: [539, 360] },
+      { name: 'DSCF5678.RAF', write: writeRaf, shot: FUJI_XT3, mime: 'image/x-fuji-raf', format: 'raf', preview: [1920, 1280], thumb: [540, 360] },
+      { name: 'P1009012.RW2', write: writeRw2, shot: PANASONIC_G9, mime: 'image/x-panasonic-rw2', format: 'rw2', preview: [1920, 1440], thumb: [480, 360] },
+    ] as const;
+    const files: Array<{ path: string; camera: (typeof cameras)[number]; turned: boolean }> = [];
+    for (const camera of cameras) {
+      const preview = await sharp(scene).resize(camera.preview[0], camera.preview[1]).jpeg({ quality: 85 }).toBuffer();
+      for (const turned of [false, true]) {
+        const path = join(dir, turned ? camera.name.replace('.', '-6.') : camera.name);
+        camera.write(path, { preview, thumbnail, orientation: turned ? 6 : 1 });
+        files.push({ path, camera, turned });
+      }
+    }
+    const res = await upload(form(files.map(({ path }) => ({ path }))));
+    expect(res.status).toBe(201);
+    const { assets } = await res.json();
+    expect(assets.map((a: { status: string }) => a.status)).toEqual(files.map(() => 'created'));
+    await server.idle();
+
+    for (const [i, { path, camera, turned }] of files.entries()) {
+      const name = path.split('/').at(-1)!;
+      const asset = (await (await server.fetch(`/api/assets/${assets[i].id}`, { headers: { cookie } })).json()).asset;
+      expect(asset, name).toMatchObject({ originalFilename: name, kind: 'raw', mimeType: camera.mime, format: camera.format, status: 'ready' });
+      expect(asset.processingWarning, name).toBeNull();
+      expect(asset.metadata.camera, name).toMatchObject({ make: camera.shot.make, model: camera.shot.model });
+      expect(asset.takenAtLocal, name).toBe(camera.shot.taken.replace(/^(\d+):(\d+):(\d+) /, '$1-$2-$3T'));
+      expect(asset.height > asset.width, name).toBe(turned);
+      const stored = readdirSync(join(root(), 'originals', asset.fileHash.slice(0, 2), asset.fileHash.slice(2, 4)));
+      expect(stored, name).toEqual([`${asset.fileHash}.${camera.format}`]);
+      // The grid thumbnail is 360 px on the short edge of the large preview (the 160x120
+      // thumbnail would give 160x120), standing up when the orientation says so.
+      const thumb = await server.fetch(`/media/assets/${asset.id}/thumb`, { headers: { cookie } });
+      expect(thumb.status, name).toBe(200);
+      const meta = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata();
+      const [width, height] = turned ? [camera.thumb[1], camera.thumb[0]] : camera.thumb;
+      expect({ width: meta.width, height: meta.height }, name).toEqual({ width, height });
+    }
   });
 
   it('refuses what it cannot accept with a clear status, leaving no file and no row', async () => {
