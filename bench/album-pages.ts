@@ -59,7 +59,7 @@ import { findPostgresBin, freePort, startCluster, type Cluster } from '../test/h
 import { CHROMIUM, hasChromium, launchBrowser } from '../test/helpers/browser.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { encodeThumbhash, THUMBHASH_MAX_SIDE } from '../src/media/thumbhash.ts';
-import { previewRelPath, smallThumbRelPath } from '../src/storage/layout.ts';
+import { derivedRelPaths, smallThumbRelPath } from '../src/storage/layout.ts';
 import { findAlbum } from '../src/queries/albums.ts';
 import { countView } from '../src/queries/links.ts';
 import { loadGridPage } from '../src/routes/album-grid.ts';
@@ -818,11 +818,12 @@ async function seed(env: Record<string, string>, dataDir: string, sources: Sourc
   // Their thumbnails: the matching real photo's, hard-linked.
   for (const a of plan.slice(uploaded.size)) {
     const src = uploaded.get(a.source)!;
-    for (const rel of [smallThumbRelPath, previewRelPath]) {
-      const to = join(dataDir, rel(a.hash));
+    const from = derivedRelPaths(src.hash);
+    derivedRelPaths(a.hash).forEach((rel, i) => {
+      const to = join(dataDir, rel);
       mkdirSync(dirname(to), { recursive: true });
-      linkSync(join(dataDir, rel(src.hash)), to);
-    }
+      linkSync(join(dataDir, from[i]!), to);
+    });
   }
   return seeded;
 }

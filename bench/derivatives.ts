@@ -70,7 +70,7 @@ try {
   const big = join(work, 'big.jpg');
   await makeJpeg(big, 6000, 4000);
   const outDir = join(work, 'out');
-  const out = { smallPath: join(outDir, 'big_sm.webp'), largePath: join(outDir, 'big_lg.webp') };
+  const out = { smallPath: join(outDir, 'big_sm.webp'), smallAvifPath: join(outDir, 'big_sm.avif'), largePath: join(outDir, 'big_lg.webp') };
 
   const ours: number[] = [];
   const theirs: number[] = [];
@@ -105,7 +105,7 @@ try {
   }
   const jobs = Array.from({ length: BATCH }, (_, i) => ({
     path: sources[i % sources.length]!,
-    out: { smallPath: join(outDir, 'batch', `${i}_sm.webp`), largePath: join(outDir, 'batch', `${i}_lg.webp`) },
+    out: { smallPath: join(outDir, 'batch', `${i}_sm.webp`), smallAvifPath: join(outDir, 'batch', `${i}_sm.avif`), largePath: join(outDir, 'batch', `${i}_lg.webp`) },
   }));
   // CPU time / wall time shows how many cores a run kept busy. Halves run in the order
   // one, two, two, one, so that load from elsewhere drifting over time hits both alike.

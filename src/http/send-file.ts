@@ -23,6 +23,8 @@ export interface SendFileOptions {
   accelRedirect?: string;
   /** Keeps small files' bytes in memory: for files whose path names their content. */
   memo?: FileMemo;
+  /** The request headers the choice of file depended on. */
+  vary?: string;
 }
 
 export function contentDisposition(kind: 'attachment' | 'inline', name: string): string {
@@ -94,6 +96,7 @@ function answer(c: Context, path: string, info: FileInfo, options: SendFileOptio
     'Accept-Ranges': 'bytes',
     'Last-Modified': info.mtime.toUTCString(),
   };
+  if (options.vary) headers.Vary = options.vary;
   if (options.downloadName) headers['Content-Disposition'] = contentDisposition('attachment', options.downloadName);
   if (options.accelRedirect) {
     // nginx answers conditionals and ranges itself, from the file, with these headers.

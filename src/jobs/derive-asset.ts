@@ -7,7 +7,7 @@ import { makeDerivatives, type DerivativesResult, UndecodableError } from '../me
 import { detectFileType } from '../media/file-type.ts';
 import { readFileHead } from '../media/read-bytes.ts';
 import { HEAD_BYTES } from '../media/file-type.ts';
-import { absolute, previewRelPath, smallThumbRelPath } from '../storage/layout.ts';
+import { absolute, previewRelPath, smallAvifRelPath, smallThumbRelPath } from '../storage/layout.ts';
 
 export class PermanentJobError extends Error {
   readonly permanent = true;
@@ -24,12 +24,13 @@ export async function deriveAsset(asset: Asset, ctx: { dataRoot: string; ffmpegP
   const type = detectFileType(head);
   if (!type) throw new PermanentJobError('the original is no longer a recognised photo or video');
   const smallPath = absolute(ctx.dataRoot, smallThumbRelPath(asset.file_hash));
+  const smallAvifPath = absolute(ctx.dataRoot, smallAvifRelPath(asset.file_hash));
   const largePath = absolute(ctx.dataRoot, previewRelPath(asset.file_hash));
   await mkdir(dirname(smallPath), { recursive: true });
   try {
     return await makeDerivatives(
       { path: original, type },
-      { smallPath, largePath },
+      { smallPath, smallAvifPath, largePath },
       {
         ffmpegPath: ctx.ffmpegPath,
         durationSeconds: asset.duration_seconds,

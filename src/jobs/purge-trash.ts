@@ -11,7 +11,7 @@ import { unlink } from 'node:fs/promises';
 import type { Logger } from '../log.ts';
 import { deleteTrashedAssets, forgetPurgedFile, isFileInUse, listPurgedFiles, TRASH_DAYS, type PurgeScope } from '../queries/trash.ts';
 import type { Db } from '../queries/users.ts';
-import { absolute, previewRelPath, smallThumbRelPath } from '../storage/layout.ts';
+import { absolute, derivedRelPaths } from '../storage/layout.ts';
 
 const BATCH = 500;
 const HOUR = 3600_000;
@@ -39,7 +39,7 @@ export async function removePurgedFiles(deps: PurgeDeps): Promise<number> {
     for (const file of files) {
       if (!(await isFileInUse(deps.db, file))) {
         try {
-          for (const rel of [file.storage_path, smallThumbRelPath(file.file_hash), previewRelPath(file.file_hash)]) {
+          for (const rel of [file.storage_path, ...derivedRelPaths(file.file_hash)]) {
             await removeFile(absolute(deps.dataRoot, rel));
           }
           removed++;

@@ -32,6 +32,10 @@ export const PREVIEW_LONG_EDGE = 2048;
 export const GRID_QUALITY = 78;
 export const PREVIEW_QUALITY = 80;
 const WEBP_EFFORT = 4;
+// The grid thumbnail's AVIF copy: about half the WebP's bytes for the same look at grid
+// size (what a phone on a slow network waits for), in ~60 ms at effort 2; beside the
+// preview's encode, it does not lengthen the job on two cores.
+const GRID_AVIF = { quality: 50, effort: 2, chromaSubsampling: '4:2:0' } as const;
 // Smaller embedded images (EXIF thumbnails) are not worth showing instead of a placeholder.
 const MIN_USEFUL_EDGE = 160;
 const PLACEHOLDER_LONG_EDGE = 480;
@@ -44,6 +48,8 @@ export interface DerivativesInput {
 
 export interface DerivativesOutput {
   smallPath: string;
+  /** The grid thumbnail again as AVIF (left out when not given). */
+  smallAvifPath?: string;
   largePath: string;
 }
 
@@ -222,15 +228,14 @@ async function render(src: Source, out: DerivativesOutput, maxPixels: number): P
   const raw = { width: info.width, height: info.height, channels: info.channels };
   const from = () => sharp(data, { raw });
   const landscape = info.width >= info.height;
-  const [large, small, tiny] = await Promise.all([
+  const grid = () => from().resize(landscape ? null : GRID_SHORT_EDGE, landscape ? GRID_SHORT_EDGE : null, { withoutEnlargement: true });
+  const [large, small, smallAvif, tiny] = await Promise.all([
     from()
       .resize(PREVIEW_LONG_EDGE, PREVIEW_LONG_EDGE, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: PREVIEW_QUALITY, effort: WEBP_EFFORT })
       .toBuffer(),
-    from()
-      .resize(landscape ? null : GRID_SHORT_EDGE, landscape ? GRID_SHORT_EDGE : null, { withoutEnlargement: true })
-      .webp({ quality: GRID_QUALITY, effort: WEBP_EFFORT })
-      .toBuffer(),
+    grid().webp({ quality: GRID_QUALITY, effort: WEBP_EFFORT }).toBuffer(),
+    out.smallAvifPath ? grid().avif(GRID_AVIF).toBuffer() : undefined,
     from()
       .resize(THUMBHASH_MAX_SIDE, THUMBHASH_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
       .ensureAlpha()
@@ -239,7 +244,7 @@ async function render(src: Source, out: DerivativesOutput, maxPixels: number): P
   ]);
 
   await Promise.all([mkdir(dirname(out.largePath), { recursive: true }), mkdir(dirname(out.smallPath), { recursive: true })]);
-  await Promise.all([writeFileAtomic(out.largePath, large), writeFileAtomic(out.smallPath, small)]);
+  await Promise.all([writeFileAtomic(out.largePath, large), writeFileAtomic(out.smallPath, small), smallAvif && writeFileAtomic(out.smallAvifPath!, smallAvif)]);
   const result: DerivativesResult = {
     width: src.width,
     height: src.height,

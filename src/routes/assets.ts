@@ -6,13 +6,14 @@ import * as v from 'valibot';
 import type { Asset } from '../db/schema.ts';
 import { findAsset } from '../queries/assets.ts';
 import { uploaderSeesAsset } from '../queries/users.ts';
-import { absolute, previewRelPath, smallThumbRelPath } from '../storage/layout.ts';
+import { absolute, previewRelPath } from '../storage/layout.ts';
 import { currentUser } from '../http/auth.ts';
 import type { AppEnv } from '../http/env.ts';
 import { httpError } from '../http/errors.tsx';
 import { sendFile } from '../http/send-file.ts';
 import { Uuid } from '../http/validate.ts';
 import { publicAsset } from './asset-json.ts';
+import { sendGridThumbnail } from './grid-thumbnail.ts';
 import type { MediaVariant } from './share-media.ts';
 
 
@@ -54,6 +55,6 @@ export const assetRoutes = new Hono<AppEnv>()
       });
     }
     if (asset.status !== 'ready') throw httpError(404, 'not ready yet');
-    const rel = variant === 'thumb' ? smallThumbRelPath(asset.file_hash) : previewRelPath(asset.file_hash);
-    return sendFile(c, absolute(root, rel), { contentType: 'image/webp', etag: `${asset.file_hash}-${variant}`, cacheControl: DERIVED_CACHE });
+    if (variant === 'thumb') return sendGridThumbnail(c, root, asset.file_hash, { cacheControl: DERIVED_CACHE });
+    return sendFile(c, absolute(root, previewRelPath(asset.file_hash)), { contentType: 'image/webp', etag: `${asset.file_hash}-preview`, cacheControl: DERIVED_CACHE });
   });

@@ -10,13 +10,14 @@ import * as v from 'valibot';
 import type { Asset } from '../db/schema.ts';
 import { countDownload } from '../queries/links.ts';
 import { judgeLink } from '../sharing/link-cache.ts';
-import { absolute, previewRelPath, smallThumbRelPath } from '../storage/layout.ts';
+import { absolute, previewRelPath } from '../storage/layout.ts';
 import type { AppEnv } from '../http/env.ts';
 import { httpError } from '../http/errors.tsx';
 import { sendFile } from '../http/send-file.ts';
 import { Uuid } from '../http/validate.ts';
 import { createPatchedReadStream } from '../media/location-patches.ts';
 import { locationPatchesFor } from '../queries/location-patches.ts';
+import { sendGridThumbnail } from './grid-thumbnail.ts';
 import { boundIp, passwordGranted } from './share-access.ts';
 
 export type MediaVariant = 'thumb' | 'preview' | 'original';
@@ -63,14 +64,9 @@ async function serveSignedMedia(c: Context<AppEnv>, assetId: string, variant: Me
 
   if (variant !== 'original') {
     if (asset.status !== 'ready') throw httpError(404, 'not ready yet');
-    const rel = variant === 'thumb' ? smallThumbRelPath(asset.file_hash) : previewRelPath(asset.file_hash);
-    return sendFile(c, absolute(dataDir.root, rel), {
-      contentType: 'image/webp',
-      etag: `${asset.file_hash}-${variant}`,
-      cacheControl,
-      accelRedirect: accel(rel),
-      memo: variant === 'thumb' ? thumbnails : undefined,
-    });
+    if (variant === 'thumb') return sendGridThumbnail(c, dataDir.root, asset.file_hash, { cacheControl, accel, memo: thumbnails });
+    const rel = previewRelPath(asset.file_hash);
+    return sendFile(c, absolute(dataDir.root, rel), { contentType: 'image/webp', etag: `${asset.file_hash}-preview`, cacheControl, accelRedirect: accel(rel) });
   }
 
   const download = c.req.query('download') !== undefined;

@@ -14,7 +14,8 @@ import { servedOverHttps } from '../http/client-ip.ts';
 import { securityHeaderValues } from '../http/security-headers.ts';
 import { judgeLink } from '../sharing/link-cache.ts';
 import { linkCookieName } from '../sharing/signatures.ts';
-import { absolute, smallThumbRelPath } from '../storage/layout.ts';
+import { absolute } from '../storage/layout.ts';
+import { acceptsAvif, gridThumbnailFile } from './grid-thumbnail.ts';
 import { signedCacheControl } from './share-media.ts';
 
 const THUMB_URL = /^\/media\/assets\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/thumb\?l=([0-9a-f-]{36})&exp=(\d{1,12})&sig=([\w-]{1,64})$/;
@@ -37,17 +38,21 @@ export function signedThumbnailFastPath(deps: AppDeps, sharing: Sharing): (req: 
     }
     const asset = sharing.albumAssets.peek(link.albumId, assetId);
     if (!asset || asset.status !== 'ready') return false;
-    const file = sharing.thumbnails.get(absolute(dataDir.root, smallThumbRelPath(asset.file_hash)));
+    // Only the file the app would choose first (for an asset without an AVIF copy, the app
+    // answers an AVIF-taking browser each time).
+    const chosen = gridThumbnailFile(asset.file_hash, acceptsAvif(headerOf(req, 'accept')));
+    const file = sharing.thumbnails.get(absolute(dataDir.root, chosen.rel));
     if (!file) return false;
 
-    const etag = `"${asset.file_hash}-thumb"`;
+    const etag = `"${chosen.etag}"`;
     const https = servedOverHttps(config, headerOf(req, 'x-forwarded-proto'), 'encrypted' in req.socket);
     const headers: Record<string, string | number> = {
-      'Content-Type': 'image/webp',
+      'Content-Type': chosen.contentType,
       ETag: etag,
       'Cache-Control': signedCacheControl(exp),
       'Accept-Ranges': 'bytes',
       'Last-Modified': file.mtime.toUTCString(),
+      Vary: 'Accept',
       ...securityHeaderValues(https),
     };
     const ifNoneMatch = req.headers['if-none-match'];

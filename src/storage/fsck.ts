@@ -11,7 +11,7 @@ import { checksumFile } from '../ingest/checksum.ts';
 import { TEMP_FILE_PATTERN } from '../media/atomic-write.ts';
 import { requeueAssets } from '../queries/assets.ts';
 import type { Db } from '../queries/users.ts';
-import { absolute, parseOriginalName, previewRelPath, smallThumbRelPath } from './layout.ts';
+import { absolute, derivedFileHash, derivedRelPaths, parseOriginalName } from './layout.ts';
 
 type Deps = Pick<AppDeps, 'database' | 'dataDir' | 'config'>;
 
@@ -103,7 +103,6 @@ async function listAssetRows(db: Db): Promise<AssetFileRow[]> {
 }
 
 const ORIGINAL_IN_FLIGHT_MS = 10 * 60_000;
-const DERIVED_NAME = /^([0-9a-f]{64})_(sm|lg)\.webp$/;
 
 /** What is on disk and in the database, side by side. Files are listed before rows are read,
  *  so a file that appears during the scan is never mistaken for an orphan of a deleted row. */
@@ -169,7 +168,7 @@ export async function scanStorage(deps: Deps, options: { tempMinAgeMs: number })
     }
     if (row.status === 'failed') report.failedAssets.push({ id: row.id, filename: row.original_filename, error: row.processing_error });
     if (row.status === 'ready') {
-      const missing = [smallThumbRelPath(row.file_hash), previewRelPath(row.file_hash)].filter((rel) => !derived.has(rel));
+      const missing = derivedRelPaths(row.file_hash).filter((rel) => !derived.has(rel));
       if (missing.length) report.missingDerived.push({ id: row.id, filename: row.original_filename, missing });
     }
   }
@@ -183,10 +182,10 @@ export async function scanStorage(deps: Deps, options: { tempMinAgeMs: number })
     else report.orphanOriginals.push({ rel, size: f.size });
   }
   for (const rel of derived) {
-    const m = DERIVED_NAME.exec(rel.split('/').at(-1)!);
-    if (!m) continue; // a kind of derived file this version does not know: not ours to judge
+    const hash = derivedFileHash(rel.split('/').at(-1)!);
+    if (!hash) continue; // a kind of derived file this version does not know: not ours to judge
     report.summary.derivedFiles++;
-    if (!hashes.has(m[1]!)) report.orphanDerived.push({ rel });
+    if (!hashes.has(hash)) report.orphanDerived.push({ rel });
   }
   return report;
 }

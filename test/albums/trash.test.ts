@@ -13,7 +13,7 @@ import { createLogger, silentLogger } from '../../src/log.ts';
 import { appendAssetsToAlbum } from '../../src/queries/albums.ts';
 import { deleteTrashedAssets } from '../../src/queries/trash.ts';
 import { setUploaderAlbums } from '../../src/queries/users.ts';
-import { previewRelPath, smallThumbRelPath } from '../../src/storage/layout.ts';
+import { derivedRelPaths } from '../../src/storage/layout.ts';
 import { backends } from '../helpers/database.ts';
 import { newAsset, newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -58,9 +58,9 @@ describe.each(backends())('trash on %s', (backend) => {
     db().selectFrom('album_assets').select(['asset_id', 'position']).where('album_id', '=', albumId).orderBy('position').orderBy('asset_id').execute();
   const setManual = async (albumId: string) => json(await api('PATCH', `/api/albums/${albumId}`, { sortOrder: 'manual' }));
 
-  /** Writes an original and both derived files for the asset, so purges have files to remove. */
+  /** Writes an original and every derived file for the asset, so purges have files to remove. */
   function writeFiles(a: Pick<Asset, 'storage_path' | 'file_hash'>): string[] {
-    const paths = [a.storage_path, smallThumbRelPath(a.file_hash), previewRelPath(a.file_hash)].map((rel) => join(root(), rel));
+    const paths = [a.storage_path, ...derivedRelPaths(a.file_hash)].map((rel) => join(root(), rel));
     for (const p of paths) {
       mkdirSync(dirname(p), { recursive: true });
       writeFileSync(p, 'bytes');

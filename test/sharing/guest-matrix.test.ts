@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Asset } from '../../src/db/schema.ts';
-import { absolute, previewRelPath, smallThumbRelPath } from '../../src/storage/layout.ts';
+import { absolute, derivedRelPaths } from '../../src/storage/layout.ts';
 import { createApp } from '../../src/app.ts';
 import { createSigner } from '../../src/sharing/signatures.ts';
 import { backends } from '../helpers/database.ts';
@@ -37,7 +37,7 @@ describe.each(backends())('guest isolation on %s', (backend) => {
   /** Real files where the asset's original and derived files belong (any bytes do). */
   async function withFiles(asset: Asset): Promise<Asset> {
     const root = server.deps.dataDir.root;
-    for (const rel of [asset.storage_path, smallThumbRelPath(asset.file_hash), previewRelPath(asset.file_hash)]) {
+    for (const rel of [asset.storage_path, ...derivedRelPaths(asset.file_hash)]) {
       mkdirSync(dirname(absolute(root, rel)), { recursive: true });
       writeFileSync(absolute(root, rel), `bytes of ${asset.original_filename}`);
     }

@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/db/schema.ts';
 import { createSigner } from '../../src/sharing/signatures.ts';
-import { absolute, smallThumbRelPath } from '../../src/storage/layout.ts';
+import { absolute, smallAvifRelPath, smallThumbRelPath } from '../../src/storage/layout.ts';
 import { createLogger } from '../../src/log.ts';
 import { backends } from '../helpers/database.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
@@ -136,6 +136,29 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
     // The same URLs on the next load: browsers can cache them.
     const again = await json(await guest(`/api/share/${link.token}`), 200);
     expect(again.assets[0].thumbUrl).toBe(body.assets[0].thumbUrl);
+  });
+
+  it('sends the AVIF copy of a thumbnail to a guest whose browser takes it, by the short path the second time', async () => {
+    const link = await share(albumA);
+    const body = await json(await guest(`/api/share/${link.token}`), 200);
+    const avifAccept = { accept: 'image/avif,image/webp,image/apng,image/*,*/*;q=0.8' };
+    for (const a of body.assets as (GuestAsset & { id: string })[]) {
+      const row = await db().selectFrom('assets').select('file_hash').where('id', '=', a.id).executeTakeFirstOrThrow();
+      const onDisk = readFileSync(absolute(server.deps.dataDir.root, smallAvifRelPath(row.file_hash)));
+      const first = await guest(a.thumbUrl, avifAccept);
+      expect([first.status, first.headers.get('content-type'), first.headers.get('vary')]).toEqual([200, 'image/avif', 'Accept']);
+      expect(Buffer.from(await first.arrayBuffer()).equals(onDisk)).toBe(true);
+      const before = logged.length;
+      const fast = await guest(a.thumbUrl, avifAccept);
+      expect(logged.slice(before)).toEqual([]);
+      const headersOf = (r: Response) => [...r.headers].filter(([name]) => name !== 'date');
+      expect(headersOf(fast)).toEqual(headersOf(first));
+      expect(Buffer.from(await fast.arrayBuffer()).equals(onDisk)).toBe(true);
+      // The same URL from a browser without AVIF: the WebP, also by the short path.
+      const webp = await guest(a.thumbUrl, { accept: 'image/webp,*/*' });
+      expect([webp.headers.get('content-type'), webp.headers.get('vary')]).toEqual(['image/webp', 'Accept']);
+      expect(logged.slice(before)).toEqual([]);
+    }
   });
 
   it('sends every guest of a link the same page for a moment, but never past a change, a revocation or a view', async () => {
