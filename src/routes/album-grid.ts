@@ -1,6 +1,8 @@
 // The album grid a page at a time. A page holds at most GRID_PAGE_SIZE tiles (the first,
-// sent with the page itself, FIRST_PAGE_SIZE: some four screens, so a phone paints it
-// sooner; the rest come as the guest scrolls) and, where it can, ends where a day ends, so each day's rows are laid out in one piece. A day longer
+// sent with the page itself, FIRST_PAGE_SIZE: about two phone screens, so a phone on a
+// slow network parses, lays out and paints it sooner; the rest come once its first
+// thumbnails are in or as the guest scrolls) and, where it can, ends where a day ends,
+// so each day's rows are laid out in one piece. A day longer
 // than a page is split: the next page continues inside that day's section (its last row
 // re-flows while it is still far below the screen) and the page after starts new days.
 import * as v from 'valibot';
@@ -10,7 +12,7 @@ import { listAlbumAssets, type AlbumAssetRow, type GridAssetRow } from '../queri
 import type { Db } from '../queries/users.ts';
 
 export const GRID_PAGE_SIZE = 200;
-export const FIRST_PAGE_SIZE = 100;
+export const FIRST_PAGE_SIZE = 40;
 
 /** The next page: the fragment htmx fetches, and the whole page for a browser without script. */
 export interface MoreLink {

@@ -41,18 +41,23 @@
     });
   }
 
+  // The first screen's thumbnails are not faded (they show as soon as they are decoded,
+  // with no wait for this script): one that fails is hidden here, over its placeholder.
   const FADED = '.tile img, .cover img';
   const show = (img) => img.classList.add('in');
-  document.addEventListener(
-    'load',
-    (event) => {
-      const img = event.target;
-      if (img instanceof HTMLImageElement && img.matches(FADED)) show(img);
-    },
-    true,
-  );
+  const hide = (img) => img.classList.add('gone');
+  for (const [type, settle] of [['load', show], ['error', hide]]) {
+    document.addEventListener(
+      type,
+      (event) => {
+        const img = event.target;
+        if (img instanceof HTMLImageElement && img.matches(FADED)) settle(img);
+      },
+      true,
+    );
+  }
   const scan = (root) => {
-    for (const img of root.querySelectorAll(FADED)) if (img.complete && img.naturalWidth > 0) show(img);
+    for (const img of root.querySelectorAll(FADED)) if (img.complete) (img.naturalWidth > 0 ? show : hide)(img);
   };
   scan(document);
   document.addEventListener('htmx:afterSettle', (event) => scan(event.target));

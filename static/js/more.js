@@ -43,5 +43,26 @@
       observer.observe(more);
     }
   }
-  watch(document);
+  // The next page waits until the first screen's thumbnails are in (or the guest scrolls,
+  // or the grid already ends on the screen): its HTML and tiles would otherwise take the
+  // bandwidth and main thread the first paint needs.
+  let started = false;
+  const start = () => {
+    if (started) return;
+    started = true;
+    watch(document);
+  };
+  const grid = document.getElementById('album-grid');
+  const first = [...document.querySelectorAll('.tile img[loading="eager"]')].filter((img) => !img.complete);
+  if (!first.length || (grid && grid.getBoundingClientRect().bottom < innerHeight)) start();
+  else {
+    let waiting = first.length;
+    const settled = () => --waiting === 0 && start();
+    for (const img of first) {
+      img.addEventListener('load', settled, { once: true });
+      img.addEventListener('error', settled, { once: true });
+    }
+    addEventListener('scroll', start, { once: true, passive: true });
+    addEventListener('load', start, { once: true });
+  }
 })();

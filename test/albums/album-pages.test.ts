@@ -1,5 +1,5 @@
 // The album list and album page as HTML: cards, the justified grid's tiles (aspect ratios
-// in order, placeholders, badges, srcset), day headers, a first page of 100 tiles and then pages of 200 with an
+// in order, placeholders, badges, srcset), day headers, a first page of 40 tiles and then pages of 200 with an
 // htmx sentinel and the fragments that continue them, and the small forms.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -180,35 +180,36 @@ describe.each(backends())('album pages on %s', (backend) => {
     expect((await postForm(`/albums/${albumId}/sort`, { sortOrder: 'shuffle' })).status).toBe(400);
   });
 
-  it('pages: 100 tiles first, ending at a day where it can, then htmx fragments of at most 200 that continue the grid', async () => {
-    // 30 on the first day, 200 on the second (longer than the first page), 10 on the third.
-    const items = [...dayOf('2024-06-01', 30), ...dayOf('2024-06-02', 200), ...dayOf('2024-06-03', 10)];
+  it('pages: 40 tiles first, ending at a day where it can, then htmx fragments of at most 200 that continue the grid', async () => {
+    // 10 on the first day, 200 on the second (longer than a page), 10 on the third.
+    const items = [...dayOf('2024-06-01', 10), ...dayOf('2024-06-02', 200), ...dayOf('2024-06-03', 10)];
     const { albumId, assets } = await seedAlbum(db(), owner.id, items, 'Big');
     const { doc, html } = await page(`/albums/${albumId}`);
 
-    // Page 1: day 1 (30) and 70 of day 2, whose section stays open with the sentinel inside it.
-    expect(doc.querySelectorAll('.tile')).toHaveLength(100);
-    // Small as sent: 100 tiles with their placeholders in well under 20 kB of gzip.
-    expect(gzipSync(html).length).toBeLessThan(20_000);
+    // Page 1: day 1 (10) and 30 of day 2, whose section stays open with the sentinel inside it
+    // (day 1 ends too early in the page to end it there).
+    expect(doc.querySelectorAll('.tile')).toHaveLength(40);
+    // Small as sent: 40 tiles with their placeholders (and the owner page around them) in under 10 kB of gzip.
+    expect(gzipSync(html).length).toBeLessThan(10_000);
     expect(headings(doc)).toEqual(['Sat, 1 Jun 2024', 'Sun, 2 Jun 2024']);
     const sections = doc.querySelectorAll('section.day');
     const inside = sections[1]!.querySelector('.tiles > a.more')!;
     expect(inside).not.toBeNull();
     expect(inside.getAttribute('hx-trigger')).toBe('revealed');
     expect(inside.getAttribute('hx-swap')).toBe('outerHTML');
-    expect(inside.getAttribute('href')).toBe(`/albums/${albumId}?after=${assets[99]!.id}`);
+    expect(inside.getAttribute('href')).toBe(`/albums/${albumId}?after=${assets[39]!.id}`);
     const seen = tileIds(doc);
     // The first 8 thumbnails load at once, the first 4 of them ahead of everything else; the rest when scrolled near.
     const imgs = [...doc.querySelectorAll('.tile img')];
     expect(imgs.slice(0, 10).map((i) => i.getAttribute('loading'))).toEqual([...Array(8).fill('eager'), 'lazy', 'lazy']);
-    expect(imgs.map((i) => i.getAttribute('fetchpriority'))).toEqual([...Array(4).fill('high'), ...Array(96).fill(null)]);
+    expect(imgs.map((i) => i.getAttribute('fetchpriority'))).toEqual([...Array(4).fill('high'), ...Array(36).fill(null)]);
 
     // Page 2 continues day 2 inside its section (no header), then hands over to new sections.
     let fragment = await page(inside.getAttribute('hx-get')!, cookie, { 'hx-request': 'true' });
     expect(fragment.res.status).toBe(200);
     expect(fragment.html).not.toMatch(/<html|<section|day-head/);
     const tiles2 = tileIds(fragment.doc);
-    expect(tiles2).toHaveLength(130);
+    expect(tiles2).toHaveLength(170);
     seen.push(...tiles2);
     const oob = fragment.doc.querySelector('[hx-swap-oob="beforeend:#album-grid"] > a.more')!;
     expect(oob).not.toBeNull();
@@ -224,14 +225,14 @@ describe.each(backends())('album pages on %s', (backend) => {
   });
 
   it('pages: a day longer than two pages goes on inside its section; short days end a page early', async () => {
-    const items = [...dayOf('2024-02-01', 60), ...dayOf('2024-02-02', 90), ...dayOf('2024-02-03', 450)];
+    const items = [...dayOf('2024-02-01', 25), ...dayOf('2024-02-02', 90), ...dayOf('2024-02-03', 450)];
     const { albumId, assets } = await seedAlbum(db(), owner.id, items, 'Bigger');
     const { doc } = await page(`/albums/${albumId}`);
-    // Ends after day 1 (60 tiles): days 1+2 would be 150, more than the first page's 100.
-    expect(doc.querySelectorAll('.tile')).toHaveLength(60);
+    // Ends after day 1 (25 tiles): days 1+2 would be 115, more than the first page's 40.
+    expect(doc.querySelectorAll('.tile')).toHaveLength(25);
     let next = doc.querySelector('#album-grid > a.more')!.getAttribute('hx-get')!;
     const seen = tileIds(doc);
-    const sizes: number[] = [60];
+    const sizes: number[] = [25];
     for (let i = 0; i < 10 && next; i++) {
       const fragment = await page(next, cookie, { 'hx-request': 'true' });
       const ids = tileIds(fragment.doc);
@@ -240,7 +241,7 @@ describe.each(backends())('album pages on %s', (backend) => {
       next = fragment.doc.querySelector('a.more')?.getAttribute('hx-get') ?? '';
     }
     // Day 2 (90) fits with 110 of day 3, open; then 200 and 140 more of day 3 inside it.
-    expect(sizes).toEqual([60, 200, 200, 140]);
+    expect(sizes).toEqual([25, 200, 200, 140]);
     expect(seen).toEqual(assets.map((a) => a.id));
   });
 
@@ -250,7 +251,7 @@ describe.each(backends())('album pages on %s', (backend) => {
     const href = doc.querySelector('a.more')!.getAttribute('href')!;
     const next = await page(href);
     expect(next.res.status).toBe(200);
-    expect(tileIds(next.doc)).toEqual(assets.slice(100).map((a) => a.id));
+    expect(tileIds(next.doc)).toEqual(assets.slice(40).map((a) => a.id));
     expect(next.doc.querySelector(`a[href="/albums/${albumId}"]`)?.textContent).toMatch(/start of the album/);
   });
 

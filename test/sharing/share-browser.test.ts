@@ -5,11 +5,13 @@
 // into the grid as a placeholder and turn into its thumbnail without a reload; a password
 // link keeps everything behind its gate; a link turned off answers the same 404 as a
 // made-up one. Screenshots go to test-output/sharing/ (not in git): look at them.
-import { mkdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { linkSync, mkdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Worker } from '../../src/jobs/worker.ts';
+import { derivedRelPaths } from '../../src/storage/layout.ts';
+import { dayOf, seedAlbum } from '../albums/fixtures.ts';
 import { CHROMIUM, DESKTOP, hasChromium, launchBrowser, PHONE } from '../helpers/browser.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
 import { repoRoot, startTestServer, type TestServer } from '../helpers/server.ts';
@@ -90,6 +92,59 @@ describe.skipIf(!hasChromium() || !HAS_FIXTURES)('sharing in Chromium', () => {
     page.on('request', (req) => requests.push(req.url()));
     return { context, page, problems, requests };
   }
+
+  it('phone: a long album paints its first screen first; the next page waits for those thumbnails, then comes unasked', async () => {
+    const db = server.database.db;
+    const owner = await db.selectFrom('users').select('id').where('role', '=', 'owner').executeTakeFirstOrThrow();
+    const { albumId: longAlbum, assets } = await seedAlbum(db, owner.id, dayOf('2024-05-05', 120), 'A long day');
+    // Each seeded item gets the files of a real upload, so every thumbnail answers.
+    const real = await db.selectFrom('assets').select('file_hash').where('status', '=', 'ready').where('original_filename', '=', 'FurnaceCreekInn.jpg').executeTakeFirstOrThrow();
+    const root = server.deps.dataDir.root;
+    const from = derivedRelPaths(real.file_hash);
+    for (const a of assets) {
+      derivedRelPaths(a.file_hash).forEach((rel, i) => {
+        mkdirSync(dirname(join(root, rel)), { recursive: true });
+        linkSync(join(root, from[i]!), join(root, rel));
+      });
+    }
+    const res = await server.fetch(`/api/albums/${longAlbum}/share`, { method: 'POST', headers: { cookie, origin: server.url, 'content-type': 'application/json' }, body: '{}' });
+    const { link } = await res.json();
+
+    const guest = await guestPage(SIZES[0]);
+    // Thumbnails take 1.5 s, as on a slow phone network; the times each eager one arrived
+    // and the next page was asked for are kept.
+    const eagerUrls = new Set<string>();
+    const eagerDone: number[] = [];
+    let nextPageAt = 0;
+    await guest.page.route('**/media/assets/*/thumb?*', async (route) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    guest.page.on('requestfinished', (req) => {
+      if (/\/thumb\?/.test(req.url()) && eagerUrls.has(req.url())) eagerDone.push(Date.now());
+    });
+    guest.page.on('request', (req) => {
+      if (/\/s\/[0-9a-f]{64}\/tiles\?/.test(req.url()) && !nextPageAt) nextPageAt = Date.now();
+    });
+    const started = Date.now();
+    await guest.page.goto(link.url, { waitUntil: 'domcontentloaded' });
+    for (const src of await guest.page.locator('.tile img[loading="eager"]').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).src))) eagerUrls.add(src);
+    expect(eagerUrls.size).toBe(8);
+    expect(await guest.page.locator('.tile').count()).toBe(40);
+    // Before any thumbnail is in: the first screen's are not faded (they show the moment they
+    // are decoded, with no wait for a script); the rest fade in over their placeholders.
+    const opacities = await guest.page.locator('.tile img').evaluateAll((imgs) => imgs.slice(0, 10).map((i) => getComputedStyle(i).opacity));
+    expect(opacities).toEqual([...Array(8).fill('1'), '0', '0']);
+    // Unasked (no scroll), the rest of the album comes once the first thumbnails are in.
+    await guest.page.waitForFunction(() => document.querySelectorAll('.tile').length === 120, undefined, { timeout: 30_000 });
+    expect(eagerDone.length).toBeGreaterThanOrEqual(8);
+    expect(nextPageAt).toBeGreaterThan(0);
+    expect(nextPageAt).toBeGreaterThanOrEqual(Math.max(...eagerDone.slice(0, 8)) - 50);
+    expect(nextPageAt - started).toBeGreaterThan(1500);
+    await guest.page.screenshot({ path: join(OUT, 'long-album-phone.png') });
+    expect(guest.problems).toEqual([]);
+    await guest.context.close();
+  }, 90_000);
 
   for (const size of SIZES) {
     it(`${size.name}: the owner makes a link in the share sheet; a guest opens it, views, reads details, adds a photo`, async () => {
