@@ -27,12 +27,16 @@ export async function receiveFile(source: Readable, tmpDir: string, options: { m
   const meter = checksumMeter(options.maxBytes);
   const sink = createWriteStream(tmpPath, { flush: true });
   let unflushed = 0;
+  let flushing = false;
   meter.stream.on('data', (chunk: Buffer) => {
     unflushed += chunk.length;
     const fd = (sink as unknown as { fd: number | null }).fd; // set once the file is open
-    if (unflushed < FLUSH_EVERY || typeof fd !== 'number') return;
+    // One flush at a time: a slow disk would otherwise stack them up on libuv's threads,
+    // where the file's own writes then wait their turn.
+    if (unflushed < FLUSH_EVERY || typeof fd !== 'number' || flushing) return;
     unflushed = 0;
-    fdatasync(fd, () => {}); // in the background; the final flush still makes it durable
+    flushing = true;
+    fdatasync(fd, () => (flushing = false)); // in the background; the final flush still makes it durable
   });
   try {
     await pipeline(source, meter.stream, sink);
