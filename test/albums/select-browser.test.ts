@@ -276,7 +276,8 @@ describe.skipIf(!hasChromium())('select mode and trash in Chromium', () => {
 
     if (!size.touch) {
       it('deleting the last tile of a page does not stop the next pages from loading (desktop)', { timeout: 90_000 }, async () => {
-        const big = await seedAlbum(db(), owner.id, dayOf('2024-02-02', 230), 'Long day');
+        // Pages of 40, 200 and 60: the second comes at once, the third when scrolled near.
+        const big = await seedAlbum(db(), owner.id, dayOf('2024-02-02', 300), 'Long day');
         const ids = big.assets.map((a) => a.id);
         const { context, page, problems } = await open(size, `/albums/${big.albumId}`);
         const loaded = await gridOrder(page);
