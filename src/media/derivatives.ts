@@ -235,7 +235,8 @@ async function render(src: Source, out: DerivativesOutput, maxPixels: number): P
       .webp({ quality: PREVIEW_QUALITY, effort: WEBP_EFFORT })
       .toBuffer(),
     grid().webp({ quality: GRID_QUALITY, effort: WEBP_EFFORT }).toBuffer(),
-    out.smallAvifPath ? grid().avif(GRID_AVIF).toBuffer() : undefined,
+    // The copy is optional: should its encoder fail, the WebP is sent instead (fsck lists it).
+    out.smallAvifPath ? grid().avif(GRID_AVIF).toBuffer().catch(() => undefined) : undefined,
     from()
       .resize(THUMBHASH_MAX_SIDE, THUMBHASH_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
       .ensureAlpha()
