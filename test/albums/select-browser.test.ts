@@ -209,7 +209,7 @@ describe.skipIf(!hasChromium())('select mode and trash in Chromium', () => {
 
       if (size.touch) {
         await startWith(page, size, ids[0]!);
-        expect(await page.isVisible('[data-move-bar]')).toBe(true);
+        await page.waitForSelector('[data-move-bar]:not([hidden])', { timeout: 5_000 }); // one tile selected: Move earlier/later
         expect(await page.isDisabled('[data-move-bar] [data-action="earlier"]')).toBe(true);
         await page.screenshot({ path: join(OUT, `custom-order-move-${size.name}.png`) });
         let done = saved();
