@@ -2,12 +2,12 @@
 // Memory stays flat whatever the size; the temp file is fsynced before it is handed on and
 // removed on every failure.
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, fdatasync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { checksumMeter, type Checksums } from './checksum.ts';
+import { FileSink } from './file-sink.ts';
 
 export { FileTooLargeError } from './checksum.ts';
 
@@ -18,26 +18,10 @@ export interface ReceivedFile extends Checksums {
 export const TMP_PREFIX = 'upload-';
 export const tmpFileName = () => `${TMP_PREFIX}${randomUUID()}.part`;
 
-// Flushing as the file arrives keeps the disk busy during the transfer, so the final
-// fsync has little left to write (instead of a whole large file at the end).
-const FLUSH_EVERY = 64 * 1024 * 1024;
-
 export async function receiveFile(source: Readable, tmpDir: string, options: { maxBytes: number }): Promise<ReceivedFile> {
   const tmpPath = join(tmpDir, tmpFileName());
   const meter = checksumMeter(options.maxBytes);
-  const sink = createWriteStream(tmpPath, { flush: true });
-  let unflushed = 0;
-  let flushing = false;
-  meter.stream.on('data', (chunk: Buffer) => {
-    unflushed += chunk.length;
-    const fd = (sink as unknown as { fd: number | null }).fd; // set once the file is open
-    // One flush at a time: a slow disk would otherwise stack them up on libuv's threads,
-    // where the file's own writes then wait their turn.
-    if (unflushed < FLUSH_EVERY || typeof fd !== 'number' || flushing) return;
-    unflushed = 0;
-    flushing = true;
-    fdatasync(fd, () => (flushing = false)); // in the background; the final flush still makes it durable
-  });
+  const sink = new FileSink(tmpPath);
   try {
     await pipeline(source, meter.stream, sink);
   } catch (err) {

@@ -44,7 +44,8 @@ describe.skipIf(!HAS_FIXTURES)('crash during an upload', () => {
     expect(created.code, created.stderr).toBe(0);
     const cookie = await login(server.url);
 
-    // A slow client: headers and the first 64 KB of a 2 MB photo, then nothing more.
+    // A slow client: headers and the first 1.5 MB of a 2 MB photo (more than the receiver's 1 MiB
+    // write batch, so some of it reaches the temp file), then nothing more.
     const photo = readFileSync(fixture('jpeg/camera/canon-dslr.jpg'));
     const boundary = 'sbx-boundary-7d3f';
     const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="canon-dslr.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`;
@@ -58,7 +59,7 @@ describe.skipIf(!HAS_FIXTURES)('crash during an upload', () => {
         `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${head.length + photo.length + tail.length}\r\n\r\n`,
     );
     socket.write(head);
-    socket.write(photo.subarray(0, 64 * 1024));
+    socket.write(photo.subarray(0, 1536 * 1024));
     const tmp = join(dataDir, 'tmp');
     await eventually(() => filesUnder(tmp).some((f) => statSync(f).size > 0), 10_000);
 
