@@ -13,7 +13,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
-import sharp, { type FailOnOptions, type Metadata, type Sharp } from 'sharp';
+import sharp, { type FailOnOptions, type Metadata, type Sharp } from './sharp.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import type { DetectedType, RawFormat } from './file-type.ts';
 import { decodeHeic, readHeicColour, type HeicColour } from './heic-decoder.ts';

@@ -10,7 +10,7 @@
 //   readExifSources(path, format) → ExifSources, never throwing: failures go to `warnings`
 import { open } from 'node:fs/promises';
 import exifr from 'exifr';
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type Metadata } from './sharp.ts';
 import type { MediaFormat } from './file-type.ts';
 import { listTopLevelBoxes, readBoxes } from './iso-bmff.ts';
 import { readFileHead, readRange } from './read-bytes.ts';

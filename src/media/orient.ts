@@ -2,7 +2,7 @@
 // (RAW previews: the orientation is the RAW's, the embedded JPEG carries none).
 //   applyOrientation(image, orientation) → the sharp pipeline with flips and rotation added
 // sharp always mirrors before it rotates, hence transpose = flip + 90° and transverse = flop + 90°.
-import type { Sharp } from 'sharp';
+import type { Sharp } from './sharp.ts';
 
 export function applyOrientation(image: Sharp, orientation: number): Sharp {
   switch (orientation) {

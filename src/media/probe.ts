@@ -4,7 +4,7 @@
 // part passes: it is kept and flagged later); above maxPixels it fails. HEIC/HEIF: the
 // container and its primary image's size are parsed (in the HEIC worker), without decoding.
 // RAWs and videos always pass: RAWs are kept even without pixels, videos play where they can.
-import sharp from 'sharp';
+import sharp from './sharp.ts';
 import type { DetectedType } from './file-type.ts';
 import { probeHeic } from './heic-decoder.ts';
 import { DEFAULT_MAX_PIXELS, TooManyPixelsError } from './media-errors.ts';

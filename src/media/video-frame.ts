@@ -8,7 +8,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import sharp from 'sharp';
+import sharp from './sharp.ts';
 
 const FRAME_TIMEOUT_MS = 60_000;
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;
