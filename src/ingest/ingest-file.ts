@@ -18,7 +18,7 @@ import type { ReceivedFile } from './receive-file.ts';
 export type IngestResult =
   | { status: 'created'; asset: Asset; /** The bytes were in the trash: that asset is back, in its albums. */ restoredFromTrash?: true }
   | { status: 'duplicate'; asset: Asset }
-  | { status: 'rejected'; httpStatus: 413 | 415 | 422 | 429; error: string };
+  | { status: 'rejected'; httpStatus: 413 | 415 | 422 | 429 | 507; error: string };
 
 export interface IngestContext {
   db: Db;

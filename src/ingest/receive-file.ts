@@ -15,6 +15,15 @@ export interface ReceivedFile extends Checksums {
   tmpPath: string;
 }
 
+/** The disk holding DATA_DIR filled up (or its quota ran out) while the file arrived. */
+export class DiskFullError extends Error {
+  constructor(cause: Error) {
+    super("the server's disk is full, so nothing of this file was kept", { cause });
+  }
+}
+
+const isDiskFull = (err: unknown) => ['ENOSPC', 'EDQUOT'].includes((err as NodeJS.ErrnoException).code ?? '');
+
 export const TMP_PREFIX = 'upload-';
 export const tmpFileName = () => `${TMP_PREFIX}${randomUUID()}.part`;
 
@@ -30,7 +39,7 @@ export async function receiveFile(source: Readable, tmpDir: string, options: { m
     // wait until it has closed, then remove it.
     if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()));
     await unlink(tmpPath).catch(() => {});
-    throw err;
+    throw isDiskFull(err) ? new DiskFullError(err as Error) : err;
   }
   return { tmpPath, ...meter.result() };
 }

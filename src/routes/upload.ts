@@ -11,7 +11,7 @@ import { Busboy, type BusboyInstance } from '@fastify/busboy';
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import type { User } from '../db/schema.ts';
-import { FileTooLargeError, receiveFile, type ReceivedFile } from '../ingest/receive-file.ts';
+import { DiskFullError, FileTooLargeError, receiveFile, type ReceivedFile } from '../ingest/receive-file.ts';
 import { ingestFile, type IngestResult } from '../ingest/ingest-file.ts';
 import { albumExists, appendAssetsToAlbum } from '../queries/albums.ts';
 import { findExistingHashes } from '../queries/assets.ts';
@@ -50,7 +50,7 @@ function toEntry(name: string, result: IngestResult): UploadEntry {
 }
 
 /** 201 when anything was created, 200 when the rest were duplicates, else the refusal's status. */
-function overallStatus(results: IngestResult[]): 200 | 201 | 413 | 415 | 422 | 429 {
+function overallStatus(results: IngestResult[]): 200 | 201 | 413 | 415 | 422 | 429 | 507 {
   if (results.some((r) => r.status === 'created')) return 201;
   if (results.some((r) => r.status === 'duplicate')) return 200;
   const first = results.find((r) => r.status === 'rejected');
@@ -194,9 +194,13 @@ export function parseUpload(c: Context<AppEnv>, rules: UploadRules): Promise<Par
         try {
           received = await receiving;
         } catch (err) {
-          if (!(err instanceof FileTooLargeError)) throw err;
-          finish(true);
-          return { status: 'rejected', httpStatus: 413, error: `${name}: ${err.message}` };
+          // The rest of the body is not read: answer with what was received before.
+          if (err instanceof FileTooLargeError || err instanceof DiskFullError) {
+            finish(true);
+            return { status: 'rejected', httpStatus: err instanceof DiskFullError ? 507 : 413, error: `${name}: ${err.message}` };
+          }
+          fail(err as Error);
+          throw err;
         }
         const receivedAt = performance.now();
         return inTurn(async () => {

@@ -59,8 +59,10 @@ export async function startTestServer(options: {
   log?: Logger;
   /** Run the background worker (derived files) in this server. */
   worker?: boolean;
+  /** A DATA_DIR the caller made and removes (e.g. a small tmpfs); by default a temp dir. */
+  dataRoot?: string;
 }): Promise<TestServer> {
-  const root = tempDir();
+  const root = options.dataRoot ?? tempDir();
   const dataDir = prepareDataDir(root);
   const config = testConfig(root, options.config);
   const database = await createTestDatabase(options.backend);
@@ -96,7 +98,7 @@ export async function startTestServer(options: {
       try {
         await database.close();
       } finally {
-        rmSync(root, { recursive: true, force: true });
+        if (!options.dataRoot) rmSync(root, { recursive: true, force: true });
       }
     },
   };
