@@ -280,7 +280,8 @@ async function renderRaw(
 ): Promise<DerivativesResult> {
   const problems: string[] = [];
   try {
-    const { previews, orientation } = await findRawPreviews(input.path, input.type.format as RawFormat);
+    const { previews, cutOff, orientation } = await findRawPreviews(input.path, input.type.format as RawFormat);
+    for (const preview of cutOff) problems.push(`the file ends inside its ${preview.width}x${preview.height} preview (an interrupted copy?)`);
     for (const preview of previews) {
       if (Math.max(preview.width, preview.height) < MIN_USEFUL_EDGE) continue;
       if (preview.width * preview.height > maxPixels) {
@@ -288,7 +289,10 @@ async function renderRaw(
         continue;
       }
       try {
-        return await render(await previewSource(input.path, preview, orientation), out, maxPixels);
+        const source = await previewSource(input.path, preview, orientation);
+        // A larger preview that could not be used makes this one a fallback worth a badge.
+        if (problems.length) source.warning = joinWarnings(source.warning, `made from a ${preview.width}x${preview.height} preview`, ...problems);
+        return await render(source, out, maxPixels);
       } catch (error) {
         problems.push(`preview ${preview.width}x${preview.height}: ${message(error)}`);
       }

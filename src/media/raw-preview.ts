@@ -27,6 +27,8 @@ export interface RawPreview {
 
 export interface RawPreviews {
   previews: RawPreview[];
+  /** Previews the file ends inside of (a copy cut short), with their size when their header is there. */
+  cutOff: RawPreview[];
   /** EXIF orientation of the RAW (1 when unknown); the previews themselves are stored unrotated. */
   orientation: number;
 }
@@ -55,13 +57,17 @@ export async function findRawPreviews(path: string, format: RawFormat): Promise<
       ({ ranges, orientation } = await findTiffRanges(handle));
     }
     const previews: RawPreview[] = [];
+    const cutOff: RawPreview[] = [];
     for (const range of ranges) {
-      if (range.offset <= 0 || range.length < 128 || range.offset + range.length > size) continue;
-      const dims = jpegSize(await readRange(handle, range.offset, 128 * 1024));
-      if (dims) previews.push({ ...range, ...dims });
+      if (range.offset <= 0 || range.length < 128 || range.offset >= size) continue;
+      const dims = jpegSize(await readRange(handle, range.offset, Math.min(128 * 1024, size - range.offset)));
+      if (!dims) continue;
+      (range.offset + range.length > size ? cutOff : previews).push({ ...range, ...dims });
     }
-    previews.sort((a, b) => b.width * b.height - a.width * a.height || b.length - a.length);
-    return { previews, orientation: orientation >= 1 && orientation <= 8 ? orientation : 1 };
+    const largestFirst = (a: RawPreview, b: RawPreview) => b.width * b.height - a.width * a.height || b.length - a.length;
+    previews.sort(largestFirst);
+    cutOff.sort(largestFirst);
+    return { previews, cutOff, orientation: orientation >= 1 && orientation <= 8 ? orientation : 1 };
   } finally {
     await handle.close();
   }

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
@@ -412,6 +412,21 @@ describe.skipIf(!HAS_FIXTURES)('makeDerivatives on RAW files (always kept, never
       expect(made.small).toMatchObject({ width: small[1], height: small[0] });
       expect(await difference(made.large.path, turnedReference)).toBeLessThan(4);
       expect(await difference(made.large.path, wrongWay)).toBeGreaterThan(15);
+    });
+
+    it('arw cut off inside its preview (an interrupted copy): the small thumbnail, with a warning that says why', async () => {
+      const { upright, embedded } = built.get('arw')!;
+      const whole = readFileSync(upright);
+      const previewAt = whole.indexOf(embedded);
+      expect(previewAt).toBeGreaterThan(0);
+      const cut = join(work, 'cut-off.arw');
+      writeFileSync(cut, whole.subarray(0, previewAt + Math.floor(embedded.length / 2)));
+      const { previews, cutOff } = await findRawPreviews(cut, 'arw');
+      expect(previews.map((p) => `${p.width}x${p.height}`)).toEqual(['160x120']);
+      expect(cutOff.map((p) => `${p.width}x${p.height}`)).toEqual(['1616x1080']);
+      const made = await derive(cut);
+      expect(made).toMatchObject({ source: 'embedded-preview', width: 160, height: 120 });
+      expect(made.warning).toMatch(/the file ends inside its 1616x1080 preview/);
     });
   });
 
