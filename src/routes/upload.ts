@@ -199,7 +199,9 @@ export function parseUpload(c: Context<AppEnv>, rules: UploadRules): Promise<Par
             finish(true);
             return { status: 'rejected', httpStatus: err instanceof DiskFullError ? 507 : 413, error: `${name}: ${err.message}` };
           }
-          fail(err as Error);
+          // Writing the temp file failed (EIO, EACCES...): the request ends here, with a 500.
+          // A broken body or a client that went away is answered by the parser's handlers.
+          if ((err as NodeJS.ErrnoException).syscall) fail(err as Error);
           throw err;
         }
         const receivedAt = performance.now();
