@@ -1,0 +1,121 @@
+// nginx/shoebox.conf as shipped, run by the real nginx in front of the app with
+// MEDIA_ACCEL=nginx: the app checks the signed URL and answers X-Accel-Redirect, nginx sends
+// the file from DATA_DIR with the app's headers (and Vary: Accept again on grid thumbnails,
+// which nginx itself would drop). Also the Host it passes on, which the app's CSRF check uses.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { absolute, smallAvifRelPath, smallThumbRelPath } from '../../src/storage/layout.ts';
+import { backends } from '../helpers/database.ts';
+import { bearerToken, newUser, sessionCookie } from '../helpers/factories.ts';
+import { freePort } from '../helpers/postgres-cluster.ts';
+import { repoRoot, startTestServer, tempDir, type TestServer } from '../helpers/server.ts';
+import { fixture, HAS_FIXTURES } from '../media/fixtures.ts';
+
+const NGINX = '/usr/sbin/nginx';
+const CHROME_IMAGE_ACCEPT = 'image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8';
+
+/** The shipped config with only its addresses changed, as compose.yaml changes them. */
+function nginxConfig(dir: string, port: number, appPort: string, dataRoot: string): string {
+  const site = readFileSync(join(repoRoot, 'nginx/shoebox.conf'), 'utf8')
+    .replace('server 127.0.0.1:3000;', `server 127.0.0.1:${appPort};`)
+    .replace(/^\s*listen \[::\]:80;$/m, '')
+    .replace('listen 80;', `listen 127.0.0.1:${port};`)
+    .replace('alias /var/lib/shoebox/;', `alias ${dataRoot}/;`);
+  expect(site).toContain(`alias ${dataRoot}/;`);
+  return `
+${process.getuid?.() === 0 ? 'user root root;' : ''}
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 64; }
+http {
+  include /etc/nginx/mime.types;
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  ${site}
+}`;
+}
+
+describe.skipIf(!HAS_FIXTURES || !existsSync(NGINX))('nginx/shoebox.conf with MEDIA_ACCEL=nginx', () => {
+  let server: TestServer;
+  let nginx: ChildProcess;
+  let base: string;
+  let token: string;
+  let cookie: string;
+  const dir = tempDir('sbx-nginx-');
+
+  beforeAll(async () => {
+    server = await startTestServer({ backend: backends()[0]!, worker: true, config: { mediaAccel: 'nginx', trustProxy: true } });
+    const owner = await newUser(server.database.db, { role: 'owner' });
+    token = await bearerToken(server.database.db, owner);
+    cookie = await sessionCookie(server.database.db, owner);
+    const port = await freePort();
+    mkdirSync(join(dir, 'body'));
+    writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, new URL(server.url).port, server.deps.dataDir.root));
+    nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
+    base = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      if ((await fetch(`${base}/healthz`).catch(() => undefined))?.ok) break;
+      if (i > 100) throw new Error(`nginx did not start: ${existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+  afterAll(async () => {
+    nginx?.kill('SIGQUIT');
+    await server?.close();
+  });
+
+  it("takes the owner's forms on a port other than 80 (the Host passed on keeps its port)", async () => {
+    const res = await fetch(`${base}/api/albums`, {
+      method: 'POST',
+      headers: { cookie, origin: base, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'From the browser' }),
+    });
+    expect(res.status).toBe(201);
+    const crossSite = await fetch(`${base}/api/albums`, {
+      method: 'POST',
+      headers: { cookie, origin: 'http://evil.example', 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Forged' }),
+    });
+    expect(crossSite.status).toBe(403);
+  });
+
+  it('sends the thumbnail the browser takes, from DATA_DIR, varying on Accept; originals with their headers', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([readFileSync(fixture('jpeg/orientation/landscape_6.jpg'))]), 'landscape_6.jpg');
+    const api = (path: string, init: RequestInit = {}) => fetch(base + path, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
+    const uploaded = await api('/api/assets/upload', { method: 'POST', body: form });
+    expect(uploaded.status).toBe(201);
+    const id = (await uploaded.json()).assets[0].id as string;
+    await server.idle();
+    const album = (await (await api('/api/albums', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Through nginx' }) })).json()).album.id;
+    expect((await api(`/api/albums/${album}/assets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ assetIds: [id] }) })).status).toBeLessThan(300);
+    const link = (await (await api(`/api/albums/${album}/share`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ allowDownload: true }) })).json()).link;
+    const { assets } = await (await fetch(`${base}/api/share/${link.token}`)).json();
+    const { file_hash: hash } = await server.database.db.selectFrom('assets').select('file_hash').where('id', '=', id).executeTakeFirstOrThrow();
+    const root = server.deps.dataDir.root;
+
+    const avif = await fetch(base + assets[0].thumbUrl, { headers: { accept: CHROME_IMAGE_ACCEPT } });
+    expect([avif.status, avif.headers.get('content-type'), avif.headers.get('vary')]).toEqual([200, 'image/avif', 'Accept']);
+    expect(avif.headers.get('cache-control')).toMatch(/^private, max-age=\d+, immutable$/);
+    expect(Buffer.from(await avif.arrayBuffer()).equals(readFileSync(absolute(root, smallAvifRelPath(hash))))).toBe(true);
+
+    const webp = await fetch(base + assets[0].thumbUrl, { headers: { accept: 'image/webp,*/*' } });
+    expect([webp.status, webp.headers.get('content-type'), webp.headers.get('vary')]).toEqual([200, 'image/webp', 'Accept']);
+    expect(Buffer.from(await webp.arrayBuffer()).equals(readFileSync(absolute(root, smallThumbRelPath(hash))))).toBe(true);
+
+    const original = await fetch(`${base}${assets[0].originalUrl}&download=1`);
+    expect(original.status).toBe(200);
+    expect(original.headers.get('vary')).toBeNull();
+    expect(original.headers.get('content-disposition')).toMatch(/^attachment/);
+    expect((await original.arrayBuffer()).byteLength).toBe(readFileSync(fixture('jpeg/orientation/landscape_6.jpg')).length);
+
+    // nginx's internal location is not reachable from outside, and a tampered URL is refused by the app.
+    expect((await fetch(`${base}/_accel/${smallThumbRelPath(hash)}`)).status).toBe(404);
+    expect((await fetch(base + assets[0].thumbUrl.replace(/sig=[\w-]+/, 'sig=AAAAAAAAAAAAAAAAAAAAAA'))).status).toBe(403);
+  });
+});
