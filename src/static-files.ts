@@ -19,6 +19,15 @@ const vendored: Record<string, string> = {
   'vendor/photoswipe.css': 'photoswipe/dist/photoswipe.css',
 };
 
+/**
+ * Files made of others, joined in this order: owner pages link all of the styles as one
+ * file; a guest album page carries css/guest.css inline (src/http/inline-styles.ts).
+ */
+const bundles: Record<string, string[]> = {
+  'css/app.css': ['css/base.css', 'css/grid.css', 'css/upload.css', 'css/owner.css'],
+  'css/guest.css': ['css/base.css', 'css/grid.css'],
+};
+
 const contentTypes: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -46,6 +55,8 @@ export interface StaticFile {
 export interface StaticFiles {
   /** The fingerprinted URL of a file under static/ (or vendor/…); throws for an unknown name. */
   url(name: string): string;
+  /** The contents of a file under static/ (or a bundle); throws for an unknown name. */
+  text(name: string): string;
   /** Looks up `css/app.1a2b3c4d.css` or `css/app.css`; `fresh` is true when the hash is current. */
   resolve(requested: string): { file: StaticFile; fingerprinted: boolean } | undefined;
 }
@@ -83,12 +94,17 @@ export function loadStaticFiles(dir = staticDir): StaticFiles {
   for (const [name, modulePath] of Object.entries(vendored)) {
     files.set(name, makeFile(name, readFileSync(join(nodeModules, modulePath))));
   }
+  const get = (name: string) => {
+    const file = files.get(name);
+    if (!file) throw new Error(`no static file named ${name}`);
+    return file;
+  };
+  for (const [name, parts] of Object.entries(bundles)) {
+    files.set(name, makeFile(name, Buffer.concat(parts.map((part) => get(part).body))));
+  }
   return {
-    url(name) {
-      const file = files.get(name);
-      if (!file) throw new Error(`no static file named ${name}`);
-      return file.url;
-    },
+    url: (name) => get(name).url,
+    text: (name) => get(name).body.toString('utf8'),
     resolve(requested) {
       const direct = files.get(requested);
       if (direct) return { file: direct, fingerprinted: false };

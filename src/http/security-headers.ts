@@ -1,15 +1,16 @@
-// Security headers on every response: a strict CSP (scripts only from us, or the one
-// inline script by its hash; no third-party origins), nosniff, no framing, no referrer leaks of
+// Security headers on every response: a strict CSP (scripts and styles only from us, or
+// the inline ones by their hashes; no third-party origins), nosniff, no framing, no referrer leaks of
 // share tokens, and HSTS when served over https.
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './env.ts';
 import { isHttps } from './client-ip.ts';
 import { INLINE_SCRIPT_SOURCES } from './inline-scripts.ts';
+import { inlineStyleSources } from './inline-styles.ts';
 
-const CONTENT_SECURITY_POLICY = [
+const contentSecurityPolicy = () => [
   "default-src 'self'",
   `script-src 'self' ${INLINE_SCRIPT_SOURCES}`,
-  "style-src 'self'",
+  `style-src 'self' ${inlineStyleSources()}`,
   // Tile sizes of the justified grid are inline style attributes (no script involved).
   "style-src-attr 'unsafe-inline'",
   "img-src 'self' data: blob:",
@@ -22,19 +23,24 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const HEADERS: Record<string, string> = {
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'same-origin',
-  'X-Frame-Options': 'DENY',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), interest-cohort=()',
-};
-const HTTPS_HEADERS: Record<string, string> = { ...HEADERS, 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' };
+// Built on first use: the style hash needs the static files.
+let headers: { plain: Record<string, string>; https: Record<string, string> } | undefined;
+function build() {
+  const plain: Record<string, string> = {
+    'Content-Security-Policy': contentSecurityPolicy(),
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'same-origin',
+    'X-Frame-Options': 'DENY',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), interest-cohort=()',
+  };
+  return { plain, https: { ...plain, 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' } };
+}
 
 /** The headers every response carries (HSTS only over https). */
 export function securityHeaderValues(https: boolean): Readonly<Record<string, string>> {
-  return https ? HTTPS_HEADERS : HEADERS;
+  headers ??= build();
+  return https ? headers.https : headers.plain;
 }
 
 export function securityHeaders(): MiddlewareHandler<AppEnv> {

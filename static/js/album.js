@@ -26,8 +26,11 @@
       if (!lightboxReady && /^#photo=/.test(location.hash)) loadLightbox().then((m) => m.openFromHash());
     });
     // Registered once every deferred script has run, so it comes after their click
-    // handlers (select mode takes a tile's click for itself), as the module's own does.
-    document.addEventListener('DOMContentLoaded', () => {
+    // handlers (select mode takes a tile's click for itself), as the module's own does;
+    // at once where the scripts come after the page (the guest's, none of which takes one).
+    const afterDeferredScripts = (register) =>
+      document.readyState === 'loading' ? document.addEventListener('DOMContentLoaded', register) : register();
+    afterDeferredScripts(() => {
       document.addEventListener('click', (event) => {
         if (lightboxReady || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
         const tile = tileOf(event);

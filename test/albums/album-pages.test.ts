@@ -199,9 +199,9 @@ describe.each(backends())('album pages on %s', (backend) => {
     expect(inside.getAttribute('hx-swap')).toBe('outerHTML');
     expect(inside.getAttribute('href')).toBe(`/albums/${albumId}?after=${assets[39]!.id}`);
     const seen = tileIds(doc);
-    // The first 8 thumbnails load at once, the first 4 of them ahead of everything else; the rest when scrolled near.
+    // The first 4 thumbnails load at once, ahead of everything else; the rest when scrolled near.
     const imgs = [...doc.querySelectorAll('.tile img')];
-    expect(imgs.slice(0, 10).map((i) => i.getAttribute('loading'))).toEqual([...Array(8).fill('eager'), 'lazy', 'lazy']);
+    expect(imgs.map((i) => i.getAttribute('loading'))).toEqual([...Array(4).fill('eager'), ...Array(36).fill('lazy')]);
     expect(imgs.map((i) => i.getAttribute('fetchpriority'))).toEqual([...Array(4).fill('high'), ...Array(36).fill(null)]);
 
     // Page 2 continues day 2 inside its section (no header), then hands over to new sections.

@@ -1,6 +1,7 @@
 // Share links over real HTTP on each database backend: the owner's API, the guest page
 // and JSON, the password gate and its limits, signed media URLs (tampered, expired,
 // revoked, removed from the album), what guests may learn (metadata, location), counters.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +104,17 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
     expect(html).toMatch(/og:image" content="http:\/\/127\.0\.0\.1:\d+\/media\/assets\/[0-9a-f-]+\/preview\?l=/);
     expect(html).not.toMatch(/\/media\/assets\/[0-9a-f-]+\/(thumb|preview)"/); // every media URL is signed
     expect(html).not.toContain('htmx');
+    // Its styles come with it (no stylesheet request before the first paint), allowed by
+    // their hash; its scripts wait in a template for the inline loader (after that paint).
+    expect(html).not.toContain('rel="stylesheet"');
+    const styles = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => m[1]!);
+    expect(styles).toHaveLength(1);
+    expect(styles[0]).toContain('.tiles {');
+    expect(styles[0]).not.toContain('.upload-panel'); // only for links that take uploads
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).toContain(`style-src 'self' 'sha256-${createHash('sha256').update(styles[0]!).digest('base64')}'`);
+    expect(html).toMatch(/<template id="page-scripts"><script src="\/static\/js\/album\.[0-9a-f]{10}\.js"/);
+    expect(html.replace(/<template id="page-scripts">[\s\S]*?<\/template>/, '')).not.toMatch(/<script src=/);
 
     const body = await json(await guest(`/api/share/${link.token}`), 200);
     expect(body.album).toMatchObject({ title: 'Death Valley', itemCount: 2, photoCount: 2 });
@@ -354,6 +366,7 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
     expect(page).toContain('id="guest-name"');
     expect(page).toContain(`data-upload-url="/api/share/${open.token}/upload"`);
     expect(page).toContain('data-duplicate-place="in this album"'); // a guest has no library
+    expect(page).toMatch(/<link rel="stylesheet" href="\/static\/css\/upload\.[0-9a-f]{10}\.css"\/>/); // the panel's styles
 
     const nameless = await send(open.token, [['a.jpg', photo]]);
     expect(nameless.status).toBe(400);

@@ -5,6 +5,7 @@
 // upload panel's script and the live grid's, which show what the guest adds.
 import type { AlbumSummary } from '../../src/queries/albums.ts';
 import type { GridPage } from '../../src/routes/album-grid.ts';
+import { staticUrl } from '../../src/static-files.ts';
 import { Page } from '../layouts/page.tsx';
 import { AlbumGrid, type GridContext } from '../parts/album-grid.tsx';
 import { FormError } from '../parts/form.tsx';
@@ -83,10 +84,12 @@ export function SharePage({ album, page, ctx, og, continuedFrom, upload }: Share
   return (
     <Page
       title={album.title}
+      guestStyles
       head={
         <>
           <meta name="robots" content="noindex, nofollow" />
           {og && <OpenGraphTags og={og} />}
+          {upload && <link rel="stylesheet" href={staticUrl('css/upload.css')} />}
           <PageScripts guest upload={upload !== undefined} />
         </>
       }

@@ -28,9 +28,13 @@ export type MediaVariant = 'thumb' | 'preview' | 'original';
 /** The URL of one of an asset's files: plain for the owner, signed for a guest link. */
 export type MediaUrlFor = (id: string, variant: MediaVariant) => string;
 
-/** The first tiles of a page load at once, the first few ahead of everything else: they are on the first screen at any width, and the largest paint is one of them. */
-const EAGER_TILES = 8;
-const URGENT_TILES = 4;
+/**
+ * The first tiles of a page load at once and ahead of everything else; the rest are asked
+ * for once the first frame is painted (css/grid.css). A few, not the whole first screen: on
+ * a slow phone each image streaming in takes the main thread from parsing the page, so
+ * more of them delayed the first paint more than they filled it.
+ */
+const FIRST_TILES = 4;
 
 export interface GridContext {
   /** Day headers leave out the year when it is this one. */
@@ -43,8 +47,8 @@ export interface GridContext {
   originals?: boolean;
   /** The owner's select mode: a check on each tile and on each day header (static/js/select.js). */
   selectable?: boolean;
-  /** The page's first tiles (loaded at once), true for the few fetched first of all. */
-  firstTiles?: Map<string, boolean>;
+  /** The page's first tiles (loaded at once, ahead of everything else). */
+  firstTiles?: Set<string>;
 }
 
 export const mediaUrl: MediaUrlFor = (id, variant) => `/media/assets/${id}/${variant}`;
@@ -118,7 +122,7 @@ export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
               : undefined
           }
           loading={ctx.firstTiles?.has(a.id) ? 'eager' : 'lazy'}
-          fetchpriority={ctx.firstTiles?.get(a.id) ? 'high' : undefined}
+          fetchpriority={ctx.firstTiles?.has(a.id) ? 'high' : undefined}
           decoding="async"
           alt=""
         />
@@ -188,8 +192,12 @@ export function GridSections({ page, ctx }: { page: GridPage; ctx: GridContext }
 }
 
 export function AlbumGrid({ page, ctx }: { page: GridPage; ctx: GridContext }) {
-  const firstTiles = new Map<string, boolean>();
-  for (const a of page.sections.flatMap((s) => s.tiles).slice(0, EAGER_TILES)) firstTiles.set(a.id, firstTiles.size < URGENT_TILES);
+  const firstTiles = new Set(
+    page.sections
+      .flatMap((s) => s.tiles)
+      .slice(0, FIRST_TILES)
+      .map((a) => a.id),
+  );
   return (
     <div id="album-grid" class="grid">
       <GridSections page={page} ctx={{ ...ctx, firstTiles }} />

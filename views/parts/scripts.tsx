@@ -1,10 +1,12 @@
 // The head of grid pages: render-blocking until the content is parsed (<PageEnd/> after
-// it), an inline one-liner (allowed by its hash in the CSP) that marks the page as
-// scripted (images stay hidden until loaded only then), the page's own small script
+// it), a small inline script (allowed by its hash in the CSP, see
+// src/http/inline-scripts.ts) that marks the page as scripted and then painted, the page's own small script
 // (album.js, which imports the lightbox module from the URL it carries when a tile is
 // first pressed; the module then loads PhotoSwipe and its styles), and htmx when asked.
+// Owner pages run their scripts deferred; the guest page has the inline script load them
+// after its first paint: until then its tiles are plain links to the photos.
 import { raw } from 'hono/html';
-import { MARK_SCRIPTED } from '../../src/http/inline-scripts.ts';
+import { PAGE_START } from '../../src/http/inline-scripts.ts';
 import { staticUrl } from '../../src/static-files.ts';
 
 // htmx's injected indicator style would break the CSP; eval is never needed; 422 answers
@@ -36,13 +38,8 @@ export function PageScripts({
   /** The page has a tile grid (static/js/grid-window.js keeps its DOM bounded). */
   grid?: boolean;
 }) {
-  return (
+  const scripts = (
     <>
-      {/* Paint nothing until the page's content is parsed: on a slow connection the browser
-          would otherwise paint half a grid, whose last row re-flows when the rest arrives. */}
-      {raw('<link rel="expect" href="#page-end" blocking="render">') /* hono/jsx drops `blocking` */}
-      <script dangerouslySetInnerHTML={{ __html: MARK_SCRIPTED }} />
-      {htmx && <meta name="htmx-config" content={HTMX_CONFIG} />}
       {htmx && <script src={staticUrl('vendor/htmx.min.js')} defer />}
       <script
         src={staticUrl('js/album.js')}
@@ -56,6 +53,16 @@ export function PageScripts({
       {upload && <script src={staticUrl('js/upload.js')} defer />}
       {upload && <script src={staticUrl('js/live-grid.js')} defer />}
       {upload && guest && <script src={staticUrl('js/guest-upload.js')} defer />}
+    </>
+  );
+  return (
+    <>
+      {/* Paint nothing until the page's content is parsed: on a slow connection the browser
+          would otherwise paint half a grid, whose last row re-flows when the rest arrives. */}
+      {raw('<link rel="expect" href="#page-end" blocking="render">') /* hono/jsx drops `blocking` */}
+      {htmx && <meta name="htmx-config" content={HTMX_CONFIG} />}
+      {guest ? <template id="page-scripts">{scripts}</template> : scripts}
+      <script dangerouslySetInnerHTML={{ __html: PAGE_START }} />
     </>
   );
 }
