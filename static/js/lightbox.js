@@ -31,8 +31,9 @@ const HASH = /^#photo=([0-9A-Za-z_-]+)$/;
 const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
 
 const ICON_ATTRS = 'xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false"';
-// lucide-static: info, x, external-link.
+// lucide-static: info, download, x, external-link.
 const INFO_SVG = `<svg class="lb-icon" width="24" height="24" ${ICON_ATTRS}><circle cx="12" cy="12" r="10"/><path d="M12 16v-4"/><path d="M12 8h.01"/></svg>`;
+const DOWNLOAD_SVG = `<svg class="lb-icon" width="24" height="24" ${ICON_ATTRS}><path d="M12 15V3"/><path d="M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4"/><path d="m7 10 5 5 5-5"/></svg>`;
 const CLOSE_SVG = `<svg class="lb-icon" width="24" height="24" ${ICON_ATTRS}><path d="M18 6 6 18"/><path d="m6 6 12 12"/></svg>`;
 const LINK_SVG = `<svg class="lb-icon" width="16" height="16" ${ICON_ATTRS}><path d="M15 3h6v6"/><path d="M10 14 21 3"/><path d="M18 13v6a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V8a2 2 0 0 1 2-2h6"/></svg>`;
 
@@ -79,6 +80,7 @@ function slideData(tile) {
     element: tile,
     id: d.id,
     info: d.info,
+    download: d.download,
     alt: tile.getAttribute('aria-label') ?? '',
     msrc: thumb,
     thumbCropped: true,
@@ -260,6 +262,27 @@ function createLightbox(PhotoSwipe, tile) {
   });
 
   pswp.on('uiRegister', () => {
+    // The original, under its own name (where the owner or the link allows downloads).
+    pswp.ui.registerElement({
+      name: 'download',
+      order: 14,
+      isButton: true,
+      tagName: 'a',
+      title: 'Download the original',
+      ariaLabel: 'Download the original',
+      html: DOWNLOAD_SVG,
+      onInit: (link) => {
+        link.setAttribute('download', '');
+        const follow = () => {
+          const url = pswp.currSlide?.data.download;
+          if (url) link.setAttribute('href', url);
+          else link.removeAttribute('href');
+          link.hidden = !url;
+        };
+        pswp.on('change', follow);
+        follow();
+      },
+    });
     pswp.ui.registerElement({
       name: 'info',
       order: 15,

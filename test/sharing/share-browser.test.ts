@@ -216,6 +216,12 @@ describe.skipIf(!hasChromium() || !HAS_FIXTURES)('sharing in Chromium', () => {
       const drawerText = (await guest.page.locator('body').textContent()) ?? '';
       expect(drawerText).not.toMatch(/36\.44|116\.85|openstreetmap/i);
       await guest.page.screenshot({ path: join(OUT, `guest-drawer-${size.name}.png`) });
+      // The link allows downloads: the bar's download button saves the original under its name.
+      const downloadButton = guest.page.locator('.pswp__button--download');
+      expect(await downloadButton.isVisible()).toBe(true);
+      expect(await downloadButton.getAttribute('href')).toMatch(/\/original\?l=[0-9a-f-]{36}&exp=\d+&sig=[\w-]+&download=1$/);
+      const [download] = await Promise.all([guest.page.waitForEvent('download'), downloadButton.click()]);
+      expect(download.suggestedFilename()).toBe('FurnaceCreekInn.jpg');
       await guest.page.keyboard.press('Escape');
       await guest.page.keyboard.press('Escape');
       await guest.page.waitForSelector('.pswp--open', { state: 'detached' });
