@@ -16,7 +16,7 @@ import { dayOf, seedAlbum, type SeedItem } from './fixtures.ts';
 
 const OUT = join(repoRoot, 'test-output', 'albums');
 const SIZES = [
-  // rowHeight: the base height each row grows from (app.css .grid --row-h).
+  // rowHeight: the base height each row grows from (css/grid.css .grid --row-h).
   // arMax: panoramas are cropped to this in the grid.
   { name: 'phone', viewport: PHONE, scale: 3, rowHeight: 96, gap: 2, arMax: 2 },
   { name: 'desktop', viewport: DESKTOP, scale: 1, rowHeight: 200, gap: 4, arMax: 2 },

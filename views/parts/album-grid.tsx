@@ -12,7 +12,7 @@ import { dayHeading, duration } from './dates.ts';
 import { Icon } from './icons.tsx';
 import { placeholderBackground } from './placeholder.ts';
 
-// Rendered row heights (about 1.2 × the base heights in app.css, .grid --row-h) for the
+// Rendered row heights (about 1.2 × the base heights in css/grid.css, .grid --row-h) for the
 // images' `sizes`: phones, from 600 px and from 1024 px wide.
 const ROW_PHONE = 115;
 const ROW_TABLET = 190;
