@@ -57,6 +57,7 @@ import { sql } from 'kysely';
 import sharp from 'sharp';
 import { findPostgresBin, freePort, startCluster, type Cluster } from '../test/helpers/postgres-cluster.ts';
 import { CHROMIUM, hasChromium, launchBrowser } from '../test/helpers/browser.ts';
+import { nginxMainConfig } from '../test/helpers/nginx.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { encodeThumbhash, THUMBHASH_MAX_SIDE } from '../src/media/thumbhash.ts';
 import { derivedRelPaths, smallThumbRelPath } from '../src/storage/layout.ts';
@@ -452,32 +453,19 @@ async function drain(origin: string) {
 async function startNginx(dir: string, server: string): Promise<Proc & { url: string }> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const asRoot = process.getuid?.() === 0;
-  const conf = `
-${asRoot ? 'user root root;' : ''}
-worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
+  const conf = nginxMainConfig(
+    dir,
+    `
   types { text/html html; image/webp webp; text/css css; text/javascript js; }
   default_type application/octet-stream;
   sendfile on;
   tcp_nopush on;
   keepalive_requests 1000000;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
   server {
     listen 127.0.0.1:${port};
 ${server}
-  }
-}
-`;
+  }`,
+  );
   writeFileSync(join(dir, 'nginx.conf'), conf);
   const [cmd, args] = pinned('1', '/usr/sbin/nginx', ['-p', dir, '-e', `${dir}/error.log`, '-c', join(dir, 'nginx.conf')]);
   const p = launch(cmd, args, { PATH: process.env.PATH });

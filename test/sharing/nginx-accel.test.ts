@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { absolute, smallAvifRelPath, smallThumbRelPath } from '../../src/storage/layout.ts';
 import { backends } from '../helpers/database.ts';
 import { bearerToken, newUser, sessionCookie } from '../helpers/factories.ts';
+import { nginxMainConfig } from '../helpers/nginx.ts';
 import { freePort } from '../helpers/postgres-cluster.ts';
 import { repoRoot, startTestServer, tempDir, type TestServer } from '../helpers/server.ts';
 import { fixture, HAS_FIXTURES } from '../media/fixtures.ts';
@@ -24,20 +25,7 @@ function nginxConfig(dir: string, port: number, appPort: string, dataRoot: strin
     .replace('listen 80;', `listen 127.0.0.1:${port};`)
     .replace('alias /var/lib/shoebox/;', `alias ${dataRoot}/;`);
   expect(site).toContain(`alias ${dataRoot}/;`);
-  return `
-${process.getuid?.() === 0 ? 'user root root;' : ''}
-worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 64; }
-http {
-  include /etc/nginx/mime.types;
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  ${site}
-}`;
+  return nginxMainConfig(dir, `  include /etc/nginx/mime.types;\n${site}`);
 }
 
 describe.skipIf(!HAS_FIXTURES || !existsSync(NGINX))('nginx/shoebox.conf with MEDIA_ACCEL=nginx', () => {
