@@ -202,6 +202,8 @@ describe.skipIf(!hasChromium() || !HAS_FIXTURES)('sharing in Chromium', () => {
       const { album } = await (await server.fetch(`/api/albums/${albumId}`, { headers: { cookie } })).json();
       expect(await guest.page.locator('.tile').count()).toBe(album.itemCount);
       expect(await guest.page.evaluate(() => window.__cls)).toBe(0);
+      // The page's own styles (inline, plus upload.css for this link) cover its upload form too.
+      expect(await guest.page.locator('.guest-upload .small').evaluate((e) => getComputedStyle(e).fontSize)).toBe('13px');
       expect(guest.requests.some((u) => /htmx|alpine/.test(u))).toBe(false);
       expect(guest.requests.some((u) => /photoswipe/.test(u))).toBe(false);
       expect(await guest.page.content()).not.toMatch(/36\.44|116\.85/);
