@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, DESKTOP, hasChromium, launchBrowser } from '../helpers/browser.ts';
+import { CHROMIUM, DESKTOP, hasChromium, launchBrowser, pageScriptsRan } from '../helpers/browser.ts';
 import { newAlbum, newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.ts';
 import { uploadRows as rows } from '../helpers/upload-panel.ts';
@@ -86,6 +86,7 @@ describe.skipIf(!hasChromium())('dropping folders in Chromium', () => {
       }).observe(document, { subtree: true, attributes: true, attributeFilter: ['hidden'] });
     });
     await page.goto(server.url + path);
+    await pageScriptsRan(page); // a drop before them would fall on the bare page
     return { context, page, problems, flight };
   }
 
