@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { User } from '../../src/db/schema.ts';
 import { createSigner } from '../../src/sharing/signatures.ts';
 import { absolute, smallAvifRelPath, smallThumbRelPath } from '../../src/storage/layout.ts';
@@ -57,6 +57,20 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
     return (await json(await api('POST', `/api/albums/${albumId}/share`, settings), 201)).link as { id: string; token: string; url: string };
   }
   const guest = (path: string, headers: Record<string, string> = {}) => server.fetch(path, { headers });
+  /**
+   * Runs `fn` with the process's clock stopped (the server runs in this process). The short
+   * path answers only from cache entries younger than a few seconds, and a signed URL's
+   * max-age counts down each second: on a loaded machine either can tick between two
+   * requests a test means to compare.
+   */
+  async function withClockStopped<T>(fn: () => Promise<T>): Promise<T> {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    try {
+      return await fn();
+    } finally {
+      vi.useRealTimers();
+    }
+  }
 
   // What the app's request log saw: the signed thumbnails' short path answers before it.
   const logged: string[] = [];
@@ -116,35 +130,39 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
     expect(html).toMatch(/<template id="page-scripts"><script src="\/static\/js\/album\.[0-9a-f]{10}\.js"/);
     expect(html.replace(/<template id="page-scripts">[\s\S]*?<\/template>/, '')).not.toMatch(/<script src=/);
 
-    const body = await json(await guest(`/api/share/${link.token}`), 200);
-    expect(body.album).toMatchObject({ title: 'Death Valley', itemCount: 2, photoCount: 2 });
-    expect(body.assets).toHaveLength(2);
-    for (const a of body.assets as GuestAsset[]) {
-      expect(a.thumbUrl).toMatch(/\?l=[0-9a-f-]{36}&exp=\d+&sig=[\w-]+$/);
-      const thumb = await guest(a.thumbUrl);
-      expect(thumb.status).toBe(200);
-      expect(thumb.headers.get('content-type')).toBe('image/webp');
-      expect(thumb.headers.get('cache-control')).toMatch(/^private, max-age=\d+, immutable$/);
-      expect(a.originalUrl).toBeDefined();
-      // The file's bytes, the second time from memory as the first; ranges and tags hold.
-      const row = await db().selectFrom('assets').select('file_hash').where('id', '=', (a as GuestAsset & { id: string }).id).executeTakeFirstOrThrow();
-      const onDisk = readFileSync(absolute(server.deps.dataDir.root, smallThumbRelPath(row.file_hash)));
-      expect(Buffer.from(await thumb.arrayBuffer()).equals(onDisk)).toBe(true);
-      const kept = await guest(a.thumbUrl, { range: 'bytes=0-9' });
-      expect(kept.status).toBe(206);
-      expect(kept.headers.get('content-range')).toBe(`bytes 0-9/${onDisk.length}`);
-      expect(Buffer.from(await kept.arrayBuffer()).equals(onDisk.subarray(0, 10))).toBe(true);
-      expect((await guest(a.thumbUrl, { 'if-none-match': thumb.headers.get('etag')! })).status).toBe(304);
-      // Asked again, it comes by the short path (the app logs no request), the same in every header and byte.
-      const before = logged.length;
-      const fast = await guest(a.thumbUrl);
-      expect(logged.slice(before)).toEqual([]);
-      const headersOf = (r: Response) => [...r.headers].filter(([name]) => name !== 'date');
-      expect(headersOf(fast)).toEqual(headersOf(thumb));
-      expect(Buffer.from(await fast.arrayBuffer()).equals(onDisk)).toBe(true);
-      const fast304 = await guest(a.thumbUrl, { 'if-none-match': thumb.headers.get('etag')! });
-      expect([fast304.status, logged.length]).toEqual([304, before]);
-    }
+    // The clock stands still, so the short path's cached state cannot age out between the requests.
+    const body = await withClockStopped(async () => {
+      const body = await json(await guest(`/api/share/${link.token}`), 200);
+      expect(body.album).toMatchObject({ title: 'Death Valley', itemCount: 2, photoCount: 2 });
+      expect(body.assets).toHaveLength(2);
+      for (const a of body.assets as GuestAsset[]) {
+        expect(a.thumbUrl).toMatch(/\?l=[0-9a-f-]{36}&exp=\d+&sig=[\w-]+$/);
+        const thumb = await guest(a.thumbUrl);
+        expect(thumb.status).toBe(200);
+        expect(thumb.headers.get('content-type')).toBe('image/webp');
+        expect(thumb.headers.get('cache-control')).toMatch(/^private, max-age=\d+, immutable$/);
+        expect(a.originalUrl).toBeDefined();
+        // The file's bytes, the second time from memory as the first; ranges and tags hold.
+        const row = await db().selectFrom('assets').select('file_hash').where('id', '=', (a as GuestAsset & { id: string }).id).executeTakeFirstOrThrow();
+        const onDisk = readFileSync(absolute(server.deps.dataDir.root, smallThumbRelPath(row.file_hash)));
+        expect(Buffer.from(await thumb.arrayBuffer()).equals(onDisk)).toBe(true);
+        const kept = await guest(a.thumbUrl, { range: 'bytes=0-9' });
+        expect(kept.status).toBe(206);
+        expect(kept.headers.get('content-range')).toBe(`bytes 0-9/${onDisk.length}`);
+        expect(Buffer.from(await kept.arrayBuffer()).equals(onDisk.subarray(0, 10))).toBe(true);
+        expect((await guest(a.thumbUrl, { 'if-none-match': thumb.headers.get('etag')! })).status).toBe(304);
+        // Asked again, it comes by the short path (the app logs no request), the same in every header and byte.
+        const before = logged.length;
+        const fast = await guest(a.thumbUrl);
+        expect(logged.slice(before)).toEqual([]);
+        const headersOf = (r: Response) => [...r.headers].filter(([name]) => name !== 'date');
+        expect(headersOf(fast)).toEqual(headersOf(thumb));
+        expect(Buffer.from(await fast.arrayBuffer()).equals(onDisk)).toBe(true);
+        const fast304 = await guest(a.thumbUrl, { 'if-none-match': thumb.headers.get('etag')! });
+        expect([fast304.status, logged.length]).toEqual([304, before]);
+      }
+      return body;
+    });
     // The same URLs on the next load: browsers can cache them.
     const again = await json(await guest(`/api/share/${link.token}`), 200);
     expect(again.assets[0].thumbUrl).toBe(body.assets[0].thumbUrl);
@@ -152,25 +170,29 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
 
   it('sends the AVIF copy of a thumbnail to a guest whose browser takes it, by the short path the second time', async () => {
     const link = await share(albumA);
-    const body = await json(await guest(`/api/share/${link.token}`), 200);
-    const avifAccept = { accept: 'image/avif,image/webp,image/apng,image/*,*/*;q=0.8' };
-    for (const a of body.assets as (GuestAsset & { id: string })[]) {
-      const row = await db().selectFrom('assets').select('file_hash').where('id', '=', a.id).executeTakeFirstOrThrow();
-      const onDisk = readFileSync(absolute(server.deps.dataDir.root, smallAvifRelPath(row.file_hash)));
-      const first = await guest(a.thumbUrl, avifAccept);
-      expect([first.status, first.headers.get('content-type'), first.headers.get('vary')]).toEqual([200, 'image/avif', 'Accept']);
-      expect(Buffer.from(await first.arrayBuffer()).equals(onDisk)).toBe(true);
-      const before = logged.length;
-      const fast = await guest(a.thumbUrl, avifAccept);
-      expect(logged.slice(before)).toEqual([]);
-      const headersOf = (r: Response) => [...r.headers].filter(([name]) => name !== 'date');
-      expect(headersOf(fast)).toEqual(headersOf(first));
-      expect(Buffer.from(await fast.arrayBuffer()).equals(onDisk)).toBe(true);
-      // The same URL from a browser without AVIF: the WebP, also by the short path.
-      const webp = await guest(a.thumbUrl, { accept: 'image/webp,*/*' });
-      expect([webp.headers.get('content-type'), webp.headers.get('vary')]).toEqual(['image/webp', 'Accept']);
-      expect(logged.slice(before)).toEqual([]);
-    }
+    await withClockStopped(async () => {
+      const body = await json(await guest(`/api/share/${link.token}`), 200);
+      const avifAccept = { accept: 'image/avif,image/webp,image/apng,image/*,*/*;q=0.8' };
+      for (const a of body.assets as (GuestAsset & { id: string })[]) {
+        const row = await db().selectFrom('assets').select('file_hash').where('id', '=', a.id).executeTakeFirstOrThrow();
+        const onDisk = readFileSync(absolute(server.deps.dataDir.root, smallAvifRelPath(row.file_hash)));
+        const first = await guest(a.thumbUrl, avifAccept);
+        expect([first.status, first.headers.get('content-type'), first.headers.get('vary')]).toEqual([200, 'image/avif', 'Accept']);
+        expect(Buffer.from(await first.arrayBuffer()).equals(onDisk)).toBe(true);
+        const before = logged.length;
+        const fast = await guest(a.thumbUrl, avifAccept);
+        expect(logged.slice(before)).toEqual([]);
+        const headersOf = (r: Response) => [...r.headers].filter(([name]) => name !== 'date');
+        expect(headersOf(fast)).toEqual(headersOf(first));
+        expect(Buffer.from(await fast.arrayBuffer()).equals(onDisk)).toBe(true);
+        // The same URL from a browser without AVIF: the WebP, by the short path once asked for.
+        await guest(a.thumbUrl, { accept: 'image/webp,*/*' });
+        const beforeWebp = logged.length;
+        const webp = await guest(a.thumbUrl, { accept: 'image/webp,*/*' });
+        expect([webp.headers.get('content-type'), webp.headers.get('vary')]).toEqual(['image/webp', 'Accept']);
+        expect(logged.slice(beforeWebp)).toEqual([]);
+      }
+    });
   });
 
   it('sends every guest of a link the same page for a moment, but never past a change, a revocation or a view', async () => {
