@@ -739,7 +739,6 @@ describe.skipIf(!HAS_FFMPEG || !HAS_EXIFTOOL)('a 5 GiB video', () => {
     const path = big('big.mp4', clip.subarray(moov.start, moov.end));
 
     const handle = await open(path, 'r');
-    const started = performance.now();
     let patches: Patch[];
     let bytesRead: number;
     try {
@@ -749,9 +748,7 @@ describe.skipIf(!HAS_FFMPEG || !HAS_EXIFTOOL)('a 5 GiB video', () => {
     } finally {
       await handle.close();
     }
-    const elapsed = performance.now() - started;
-    expect(bytesRead).toBeLessThan(256 * 1024);
-    expect(elapsed).toBeLessThan(2000);
+    expect(bytesRead).toBeLessThan(256 * 1024); // the boxes it walks, not the 4 GiB between them
     expect(patches.length).toBeGreaterThan(0);
     expect(patches.every((p) => p.offset >= moovAt)).toBe(true);
     expect(await findLocationPatches(path, 'mp4')).toEqual(patches);
