@@ -9,11 +9,22 @@ import { createHash } from 'node:crypto';
  * are asked for only then, see css/grid.css) and loads the page's scripts if it defers them
  * that far (a <template id="page-scripts"> holding their tags), in their order. On a slow
  * phone, starting dozens of image requests, or fetching, compiling and running scripts,
- * before that frame would hold back the first screen of photos.
+ * before that frame would hold back the first screen of photos. Until upload.js runs, files
+ * dragged onto a page that takes them are refused rather than opened by the browser in
+ * place of the page (these listeners on window run last: once upload.js has taken the
+ * event, they leave it alone).
  */
 export const PAGE_START = `{
   const root = document.documentElement;
   root.classList.add('js');
+  const hold = (event) => {
+    if (!event.defaultPrevented && event.dataTransfer?.types.includes('Files') && document.querySelector('.drop-overlay')) {
+      event.preventDefault();
+      event.dataTransfer.dropEffect = 'none';
+    }
+  };
+  addEventListener('dragover', hold);
+  addEventListener('drop', hold);
   requestAnimationFrame(() => setTimeout(() => {
     root.classList.add('painted');
     for (const tag of document.getElementById('page-scripts')?.content.children ?? []) {

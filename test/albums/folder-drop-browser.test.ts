@@ -220,4 +220,47 @@ describe.skipIf(!hasChromium())('dropping folders in Chromium', () => {
     expect(problems).toEqual([]);
     await context.close();
   }, 60_000);
+
+  it('guest page before its scripts have come: a dropped file is refused, not opened in place of the album', async () => {
+    const root = join(dir, 'early');
+    await writeTree(root, { ['early.jpg']: await photo(++seed) });
+    const album = await newAlbum(server.database.db, ownerId, { title: 'Early drop' });
+    const res = await server.fetch(`/api/albums/${album.id}/share`, {
+      method: 'POST',
+      headers: { cookie, origin: server.url, 'content-type': 'application/json' },
+      body: JSON.stringify({ allowUpload: true }),
+    });
+    const { link } = await res.json();
+    const context = await browser.newContext({ viewport: DESKTOP });
+    await context.route('**/static/js/**', (route) => route.abort()); // the scripts never come
+    // What became of the drag's events once every listener had run (the page's own are on window too).
+    await context.addInitScript(() => {
+      const seen: string[] = ((window as unknown as { __drag: string[] }).__drag = []);
+      for (const type of ['dragover', 'drop']) {
+        addEventListener(type, (event) => {
+          const e = event as DragEvent;
+          setTimeout(() => seen.push(`${type}:${e.defaultPrevented ? 'prevented' : 'default'}:${e.dataTransfer?.dropEffect}`));
+        });
+      }
+    });
+    const page = await context.newPage();
+    const url = `${server.url}/s/${link.token}`;
+    await page.goto(url);
+    await page.waitForFunction(() => document.documentElement.classList.contains('painted'));
+    const cdp = await context.newCDPSession(page);
+    const data = { items: [], files: [join(root, 'early.jpg')], dragOperationsMask: 1 };
+    const at = { x: DESKTOP.width / 2, y: DESKTOP.height / 2 };
+    await cdp.send('Input.dispatchDragEvent', { type: 'dragEnter', ...at, data });
+    await cdp.send('Input.dispatchDragEvent', { type: 'dragOver', ...at, data });
+    await cdp.send('Input.dispatchDragEvent', { type: 'drop', ...at, data });
+    await page.waitForTimeout(500);
+    // Refused: the page takes the drag over (no default handling, which in a desktop browser
+    // opens the file in place of the album) with the effect "none", so no drop happens.
+    const drag = await page.evaluate(() => (window as unknown as { __drag: string[] }).__drag);
+    expect(drag.length).toBeGreaterThan(0);
+    expect(new Set(drag)).toEqual(new Set(['dragover:prevented:none']));
+    expect(page.url()).toBe(url);
+    expect(await page.textContent('h1')).toContain('Early drop');
+    await context.close();
+  }, 60_000);
 });
