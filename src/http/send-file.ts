@@ -103,7 +103,9 @@ function answer(c: Context, path: string, info: FileInfo, options: SendFileOptio
     delete headers['Accept-Ranges'];
     delete headers['Last-Modified'];
     delete headers.ETag;
-    return new Response(null, { status: 200, headers: { ...headers, 'X-Accel-Redirect': options.accelRedirect } });
+    // An empty body said as such: only then does nginx keep its connection to the app for
+    // the next request (Node would otherwise send chunked, an end nginx never reads here).
+    return new Response(null, { status: 200, headers: { ...headers, 'Content-Length': '0', 'X-Accel-Redirect': options.accelRedirect } });
   }
   const ifNoneMatch = c.req.header('if-none-match');
   if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {

@@ -30,7 +30,7 @@ export async function sendGridThumbnail(
   c: Context,
   root: string,
   hash: string,
-  options: Pick<SendFileOptions, 'cacheControl' | 'memo'> & { accel?: (rel: string) => string | undefined },
+  options: Pick<SendFileOptions, 'cacheControl' | 'memo'>,
 ): Promise<Response> {
   const send = (file: GridThumbnailFile) =>
     sendFile(c, absolute(root, file.rel), {
@@ -38,7 +38,6 @@ export async function sendGridThumbnail(
       etag: file.etag,
       cacheControl: options.cacheControl,
       memo: options.memo,
-      accelRedirect: options.accel?.(file.rel),
       vary: 'Accept',
     });
   if (acceptsAvif(c.req.header('accept'))) {

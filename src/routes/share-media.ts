@@ -64,7 +64,9 @@ async function serveSignedMedia(c: Context<AppEnv>, assetId: string, variant: Me
 
   if (variant !== 'original') {
     if (asset.status !== 'ready') throw httpError(404, 'not ready yet');
-    if (variant === 'thumb') return sendGridThumbnail(c, dataDir.root, asset.file_hash, { cacheControl, accel, memo: thumbnails });
+    // Grid thumbnails come from memory, with MEDIA_ACCEL=nginx too: for a file this small,
+    // handing it to nginx costs more than sending it (bench/RESULTS.md, session 8).
+    if (variant === 'thumb') return sendGridThumbnail(c, dataDir.root, asset.file_hash, { cacheControl, memo: thumbnails });
     const rel = previewRelPath(asset.file_hash);
     return sendFile(c, absolute(dataDir.root, rel), { contentType: 'image/webp', etag: `${asset.file_hash}-preview`, cacheControl, accelRedirect: accel(rel) });
   }

@@ -24,7 +24,7 @@ const THUMB_URL = /^\/media\/assets\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 export function signedThumbnailFastPath(deps: AppDeps, sharing: Sharing): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { config, dataDir } = deps;
   return (req, res) => {
-    if (req.method !== 'GET' || config.signedUrlBindIp || config.mediaAccel === 'nginx' || req.headers.range) return false;
+    if (req.method !== 'GET' || config.signedUrlBindIp || req.headers.range) return false;
     const m = THUMB_URL.exec(req.url ?? '');
     if (!m) return false;
     const [, assetId, linkId, exp, sig] = m as unknown as [string, string, string, string, string];

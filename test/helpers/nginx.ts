@@ -1,5 +1,11 @@
 // A throwaway nginx for the tests and the benchmarks: one worker, in the foreground, its pid,
-// log and temp files in `dir`; the caller gives what goes in its http block.
+// log and temp files in `dir`; the caller gives what goes in its http block (for the
+// shipped nginx/shoebox.conf, see shippedNginxSite).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export function nginxMainConfig(dir: string, http: string): string {
   // As root, the workers read DATA_DIRs that only root may read (the test's temp dirs).
   return `
@@ -19,4 +25,21 @@ http {
 ${http}
 }
 `;
+}
+
+/** nginx/shoebox.conf as shipped, with only its addresses changed (as compose.yaml changes them), for an http block. */
+export function shippedNginxSite(o: { port: number; appPort: number | string; dataRoot: string }): string {
+  const edits: [string | RegExp, string][] = [
+    ['server 127.0.0.1:3000;', `server 127.0.0.1:${o.appPort};`],
+    [/^\s*listen \[::\]:80;$/m, ''],
+    ['listen 80;', `listen 127.0.0.1:${o.port};`],
+    ['alias /var/lib/shoebox/;', `alias ${o.dataRoot}/;`],
+  ];
+  let site = readFileSync(join(repoRoot, 'nginx/shoebox.conf'), 'utf8');
+  for (const [from, to] of edits) {
+    const edited = site.replace(from, to);
+    if (edited === site) throw new Error(`nginx/shoebox.conf no longer has ${from}`);
+    site = edited;
+  }
+  return `  include /etc/nginx/mime.types;\n${site}`;
 }

@@ -46,6 +46,8 @@ export interface TestServer {
   url: string;
   deps: AppDeps;
   limits: Limits;
+  /** The listening server (e.g. to count the connections made to it). */
+  http: Server;
   /** Resolves when the worker has nothing left to do (only with `worker: true`). */
   idle(): Promise<void>;
   database: TestDatabase;
@@ -88,6 +90,7 @@ export async function startTestServer(options: {
     url,
     deps,
     limits,
+    http: server,
     database,
     idle: () => (deps.worker as Worker | undefined)?.idle() ?? Promise.resolve(),
     fetch: (path, init) => fetchOnce(url + path, { redirect: 'manual', ...init }),
