@@ -37,9 +37,8 @@ export function shippedNginxSite(o: { port: number; appPort: number | string; da
   ];
   let site = readFileSync(join(repoRoot, 'nginx/shoebox.conf'), 'utf8');
   for (const [from, to] of edits) {
-    const edited = site.replace(from, to);
-    if (edited === site) throw new Error(`nginx/shoebox.conf no longer has ${from}`);
-    site = edited;
+    if (!(typeof from === 'string' ? site.includes(from) : from.test(site))) throw new Error(`nginx/shoebox.conf no longer has ${from}`);
+    site = site.replace(from, to);
   }
   return `  include /etc/nginx/mime.types;\n${site}`;
 }
