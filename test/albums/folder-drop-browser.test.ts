@@ -109,6 +109,18 @@ describe.skipIf(!hasChromium())('dropping folders in Chromium', () => {
     await cdp.detach();
   }
 
+  /** A new album and a share link of it that takes guest uploads. */
+  async function albumTakingUploads(title: string) {
+    const album = await newAlbum(server.database.db, ownerId, { title });
+    const res = await server.fetch(`/api/albums/${album.id}/share`, {
+      method: 'POST',
+      headers: { cookie, origin: server.url, 'content-type': 'application/json' },
+      body: JSON.stringify({ allowUpload: true }),
+    });
+    const { link } = (await res.json()) as { link: { token: string } };
+    return { album, link };
+  }
+
   async function settled(page: Page, count: number) {
     await page.waitForFunction(
       (n) => {
@@ -194,13 +206,7 @@ describe.skipIf(!hasChromium())('dropping folders in Chromium', () => {
       [join('From Anna', 'two', 'two.jpg')]: await photo(++seed),
       [join('From Anna', '.DS_Store')]: 'Bud1',
     });
-    const album = await newAlbum(server.database.db, ownerId, { title: 'Party' });
-    const res = await server.fetch(`/api/albums/${album.id}/share`, {
-      method: 'POST',
-      headers: { cookie, origin: server.url, 'content-type': 'application/json' },
-      body: JSON.stringify({ allowUpload: true }),
-    });
-    const { link } = await res.json();
+    const { album, link } = await albumTakingUploads('Party');
     const { context, page, problems, flight } = await open(`/s/${link.token}`, false);
 
     await dropPaths(page, [join(root, 'From Anna')]);
@@ -224,13 +230,7 @@ describe.skipIf(!hasChromium())('dropping folders in Chromium', () => {
   it('guest page before its scripts have come: a dropped file is refused, not opened in place of the album', async () => {
     const root = join(dir, 'early');
     await writeTree(root, { ['early.jpg']: await photo(++seed) });
-    const album = await newAlbum(server.database.db, ownerId, { title: 'Early drop' });
-    const res = await server.fetch(`/api/albums/${album.id}/share`, {
-      method: 'POST',
-      headers: { cookie, origin: server.url, 'content-type': 'application/json' },
-      body: JSON.stringify({ allowUpload: true }),
-    });
-    const { link } = await res.json();
+    const { link } = await albumTakingUploads('Early drop');
     const context = await browser.newContext({ viewport: DESKTOP });
     await context.route('**/static/js/**', (route) => route.abort()); // the scripts never come
     // What became of the drag's events once every listener had run (the page's own are on window too).
