@@ -16,6 +16,8 @@ import { findFfmpeg } from './media/derivatives.ts';
 import { recoverAtStart } from './storage/recovery.ts';
 
 const SHUTDOWN_GRACE_MS = 20_000;
+/** Idle keep-alive connections close after this (nginx/shoebox.conf keeps its own shorter). */
+const KEEP_ALIVE_MS = 5_000;
 
 export interface RunningServer {
   url: string;
@@ -51,6 +53,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       // No request timeout: a 16 GiB video on a slow uplink takes far longer than Node's
       // default 5 minutes. Idle sockets still time out (headersTimeout, keepAliveTimeout).
       const s = serve({ ...createNodeServing(deps), port: config.port, hostname: config.host, serverOptions: { requestTimeout: 0 } }) as Server;
+      // Node's default, said here because nginx/shoebox.conf closes its idle connections to
+      // the app sooner (keepalive_timeout 4s): the proxy, not the app, must end an idle one.
+      s.keepAliveTimeout = KEEP_ALIVE_MS;
       s.once('listening', () => resolve(s));
       s.once('error', reject);
     });

@@ -95,11 +95,15 @@ describe.skipIf(!HAS_FIXTURES || !existsSync(NGINX))('nginx/shoebox.conf with ME
     expect(Buffer.from(await preview.arrayBuffer()).equals(previewOnDisk)).toBe(true);
     const part = await fetch(base + assets[0].previewUrl, { headers: { range: 'bytes=10-19' } });
     expect([part.status, part.headers.get('content-range')]).toEqual([206, `bytes 10-19/${previewOnDisk.length}`]);
+    expect(Buffer.from(await part.arrayBuffer()).equals(previewOnDisk.subarray(10, 20))).toBe(true);
     // nginx reuses its connection to the app after an X-Accel-Redirect answer (an empty body said as such).
     let opened = 0;
     const count = () => opened++;
     server.http.on('connection', count);
-    for (let i = 0; i < 10; i++) expect((await fetch(base + assets[0].previewUrl)).status).toBe(200);
+    for (let i = 0; i < 10; i++) {
+      const again = await fetch(base + assets[0].previewUrl);
+      expect([again.status, (await again.arrayBuffer()).byteLength]).toEqual([200, previewOnDisk.length]);
+    }
     server.http.off('connection', count);
     expect(opened).toBeLessThanOrEqual(1);
 

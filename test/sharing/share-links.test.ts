@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { User } from '../../src/db/schema.ts';
 import { createSigner } from '../../src/sharing/signatures.ts';
 import { absolute, smallAvifRelPath, smallThumbRelPath } from '../../src/storage/layout.ts';
@@ -86,6 +86,7 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
     await server.idle();
   });
   afterAll(() => server.close());
+  afterEach(() => vi.useRealTimers()); // also after a test that timed out inside withClockStopped
 
   it('creates links with a 256-bit token, never shows a password, lists them per album and across albums', async () => {
     const open = await share(albumA, { label: 'Family' });
