@@ -7,12 +7,14 @@
 import type { Kysely } from 'kysely';
 import type { Asset, DB } from '../db/schema.ts';
 import { findAssetInAlbum } from '../queries/links.ts';
+import { SharedLoads } from './shared-loads.ts';
 
 const TTL_MS = 5_000;
 const MAX_ENTRIES = 20_000;
 
 export class AlbumAssetCache {
   private entries = new Map<string, { asset: Asset; at: number }>();
+  private loads = new SharedLoads<Asset | undefined>();
 
   constructor(private readonly db: () => Kysely<DB>) {}
 
@@ -20,14 +22,18 @@ export class AlbumAssetCache {
     const hit = this.peek(albumId, assetId, now);
     if (hit) return hit;
     const key = `${albumId}/${assetId}`;
-    const asset = await findAssetInAlbum(this.db(), albumId, assetId);
-    if (asset?.status === 'ready') {
-      if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-      this.entries.set(key, { asset, at: now });
-    } else {
-      this.entries.delete(key);
-    }
-    return asset;
+    return this.loads.run(
+      key,
+      () => findAssetInAlbum(this.db(), albumId, assetId),
+      (asset) => {
+        if (asset?.status === 'ready') {
+          if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+          this.entries.set(key, { asset, at: now });
+        } else {
+          this.entries.delete(key);
+        }
+      },
+    );
   }
 
   /** The ready asset if it is known to be in the album right now, without asking the database (undefined: ask get). */
@@ -37,6 +43,7 @@ export class AlbumAssetCache {
   }
 
   clear(): void {
+    this.loads.forget();
     this.entries.clear();
   }
 }

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { DB, SharedLink } from '../db/schema.ts';
 import { findLinkById, findLinkByToken } from '../queries/links.ts';
 import { readPermissions, type LinkPermissions } from './link-settings.ts';
+import { SharedLoads } from './shared-loads.ts';
 
 export interface LinkState {
   id: string;
@@ -52,6 +53,7 @@ interface Entry {
 export class LinkCache {
   private entries = new Map<string, Entry>();
   private idByToken = new Map<string, string>();
+  private loads = new SharedLoads<LinkState | undefined>();
 
   constructor(private readonly db: () => Kysely<DB>) {}
 
@@ -59,19 +61,29 @@ export class LinkCache {
     const id = this.idByToken.get(token);
     const hit = id ? this.fresh(id) : undefined;
     if (hit) return hit.state;
-    const row = await findLinkByToken(this.db(), token);
-    return row ? this.remember(linkState(row)) : undefined; // unknown tokens are not cached: no memory for junk
+    return this.loads.run(
+      `token:${token}`,
+      async () => {
+        const row = await findLinkByToken(this.db(), token);
+        return row ? linkState(row) : undefined;
+      },
+      (state) => {
+        if (state) this.remember(state); // unknown tokens are not cached: no memory for junk
+      },
+    );
   }
 
   async byId(id: string): Promise<LinkState | undefined> {
     const hit = this.fresh(id);
     if (hit) return hit.state;
-    const row = await findLinkById(this.db(), id);
-    if (!row) {
-      this.put(id, undefined);
-      return undefined;
-    }
-    return this.remember(linkState(row));
+    return this.loads.run(
+      `id:${id}`,
+      async () => {
+        const row = await findLinkById(this.db(), id);
+        return row ? linkState(row) : undefined;
+      },
+      (state) => (state ? this.remember(state) : this.put(id, undefined)),
+    );
   }
 
   /** The link's state if this process knows it fresh, without asking the database (undefined: ask byId). */
@@ -81,12 +93,14 @@ export class LinkCache {
 
   /** After any change to a link. */
   drop(id: string): void {
+    this.loads.forget();
     this.entries.delete(id);
     for (const [token, linkId] of this.idByToken) if (linkId === id) this.idByToken.delete(token);
   }
 
   /** After changes that touch many links (an album deleted). */
   clear(): void {
+    this.loads.forget();
     this.entries.clear();
     this.idByToken.clear();
   }
@@ -96,10 +110,9 @@ export class LinkCache {
     return entry && Date.now() - entry.at < TTL_MS ? entry : undefined;
   }
 
-  private remember(state: LinkState): LinkState {
+  private remember(state: LinkState): void {
     this.put(state.id, state);
     this.idByToken.set(state.token, state.id);
-    return state;
   }
 
   private put(id: string, state: LinkState | undefined) {
