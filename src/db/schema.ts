@@ -49,6 +49,8 @@ export interface AssetsTable {
   deleted_at: Timestamp | null;
   /** Byte patches that strip location from the served original; null: not worked out yet. */
   location_patches: ColumnType<Patch[] | null, Patch[] | null | undefined, Patch[] | null>;
+  /** CRC-32 of the original with those patches applied; null: not worked out yet. */
+  location_crc32: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export type AssetKind = 'photo' | 'raw' | 'video';
@@ -148,6 +150,18 @@ export interface AlbumUploadersTable {
   granted_at: CreatedAt;
 }
 
+/** A selection to download as one ZIP, by a short URL, until it expires. */
+export interface DownloadSelectionsTable {
+  id: string;
+  /** The album it was picked in (its title names the ZIP); null: the library. */
+  album_id: string | null;
+  /** A guest's selection belongs to the link it was made through. */
+  link_id: string | null;
+  asset_ids: string[];
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
 export interface DB {
   users: UsersTable;
   assets: AssetsTable;
@@ -160,6 +174,7 @@ export interface DB {
   album_uploaders: AlbumUploadersTable;
   trashed_album_assets: TrashedAlbumAssetsTable;
   purged_files: PurgedFilesTable;
+  download_selections: DownloadSelectionsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -169,3 +184,4 @@ export type Album = Selectable<AlbumsTable>;
 export type Session = Selectable<SessionsTable>;
 export type SharedLink = Selectable<SharedLinksTable>;
 export type ApiToken = Selectable<ApiTokensTable>;
+export type DownloadSelection = Selectable<DownloadSelectionsTable>;

@@ -16,7 +16,7 @@ export async function adoptOriginal(deps: Pick<AppDeps, 'database' | 'dataDir' |
   if (sums.sha256 !== parsed.hash) return { adopted: false, note: `content no longer matches its SHA-256 (now ${sums.sha256}); left alone` };
   const type = detectFileType(sums.head);
   if (!type) return { adopted: false, note: 'not a recognised photo or video; left alone' };
-  const described = await describeAsset(path, type, { now: new Date(), defaultTz: deps.config.defaultTz });
+  const described = await describeAsset(path, type, { now: new Date(), defaultTz: deps.config.defaultTz, original: sums });
   const row = await insertAssetIfNew(
     deps.database.db,
     assetRow(sums, type, described, { originalFilename: name, storagePath: rel, uploadedBy: null, extraMetadata: { recovered: true } }),

@@ -64,7 +64,12 @@ export async function ingestFile(file: ReceivedFile, ctx: IngestContext): Promis
   await mkdir(dirname(target), { recursive: true });
   await rename(file.tmpPath, target);
   const now = new Date();
-  const described = await describeAsset(target, type, { lastModified: ctx.lastModified, now, defaultTz: ctx.config.defaultTz });
+  const described = await describeAsset(target, type, {
+    lastModified: ctx.lastModified,
+    now,
+    defaultTz: ctx.config.defaultTz,
+    original: file,
+  });
   const inserted = await insertAssetIfNew(
     ctx.db,
     assetRow(file, type, described, { originalFilename: name, storagePath: rel, uploadedBy: ctx.uploadedBy }),

@@ -16,7 +16,7 @@ import { httpError } from '../http/errors.tsx';
 import { sendFile } from '../http/send-file.ts';
 import { Uuid } from '../http/validate.ts';
 import { createPatchedReadStream } from '../media/location-patches.ts';
-import { locationPatchesFor } from '../queries/location-patches.ts';
+import { blankedOriginal } from '../queries/location-patches.ts';
 import { sendGridThumbnail } from './grid-thumbnail.ts';
 import { boundIp, passwordGranted } from './share-access.ts';
 
@@ -87,7 +87,7 @@ async function sendOriginal(
   const path = absolute(dataDir.root, asset.storage_path);
   const common = { contentType: asset.mime_type, cacheControl: o.cacheControl, downloadName: o.download ? asset.original_filename : undefined };
   // When the patches cannot be worked out (the original is unreadable) this throws: nothing is sent.
-  const patches = stripLocation ? await locationPatchesFor(database.db, asset, dataDir.root) : [];
+  const patches = stripLocation ? (await blankedOriginal(database.db, asset, dataDir.root)).patches : [];
   if (patches.length === 0) return sendFile(c, path, { ...common, etag: asset.file_hash, accelRedirect: o.accel });
   // The blanked bytes differ from the file: nginx cannot send them, and they get their own tag.
   return sendFile(c, path, {

@@ -47,6 +47,7 @@ export async function newAsset(db: Db, values: Partial<Asset> = {}): Promise<Ass
       original_filename: values.original_filename ?? 'IMG_0001.JPG',
       file_hash: hash,
       file_size: values.file_size ?? 1234,
+      crc32: values.crc32,
       mime_type: values.mime_type ?? 'image/jpeg',
       width: values.width ?? 4032,
       height: values.height ?? 3024,
