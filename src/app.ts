@@ -14,12 +14,15 @@ import { onError, onNotFound } from './http/errors.tsx';
 import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import type { AppDeps, AppEnv, Limits, Sharing } from './http/env.ts';
+import { LocationPrep } from './downloads/location-prep.ts';
+import { RunningZips } from './downloads/running-zips.ts';
 import { AlbumAssetCache } from './sharing/album-asset-cache.ts';
 import { LinkCache } from './sharing/link-cache.ts';
 import { createSigner } from './sharing/signatures.ts';
 import { albumRoutes } from './routes/albums.tsx';
 import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.tsx';
+import { downloadRoutes } from './routes/downloads.ts';
 import { healthRoutes } from './routes/health.ts';
 import { libraryRoutes } from './routes/library.tsx';
 import { linkRoutes } from './routes/links.tsx';
@@ -40,6 +43,7 @@ export function createLimits(): Limits {
     loginByAccount: new RateLimiter(10, 60_000),
     linkPasswordByLink: new RateLimiter(10, 60_000),
     linkPasswordByIp: new RateLimiter(10, 60_000),
+    runningZips: new RunningZips(),
   };
 }
 
@@ -52,6 +56,7 @@ export function createSharing(deps: AppDeps): Sharing {
     pages: new PageCache(),
     albumAssets: new AlbumAssetCache(db),
     thumbnails: new FileMemo(),
+    locationPrep: new LocationPrep(db, deps.dataDir.root, deps.log),
   };
 }
 
@@ -95,6 +100,7 @@ export function createApp(deps: AppDeps, limits: Limits = createLimits(), sharin
   app.route('/', authRoutes);
   app.route('/', settingsRoutes);
   app.route('/', uploadRoutes);
+  app.route('/', downloadRoutes);
   app.route('/', liveGridRoutes); // before assetRoutes: /api/assets/status is no asset id
   app.route('/', assetRoutes);
   app.route('/', albumRoutes);

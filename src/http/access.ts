@@ -13,11 +13,11 @@ const rules: Rule[] = [
   ['GET POST', /^\/setup$/, 'public'],
   ['POST', /^\/api\/setup$/, 'public'],
   ['POST', /^\/api\/auth\/login$/, 'public'],
-  ['GET POST', /^\/s\//, 'public'],
+  ['GET HEAD POST', /^\/s\//, 'public'],
   ['GET', /^\/api\/share\/[^/]+$/, 'public'],
   ['GET', /^\/api\/share\/[^/]+\/assets\/[^/]+$/, 'public'],
   ['GET', /^\/api\/share\/[^/]+\/status$/, 'public'],
-  ['POST', /^\/api\/share\/[^/]+\/(auth|upload)$/, 'public'],
+  ['POST', /^\/api\/share\/[^/]+\/(auth|upload|downloads)$/, 'public'],
   ['GET HEAD', /^\/media\//, 'public'],
 
   // Signed-in uploaders: themselves, the albums granted to them, and uploading into those.
@@ -32,6 +32,7 @@ const rules: Rule[] = [
   ['GET', /^\/api\/albums$/, 'uploader'],
   ['GET', /^\/api\/albums\/[^/]+$/, 'uploader'],
   ['POST', /^\/api\/assets\/(upload|check)$/, 'uploader'],
+  ['GET HEAD', /^\/api\/assets\/[^/]+\/download$/, 'uploader'],
 ];
 
 export function accessFor(method: string, path: string): Access {

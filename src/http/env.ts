@@ -6,6 +6,8 @@ import type { Database } from '../db/database.ts';
 import type { Logger } from '../log.ts';
 import type { DataDir } from '../storage/data-dir.ts';
 import type { RateLimiter } from '../auth/rate-limit.ts';
+import type { LocationPrep } from '../downloads/location-prep.ts';
+import type { RunningZips } from '../downloads/running-zips.ts';
 import type { AlbumAssetCache } from '../sharing/album-asset-cache.ts';
 import type { LinkCache } from '../sharing/link-cache.ts';
 import type { Signer } from '../sharing/signatures.ts';
@@ -29,6 +31,8 @@ export interface Limits {
   /** Wrong share-link passwords, per link and per IP. */
   linkPasswordByLink: RateLimiter;
   linkPasswordByIp: RateLimiter;
+  /** ZIP downloads being sent, per client IP and per link. */
+  runningZips: RunningZips;
 }
 
 /** Share links: their cached state and the signer of their media URLs and cookies. */
@@ -41,6 +45,8 @@ export interface Sharing {
   albumAssets: AlbumAssetCache;
   /** Grid thumbnails' bytes, as every guest of a shared album asks for the same ones. */
   thumbnails: FileMemo;
+  /** Works out what "strip location" ZIPs need of originals stored before it was kept. */
+  locationPrep: LocationPrep;
 }
 
 export interface AppEnv {

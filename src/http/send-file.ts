@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Context } from 'hono';
+import { safeFileName } from '../zip/zip-names.ts';
 import { httpError } from './errors.tsx';
 import type { FileMemo } from './file-memo.ts';
 
@@ -27,7 +28,9 @@ export interface SendFileOptions {
   vary?: string;
 }
 
-export function contentDisposition(kind: 'attachment' | 'inline', name: string): string {
+/** RFC 6266: an ASCII fallback and the UTF-8 name; the name made safe as inside a ZIP (no separators, controls or bidi overrides). */
+export function contentDisposition(kind: 'attachment' | 'inline', raw: string): string {
+  const name = safeFileName(raw);
   const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
   const encoded = encodeURIComponent(name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
@@ -87,6 +90,34 @@ async function readWhole(file: FileHandle, size: number): Promise<Buffer> {
   return bytes;
 }
 
+/**
+ * What to send of a body of `size` bytes tagged `etag` (quoted), from the request's
+ * If-None-Match, Range and If-Range: a 304 or 416 answer, or the span and status to send.
+ * Sets Content-Length (and Content-Range) in `headers`.
+ */
+export function conditionalRange(
+  c: Context,
+  size: number,
+  etag: string,
+  headers: Record<string, string>,
+): Response | { start: number; end: number; status: 200 | 206 } {
+  const ifNoneMatch = c.req.header('if-none-match');
+  if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
+    return new Response(null, { status: 304, headers });
+  }
+  const ifRange = c.req.header('if-range');
+  let range = parseRange(c.req.header('range'), size);
+  if (range && ifRange && ifRange !== etag) range = undefined; // the bytes changed: send them whole
+  if (range === 'invalid') {
+    return new Response(null, { status: 416, headers: { ...headers, 'Content-Range': `bytes */${size}` } });
+  }
+  const start = range?.start ?? 0;
+  const end = range?.end ?? size - 1;
+  headers['Content-Length'] = String(size === 0 ? 0 : end - start + 1);
+  if (range) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
+  return { start, end, status: range ? 206 : 200 };
+}
+
 function answer(c: Context, path: string, info: FileInfo, options: SendFileOptions): Response {
   const etag = `"${options.etag}"`;
   const headers: Record<string, string> = {
@@ -107,21 +138,9 @@ function answer(c: Context, path: string, info: FileInfo, options: SendFileOptio
     // the next request (Node would otherwise send chunked, an end nginx never reads here).
     return new Response(null, { status: 200, headers: { ...headers, 'Content-Length': '0', 'X-Accel-Redirect': options.accelRedirect } });
   }
-  const ifNoneMatch = c.req.header('if-none-match');
-  if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
-    return new Response(null, { status: 304, headers });
-  }
-  const ifRange = c.req.header('if-range');
-  let range = parseRange(c.req.header('range'), info.size);
-  if (range && ifRange && ifRange !== etag) range = undefined; // the file changed: send it whole
-  if (range === 'invalid') {
-    return new Response(null, { status: 416, headers: { ...headers, 'Content-Range': `bytes */${info.size}` } });
-  }
-  const start = range?.start ?? 0;
-  const end = range?.end ?? info.size - 1;
-  headers['Content-Length'] = String(info.size === 0 ? 0 : end - start + 1);
-  if (range) headers['Content-Range'] = `bytes ${start}-${end}/${info.size}`;
-  const status = range ? 206 : 200;
+  const span = conditionalRange(c, info.size, etag, headers);
+  if (span instanceof Response) return span;
+  const { start, end, status } = span;
   if (c.req.method === 'HEAD' || info.size === 0) return new Response(null, { status, headers });
   if (info.whole) return new Response(info.whole.subarray(start, end + 1) as Uint8Array<ArrayBuffer>, { status, headers });
   const stream = options.open ? options.open(start, end) : createReadStream(path, { start, end, highWaterMark: 256 * 1024 });

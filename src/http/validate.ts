@@ -54,3 +54,9 @@ export async function readForm(c: Context): Promise<Record<string, string>> {
 // Shared field schemas.
 export const Email = v.pipe(v.string('email is required'), v.trim(), v.maxLength(254, 'email is too long'), v.email('email is not a valid address'));
 export const Uuid = v.pipe(v.string(), v.uuid('must be an id'));
+export const LowerUuid = v.pipe(Uuid, v.toLowerCase());
+export const AssetIdList = v.pipe(
+  v.array(LowerUuid, 'assetIds must be a list of asset ids'),
+  v.minLength(1, 'assetIds must name at least one asset'),
+  v.maxLength(10_000, 'assetIds: at most 10,000 at a time'),
+);

@@ -14,6 +14,8 @@ export interface AlbumSummary extends Album {
   item_count: number;
   photo_count: number;
   video_count: number;
+  /** The originals' bytes together (what a ZIP of the album holds, less its headers). */
+  byte_count: number;
   /** 'YYYY-MM-DD' of the earliest and latest item, null when empty. */
   first_day: string | null;
   last_day: string | null;
@@ -67,7 +69,7 @@ type SummaryRow = Album & Omit<AlbumSummary, 'cover'> & {
 async function selectSummaries(db: Db, tz: string, where: RawBuilder<unknown>): Promise<AlbumSummary[]> {
   const { rows } = await sql<SummaryRow>`
     SELECT al.*,
-           stats.item_count, stats.photo_count, stats.video_count, stats.first_day, stats.last_day,
+           stats.item_count, stats.photo_count, stats.video_count, stats.byte_count, stats.first_day, stats.last_day,
            cover.id AS cover_id, cover.width AS cover_width, cover.height AS cover_height,
            cover.thumbhash AS cover_thumbhash, cover.status AS cover_status
     FROM albums al
@@ -75,6 +77,7 @@ async function selectSummaries(db: Db, tz: string, where: RawBuilder<unknown>): 
       SELECT count(*)::int AS item_count,
              (count(*) FILTER (WHERE a.kind <> 'video'))::int AS photo_count,
              (count(*) FILTER (WHERE a.kind = 'video'))::int AS video_count,
+             coalesce(sum(a.file_size), 0)::bigint AS byte_count,
              min(${dayOf('a', tz)}) AS first_day,
              max(${dayOf('a', tz)}) AS last_day
       FROM album_assets aa JOIN assets a ON a.id = aa.asset_id
@@ -267,19 +270,23 @@ export interface AlbumPageOptions {
   tz: string;
 }
 
+/** The ORDER BY of an album's items (album_assets `aa` joined to assets `a`), see the header. */
+export function albumOrder(sort: AlbumSortOrder): RawBuilder<unknown> {
+  if (sort === 'manual') return sql`aa.position, aa.asset_id`;
+  return sort === 'taken_desc' ? sql`${takenKey('a')} DESC, a.id DESC` : sql`${takenKey('a')}, a.id`;
+}
+
 /** One page of the album's items in its order. An `after` id no longer in the album gives an empty page. */
 export async function listAlbumAssets(db: Db, albumId: string, options: AlbumPageOptions): Promise<AlbumAssetRow[]> {
   const { sort, after, limit, tz } = options;
-  let order: RawBuilder<unknown>;
+  const order = albumOrder(sort);
   let continueAfter = sql``;
   if (sort === 'manual') {
-    order = sql`aa.position, aa.asset_id`;
     if (after) {
       continueAfter = sql`AND (aa.position, aa.asset_id) > (SELECT position, asset_id FROM album_assets WHERE album_id = ${albumId} AND asset_id = ${after})`;
     }
   } else {
     const desc = sort === 'taken_desc';
-    order = desc ? sql`${takenKey('a')} DESC, a.id DESC` : sql`${takenKey('a')}, a.id`;
     if (after) {
       const cmp = sql.raw(desc ? '<' : '>');
       continueAfter = sql`AND (${takenKey('a')}, a.id) ${cmp} (

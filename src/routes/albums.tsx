@@ -28,19 +28,15 @@ import { isUploaderOfAlbum } from '../queries/users.ts';
 import { currentUser } from '../http/auth.ts';
 import type { AppEnv } from '../http/env.ts';
 import { httpError } from '../http/errors.tsx';
-import { describeIssues, parseInput, readForm, readJson, Uuid } from '../http/validate.ts';
+import { AssetIdList, describeIssues, LowerUuid, parseInput, readForm, readJson, Uuid } from '../http/validate.ts';
 import { GridPageQuery as PageQuery, GridTilesQuery as TilesQuery, loadGridContinuation, loadGridPage } from './album-grid.ts';
 
 // Fields
-const Id = v.pipe(Uuid, v.toLowerCase());
+const Id = LowerUuid;
 const Title = v.pipe(v.string('title is required'), v.trim(), v.nonEmpty('title is required'), v.maxLength(200, 'title is too long (200 characters at most)'));
 const Description = v.pipe(v.string('description must be text'), v.trim(), v.maxLength(5000, 'description is too long (5,000 characters at most)'));
 const SortOrder = v.picklist(ALBUM_SORT_ORDERS, `sortOrder must be one of ${ALBUM_SORT_ORDERS.join(', ')}`);
-const IdList = v.pipe(
-  v.array(Id, 'assetIds must be a list of asset ids'),
-  v.minLength(1, 'assetIds must name at least one asset'),
-  v.maxLength(10_000, 'assetIds: at most 10,000 at a time'),
-);
+const IdList = AssetIdList;
 
 // Bodies and queries
 const NewAlbum = v.object({ title: Title, description: v.optional(Description, '') });
@@ -220,11 +216,11 @@ export const albumRoutes = new Hono<AppEnv>()
     const input = v.safeParse(v.object({ title: Title, description: v.optional(Description, '') }), form);
     if (!input.success) {
       const error = describeIssues(input.issues);
-      if (isHtmx(c)) return c.html(<AlbumHead album={album} canEdit error={error} form={form} />, 422);
+      if (isHtmx(c)) return c.html(<AlbumHead album={album} canEdit canDownload error={error} form={form} />, 422);
       throw httpError(400, error);
     }
     await updateAlbum(db(c), album.id, input.output);
-    if (isHtmx(c)) return c.html(<AlbumHead album={await refreshed(c, album.id)} canEdit />);
+    if (isHtmx(c)) return c.html(<AlbumHead album={await refreshed(c, album.id)} canEdit canDownload />);
     return c.redirect(`/albums/${album.id}`, 303);
   })
   .post('/albums/:id/sort', async (c) => {

@@ -33,6 +33,15 @@ async function requireMediaAccess(c: Context<AppEnv>, asset: Asset) {
   }
 }
 
+function sendOriginal(c: Context<AppEnv>, asset: Asset, o: { download: boolean }) {
+  return sendFile(c, absolute(c.get('deps').dataDir.root, asset.storage_path), {
+    contentType: asset.mime_type,
+    etag: asset.file_hash,
+    cacheControl: 'private, max-age=3600',
+    downloadName: o.download ? asset.original_filename : undefined,
+  });
+}
+
 const DERIVED_CACHE = 'private, max-age=31536000, immutable';
 
 export const assetRoutes = new Hono<AppEnv>()
@@ -40,20 +49,20 @@ export const assetRoutes = new Hono<AppEnv>()
     currentUser(c);
     return c.json({ asset: publicAsset(await assetOr404(c, c.req.param('id'))) });
   })
+  // The original as uploaded, under its own name: the owner, an uploader for what they
+  // can see, bearer tokens. Range, ETag, HEAD (send-file.ts).
+  .on(['GET', 'HEAD'], '/api/assets/:id/download', async (c) => {
+    const asset = await assetOr404(c, c.req.param('id'));
+    await requireMediaAccess(c, asset);
+    return sendOriginal(c, asset, { download: true });
+  })
   .on(['GET', 'HEAD'], '/media/assets/:id/:variant{thumb|preview|original}', async (c) => {
     const variant = c.req.param('variant') as MediaVariant; // signed URLs were answered by signedMediaRoutes
     if (!c.get('auth')) throw httpError(401, 'sign in required');
     const asset = await assetOr404(c, c.req.param('id'));
     await requireMediaAccess(c, asset);
     const root = c.get('deps').dataDir.root;
-    if (variant === 'original') {
-      return sendFile(c, absolute(root, asset.storage_path), {
-        contentType: asset.mime_type,
-        etag: asset.file_hash,
-        cacheControl: 'private, max-age=3600',
-        downloadName: c.req.query('download') !== undefined ? asset.original_filename : undefined,
-      });
-    }
+    if (variant === 'original') return sendOriginal(c, asset, { download: c.req.query('download') !== undefined });
     if (asset.status !== 'ready') throw httpError(404, 'not ready yet');
     if (variant === 'thumb') return sendGridThumbnail(c, root, asset.file_hash, { cacheControl: DERIVED_CACHE });
     return sendFile(c, absolute(root, previewRelPath(asset.file_hash)), { contentType: 'image/webp', etag: `${asset.file_hash}-preview`, cacheControl: DERIVED_CACHE });

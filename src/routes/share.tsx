@@ -101,6 +101,7 @@ async function renderSharePage(c: Context<AppEnv>, link: LinkState, after: strin
         ctx={guestGridContext(c, link)}
         og={openGraph(c, link, album)}
         continuedFrom={after ? base : undefined}
+        download={link.permissions.allowDownload ? { url: `${base}/download.zip` } : undefined}
         upload={
           link.permissions.allowUpload
             ? {

@@ -17,28 +17,36 @@ export interface ZipFileSource {
 export interface ZipStreamHooks<T> {
   /** Runs before an entry's first byte is read; throwing ends the stream (e.g. the link was revoked). */
   beforeEntry?: (entry: LaidOutEntry<T>) => Promise<void> | void;
-  /** Told once, when the stream has ended, failed or been cancelled; `error` when it did not finish. */
-  done?: (outcome: { sent: number; error?: unknown }) => void;
+  /** Told once, when the stream has ended, failed (`error`) or the client went away (`clientGone`). */
+  done?: (outcome: ZipOutcome) => void;
+}
+
+export interface ZipOutcome {
+  sent: number;
+  error?: unknown;
+  clientGone?: boolean;
 }
 
 export async function* zipChunks<T extends ZipFileSource>(layout: ZipLayout<T>, start: number, end: number, hooks: ZipStreamHooks<T> = {}): AsyncGenerator<Buffer> {
-  let current: { entry: LaidOutEntry<T>; file: FileHandle } | undefined;
+  let entry: LaidOutEntry<T> | undefined;
+  let file: FileHandle | undefined;
   try {
     for (const piece of layout.pieces(start, end)) {
-      if ('bytes' in piece) {
+      if (piece.entry && piece.entry !== entry) {
+        await file?.close();
+        file = undefined;
+        entry = piece.entry;
+        await hooks.beforeEntry?.(entry);
+      }
+      if (piece.bytes) {
         if (piece.bytes.length) yield piece.bytes;
         continue;
       }
-      if (current?.entry !== piece.entry) {
-        await current?.file.close();
-        current = undefined;
-        await hooks.beforeEntry?.(piece.entry);
-        current = { entry: piece.entry, file: await openEntry(piece.entry) };
-      }
-      yield* readSpan(current.file, piece.entry, piece.from, piece.to);
+      file ??= await openEntry(piece.entry);
+      yield* readSpan(file, piece.entry, piece.from, piece.to);
     }
   } finally {
-    await current?.file.close().catch(() => {});
+    await file?.close().catch(() => {});
   }
 }
 
@@ -68,15 +76,26 @@ async function* readSpan(file: FileHandle, entry: LaidOutEntry<ZipFileSource>, f
   }
 }
 
-/** The chunks as a web stream for a Response body. */
-export function zipResponseBody<T extends ZipFileSource>(layout: ZipLayout<T>, start: number, end: number, hooks: ZipStreamHooks<T> = {}): ReadableStream<Uint8Array> {
+/**
+ * The chunks as a web stream for a Response body. A failure part way (a file gone, the
+ * link turned off) calls `abort`, which must cut the connection: the client then sees a
+ * download shorter than its Content-Length, which it knows to resume. The stream itself is
+ * never errored, because @hono/node-server answers an errored body by writing its message
+ * into the response, which would put foreign bytes inside the ZIP a client resumes.
+ */
+export function zipResponseBody<T extends ZipFileSource>(
+  layout: ZipLayout<T>,
+  start: number,
+  end: number,
+  hooks: ZipStreamHooks<T> & { abort: (error: unknown) => void },
+): ReadableStream<Uint8Array> {
   const chunks = zipChunks(layout, start, end, hooks);
   let sent = 0;
   let finished = false;
-  const finish = (error?: unknown) => {
+  const finish = (outcome: Omit<ZipOutcome, 'sent'> = {}) => {
     if (finished) return;
     finished = true;
-    hooks.done?.({ sent, ...(error !== undefined ? { error } : {}) });
+    hooks.done?.({ sent, ...outcome });
   };
   return new ReadableStream<Uint8Array>(
     {
@@ -91,15 +110,16 @@ export function zipResponseBody<T extends ZipFileSource>(layout: ZipLayout<T>, s
           sent += next.value.length;
           controller.enqueue(next.value);
         } catch (err) {
-          controller.error(err);
-          finish(err);
+          finish({ error: err });
+          hooks.abort(err);
+          controller.close();
         }
       },
-      async cancel(reason) {
-        finish(reason ?? new Error('cancelled'));
+      async cancel() {
+        finish({ clientGone: true });
         await chunks.return(undefined);
       },
     },
-    { highWaterMark: 0 },
+    { highWaterMark: 1 }, // one chunk read ahead while the last is written
   );
 }

@@ -200,12 +200,12 @@ describe('ZIP64 end records where the entries pass 65,534', () => {
   it('are written, and the three readers list all 70,000 entries', async () => {
     const dir = tempDir('sbx-zip64n-');
     try {
-      const path = join(dir, 'one');
-      writeFileSync(path, 'x');
+      // Empty entries: the count is what is tested, not 70,000 file opens.
+      const path = join(dir, 'none');
       const entries = Array.from({ length: 70_000 }, (_, i) => ({
         name: `Many/${i}.txt`,
-        size: 1,
-        crc32: crc32('x'),
+        size: 0,
+        crc32: 0,
         local: '2024-01-01T00:00:00',
         unixTime: null,
         contentId: String(i),

@@ -8,6 +8,7 @@ import type { GridPage } from '../../src/routes/album-grid.ts';
 import { Page } from '../layouts/page.tsx';
 import { AlbumGrid, ownerGridContext } from '../parts/album-grid.tsx';
 import { dayRange, plural } from '../parts/dates.ts';
+import { DownloadAll } from '../parts/download-all.tsx';
 import { Icon } from '../parts/icons.tsx';
 import { AlbumFields, FormError } from '../parts/form.tsx';
 import { LiveGrid, ProcessingStatus } from '../parts/live-grid.tsx';
@@ -38,12 +39,14 @@ export function albumMetaLine(a: AlbumSummary): string {
 export interface AlbumHeadProps {
   album: AlbumSummary;
   canEdit: boolean;
+  /** The owner's "Download all" (an uploader has none). */
+  canDownload?: boolean;
   /** A failed edit: the message and what was typed; the form stays open. */
   error?: string;
   form?: { title?: string; description?: string };
 }
 
-export function AlbumHead({ album, canEdit, error, form }: AlbumHeadProps) {
+export function AlbumHead({ album, canEdit, canDownload, error, form }: AlbumHeadProps) {
   const meta = albumMetaLine(album);
   return (
     <header id="album-head" class="album-head">
@@ -53,6 +56,9 @@ export function AlbumHead({ album, canEdit, error, form }: AlbumHeadProps) {
       </div>
       {album.description && <p class="album-desc">{album.description}</p>}
       {meta && <p class="album-meta">{meta}</p>}
+      {canDownload && album.item_count > 0 && (
+        <DownloadAll url={`/api/albums/${album.id}/download.zip`} items={album.item_count} bytes={album.byte_count} />
+      )}
     </header>
   );
 }
@@ -155,7 +161,7 @@ export function AlbumPage({ user, album, page, currentYear, continued }: AlbumPa
         )}
       </header>
       <main class="shell album">
-        <AlbumHead album={album} canEdit={owner} />
+        <AlbumHead album={album} canEdit={owner} canDownload={owner} />
         {continued && (
           <p class="muted">
             <a href={`/albums/${album.id}`}>Back to the start of the album</a>

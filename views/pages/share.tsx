@@ -9,6 +9,7 @@ import { staticUrl } from '../../src/static-files.ts';
 import { Page } from '../layouts/page.tsx';
 import { AlbumGrid, type GridContext } from '../parts/album-grid.tsx';
 import { FormError } from '../parts/form.tsx';
+import { DownloadAll } from '../parts/download-all.tsx';
 import { Icon } from '../parts/icons.tsx';
 import { LiveGrid } from '../parts/live-grid.tsx';
 import { PageEnd, PageScripts } from '../parts/scripts.tsx';
@@ -47,6 +48,8 @@ export interface SharePageProps {
   og?: OpenGraph;
   /** The page starts further down the album (the no-script "Show more" link). */
   continuedFrom?: string;
+  /** Set when the link allows downloads: the album's ZIP. */
+  download?: { url: string };
   /** Set when the link lets guests add photos: where to send them, the largest file, and where the live grid asks. */
   upload?: { url: string; maxBytes: number; placeUrl: string; statusUrl: string };
 }
@@ -79,7 +82,7 @@ function GuestUpload({ upload, albumTitle }: { upload: NonNullable<SharePageProp
   );
 }
 
-export function SharePage({ album, page, ctx, og, continuedFrom, upload }: SharePageProps) {
+export function SharePage({ album, page, ctx, og, continuedFrom, download, upload }: SharePageProps) {
   const meta = albumMetaLine(album);
   return (
     <Page
@@ -102,6 +105,7 @@ export function SharePage({ album, page, ctx, og, continuedFrom, upload }: Share
           <h1 class="album-title">{album.title}</h1>
           {album.description && <p class="album-desc">{album.description}</p>}
           {meta && <p class="album-meta">{meta}</p>}
+          {download && album.item_count > 0 && <DownloadAll url={download.url} items={album.item_count} bytes={album.byte_count} />}
         </header>
         {upload && <GuestUpload upload={upload} albumTitle={album.title} />}
         {continuedFrom && (

@@ -55,3 +55,15 @@ export function timeAgo(date: Date | null | undefined, now = new Date()): string
   }
   return 'just now';
 }
+
+/** "830 KB", "12 MB", "4.1 GB": decimal units, as phones and file managers show sizes. */
+export function formatSize(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let n = bytes;
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return `${i === 0 || n >= 10 ? Math.round(n) : n.toFixed(1)} ${units[i]}`;
+}

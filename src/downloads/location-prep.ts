@@ -1,0 +1,49 @@
+// Works out, in the background, the blanked CRC-32 (and location patches) of originals
+// that a "strip location" ZIP needs and that were stored before it was kept at ingest.
+// The ZIP answers 503 with Retry-After meanwhile; asked again, it finds them ready. One
+// original at a time (reads are small: metadata blocks and the bytes under the patches);
+// an original that cannot be read is logged and left out of guests' ZIPs (a file whose
+// location could not be removed is never served to them) until a restart tries again.
+import type { Logger } from '../log.ts';
+import { blankedOriginal, type BlankableAsset } from '../queries/location-patches.ts';
+import type { Db } from '../queries/users.ts';
+
+export class LocationPrep {
+  private readonly queue = new Map<string, BlankableAsset>();
+  private running: Promise<void> | undefined;
+  private readonly failed = new Set<string>();
+
+  constructor(
+    private readonly db: () => Db,
+    private readonly dataRoot: string,
+    private readonly log?: Logger,
+  ) {}
+
+  /** Queues what is not queued yet; returns at once. */
+  request(assets: BlankableAsset[]): void {
+    for (const a of assets) if (!this.queue.has(a.id) && !this.failed.has(a.id)) this.queue.set(a.id, a);
+    this.running ??= this.drain().finally(() => (this.running = undefined));
+  }
+
+  /** The original could not be checked: leave it out. */
+  hasFailed(id: string): boolean {
+    return this.failed.has(id);
+  }
+
+  /** Resolves when the queue is empty (tests). */
+  async settled(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    for (const [id, asset] of this.queue) {
+      try {
+        await blankedOriginal(this.db(), asset, this.dataRoot);
+      } catch (err) {
+        this.failed.add(id);
+        this.log?.warn('location check failed', { asset: id, error: (err as Error).message });
+      }
+      this.queue.delete(id);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+// ZIPs being sent right now, counted per key (a client IP, a share link), so one guest
+// or one leaked link cannot keep every disk and uplink busy. A resumed download (a Range
+// that does not start at 0) is counted but never refused: refusing it would break the
+// very download the limit is there to protect.
+
+export interface ZipSlotRequest {
+  key: string;
+  max: number;
+}
+
+export class RunningZips {
+  private readonly counts = new Map<string, number>();
+
+  /** Takes a slot under every key, or none: undefined when one is full (and `force` is off). */
+  take(requests: ZipSlotRequest[], force = false): (() => void) | undefined {
+    if (!force && requests.some((r) => (this.counts.get(r.key) ?? 0) >= r.max)) return undefined;
+    for (const r of requests) this.counts.set(r.key, (this.counts.get(r.key) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const r of requests) {
+        const n = (this.counts.get(r.key) ?? 1) - 1;
+        if (n > 0) this.counts.set(r.key, n);
+        else this.counts.delete(r.key);
+      }
+    };
+  }
+
+  /** How many are running under `key` (all keys: every slot taken, counted once per key). */
+  running(key: string): number {
+    return this.counts.get(key) ?? 0;
+  }
+}

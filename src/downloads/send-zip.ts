@@ -1,0 +1,36 @@
+// Answers a ZIP download: exact Content-Length before the first byte, a strong ETag over
+// every input to the bytes, Range and If-Range so an interrupted download resumes (a
+// changed album gives a new ETag, and the resume becomes a full 200), HEAD, and the body
+// streamed from the layout, reading only what the range covers.
+import type { ServerResponse } from 'node:http';
+import type { Context } from 'hono';
+import { contentDisposition, conditionalRange } from '../http/send-file.ts';
+import type { ZipLayout } from '../zip/zip-layout.ts';
+import { zipResponseBody, type ZipFileSource, type ZipStreamHooks } from '../zip/zip-stream.ts';
+
+export interface SendZipOptions<T extends ZipFileSource> {
+  /** The downloaded file's name, e.g. 'Holiday.zip'. */
+  filename: string;
+  /**
+   * Called once the span to send is known and before any byte goes out (not for HEAD, 304
+   * or 416): may refuse by throwing (a limit), and returns the stream's hooks.
+   */
+  starting?: (span: { start: number; end: number; size: number }) => ZipStreamHooks<T> | Promise<ZipStreamHooks<T>>;
+}
+
+export async function sendZip<T extends ZipFileSource>(c: Context, layout: ZipLayout<T>, o: SendZipOptions<T>): Promise<Response> {
+  const etag = `"${layout.etag}"`;
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/zip',
+    'Content-Disposition': contentDisposition('attachment', o.filename),
+    ETag: etag,
+    'Accept-Ranges': 'bytes',
+    'Cache-Control': 'private, no-cache',
+  };
+  const span = conditionalRange(c, layout.size, etag, headers);
+  if (span instanceof Response) return span;
+  if (c.req.method === 'HEAD') return new Response(null, { status: span.status, headers });
+  const hooks = (await o.starting?.({ start: span.start, end: span.end, size: layout.size })) ?? {};
+  const abort = () => (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing?.destroy();
+  return new Response(zipResponseBody(layout, span.start, span.end, { ...hooks, abort }), { status: span.status, headers });
+}

@@ -1,0 +1,195 @@
+// Downloads as one ZIP: a whole album, or a selection posted once and fetched by a short
+// GET URL (valid 7 days) that the browser's own download manager runs and resumes.
+//   owner:  GET  /api/albums/:id/download.zip
+//           POST /api/downloads {assetIds, albumId?} → {url}, then GET /api/downloads/<id>.zip
+//   guest:  GET  /s/:token/download.zip            (links that allow downloads)
+//           POST /api/share/:token/downloads {assetIds} → {url}, then GET /s/:token/downloads/<id>.zip
+// A guest's ZIP follows the link's rules (downloads on, location blanked when it strips
+// location), stops at the next file when the link is turned off, and at most 3 run at once
+// per IP and 10 per link; a resume is never refused.
+import { randomBytes } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import * as v from 'valibot';
+import type { AppEnv } from '../http/env.ts';
+import { clientIp } from '../http/client-ip.ts';
+import { httpError } from '../http/errors.tsx';
+import { AssetIdList, LowerUuid, parseInput, readJson } from '../http/validate.ts';
+import { findAlbum, type AlbumSummary } from '../queries/albums.ts';
+import { deleteExpiredSelections, findSelection, insertSelection, listAlbumZipItems, listLibraryZipItems, type ZipItemRow } from '../queries/downloads.ts';
+import { countDownload } from '../queries/links.ts';
+import { judgeLink, type LinkState } from '../sharing/link-cache.ts';
+import { rowsAwaitingLocation, zipEntries, zipFolderName } from '../downloads/zip-entries.ts';
+import { sendZip } from '../downloads/send-zip.ts';
+import { layoutZip } from '../zip/zip-layout.ts';
+import type { ZipFileSource, ZipOutcome, ZipStreamHooks } from '../zip/zip-stream.ts';
+import { unlockedLink } from './share-access.ts';
+
+const SELECTION_DAYS = 7;
+const ZIPS_PER_IP = 3;
+const ZIPS_PER_LINK = 10;
+const RETRY_AFTER_BUSY_S = 30;
+const RETRY_AFTER_PREPARING_S = 5;
+
+const SelectionFile = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{22}\.zip$/));
+const OwnerSelection = v.object({ assetIds: AssetIdList, albumId: v.optional(LowerUuid) });
+const GuestSelection = v.object({ assetIds: AssetIdList });
+
+const db = (c: Context<AppEnv>) => c.get('deps').database.db;
+const tz = (c: Context<AppEnv>) => c.get('deps').config.defaultTz;
+
+async function albumOr404(c: Context<AppEnv>, id: string): Promise<AlbumSummary> {
+  const album = v.is(LowerUuid, id) ? await findAlbum(db(c), id.toLowerCase(), { tz: tz(c) }) : undefined;
+  if (!album) throw httpError(404, 'no such album');
+  return album;
+}
+
+/** The selection id from its file name, and the selection while it is valid. */
+async function selectionOr404(c: Context<AppEnv>, file: string) {
+  const selection = v.is(SelectionFile, file) ? await findSelection(db(c), file.slice(0, -4)) : undefined;
+  if (!selection) throw httpError(404, 'this download has expired or does not exist; select the items again');
+  return selection;
+}
+
+async function newSelection(c: Context<AppEnv>, row: { albumId: string | null; linkId: string | null; assetIds: string[] }): Promise<string> {
+  await deleteExpiredSelections(db(c));
+  const id = randomBytes(16).toString('base64url');
+  await insertSelection(db(c), { ...row, id, expiresAt: new Date(Date.now() + SELECTION_DAYS * 86_400_000) });
+  return id;
+}
+
+const summary = (rows: ZipItemRow[]) => ({ items: rows.length, bytes: rows.reduce((n, r) => n + r.file_size, 0) });
+
+function answerZip(c: Context<AppEnv>, rows: ZipItemRow[], folderTitle: string, o: { stripLocation?: boolean; starting?: Parameters<typeof sendZip>[2]['starting'] } = {}) {
+  if (!rows.length) throw httpError(404, 'there is nothing to download here');
+  const folder = zipFolderName(folderTitle);
+  const layout = layoutZip(zipEntries(rows, { folder, dataRoot: c.get('deps').dataDir.root, stripLocation: o.stripLocation ?? false }));
+  return sendZip(c, layout, { filename: `${folder}.zip`, starting: o.starting });
+}
+
+// --- Guests ---------------------------------------------------------------------------
+
+async function downloadableLink(c: Context<AppEnv>): Promise<LinkState> {
+  const link = await unlockedLink(c);
+  if (!link.permissions.allowDownload) throw httpError(403, 'downloads are turned off for this link');
+  return link;
+}
+
+/**
+ * What a guest of this link may download of the album (all of it, or of `onlyIds`), in
+ * the album's order. Through a "strip location" link, items whose blanked CRC-32 is not
+ * known yet are worked out in the background while this answers 503.
+ */
+async function guestZipRows(c: Context<AppEnv>, link: LinkState, album: AlbumSummary, onlyIds?: string[]): Promise<ZipItemRow[]> {
+  const strip = link.permissions.stripLocation;
+  let rows = await listAlbumZipItems(db(c), album.id, { sort: album.sort_order, tz: tz(c), withPatches: strip, onlyIds });
+  if (!strip) return rows;
+  const prep = c.get('sharing').locationPrep;
+  rows = rows.filter((r) => !prep.hasFailed(r.id));
+  const waiting = rowsAwaitingLocation(rows);
+  if (waiting.length) {
+    prep.request(waiting);
+    c.header('Retry-After', String(RETRY_AFTER_PREPARING_S));
+    throw httpError(503, `the download is being prepared (${waiting.length} of ${rows.length} items to check for location data); try again in a few seconds`);
+  }
+  return rows;
+}
+
+/** Takes a running-ZIP slot for the guest (429 past the limits, never for a resume), counts a new download once, and stops at the next file when the link is turned off. */
+function guestStarting(c: Context<AppEnv>, link: LinkState) {
+  return async ({ start }: { start: number }): Promise<ZipStreamHooks<ZipFileSource>> => {
+    const running = c.get('limits').runningZips;
+    const release = running.take(
+      [
+        { key: `ip:${clientIp(c)}`, max: ZIPS_PER_IP },
+        { key: `link:${link.id}`, max: ZIPS_PER_LINK },
+        { key: 'all', max: Infinity },
+      ],
+      start > 0,
+    );
+    if (!release) {
+      c.header('Retry-After', String(RETRY_AFTER_BUSY_S));
+      throw httpError(429, 'too many downloads are running at once; try again when one has finished');
+    }
+    if (start === 0) await countDownload(db(c), link.id);
+    const links = c.get('sharing').links;
+    return {
+      async beforeEntry() {
+        if (judgeLink(await links.byId(link.id)).kind !== 'open') throw new Error('the share link was turned off during the download');
+      },
+      done: finished(c, release),
+    };
+  };
+}
+
+/** When a ZIP stops: its slot is free again, and one that failed part way is logged. */
+function finished(c: Context<AppEnv>, release: () => void) {
+  return ({ sent, error }: ZipOutcome) => {
+    release();
+    if (error) c.get('deps').log.warn('download stopped part way', { path: c.req.path, sent, error: (error as Error).message });
+  };
+}
+
+async function sharedAlbum(c: Context<AppEnv>, link: LinkState): Promise<AlbumSummary> {
+  const album = await findAlbum(db(c), link.albumId, { tz: tz(c) });
+  if (!album) throw httpError(404, 'no such link');
+  return album;
+}
+
+// --- Owner ----------------------------------------------------------------------------
+
+/** The owner's own downloads: every item, processed or not, bytes as stored; no limits. */
+const ownerStarting = (c: Context<AppEnv>) => () => {
+  const release = c.get('limits').runningZips.take([{ key: 'all', max: Infinity }], true)!;
+  return { done: finished(c, release) };
+};
+
+export const downloadRoutes = new Hono<AppEnv>()
+  .on(['GET', 'HEAD'], '/api/albums/:id/download.zip', async (c) => {
+    const album = await albumOr404(c, c.req.param('id'));
+    const rows = await listAlbumZipItems(db(c), album.id, { sort: album.sort_order, tz: tz(c) });
+    return answerZip(c, rows, album.title, { starting: ownerStarting(c) });
+  })
+  .post('/api/downloads', async (c) => {
+    const { assetIds, albumId } = await readJson(c, OwnerSelection);
+    const ids = [...new Set(assetIds)];
+    const album = albumId ? await albumOr404(c, albumId) : undefined;
+    const rows = album
+      ? await listAlbumZipItems(db(c), album.id, { sort: album.sort_order, tz: tz(c), onlyIds: ids })
+      : await listLibraryZipItems(db(c), ids, { tz: tz(c) });
+    if (!rows.length) throw httpError(404, album ? 'none of these items is in this album' : 'none of these items is in the library');
+    const id = await newSelection(c, { albumId: album?.id ?? null, linkId: null, assetIds: rows.map((r) => r.id) });
+    return c.json({ url: `/api/downloads/${id}.zip`, ...summary(rows) }, 201);
+  })
+  .on(['GET', 'HEAD'], '/api/downloads/:file', async (c) => {
+    const selection = await selectionOr404(c, c.req.param('file'));
+    if (selection.link_id) throw httpError(404, 'this download has expired or does not exist; select the items again');
+    const album = selection.album_id ? await findAlbum(db(c), selection.album_id, { tz: tz(c) }) : undefined;
+    const rows = album
+      ? await listAlbumZipItems(db(c), album.id, { sort: album.sort_order, tz: tz(c), onlyIds: selection.asset_ids })
+      : await listLibraryZipItems(db(c), selection.asset_ids, { tz: tz(c) });
+    const title = album?.title ?? `Shoebox ${selection.created_at.toISOString().slice(0, 10)}`;
+    return answerZip(c, rows, title, { starting: ownerStarting(c) });
+  })
+  .on(['GET', 'HEAD'], '/s/:token/download.zip', async (c) => {
+    const link = await downloadableLink(c);
+    const album = await sharedAlbum(c, link);
+    const rows = await guestZipRows(c, link, album);
+    return answerZip(c, rows, album.title, { stripLocation: link.permissions.stripLocation, starting: guestStarting(c, link) });
+  })
+  .post('/api/share/:token/downloads', async (c) => {
+    const link = await downloadableLink(c);
+    const { assetIds } = await readJson(c, GuestSelection);
+    const album = await sharedAlbum(c, link);
+    const rows = await listAlbumZipItems(db(c), album.id, { sort: album.sort_order, tz: tz(c), onlyIds: [...new Set(assetIds)] });
+    if (!rows.length) throw httpError(404, 'none of these items is in this album');
+    const id = await newSelection(c, { albumId: album.id, linkId: link.id, assetIds: rows.map((r) => r.id) });
+    return c.json({ url: `/s/${link.token}/downloads/${id}.zip`, ...summary(rows) }, 201);
+  })
+  .on(['GET', 'HEAD'], '/s/:token/downloads/:file', async (c) => {
+    const link = await downloadableLink(c);
+    const selection = await selectionOr404(c, c.req.param('file'));
+    if (selection.link_id !== link.id) throw httpError(404, 'this download has expired or does not exist; select the items again');
+    const album = await sharedAlbum(c, link);
+    const rows = await guestZipRows(c, link, album, selection.asset_ids);
+    return answerZip(c, rows, album.title, { stripLocation: link.permissions.stripLocation, starting: guestStarting(c, link) });
+  });
