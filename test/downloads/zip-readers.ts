@@ -5,9 +5,9 @@ import { execFileSync } from 'node:child_process';
 const run = (cmd: string, args: string[], input?: string) =>
   execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, input, stdio: ['pipe', 'pipe', 'pipe'] });
 
-/** `unzip -t`: throws unless it reports no errors. */
-export function unzipTest(path: string): string {
-  const out = run('unzip', ['-t', path]);
+/** `unzip -t` (of the named entries, else all): throws unless it reports no errors. */
+export function unzipTest(path: string, entries: string[] = []): string {
+  const out = run('unzip', ['-t', path, ...entries]);
   if (!/No errors detected/.test(out)) throw new Error(`unzip -t: ${out}`);
   return out;
 }
@@ -52,4 +52,13 @@ export function pythonZip(path: string, o: { hash?: boolean } = {}): PythonEntry
 export function bsdtarTest(path: string): string[] {
   execFileSync('bsdtar', ['-xOf', path], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
   return run('bsdtar', ['-tf', path]).split('\n').filter(Boolean);
+}
+
+/** `unzip -Z -l`: the entries as Info-ZIP lists them (name and size), from the central directory. */
+export function unzipList(path: string): { name: string; size: number }[] {
+  return run('unzip', ['-Z', '-l', path])
+    .split('\n')
+    .map((line) => /^-\S+\s+\S+\s+\S+\s+(\d+)\s+\S+\s+\d+\s+\S+\s+\S+\s+\S+\s+(.+)$/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ name: m[2]!, size: Number(m[1]) }));
 }
