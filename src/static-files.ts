@@ -21,11 +21,14 @@ const vendored: Record<string, string> = {
 
 /**
  * Files made of others, joined in this order: owner pages link all of the styles as one
- * file; a guest album page carries css/guest.css inline (src/http/inline-styles.ts).
+ * file; a guest album page carries css/guest.css inline (src/http/inline-styles.ts) and
+ * loads its select mode's scripts as one.
  */
 const bundles: Record<string, string[]> = {
-  'css/app.css': ['css/base.css', 'css/grid.css', 'css/upload.css', 'css/owner.css'],
-  'css/guest.css': ['css/base.css', 'css/grid.css'],
+  'css/app.css': ['css/base.css', 'css/grid.css', 'css/upload.css', 'css/select.css', 'css/owner.css'],
+  'css/guest.css': ['css/base.css', 'css/grid.css', 'css/select.css'],
+  // A guest's select mode, which comes after the first paint: one request, not three.
+  'js/guest-select.bundle.js': ['js/select-core.js', 'js/download.js', 'js/guest-select.js'],
 };
 
 const contentTypes: Record<string, string> = {

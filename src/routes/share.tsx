@@ -55,6 +55,7 @@ function guestGridContext(c: Context<AppEnv>, link: LinkState): GridContext {
     media: signedMedia(c, link),
     infoUrl: link.permissions.showMetadata ? (id) => `/api/share/${link.token}/assets/${id}` : undefined,
     originals: link.permissions.allowDownload,
+    selectable: link.permissions.allowDownload, // select, then one ZIP or Save to Photos
   };
 }
 
@@ -101,7 +102,7 @@ async function renderSharePage(c: Context<AppEnv>, link: LinkState, after: strin
         ctx={guestGridContext(c, link)}
         og={openGraph(c, link, album)}
         continuedFrom={after ? base : undefined}
-        download={link.permissions.allowDownload ? { url: `${base}/download.zip` } : undefined}
+        download={link.permissions.allowDownload ? { url: `${base}/download.zip`, selectionUrl: `/api/share/${link.token}/downloads` } : undefined}
         upload={
           link.permissions.allowUpload
             ? {

@@ -1,8 +1,6 @@
 // Select mode on the owner's grids (album page, library, trash); markup in
-// views/parts/select-bar.tsx. Start it with a tile's check (hover on desktop), a long press
-// on touch (~500 ms), a day header's check or the Select button; then a tap toggles a tile
-// instead of opening it (this listens on window in the capture phase, before the lightbox).
-// Escape or × leaves. The bar's actions call the JSON API and update the grid in place.
+// views/parts/select-bar.tsx, the mode itself in select-core.js. The bar's actions call
+// the JSON API and update the grid in place.
 // In the trash a tap always selects. The manual order is saved from the grid's DOM order,
 // after Move earlier/later here or a drop in reorder.js (which sends 'shoebox:reordered').
 (() => {
@@ -13,203 +11,25 @@
   const manual = bar.dataset.sort === 'manual';
   const trashDays = Number(bar.dataset.trashDays || 30);
   const always = where === 'trash';
-  const root = document.documentElement;
-  const count = bar.querySelector('.select-count');
   const moveBar = document.querySelector('[data-move-bar]');
   const toast = document.getElementById('select-toast');
   const picker = document.getElementById('album-picker');
-  const LONG_PRESS_MS = 500;
 
-  const selected = new Set();
-  let selecting = false;
-
-  const allTiles = () => [...document.querySelectorAll('.grid .tile')];
-  const tileOf = (el) => (el instanceof Element ? el.closest('.grid .tile') : null);
-  const tileById = (id) => document.querySelector(`.grid .tile[data-id="${CSS.escape(id)}"]`);
-  const selectedTiles = () => allTiles().filter((t) => selected.has(t.dataset.id));
+  const mode = window.shoeboxSelectMode({ bar, always, onRender: renderMoveBar });
+  const { selected, setMode, render, allTiles, selectedTiles, tileById } = mode;
   const plural = (n, word) => `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
 
-  // --- State -------------------------------------------------------------------------
-
-  function markTile(tile, on) {
-    tile.classList.toggle('selected', on);
-    if (selecting) tile.setAttribute('aria-checked', String(on));
+  /** The move bar for custom order: with one item selected. */
+  function renderMoveBar({ selecting, count: n }) {
+    if (!moveBar) return;
+    moveBar.hidden = !(selecting && manual && n === 1);
+    if (moveBar.hidden) return;
+    const tile = selectedTiles()[0];
+    const tiles = allTiles();
+    const i = tiles.indexOf(tile);
+    moveBar.querySelector('[data-action="earlier"]').disabled = i <= 0;
+    moveBar.querySelector('[data-action="later"]').disabled = i === -1 || i >= tiles.length - 1;
   }
-
-  function setMode(on) {
-    if (on === selecting) return;
-    selecting = on;
-    root.classList.toggle('selecting', on);
-    if (on) window.shoeboxGrid?.hold(); // select a day, move, save the order: every tile in the page
-    else window.shoeboxGrid?.release();
-    for (const tile of allTiles()) {
-      if (on) {
-        tile.setAttribute('role', 'checkbox');
-        tile.setAttribute('aria-checked', String(selected.has(tile.dataset.id)));
-      } else {
-        tile.removeAttribute('role');
-        tile.removeAttribute('aria-checked');
-      }
-    }
-    if (!on) {
-      selected.clear();
-      for (const tile of document.querySelectorAll('.grid .tile.selected')) tile.classList.remove('selected');
-      for (const s of document.querySelectorAll('.grid .day[data-all]')) delete s.dataset.all;
-    }
-    render();
-  }
-
-  function toggle(tile, force) {
-    const id = tile.dataset.id;
-    const on = force ?? !selected.has(id);
-    if (on) selected.add(id);
-    else {
-      selected.delete(id);
-      const section = tile.closest('.day');
-      if (section) delete section.dataset.all;
-    }
-    markTile(tile, on);
-  }
-
-  function render() {
-    const n = selected.size;
-    count.textContent = `${n.toLocaleString('en')} selected`;
-    bar.hidden = !(selecting && (!always || n > 0));
-    for (const b of document.querySelectorAll('#select-bar [data-action], #select-more [data-action]')) {
-      if (b.dataset.action === 'cancel') continue;
-      b.disabled = n === 0 || (b.hasAttribute('data-needs-one') && n !== 1);
-    }
-    if (moveBar) {
-      moveBar.hidden = !(selecting && manual && n === 1);
-      if (!moveBar.hidden) {
-        const tile = selectedTiles()[0];
-        const tiles = allTiles();
-        const i = tiles.indexOf(tile);
-        moveBar.querySelector('[data-action="earlier"]').disabled = i <= 0;
-        moveBar.querySelector('[data-action="later"]').disabled = i === -1 || i >= tiles.length - 1;
-      }
-    }
-    for (const section of document.querySelectorAll('.grid .day')) {
-      const check = section.querySelector('.day-check');
-      if (!check) continue;
-      const tiles = [...section.querySelectorAll('.tile')];
-      const all = tiles.length > 0 && tiles.every((t) => selected.has(t.dataset.id));
-      check.setAttribute('aria-pressed', String(all));
-    }
-  }
-
-  // Tiles that arrive later (next pages, uploads) join the mode; a selected day's new tiles are selected.
-  new MutationObserver((records) => {
-    let changed = false;
-    for (const r of records) {
-      for (const node of r.addedNodes) {
-        if (!(node instanceof Element)) continue;
-        const tiles = node.matches('.tile') ? [node] : node.querySelectorAll('.tile');
-        for (const tile of tiles) {
-          if (!tile.closest('.grid')) continue;
-          changed = true;
-          if (selecting) tile.setAttribute('role', 'checkbox');
-          const section = tile.closest('.day');
-          if (section?.dataset.all !== undefined && !selected.has(tile.dataset.id)) selected.add(tile.dataset.id);
-          markTile(tile, selected.has(tile.dataset.id));
-        }
-      }
-    }
-    if (changed) render();
-  }).observe(document.body, { childList: true, subtree: true });
-
-  // --- Input -------------------------------------------------------------------------
-
-  // The click a long press may end with: not a tap on that tile.
-  let swallow = { tile: null, until: 0 };
-
-  window.addEventListener(
-    'click',
-    (event) => {
-      const target = event.target instanceof Element ? event.target : null;
-      if (!target) return;
-      const dayCheck = target.closest('.grid .day-check');
-      if (dayCheck) {
-        event.preventDefault();
-        selectDay(dayCheck.closest('.day'));
-        return;
-      }
-      const tile = tileOf(target);
-      if (!tile) return;
-      if (tile === swallow.tile && Date.now() < swallow.until) {
-        event.preventDefault();
-        event.stopImmediatePropagation();
-        return;
-      }
-      const onCheck = target.closest('.tile-check');
-      if (!selecting && !onCheck && !always) return; // the lightbox opens it
-      event.preventDefault();
-      event.stopImmediatePropagation();
-      setMode(true);
-      toggle(tile);
-      render();
-    },
-    true,
-  );
-
-  function selectDay(section) {
-    if (!section) return;
-    setMode(true);
-    const tiles = [...section.querySelectorAll('.tile')];
-    const all = tiles.every((t) => selected.has(t.dataset.id));
-    for (const t of tiles) toggle(t, !all);
-    if (!all) section.dataset.all = '';
-    else delete section.dataset.all;
-    render();
-  }
-
-  // Long press on touch: select the tile and enter the mode; the click that follows is not a tap.
-  let press;
-  const cancelPress = () => {
-    if (press) clearTimeout(press.timer);
-    press = undefined;
-  };
-  document.addEventListener('pointerdown', (event) => {
-    if (event.pointerType === 'mouse' || !event.isPrimary) return;
-    const tile = tileOf(event.target);
-    if (!tile) return;
-    cancelPress();
-    press = {
-      x: event.clientX,
-      y: event.clientY,
-      timer: setTimeout(() => {
-        press = undefined;
-        setMode(true);
-        toggle(tile, true);
-        render();
-        swallow = { tile, until: Date.now() + 800 };
-        navigator.vibrate?.(20);
-      }, LONG_PRESS_MS),
-    };
-  });
-  document.addEventListener('pointermove', (event) => {
-    if (press && Math.hypot(event.clientX - press.x, event.clientY - press.y) > 10) cancelPress();
-  });
-  for (const type of ['pointerup', 'pointercancel', 'scroll']) document.addEventListener(type, cancelPress, { passive: true });
-  // The browser's own long-press menu (open in new tab, save image) would cover the grid.
-  document.addEventListener('contextmenu', (event) => {
-    if (tileOf(event.target) && (selecting || Date.now() < swallow.until || event.pointerType === 'touch')) event.preventDefault();
-  });
-
-  document.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape' && selecting && !always && !document.querySelector(':popover-open')) {
-      setMode(false);
-      return;
-    }
-    if (event.key === ' ' && selecting) {
-      const tile = tileOf(event.target);
-      if (tile) {
-        event.preventDefault();
-        toggle(tile);
-        render();
-      }
-    }
-  });
 
   // --- API ---------------------------------------------------------------------------
 
@@ -296,6 +116,8 @@
   }
 
   const ids = () => selectedTiles().map((t) => t.dataset.id);
+  const save = where === 'trash' ? undefined : window.shoeboxSavePanel?.({ mode, say, urlOf: (tile) => `/media/assets/${tile.dataset.id}/original?download=1` });
+  if (save) bar.querySelector('[data-action="save"]').hidden = false;
 
   const actions = {
     cancel: () => setMode(false),
@@ -329,21 +151,14 @@
         say('Cover changed');
       }),
 
-    download: () => {
-      const tiles = selectedTiles();
-      tiles.forEach((tile, i) => {
-        // One original after another: browsers refuse a burst of downloads at once.
-        setTimeout(() => {
-          const a = document.createElement('a');
-          a.href = tile.dataset.download || `/media/assets/${tile.dataset.id}/original?download=1`;
-          a.download = '';
-          document.body.append(a);
-          a.click();
-          a.remove();
-        }, i * 400);
-      });
-      say(tiles.length === 1 ? 'Downloading 1 original' : `Downloading ${tiles.length} originals, one after another`);
-    },
+    // One ZIP of the selection: posted once, then the browser's download manager fetches it.
+    download: () =>
+      busy(async () => {
+        const body = { assetIds: ids(), ...(where === 'album' && albumId ? { albumId } : {}) };
+        if (await window.shoeboxDownloads.startSelectionZip('/api/downloads', body, say)) setMode(false);
+      }),
+
+    save: () => save?.start(),
 
     delete: () =>
       busy(async () => {
@@ -412,10 +227,6 @@
     if (button && actions[button.dataset.action] && !button.closest('.tile')) {
       if (button.closest('#select-more')) document.getElementById('select-more').hidePopover();
       actions[button.dataset.action]();
-    }
-    if (event.target instanceof Element && event.target.closest('[data-select-start]')) {
-      setMode(true);
-      allTiles()[0]?.focus({ preventScroll: true });
     }
   });
 
@@ -554,7 +365,7 @@
   });
 
   /** For reorder.js: the tiles a drag should carry. */
-  window.shoeboxSelection = { selectedTiles, isSelecting: () => selecting };
+  window.shoeboxSelection = { selectedTiles, isSelecting: mode.isSelecting };
 
   if (always) setMode(true);
   render();

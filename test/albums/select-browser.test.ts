@@ -4,15 +4,18 @@
 // one), Remove from album, Use as cover, custom order by drag (desktop) and Move later
 // (phone), Delete with a confirm that names the albums, then /trash and Restore.
 // Screenshots go to test-output/select/ (not in git): look at them.
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/db/schema.ts';
 import { appendAssetsToAlbum } from '../../src/queries/albums.ts';
-import { CHROMIUM, DESKTOP, hasChromium, launchBrowser, PHONE } from '../helpers/browser.ts';
+import { CHROMIUM, DESKTOP, hasChromium, launchBrowser, longPress, PHONE } from '../helpers/browser.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
 import { repoRoot, startTestServer, type TestServer } from '../helpers/server.ts';
+import { pythonZip } from '../downloads/zip-readers.ts';
 import { dayOf, seedAlbum } from './fixtures.ts';
 
 const OUT = join(repoRoot, 'test-output', 'select');
@@ -77,21 +80,6 @@ describe.skipIf(!hasChromium())('select mode and trash in Chromium', () => {
       return (grid ? grid.allTiles() : [...document.querySelectorAll('.grid .tile')]).map((t) => (t as HTMLElement).dataset.id!);
     });
   const selectedCount = (page: Page) => page.textContent('#select-bar .select-count');
-
-  /** A touch held in place for `ms` (the long press), through the DevTools protocol. */
-  async function longPress(page: Page, selector: string, ms = 700) {
-    await page.$eval(selector, (el) => el.scrollIntoView({ block: 'center' })); // not under the toast
-    await page.waitForTimeout(150); // its scroll event first (a scroll cancels a press)
-    const box = (await page.locator(selector).boundingBox())!;
-    const x = box.x + box.width / 2;
-    const y = box.y + box.height / 2;
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] });
-    await page.waitForTimeout(ms);
-    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
-    await cdp.detach();
-    await page.waitForTimeout(100);
-  }
 
   /** Starts selecting with one tile: a long press on the phone, the tile's check with a mouse. */
   async function startWith(page: Page, size: Size, id: string) {
@@ -314,13 +302,17 @@ describe.skipIf(!hasChromium())('select mode and trash in Chromium', () => {
       const made = ((await api('/api/albums')).albums as { id: string; title: string }[]).find((a) => a.title === `Made from the library ${size.name}`)!;
       expect(new Set(await albumIds(made.id))).toEqual(new Set([ids[0], ids[2]]));
 
-      // Download: the original, under its own name.
+      // Download: one ZIP of the selection, holding the original under its own name.
       const original = join(server.deps.dataDir.root, shots.assets[1]!.storage_path);
+      const bytes = Buffer.from('not really a jpeg');
       mkdirSync(dirname(original), { recursive: true });
-      writeFileSync(original, 'not really a jpeg');
+      writeFileSync(original, bytes);
+      await server.database.db.updateTable('assets').set({ file_size: bytes.length, crc32: crc32(bytes) }).where('id', '=', ids[1]!).execute();
       await startWith(page, size, ids[1]!);
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#select-bar [data-action="download"]')]);
-      expect(download.suggestedFilename()).toBe(shots.assets[1]!.original_filename);
+      expect(download.suggestedFilename()).toMatch(/^Shoebox \d{4}-\d{2}-\d{2}\.zip$/);
+      const entries = pythonZip((await download.path())!, { hash: true });
+      expect(entries.map((e) => [e.name.split('/')[1], e.sha256])).toEqual([[shots.assets[1]!.original_filename, createHash('sha256').update(bytes).digest('hex')]]);
       expect(problems).toEqual([]);
       await context.close();
     });

@@ -33,3 +33,18 @@ export async function pageScriptsRan(page: Page): Promise<void> {
   await page.waitForFunction(() => document.documentElement.classList.contains('painted'));
   await page.waitForLoadState('networkidle');
 }
+
+/** A touch held in place for `ms` (the long press), through the DevTools protocol. */
+export async function longPress(page: Page, selector: string, ms = 700) {
+  await page.$eval(selector, (el) => el.scrollIntoView({ block: 'center' })); // not under a toast
+  await page.waitForTimeout(150); // its scroll event first (a scroll cancels a press)
+  const box = (await page.locator(selector).boundingBox())!;
+  const x = box.x + box.width / 2;
+  const y = box.y + box.height / 2;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] });
+  await page.waitForTimeout(ms);
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  await cdp.detach();
+  await page.waitForTimeout(100);
+}

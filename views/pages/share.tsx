@@ -10,6 +10,7 @@ import { Page } from '../layouts/page.tsx';
 import { AlbumGrid, type GridContext } from '../parts/album-grid.tsx';
 import { FormError } from '../parts/form.tsx';
 import { DownloadAll } from '../parts/download-all.tsx';
+import { GUEST_SELECT_SCRIPTS, GuestSelectBar, SelectButton } from '../parts/select-bar.tsx';
 import { Icon } from '../parts/icons.tsx';
 import { LiveGrid } from '../parts/live-grid.tsx';
 import { PageEnd, PageScripts } from '../parts/scripts.tsx';
@@ -48,8 +49,8 @@ export interface SharePageProps {
   og?: OpenGraph;
   /** The page starts further down the album (the no-script "Show more" link). */
   continuedFrom?: string;
-  /** Set when the link allows downloads: the album's ZIP. */
-  download?: { url: string };
+  /** Set when the link allows downloads: the album's ZIP, and where a selection is posted. */
+  download?: { url: string; selectionUrl: string };
   /** Set when the link lets guests add photos: where to send them, the largest file, and where the live grid asks. */
   upload?: { url: string; maxBytes: number; placeUrl: string; statusUrl: string };
 }
@@ -93,12 +94,18 @@ export function SharePage({ album, page, ctx, og, continuedFrom, download, uploa
           <meta name="robots" content="noindex, nofollow" />
           {og && <OpenGraphTags og={og} />}
           {upload && <link rel="stylesheet" href={staticUrl('css/upload.css')} />}
-          <PageScripts guest upload={upload !== undefined} />
+          <PageScripts guest upload={upload !== undefined} extra={download ? GUEST_SELECT_SCRIPTS : []} />
         </>
       }
     >
       <header class="topbar shell-bar">
         <span class="brand-small">Shared album</span>
+        {download && album.item_count > 0 && (
+          <>
+            <span class="spacer" />
+            <SelectButton />
+          </>
+        )}
       </header>
       <main class="shell album">
         <header id="album-head" class="album-head">
@@ -125,6 +132,7 @@ export function SharePage({ album, page, ctx, og, continuedFrom, download, uploa
         )}
       </main>
       <PageEnd />
+      {download && <GuestSelectBar selectionUrl={download.selectionUrl} />}
     </Page>
   );
 }

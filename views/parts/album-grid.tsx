@@ -45,7 +45,7 @@ export interface GridContext {
   infoUrl?: (id: string) => string;
   /** Originals may be fetched and downloaded (a guest link can forbid it; videos still play). */
   originals?: boolean;
-  /** The owner's select mode: a check on each tile and on each day header (static/js/select.js). */
+  /** Select mode (the owner's, or a guest's who may download): a check on each tile and on each day header (static/js/select-core.js). */
   selectable?: boolean;
   /** The page's first tiles (loaded at once, ahead of everything else). */
   firstTiles?: Set<string>;

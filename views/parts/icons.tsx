@@ -12,7 +12,7 @@ export type IconName = 'arrow-left' | 'upload' | 'plus' | 'pencil' | 'ellipsis-v
   | 'chevron-down' | 'rotate-cw' | 'check' | 'copy-check';
 
 // select mode and the trash
-export type SelectIconName = 'check' | 'folder-plus' | 'folder-minus' | 'download' | 'image' | 'rotate-ccw' | 'arrow-right' | 'square-check-big';
+export type SelectIconName = 'check' | 'folder-plus' | 'folder-minus' | 'download' | 'image' | 'rotate-ccw' | 'arrow-right' | 'square-check-big' | 'share';
 
 // sharing
 export type ShareIconName = 'share-2' | 'link' | 'qr-code' | 'copy' | 'lock' | 'clock' | 'eye' | 'ban';

@@ -31,12 +31,15 @@ export function PageScripts({
   guest,
   upload,
   grid = true,
+  extra = [],
 }: {
   htmx?: boolean;
   guest?: boolean;
   upload?: boolean;
   /** The page has a tile grid (static/js/grid-window.js keeps its DOM bounded). */
   grid?: boolean;
+  /** More of static/, after the rest, in this order. */
+  extra?: string[];
 }) {
   const scripts = (
     <>
@@ -53,6 +56,9 @@ export function PageScripts({
       {upload && <script src={staticUrl('js/upload.js')} defer />}
       {upload && <script src={staticUrl('js/live-grid.js')} defer />}
       {upload && guest && <script src={staticUrl('js/guest-upload.js')} defer />}
+      {extra.map((name) => (
+        <script src={staticUrl(name)} defer />
+      ))}
     </>
   );
   return (

@@ -1,8 +1,9 @@
-// Select mode on the owner's grids (album page, library, trash): the bar that replaces the
-// top bar with "3 selected" and the actions, the album picker for "Add to album", the
-// confirms, the move bar for custom order on touch, and the toast. All of it is inert
-// HTML until static/js/select.js (and reorder.js for drag and drop) runs; data-* on the
-// bar tell the script where it is.
+// Select mode on the owner's grids (album page, library, trash) and on the guest page: the
+// bar that replaces the top bar with "3 selected" and the actions, the album picker for
+// "Add to album", the confirms, the move bar for custom order on touch, the Save to Photos
+// panel, and the toast. All of it is inert HTML until static/js/select-core.js and the
+// page's own script (select.js, guest-select.js; reorder.js for drag and drop) run;
+// data-* on the bar tell the script where it is.
 import { staticUrl } from '../../src/static-files.ts';
 import { Icon } from './icons.tsx';
 
@@ -19,6 +20,8 @@ export interface SelectBarProps {
 function SelectScripts({ reorder }: { reorder?: boolean }) {
   return (
     <>
+      <script src={staticUrl('js/select-core.js')} defer />
+      <script src={staticUrl('js/download.js')} defer />
       <script src={staticUrl('js/select.js')} defer />
       {reorder && <script src={staticUrl('js/reorder.js')} defer />}
     </>
@@ -35,9 +38,16 @@ export function SelectButton() {
   );
 }
 
-function Action(p: { action: string; icon: Parameters<typeof Icon>[0]['name']; label: string; class?: string; needsOne?: boolean }) {
+function Action(p: { action: string; icon: Parameters<typeof Icon>[0]['name']; label: string; class?: string; needsOne?: boolean; hidden?: boolean }) {
   return (
-    <button type="button" class={`button ghost select-action ${p.class ?? ''}`} data-action={p.action} data-needs-one={p.needsOne ? '' : undefined} title={p.label}>
+    <button
+      type="button"
+      class={`button ghost select-action ${p.class ?? ''}`}
+      data-action={p.action}
+      data-needs-one={p.needsOne ? '' : undefined}
+      title={p.label}
+      hidden={p.hidden}
+    >
       <Icon name={p.icon} />
       <span class="label">{p.label}</span>
     </button>
@@ -117,6 +127,7 @@ export function SelectBar({ context, album, trashDays = 30 }: SelectBarProps) {
               <Action action="add" icon="folder-plus" label="Add to album" />
               {inAlbum && <Action action="remove" icon="folder-minus" label="Remove from album" class="wide-only" />}
               {inAlbum && <Action action="cover" icon="image" label="Use as cover" class="wide-only" needsOne />}
+              <Action action="save" icon="share" label="Save to Photos" hidden />
               <Action action="download" icon="download" label="Download" />
               <Action action="delete" icon="trash-2" label="Delete" />
               {inAlbum && (
@@ -159,13 +170,65 @@ export function SelectBar({ context, album, trashDays = 30 }: SelectBarProps) {
       {context === 'trash' && (
         <Confirm id="purge-confirm" heading="Delete forever?" text="They are deleted for good, with their files. This cannot be undone." action="purge-confirmed" button="Delete forever" />
       )}
+      {context !== 'trash' && <SavePanel />}
       <SelectScripts reorder={Boolean(inAlbum && album.manual)} />
-      <div id="select-toast" class="toast" role="status" aria-live="polite" hidden>
-        <span data-text />
-        <button type="button" class="button ghost" data-undo hidden>
-          Undo
-        </button>
-      </div>
+      <Toast />
     </>
   );
 }
+
+function Toast() {
+  return (
+    <div id="select-toast" class="toast" role="status" aria-live="polite" hidden>
+      <span data-text />
+      <button type="button" class="button ghost" data-undo hidden>
+        Undo
+      </button>
+    </div>
+  );
+}
+
+/** Save to Photos on phones: fetch the selected files, then a second tap opens the share sheet (static/js/download.js). */
+function SavePanel() {
+  return (
+    <div id="save-panel" class="save-panel" role="group" aria-label="Save to Photos" hidden>
+      <span class="save-status" data-save-status aria-live="polite" />
+      <button type="button" class="primary" data-save-go disabled>
+        Save
+      </button>
+      <button type="button" class="icon-button" data-save-cancel aria-label="Stop saving" title="Stop saving">
+        <Icon name="x" />
+      </button>
+    </div>
+  );
+}
+
+/**
+ * The guest page's select mode (links that allow downloads): pick items, then one ZIP of
+ * them, or Save to Photos on phones. Its scripts come with the page's others, after the
+ * first paint (views/parts/scripts.tsx).
+ */
+export function GuestSelectBar({ selectionUrl }: { selectionUrl: string }) {
+  return (
+    <>
+      <div id="select-bar" class="select-bar" role="toolbar" aria-label="Selection" data-context="guest" data-selection-url={selectionUrl} hidden>
+        <div class="select-bar-inner shell-bar">
+          <button type="button" class="button icon-button" data-action="cancel" aria-label="Cancel selection" title="Cancel selection (Esc)">
+            <Icon name="x" />
+          </button>
+          <span class="select-count" aria-live="polite">
+            0 selected
+          </span>
+          <span class="spacer" />
+          <Action action="save" icon="share" label="Save to Photos" class="show-label" hidden />
+          <Action action="download" icon="download" label="Download" />
+        </div>
+      </div>
+      <SavePanel />
+      <Toast />
+    </>
+  );
+}
+
+/** The guest page's scripts for select mode (select-core.js, download.js, guest-select.js as one file). */
+export const GUEST_SELECT_SCRIPTS = ['js/guest-select.bundle.js'];
