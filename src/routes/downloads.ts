@@ -123,9 +123,11 @@ function guestStarting(c: Context<AppEnv>, link: LinkState) {
 
 /** When a ZIP stops: its slot is free again, and one that failed part way is logged. */
 function finished(c: Context<AppEnv>, release: () => void) {
-  return ({ sent, error }: ZipOutcome) => {
+  return ({ sent, error, clientGone }: ZipOutcome) => {
     release();
-    if (error) c.get('deps').log.warn('download stopped part way', { path: c.req.path, sent, error: (error as Error).message });
+    const log = c.get('deps').log;
+    if (error) log.warn('download stopped part way', { path: c.req.path, sent, error: (error as Error).message });
+    else if (clientGone) log.debug('download left by the client', { path: c.req.path, sent });
   };
 }
 

@@ -1,9 +1,13 @@
 // A throwaway nginx for the tests and the benchmarks: one worker, in the foreground, its pid,
 // log and temp files in `dir`; the caller gives what goes in its http block (for the
 // shipped nginx/shoebox.conf, see shippedNginxSite).
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './postgres-cluster.ts';
+
+export const NGINX = '/usr/sbin/nginx';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export function nginxMainConfig(dir: string, http: string): string {
@@ -41,4 +45,19 @@ export function shippedNginxSite(o: { port: number; appPort: number | string; da
     site = site.replace(from, to);
   }
   return `  include /etc/nginx/mime.types;\n${site}`;
+}
+
+/** The real nginx with nginx/shoebox.conf as shipped in front of the app at `appUrl`, until stop(). */
+export async function startShippedNginx(dir: string, o: { appUrl: string; dataRoot: string }): Promise<{ base: string; stop(): void }> {
+  const port = await freePort();
+  mkdirSync(join(dir, 'body'), { recursive: true });
+  writeFileSync(join(dir, 'nginx.conf'), nginxMainConfig(dir, shippedNginxSite({ port, appPort: new URL(o.appUrl).port, dataRoot: o.dataRoot })));
+  const nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if ((await fetch(`${base}/healthz`).catch(() => undefined))?.ok) break;
+    if (i > 100) throw new Error(`nginx did not start: ${existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { base, stop: () => void nginx.kill('SIGQUIT') };
 }

@@ -3,24 +3,20 @@
 // the file from DATA_DIR with the app's headers, over connections to the app it keeps open.
 // Grid thumbnails come from the app's memory (quicker for 20 kB than a second hop), the
 // browser's choice of AVIF or WebP. Also the Host it passes on, which the app's CSRF check uses.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { absolute, previewRelPath, smallAvifRelPath, smallThumbRelPath } from '../../src/storage/layout.ts';
 import { backends } from '../helpers/database.ts';
 import { bearerToken, newUser, sessionCookie } from '../helpers/factories.ts';
-import { nginxMainConfig, shippedNginxSite } from '../helpers/nginx.ts';
-import { freePort } from '../helpers/postgres-cluster.ts';
+import { NGINX, startShippedNginx } from '../helpers/nginx.ts';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.ts';
 import { fixture, HAS_FIXTURES } from '../media/fixtures.ts';
 
-const NGINX = '/usr/sbin/nginx';
 const CHROME_IMAGE_ACCEPT = 'image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8';
 
 describe.skipIf(!HAS_FIXTURES || !existsSync(NGINX))('nginx/shoebox.conf with MEDIA_ACCEL=nginx', () => {
   let server: TestServer;
-  let nginx: ChildProcess;
+  let nginx: { base: string; stop(): void };
   let base: string;
   let token: string;
   let cookie: string;
@@ -31,19 +27,11 @@ describe.skipIf(!HAS_FIXTURES || !existsSync(NGINX))('nginx/shoebox.conf with ME
     const owner = await newUser(server.database.db, { role: 'owner' });
     token = await bearerToken(server.database.db, owner);
     cookie = await sessionCookie(server.database.db, owner);
-    const port = await freePort();
-    mkdirSync(join(dir, 'body'));
-    writeFileSync(join(dir, 'nginx.conf'), nginxMainConfig(dir, shippedNginxSite({ port, appPort: new URL(server.url).port, dataRoot: server.deps.dataDir.root })));
-    nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
-    base = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      if ((await fetch(`${base}/healthz`).catch(() => undefined))?.ok) break;
-      if (i > 100) throw new Error(`nginx did not start: ${existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    nginx = await startShippedNginx(dir, { appUrl: server.url, dataRoot: server.deps.dataDir.root });
+    base = nginx.base;
   });
   afterAll(async () => {
-    nginx?.kill('SIGQUIT');
+    nginx?.stop();
     await server?.close();
   });
 
