@@ -178,7 +178,14 @@ export const shareRoutes = new Hono<AppEnv>()
         firstDay: album.first_day,
         lastDay: album.last_day,
       },
-      link: { label: link.label, allowDownload, showMetadata, allowUpload, expiresAt: link.expiresAt?.toISOString() ?? null },
+      link: {
+        label: link.label,
+        allowDownload,
+        showMetadata,
+        allowUpload,
+        expiresAt: link.expiresAt?.toISOString() ?? null,
+        ...(allowDownload ? { zipUrl: `/s/${link.token}/download.zip` } : {}),
+      },
       assets: rows.slice(0, JSON_PAGE).map((a) => ({
         id: a.id,
         kind: a.kind,

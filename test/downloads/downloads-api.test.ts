@@ -245,6 +245,7 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('downloads on %s', (backend) => 
     const firstZip = /href="([^"]+\.zip)"/.exec(page)?.[1];
     expect(firstZip).toBe(`/s/${link.token}/download.zip`);
     expect(page).toMatch(new RegExp(`${ids.length} items · [0-9.]+ MB`));
+    expect((await json(await server.fetch(`/api/share/${link.token}`), 200)).link.zipUrl).toBe(firstZip);
     const res = await server.fetch(firstZip!);
     expect(res.status).toBe(200);
     const { path } = await save(res, 'guest.zip');
@@ -292,6 +293,7 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('downloads on %s', (backend) => 
     const off = await share(album.id, { allowDownload: false });
     const page = await (await server.fetch(`/s/${off.token}`)).text();
     expect(page).not.toMatch(/\.zip/);
+    expect((await json(await server.fetch(`/api/share/${off.token}`), 200)).link.zipUrl).toBeUndefined();
     expect((await server.fetch(`/s/${off.token}/download.zip`)).status).toBe(403);
     expect((await server.fetch(`/api/share/${off.token}/downloads`, { method: 'POST', headers: { 'content-type': 'application/json', origin: server.url }, body: JSON.stringify({ assetIds: [ids[0]] }) })).status).toBe(403);
 

@@ -8,6 +8,7 @@
 // Each served original has the stored size and the stored bytes outside its patches,
 // and the file on disk is untouched.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -17,9 +18,11 @@ import { absolute } from '../../src/storage/layout.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { cammTrack, gpmdTrack, mebxTrack, withTimedTrack } from './timed-metadata-clips.ts';
+import { bsdtarTest, pythonZip, unzipTest } from '../downloads/zip-readers.ts';
 import { exiftool, FIXTURES_DIR, HAS_EXIFTOOL, HAS_FFMPEG, HAS_FIXTURES, readManifest, type ExifTags } from '../media/fixtures.ts';
 
 const LOCATION_TAG = /GPS|Location/i;
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const VIDEO = /\.(mp4|mov|m4v|3gp)$/i;
 const locationTags = (tags: ExifTags) => Object.keys(tags).filter((k) => k !== 'SourceFile' && LOCATION_TAG.test(k.slice(k.lastIndexOf(':') + 1)));
 
@@ -177,6 +180,31 @@ describe.skipIf(!HAS_FIXTURES || !HAS_EXIFTOOL)('strip location through a share 
       expect(createHash('sha256').update(readFileSync(absolute(server.deps.dataDir.root, row.storage_path))).digest('hex')).toBe(row.file_hash);
     }
   }, 300_000);
+
+  it("the album's ZIP holds the same blanked bytes: unzip, zipfile and bsdtar accept it, exiftool finds no location", async () => {
+    const body = await (await server.fetch(`/api/share/${token}`)).json();
+    const served = new Map<string, string>();
+    for (const a of body.assets as { originalUrl: string }[]) {
+      served.set(sha256(Buffer.from(await (await server.fetch(a.originalUrl)).arrayBuffer())), a.originalUrl);
+    }
+    const res = await server.fetch(`/s/${token}/download.zip`);
+    expect(res.status).toBe(200);
+    const zip = join(work, 'album.zip');
+    writeFileSync(zip, Buffer.from(await res.arrayBuffer()));
+    unzipTest(zip);
+    expect(bsdtarTest(zip)).toHaveLength(uploaded.length);
+    const entries = pythonZip(zip, { hash: true }); // each entry's CRC-32 is the blanked bytes'
+    expect(entries.map((e) => e.sha256).sort()).toEqual([...served.keys()].sort());
+    const out = join(work, 'unzipped');
+    execFileSync('unzip', ['-q', '-o', zip, '-d', out]);
+    const paths = entries.map((e) => join(out, e.name));
+    const leaks = exiftool(paths).flatMap((tags, i) => locationTags(tags).map((t) => `${entries[i]!.name}: ${t}`));
+    expect(leaks).toEqual([]);
+    const videos = paths.filter((p) => VIDEO.test(p));
+    expect(videos.length).toBeGreaterThanOrEqual(3);
+    const trackLeaks = exiftool(videos, ['-ee']).flatMap((tags, i) => locationTags(tags).map((t) => `${videos[i]} (-ee): ${t}`));
+    expect(trackLeaks).toEqual([]);
+  }, 120_000);
 
   it('a link that keeps location serves the stored bytes as they are', async () => {
     const body = await (await server.fetch(`/api/share/${keepToken}`)).json();
