@@ -16,6 +16,7 @@ import { securityHeaders } from './http/security-headers.ts';
 import type { AppDeps, AppEnv, Limits, Sharing } from './http/env.ts';
 import { LocationPrep } from './downloads/location-prep.ts';
 import { RunningZips } from './downloads/running-zips.ts';
+import { UnreadableOriginals } from './downloads/unreadable-originals.ts';
 import { AlbumAssetCache } from './sharing/album-asset-cache.ts';
 import { LinkCache } from './sharing/link-cache.ts';
 import { createSigner } from './sharing/signatures.ts';
@@ -50,13 +51,15 @@ export function createLimits(): Limits {
 /** Share links' caches and signer: one set per app, shared with the short path. */
 export function createSharing(deps: AppDeps): Sharing {
   const db = () => deps.database.db;
+  const unreadable = new UnreadableOriginals(deps.log);
   return {
     links: new LinkCache(db),
     signer: createSigner(deps.secretKey),
     pages: new PageCache(),
     albumAssets: new AlbumAssetCache(db),
     thumbnails: new FileMemo(),
-    locationPrep: new LocationPrep(db, deps.dataDir.root, deps.log),
+    locationPrep: new LocationPrep(db, deps.dataDir.root, unreadable, deps.log),
+    unreadableOriginals: unreadable,
   };
 }
 

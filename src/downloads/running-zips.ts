@@ -1,7 +1,8 @@
 // ZIPs being sent right now, counted per key (a client IP, a share link), so one guest
 // or one leaked link cannot keep every disk and uplink busy. A resumed download (a Range
-// that does not start at 0) is counted but never refused: refusing it would break the
-// very download the limit is there to protect.
+// that does not start at 0) is counted but not refused below twice the limit: refusing it
+// would break the very download the limit is there to protect, and the double still
+// bounds what made-up ranges can start.
 
 export interface ZipSlotRequest {
   key: string;
@@ -11,9 +12,14 @@ export interface ZipSlotRequest {
 export class RunningZips {
   private readonly counts = new Map<string, number>();
 
-  /** Takes a slot under every key, or none: undefined when one is full (and `force` is off). */
-  take(requests: ZipSlotRequest[], force = false): (() => void) | undefined {
-    if (!force && requests.some((r) => (this.counts.get(r.key) ?? 0) >= r.max)) return undefined;
+  /** Whether a new download (or, with `resume`, a resumed one) would be refused now. */
+  refuses(requests: ZipSlotRequest[], resume = false): boolean {
+    return requests.some((r) => (this.counts.get(r.key) ?? 0) >= (resume ? 2 * r.max : r.max));
+  }
+
+  /** Takes a slot under every key, or none: undefined when `refuses` says so. */
+  take(requests: ZipSlotRequest[], resume = false): (() => void) | undefined {
+    if (this.refuses(requests, resume)) return undefined;
     for (const r of requests) this.counts.set(r.key, (this.counts.get(r.key) ?? 0) + 1);
     let released = false;
     return () => {
@@ -27,7 +33,7 @@ export class RunningZips {
     };
   }
 
-  /** How many are running under `key` (all keys: every slot taken, counted once per key). */
+  /** How many are running under `key` ('all': every one). */
   running(key: string): number {
     return this.counts.get(key) ?? 0;
   }

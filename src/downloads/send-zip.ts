@@ -11,6 +11,8 @@ import { zipResponseBody, type ZipFileSource, type ZipStreamHooks } from '../zip
 export interface SendZipOptions<T extends ZipFileSource> {
   /** The downloaded file's name, e.g. 'Holiday.zip'. */
   filename: string;
+  /** For HEAD: what a GET of the same span would be refused for (a limit), thrown; takes nothing. */
+  probe?: (span: { start: number; end: number; size: number }) => void;
   /**
    * Called once the span to send is known and before any byte goes out (not for HEAD, 304
    * or 416): may refuse by throwing (a limit), and returns the stream's hooks.
@@ -29,7 +31,10 @@ export async function sendZip<T extends ZipFileSource>(c: Context, layout: ZipLa
   };
   const span = conditionalRange(c, layout.size, etag, headers);
   if (span instanceof Response) return span;
-  if (c.req.method === 'HEAD') return new Response(null, { status: span.status, headers });
+  if (c.req.method === 'HEAD') {
+    o.probe?.({ start: span.start, end: span.end, size: layout.size });
+    return new Response(null, { status: span.status, headers });
+  }
   const hooks = (await o.starting?.({ start: span.start, end: span.end, size: layout.size })) ?? {};
   const abort = () => (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing?.destroy();
   return new Response(zipResponseBody(layout, span.start, span.end, { ...hooks, abort }), { status: span.status, headers });

@@ -17,7 +17,10 @@ export interface ZipEntryOptions {
   stripLocation: boolean;
 }
 
-export const zipFolderName = (title: string) => safeFileName(title, 'Shoebox');
+// Short enough that Windows' 260-character paths still hold a long file name inside it.
+const MAX_FOLDER_BYTES = 64;
+
+export const zipFolderName = (title: string) => safeFileName(title, 'Shoebox', MAX_FOLDER_BYTES);
 
 /** Rows in the order they go in; with stripLocation every row needs location_crc32 and location_patches. */
 export function zipEntries(rows: ZipItemRow[], o: ZipEntryOptions): ZipEntryInput<ZipFileSource>[] {

@@ -8,6 +8,7 @@ import type { DataDir } from '../storage/data-dir.ts';
 import type { RateLimiter } from '../auth/rate-limit.ts';
 import type { LocationPrep } from '../downloads/location-prep.ts';
 import type { RunningZips } from '../downloads/running-zips.ts';
+import type { UnreadableOriginals } from '../downloads/unreadable-originals.ts';
 import type { AlbumAssetCache } from '../sharing/album-asset-cache.ts';
 import type { LinkCache } from '../sharing/link-cache.ts';
 import type { Signer } from '../sharing/signatures.ts';
@@ -47,6 +48,8 @@ export interface Sharing {
   thumbnails: FileMemo;
   /** Works out what "strip location" ZIPs need of originals stored before it was kept. */
   locationPrep: LocationPrep;
+  /** Originals downloads found unreadable: left out of ZIPs until a restart. */
+  unreadableOriginals: UnreadableOriginals;
 }
 
 export interface AppEnv {

@@ -9,7 +9,7 @@ import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { crc32OfZeros, shiftRegister } from '../zip/crc32-shift.ts';
 import { detectFileType, HEAD_BYTES, type MediaFormat } from './file-type.ts';
-import { applyPatches, findLocationPatches, type Patch } from './location-patches.ts';
+import { applyPatches, findLocationPatches, patchLength, type Patch } from './location-patches.ts';
 import { readFileHead } from './read-bytes.ts';
 
 // Formats whose location findLocationPatches knows; others are told by their bytes.
@@ -30,8 +30,6 @@ export async function blankOriginal(path: string, format: string, original: { si
   const patches = known ? await findLocationPatches(path, known) : [];
   return { patches, crc32: await patchedCrc32(path, original.size, original.crc32, patches) };
 }
-
-const patchLength = (p: Patch) => ('data' in p ? Buffer.byteLength(p.data, 'base64') : p.length);
 
 /** raw(bytes): the register after `bytes` from zero, without the final XOR. */
 const rawCrc = (bytes: Uint8Array) => (crc32(bytes) ^ crc32OfZeros(bytes.length)) >>> 0;

@@ -181,7 +181,7 @@ function patchBytes(p: Patch): Buffer {
   return 'data' in p ? Buffer.from(p.data, 'base64') : Buffer.alloc(p.length, p.fill);
 }
 
-function patchLength(p: Patch): number {
+export function patchLength(p: Patch): number {
   return 'data' in p ? Buffer.byteLength(p.data, 'base64') : p.length;
 }
 

@@ -2,7 +2,7 @@
 // become short download URLs.
 //   listAlbumZipItems(db, albumId, { sort, tz, onlyIds? }) → an album's items in its order
 //   listLibraryZipItems(db, ids, { tz })                   → library items, newest first
-//   insertSelection / findSelection                        → download_selections
+//   upsertSelection / findSelection / trimLinkSelections   → download_selections
 import { sql, type RawBuilder } from 'kysely';
 import type { AlbumSortOrder, DownloadSelection } from '../db/schema.ts';
 import type { Patch } from '../media/location-patches.ts';
@@ -65,13 +65,22 @@ export async function listLibraryZipItems(db: Db, ids: string[], options: ItemOp
   return rows;
 }
 
-export async function insertSelection(
+/** Stores the selection, or gives the same one (same id) a new expiry. */
+export async function upsertSelection(
   db: Db,
   row: { id: string; albumId: string | null; linkId: string | null; assetIds: string[]; expiresAt: Date },
 ): Promise<void> {
   await sql`
     INSERT INTO download_selections (id, album_id, link_id, asset_ids, expires_at)
-    VALUES (${row.id}, ${row.albumId}, ${row.linkId}, ${uuidArray(row.assetIds)}, ${row.expiresAt})`.execute(db);
+    VALUES (${row.id}, ${row.albumId}, ${row.linkId}, ${uuidArray(row.assetIds)}, ${row.expiresAt})
+    ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at`.execute(db);
+}
+
+/** Keeps a link's newest `keep` selections (by when they were made) and drops the rest. */
+export async function trimLinkSelections(db: Db, linkId: string, keep: number): Promise<void> {
+  await sql`
+    DELETE FROM download_selections WHERE link_id = ${linkId} AND id NOT IN (
+      SELECT id FROM download_selections WHERE link_id = ${linkId} ORDER BY created_at DESC, id LIMIT ${keep})`.execute(db);
 }
 
 /** The selection while it is valid. */

@@ -2,7 +2,7 @@
 // the CRC of two pieces joined, from their CRCs and the second one's length (zlib's
 // crc32_combine, which Node does not expose). A file's CRC-32 after a few bytes are
 // patched in place can then be worked out from the stored CRC and the patched bytes alone
-// (src/media/patched-crc32.ts), without reading the rest of a file of gigabytes.
+// (src/media/blanked-original.ts), without reading the rest of a file of gigabytes.
 // Polynomials are in the reflected bit order zlib uses; lengths are bytes, up to 2^53.
 
 const POLY = 0xedb88320;

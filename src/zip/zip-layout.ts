@@ -140,7 +140,7 @@ export function layoutZip<T>(inputs: ZipEntryInput<T>[]): ZipLayout<T> {
       const stop = end + 1;
       if (start >= stop) return;
       if (start < centralStart) {
-        for (let i = entryAt(entries, start); i < entries.length && entries[i]!.localOffset < stop; i++) {
+        for (let i = lastAtOrBefore(entries, start, 'localOffset'); i < entries.length && entries[i]!.localOffset < stop; i++) {
           const e = entries[i]!;
           if (start < e.dataOffset) yield { bytes: slice(localHeader(e), e.localOffset, start, stop), entry: e };
           const dataEnd = e.dataOffset + e.input.size;
@@ -153,7 +153,7 @@ export function layoutZip<T>(inputs: ZipEntryInput<T>[]): ZipLayout<T> {
         // Central records in batches: one small buffer each would cost more than the bytes.
         let batch: Buffer[] = [];
         let batchBytes = 0;
-        const first = centralAt(entries, Math.max(start, centralStart));
+        const first = lastAtOrBefore(entries, Math.max(start, centralStart), 'centralOffset');
         for (let i = first; i < entries.length && entries[i]!.centralOffset < stop; i++) {
           const e = entries[i]!;
           const bytes = slice(centralRecord(e), e.centralOffset, start, stop);
@@ -178,24 +178,13 @@ function slice(bytes: Buffer, at: number, start: number, stop: number): Buffer {
   return bytes.subarray(Math.max(0, start - at), Math.min(bytes.length, stop - at));
 }
 
-/** Index of the entry whose local header or data holds `offset` (entries sorted by offset). */
-function entryAt<T>(entries: LaidOutEntry<T>[], offset: number): number {
+/** Index of the last entry whose `key` offset is at or before `offset` (entries are sorted by both offsets). */
+function lastAtOrBefore<T>(entries: LaidOutEntry<T>[], offset: number, key: 'localOffset' | 'centralOffset'): number {
   let lo = 0;
   let hi = entries.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (entries[mid]!.localOffset <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
-function centralAt<T>(entries: LaidOutEntry<T>[], offset: number): number {
-  let lo = 0;
-  let hi = entries.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (entries[mid]!.centralOffset <= offset) lo = mid;
+    if (entries[mid]![key] <= offset) lo = mid;
     else hi = mid - 1;
   }
   return lo;

@@ -34,13 +34,13 @@ function splitExtension(name: string): [string, string] {
   return [name.slice(0, dot), name.slice(dot)];
 }
 
-/** One path component: safe characters, no dots or spaces at either end, at most 255 bytes. */
-export function safeFileName(raw: string, fallback = 'file'): string {
+/** One path component: safe characters, no dots or spaces at either end, at most `maxBytes` bytes. */
+export function safeFileName(raw: string, fallback = 'file', maxBytes = MAX_NAME_BYTES): string {
   let name = raw.normalize('NFC').replace(UNSAFE_CHARS, '').replace(RESERVED_CHARS, '_').trim();
   name = name.replace(/^[.\s]+/, '').replace(/[.\s]+$/, ''); // '..', hidden files, Windows' trailing dots
   if (!name) name = fallback;
   if (WINDOWS_DEVICE.test(name)) name = `_${name}`;
-  return shorten(name, MAX_NAME_BYTES);
+  return shorten(name, maxBytes);
 }
 
 function shorten(name: string, max: number): string {

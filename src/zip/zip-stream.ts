@@ -50,14 +50,32 @@ export async function* zipChunks<T extends ZipFileSource>(layout: ZipLayout<T>, 
   }
 }
 
-async function openEntry(entry: LaidOutEntry<ZipFileSource>): Promise<FileHandle> {
-  const file = await open(entry.input.source.path, 'r');
-  const { size } = await file.stat();
-  if (size !== entry.input.size) {
-    await file.close();
-    throw new Error(`${entry.input.source.path} holds ${size} bytes, not the ${entry.input.size} recorded`);
+/** An entry's file is missing, or not the size the layout was made with. */
+export class ZipSourceError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${path}: ${message}`);
   }
-  return file;
+}
+
+async function openEntry(entry: LaidOutEntry<ZipFileSource>): Promise<FileHandle> {
+  const { path } = entry.input.source;
+  let file: FileHandle;
+  try {
+    file = await open(path, 'r');
+  } catch (err) {
+    throw new ZipSourceError(path, (err as Error).message);
+  }
+  try {
+    const { size } = await file.stat();
+    if (size !== entry.input.size) throw new ZipSourceError(path, `holds ${size} bytes, not the ${entry.input.size} recorded`);
+    return file;
+  } catch (err) {
+    await file.close();
+    throw err;
+  }
 }
 
 async function* readSpan(file: FileHandle, entry: LaidOutEntry<ZipFileSource>, from: number, to: number): AsyncGenerator<Buffer> {
@@ -68,7 +86,7 @@ async function* readSpan(file: FileHandle, entry: LaidOutEntry<ZipFileSource>, f
     let filled = 0;
     while (filled < length) {
       const { bytesRead } = await file.read(bytes, filled, length - filled, at + filled);
-      if (bytesRead === 0) throw new Error(`${entry.input.source.path} ended early`);
+      if (bytesRead === 0) throw new ZipSourceError(entry.input.source.path, 'ended early');
       filled += bytesRead;
     }
     yield transform ? transform(bytes, at) : bytes;

@@ -2,10 +2,11 @@
 // runs, and "Save to Photos" through the system share sheet on phones.
 //
 // A ZIP is never fetched into the page (no Blob, no service worker): the page asks the
-// server once (HEAD) whether the ZIP can start, says "Preparing…" and asks again while it
-// answers 503 (a strip-location ZIP whose older originals are still being checked) or 429
-// (too many running), then hands the URL to the browser, which shows size and time left
-// and can resume it. "Download all" links ([data-zip]) work without this script too.
+// server (HEAD, which takes no download slot) whether the ZIP can start, says "Preparing…"
+// and asks again while it answers 503 (a strip-location ZIP whose older originals are still
+// being checked) or 429 (too many running), then hands the URL to the browser, which shows
+// size and time left and can resume it. "Download all" links ([data-zip]) work without
+// this script too.
 //
 // Save to Photos: selected photos and videos are fetched first ("Preparing 12 items…"),
 // then a second tap ("Save 12 items") opens the share sheet, whose "Save N items" puts
@@ -89,8 +90,13 @@
 
   // --- Save to Photos ----------------------------------------------------------------
 
-  /** Whether this browser can hand files to the system share sheet (iOS Safari, Android Chrome). */
+  /**
+   * Whether this is a phone or tablet whose browser can hand files to the system share
+   * sheet (iOS Safari, Android Chrome). Desktop Chrome on Windows can share files too, but
+   * there is no camera roll to save them into.
+   */
   function canSaveToPhotos() {
+    if (!matchMedia('(pointer: coarse)').matches) return false;
     try {
       return Boolean(navigator.canShare?.({ files: [new File([new Uint8Array(1)], 'photo.jpg', { type: 'image/jpeg' })] }));
     } catch {
@@ -124,10 +130,12 @@
   /**
    * Drives a "Save to Photos" button through its batches. `items` are { url } of each
    * file's download URL (Content-Disposition names it). `say(text)` shows progress;
-   * `label(text, ready)` sets the button. Resolves when every batch was shared (or the
-   * user stopped).
+   * `label(text, ready)` sets the button; `done()` when every batch was shared. `stop()`
+   * cancels what is being fetched; a stopped saver says nothing more.
    */
   function createPhotoSaver({ items, say, label, done }) {
+    const abort = new AbortController();
+    let stopped = false;
     let next = 0;
     let batch = [];
     let preparing;
@@ -139,18 +147,19 @@
       while (next < items.length && batch.length < MAX_FILES) {
         const item = items[next];
         label(`Preparing ${batch.length + 1} of ${Math.min(MAX_FILES, items.length - next + batch.length)}…`, false);
-        const controller = new AbortController();
-        const res = await fetch(item.url, { credentials: 'same-origin', signal: controller.signal });
+        const one = new AbortController();
+        abort.signal.addEventListener('abort', () => one.abort(), { once: true });
+        const res = await fetch(item.url, { credentials: 'same-origin', signal: one.signal });
         if (!res.ok) throw new Error(`Could not fetch a file (the server answered ${res.status}).`);
         const size = Number(res.headers.get('content-length')) || 0;
         if (size > MAX_BYTES) {
-          controller.abort();
+          one.abort();
           alone.push(item.url);
           next++;
           continue;
         }
         if (batch.length && bytes + size > MAX_BYTES) {
-          controller.abort();
+          one.abort();
           break; // it starts the next batch
         }
         const blob = await res.blob();
@@ -167,14 +176,20 @@
     }
 
     async function advance() {
+      const from = { next, alone: alone.length };
       try {
         await prepareBatch();
       } catch (err) {
+        if (stopped) return;
+        // Start this batch again on the next tap: nothing of it was shared.
+        next = from.next;
+        alone.length = from.alone;
+        batch = [];
         say(err.message || String(err));
-        label('Save to Photos', true);
-        next = 0;
+        label('Try again', true);
         return;
       }
+      if (stopped) return;
       if (batch.length) {
         label(next < items.length || alone.length ? `Save ${plural(batch.length, 'item')} (more after)` : `Save ${plural(batch.length, 'item')}`, true);
         return;
@@ -191,7 +206,7 @@
     return {
       /** The button's tap: the first prepares, each later one shares the prepared batch. */
       async tap() {
-        if (preparing) return;
+        if (preparing || stopped) return;
         if (!batch.length) {
           preparing = advance().finally(() => (preparing = undefined));
           return;
@@ -207,6 +222,10 @@
         if (next < items.length) {
           preparing = advance().finally(() => (preparing = undefined));
         } else finish();
+      },
+      stop() {
+        stopped = true;
+        abort.abort();
       },
     };
   }
@@ -224,6 +243,7 @@
     let saver;
     const close = () => {
       panel.hidden = true;
+      saver?.stop();
       saver = undefined;
     };
     go.addEventListener('click', () => saver?.tap());
@@ -232,6 +252,7 @@
       start() {
         const urls = mode.selectedTiles().map(urlOf).filter(Boolean);
         if (!urls.length) return;
+        saver?.stop();
         panel.hidden = false;
         status.textContent = plural(urls.length, 'item');
         saver = createPhotoSaver({

@@ -33,6 +33,12 @@ const PUBLIC = new Set([
   // The guest page's live grid (test/sharing/share-live-grid.test.ts).
   'GET /s/:token/placed-tiles',
   'GET /api/share/:token/status',
+  // Guests' ZIPs (test/downloads/downloads-api.test.ts).
+  'GET /s/:token/download.zip',
+  'HEAD /s/:token/download.zip',
+  'POST /api/share/:token/downloads',
+  'GET /s/:token/downloads/:file',
+  'HEAD /s/:token/downloads/:file',
 ]);
 
 const UPLOADER = new Set([
@@ -50,6 +56,9 @@ const UPLOADER = new Set([
   // Uploads appearing and thumbnails swapping in on those pages (test/albums/live-grid.test.ts).
   'GET /albums/:id/placed-tiles',
   'GET /api/assets/status',
+  // The originals of what they can see (test/downloads/downloads-api.test.ts).
+  'GET /api/assets/:id/download',
+  'HEAD /api/assets/:id/download',
 ]);
 
 // Owner-only routes (the default) named here only to be sure they are registered.
@@ -60,6 +69,9 @@ const OWNER_ONLY = [
   'POST /api/trash/restore',
   'POST /api/trash/delete',
   'POST /api/trash/empty',
+  'GET /api/albums/:id/download.zip',
+  'POST /api/downloads',
+  'GET /api/downloads/:file',
 ];
 
 const SOME_ID = '00000000-0000-4000-8000-000000000000';
@@ -102,7 +114,7 @@ describe.each(backends())('authorization matrix on %s', (backend) => {
       const res = await call(method, path);
       if (isApi(path)) {
         expect(res.status, `${method} ${path}`).toBe(401);
-        expect(await res.json(), `${method} ${path}`).toHaveProperty('error');
+        if (method !== 'HEAD') expect(await res.json(), `${method} ${path}`).toHaveProperty('error');
       } else {
         expect(res.status, `${method} ${path}`).toBe(302);
         expect(res.headers.get('location'), `${method} ${path}`).toMatch(/^\/login\?next=/);

@@ -6,7 +6,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/db/schema.ts';
@@ -323,6 +323,8 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('downloads on %s', (backend) => 
     const post = (token: string, assetIds: string[]) =>
       server.fetch(`/api/share/${token}/downloads`, { method: 'POST', headers: { 'content-type': 'application/json', origin: server.url }, body: JSON.stringify({ assetIds }) });
     const made = await json(await post(link.token, [ids[1]!, ids[3]!, foreign]), 201);
+    // The same selection again: the same short URL, no second row.
+    expect((await json(await post(link.token, [ids[3]!, ids[1]!]), 201)).url).toBe(made.url);
     expect(made.url).toMatch(new RegExp(`^/s/${link.token}/downloads/[A-Za-z0-9_-]{22}\\.zip$`));
     expect(made.items).toBe(2); // the other album's item is not this link's to give
     const res = await server.fetch(made.url);
@@ -358,6 +360,10 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('downloads on %s', (backend) => 
     try {
       for (let i = 0; i < 3; i++) held.push(await from('10.0.0.1'));
       expect(held.map((r) => r.status)).toEqual([200, 200, 200]);
+      // The page asks with HEAD before it hands the URL to the browser: the same answer, no slot taken.
+      const probe = await server.fetch(url, { method: 'HEAD', headers: { 'x-forwarded-for': '10.0.0.1' } });
+      expect(probe.status).toBe(429);
+      expect((await server.fetch(url, { method: 'HEAD', headers: { 'x-forwarded-for': '10.0.0.9' } })).status).toBe(200);
       const fourth = await from('10.0.0.1');
       expect(fourth.status).toBe(429);
       expect(Number(fourth.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -379,6 +385,53 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('downloads on %s', (backend) => 
     const row = await db().selectFrom('shared_links').select('download_count').where('id', '=', link.id).executeTakeFirstOrThrow();
     expect(row.download_count).toBe(10); // ten downloads began; the refused ones and the resume did not count
     await db().deleteFrom('album_assets').where('asset_id', '=', big.id).execute();
+  });
+
+  it('switching "hide location" on during a download ends it at the next file', async () => {
+    const big = await bigAsset(otherAlbum.id, 'first-again.mp4', '1998-01-01T00:00:00Z');
+    const link = await share(otherAlbum.id, { stripLocation: false });
+    const res = await server.fetch(`/s/${link.token}/download.zip`);
+    const reader = res.body!.getReader();
+    await reader.read();
+    expect((await api('PATCH', `/api/share/${link.token}`, { stripLocation: true })).status).toBe(200);
+    let received = 0;
+    await expect(
+      (async () => {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          received += value.length;
+        }
+      })(),
+    ).rejects.toThrow();
+    expect(received).toBeLessThan(Number(res.headers.get('content-length')));
+    await db().deleteFrom('album_assets').where('asset_id', '=', big.id).execute();
+  });
+
+  it('an original gone from disk breaks the ZIP once; asked again, the ZIP leaves it out and finishes', async () => {
+    const title = `Broken ${Math.random()}`;
+    const broken = (await json(await api('POST', '/api/albums', { title }), 201)).album;
+    const kept = await upload(broken.id, 'jpeg/orientation/landscape_6.jpg');
+    const lost = await upload(broken.id, 'jpeg/orientation/landscape_7.jpg');
+    const row = await db().selectFrom('assets').select(['storage_path']).where('id', '=', lost).executeTakeFirstOrThrow();
+    const path = absolute(server.deps.dataDir.root, row.storage_path);
+    const bytes = readFileSync(path);
+    rmSync(path);
+    try {
+      const first = await server.fetch(`/api/albums/${broken.id}/download.zip`, { headers: { cookie } });
+      const etag = first.headers.get('etag');
+      await expect(first.arrayBuffer()).rejects.toThrow(); // cut short: the browser knows to try again
+      const again = await server.fetch(`/api/albums/${broken.id}/download.zip`, { headers: { cookie } });
+      expect(again.status).toBe(200);
+      expect(again.headers.get('etag')).not.toBe(etag);
+      const zip = await save(again, 'broken.zip');
+      const entries = pythonZip(zip.path);
+      expect(entries).toHaveLength(1);
+      const keptRow = await db().selectFrom('assets').select(['original_filename']).where('id', '=', kept).executeTakeFirstOrThrow();
+      expect(entries[0]!.name).toContain(keptRow.original_filename);
+    } finally {
+      writeFileSync(path, bytes);
+    }
   });
 
   it('a link turned off during a download ends it at the next file', async () => {

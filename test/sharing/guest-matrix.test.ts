@@ -4,6 +4,7 @@
 // album, asset and link id we have) and every media URL any link could hand out: zero leaks.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Asset } from '../../src/db/schema.ts';
 import { absolute, derivedRelPaths } from '../../src/storage/layout.ts';
@@ -24,7 +25,7 @@ interface Guest {
   open: boolean;
 }
 
-const GUEST_ROUTE = /^\/(s\/|api\/share\/:token$|api\/share\/:token\/(auth|upload|status|assets\/:id)$|media\/)/;
+const GUEST_ROUTE = /^\/(s\/|api\/share\/:token$|api\/share\/:token\/(auth|upload|downloads|status|assets\/:id)$|media\/)/;
 // Routes that take asset ids in the query (the live grid's): asked for every id we have too.
 const IDS_QUERY = /\/(placed-tiles|status)$/;
 
@@ -34,14 +35,20 @@ describe.each(backends())('guest isolation on %s', (backend) => {
   const ids: Record<string, string> = {};
   const secrets = ['Album A title', 'Album B title'];
 
-  /** Real files where the asset's original and derived files belong (any bytes do). */
+  /** Real files where the asset's original and derived files belong (any bytes do; the row says their size and CRC). */
   async function withFiles(asset: Asset): Promise<Asset> {
     const root = server.deps.dataDir.root;
+    const bytes = Buffer.from(`bytes of ${asset.original_filename}`);
     for (const rel of [asset.storage_path, ...derivedRelPaths(asset.file_hash)]) {
       mkdirSync(dirname(absolute(root, rel)), { recursive: true });
-      writeFileSync(absolute(root, rel), `bytes of ${asset.original_filename}`);
+      writeFileSync(absolute(root, rel), bytes);
     }
-    return asset;
+    return server.database.db
+      .updateTable('assets')
+      .set({ file_size: bytes.length, crc32: crc32(bytes), location_patches: [], location_crc32: crc32(bytes) })
+      .where('id', '=', asset.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
 
   beforeAll(async () => {
