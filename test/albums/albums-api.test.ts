@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/db/schema.ts';
 import { setUploaderAlbums } from '../../src/queries/users.ts';
+import { expectJson, jsonCaller } from '../helpers/api.ts';
 import { backends } from '../helpers/database.ts';
 import { bearerToken, newAlbum, newAsset, newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -22,16 +23,9 @@ describe.each(backends())('albums API on %s', (backend) => {
   afterAll(() => server.close());
 
   const db = () => server.database.db;
-  function api(method: string, path: string, body?: unknown, as = cookie) {
-    const headers: Record<string, string> = { cookie: as, origin: server.url };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    return server.fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  }
-  async function json(res: Response, status: number) {
-    const text = await res.text();
-    expect(res.status, text).toBe(status);
-    return JSON.parse(text);
-  }
+  const call = jsonCaller(() => server, () => cookie);
+  const api = (method: string, path: string, body?: unknown, as = cookie) => call(method, path, body, { cookie: as });
+  const json = expectJson;
   async function createAlbum(title = 'Trip') {
     return (await json(await api('POST', '/api/albums', { title }), 201)).album as { id: string };
   }

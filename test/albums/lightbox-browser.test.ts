@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, DESKTOP, hasChromium, launchBrowser, PHONE } from '../helpers/browser.ts';
+import { CHROMIUM, hasChromium, launchBrowser, PHONE_AND_DESKTOP } from '../helpers/browser.ts';
 import { newAlbum, newUser, sessionCookie } from '../helpers/factories.ts';
 import { repoRoot, startTestServer, type TestServer } from '../helpers/server.ts';
 import { createLogger, silentLogger } from '../../src/log.ts';
@@ -17,10 +17,7 @@ import { fixture, HAS_FIXTURES, readManifest } from '../media/fixtures.ts';
 import { seedAlbum } from './fixtures.ts';
 
 const OUT = join(repoRoot, 'test-output', 'lightbox');
-const SIZES = [
-  { name: 'phone', viewport: PHONE, scale: 3, touch: true },
-  { name: 'desktop', viewport: DESKTOP, scale: 1, touch: false },
-] as const;
+const SIZES = PHONE_AND_DESKTOP;
 
 // A phone JPEG with camera and GPS (4048×3036: larger than the 2048 px preview), a DSLR
 // JPEG, an iPhone HEIC (no original a browser shows: the preview is the most) and a video.

@@ -12,17 +12,14 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/db/schema.ts';
 import { appendAssetsToAlbum } from '../../src/queries/albums.ts';
-import { CHROMIUM, DESKTOP, hasChromium, launchBrowser, longPress, PHONE } from '../helpers/browser.ts';
+import { CHROMIUM, hasChromium, launchBrowser, longPress, PHONE_AND_DESKTOP } from '../helpers/browser.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
 import { repoRoot, startTestServer, type TestServer } from '../helpers/server.ts';
 import { pythonZip } from '../downloads/zip-readers.ts';
 import { dayOf, seedAlbum } from './fixtures.ts';
 
 const OUT = join(repoRoot, 'test-output', 'select');
-const SIZES = [
-  { name: 'phone', viewport: PHONE, scale: 3, touch: true },
-  { name: 'desktop', viewport: DESKTOP, scale: 1, touch: false },
-] as const;
+const SIZES = PHONE_AND_DESKTOP;
 type Size = (typeof SIZES)[number];
 
 if (!hasChromium()) console.warn(`[select-browser] skipped: no Chromium at ${CHROMIUM}`);

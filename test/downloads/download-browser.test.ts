@@ -14,16 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Asset } from '../../src/db/schema.ts';
 import { absolute } from '../../src/storage/layout.ts';
 import { dayOf, seedAlbum } from '../albums/fixtures.ts';
-import { CHROMIUM, DESKTOP, hasChromium, launchBrowser, longPress, pageScriptsRan, PHONE } from '../helpers/browser.ts';
+import { CHROMIUM, hasChromium, launchBrowser, longPress, pageScriptsRan, PHONE_AND_DESKTOP } from '../helpers/browser.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
 import { repoRoot, startTestServer, type TestServer } from '../helpers/server.ts';
 import { pythonZip } from './zip-readers.ts';
 
 const OUT = join(repoRoot, 'test-output', 'downloads');
-const SIZES = [
-  { name: 'phone', viewport: PHONE, scale: 3, touch: true },
-  { name: 'desktop', viewport: DESKTOP, scale: 1, touch: false },
-] as const;
+const SIZES = PHONE_AND_DESKTOP;
 type Size = (typeof SIZES)[number];
 const ITEMS = 24; // more than one share's 20
 

@@ -13,6 +13,7 @@ import type { User } from '../../src/db/schema.ts';
 import { setUploaderAlbums } from '../../src/queries/users.ts';
 import { absolute } from '../../src/storage/layout.ts';
 import { crc32OfZeros } from '../../src/zip/crc32-shift.ts';
+import { expectJson, jsonCaller } from '../helpers/api.ts';
 import { backends } from '../helpers/database.ts';
 import { bearerToken, newAsset, newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.ts';
@@ -42,16 +43,8 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('downloads on %s', (backend) => 
   let work: string;
   const db = () => server.database.db;
 
-  function api(method: string, path: string, body?: unknown, headers: Record<string, string> = { cookie }) {
-    const h: Record<string, string> = { origin: server.url, ...headers };
-    if (body !== undefined) h['content-type'] = 'application/json';
-    return server.fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
-  }
-  async function json(res: Response, status: number) {
-    const text = await res.text();
-    expect(res.status, text).toBe(status);
-    return text ? JSON.parse(text) : undefined;
-  }
+  const api = jsonCaller(() => server, () => cookie);
+  const json = expectJson;
   async function upload(albumId: string, path: string, name = basename(path)): Promise<string> {
     const form = new FormData();
     form.set('albumId', albumId);

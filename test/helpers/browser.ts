@@ -8,6 +8,11 @@ export const hasChromium = () => existsSync(CHROMIUM);
 
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1440, height: 900 };
+/** A phone (DPR 3, touch) and a desktop (mouse), for tests run at both sizes. */
+export const PHONE_AND_DESKTOP = [
+  { name: 'phone', viewport: PHONE, scale: 3, touch: true },
+  { name: 'desktop', viewport: DESKTOP, scale: 1, touch: false },
+] as const;
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({

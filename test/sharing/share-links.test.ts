@@ -9,6 +9,7 @@ import type { User } from '../../src/db/schema.ts';
 import { createSigner } from '../../src/sharing/signatures.ts';
 import { absolute, smallAvifRelPath, smallThumbRelPath } from '../../src/storage/layout.ts';
 import { createLogger } from '../../src/log.ts';
+import { expectJson, jsonCaller } from '../helpers/api.ts';
 import { backends } from '../helpers/database.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -35,16 +36,8 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
   let otherAsset: string;
 
   const db = () => server.database.db;
-  function api(method: string, path: string, body?: unknown, headers: Record<string, string> = { cookie }) {
-    const h: Record<string, string> = { origin: server.url, ...headers };
-    if (body !== undefined) h['content-type'] = 'application/json';
-    return server.fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
-  }
-  async function json(res: Response, status: number) {
-    const text = await res.text();
-    expect(res.status, text).toBe(status);
-    return text ? JSON.parse(text) : undefined;
-  }
+  const api = jsonCaller(() => server, () => cookie);
+  const json = expectJson;
   async function upload(albumId: string, path: string): Promise<string> {
     const form = new FormData();
     form.set('albumId', albumId);

@@ -92,6 +92,23 @@ function Confirm(p: { id: string; heading: string; text: string; action: string;
   );
 }
 
+/** The bar's start: × (leave select mode) and "3 selected", then room before the actions. */
+function SelectionCount({ cancel }: { cancel: boolean }) {
+  return (
+    <>
+      {cancel && (
+        <button type="button" class="button icon-button" data-action="cancel" aria-label="Cancel selection" title="Cancel selection (Esc)">
+          <Icon name="x" />
+        </button>
+      )}
+      <span class="select-count" aria-live="polite">
+        0 selected
+      </span>
+      <span class="spacer" />
+    </>
+  );
+}
+
 export function SelectBar({ context, album, trashDays = 30 }: SelectBarProps) {
   const inAlbum = context === 'album' && album;
   return (
@@ -108,15 +125,7 @@ export function SelectBar({ context, album, trashDays = 30 }: SelectBarProps) {
         hidden
       >
         <div class="select-bar-inner shell-bar">
-          {context !== 'trash' && (
-            <button type="button" class="button icon-button" data-action="cancel" aria-label="Cancel selection" title="Cancel selection (Esc)">
-              <Icon name="x" />
-            </button>
-          )}
-          <span class="select-count" aria-live="polite">
-            0 selected
-          </span>
-          <span class="spacer" />
+          <SelectionCount cancel={context !== 'trash'} />
           {context === 'trash' ? (
             <>
               <Action action="restore" icon="rotate-ccw" label="Restore" class="show-label" />
@@ -213,13 +222,7 @@ export function GuestSelectBar({ selectionUrl }: { selectionUrl: string }) {
     <>
       <div id="select-bar" class="select-bar" role="toolbar" aria-label="Selection" data-context="guest" data-selection-url={selectionUrl} hidden>
         <div class="select-bar-inner shell-bar">
-          <button type="button" class="button icon-button" data-action="cancel" aria-label="Cancel selection" title="Cancel selection (Esc)">
-            <Icon name="x" />
-          </button>
-          <span class="select-count" aria-live="polite">
-            0 selected
-          </span>
-          <span class="spacer" />
+          <SelectionCount cancel />
           <Action action="save" icon="share" label="Save to Photos" class="show-label" hidden />
           <Action action="download" icon="download" label="Download" />
         </div>
