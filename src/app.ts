@@ -94,11 +94,11 @@ export function createApp(deps: AppDeps, limits: Limits = createLimits(), sharin
   app.route('/', signedMediaRoutes);
   app.use(compressRendered());
   app.use(htmlAsBytes());
-  app.use(forgetOnChange(sharing.pages, sharing.albumAssets));
-  app.use(csrfProtection());
   app.use(firstRunRedirect());
   app.use(authenticate());
+  app.use(csrfProtection()); // after authenticate: only a valid bearer token is exempt
   app.use(authorize());
+  app.use(forgetOnChange(sharing.pages, sharing.albumAssets));
 
   app.route('/', authRoutes);
   app.route('/', settingsRoutes);

@@ -19,18 +19,22 @@ export function acceptsAvif(accept: string | undefined): boolean {
   return !!accept && /(?:^|,)\s*image\/avif\s*(?:,|$|;(?!\s*q=0(?:\.0*)?\s*(?:,|$)))/i.test(accept);
 }
 
+/** The ETag of a file of the asset `hash` ('thumb', 'thumb-avif', 'preview', 'original'): plain for the owner, opaque for guests (Signer.mediaTag). */
+export type MediaTag = (hash: string, variant: string) => string;
+export const ownerMediaTag: MediaTag = (hash, variant) => (variant === 'original' ? hash : `${hash}-${variant}`);
+
 /** The grid thumbnail to send: AVIF when the browser takes it, else WebP. */
-export function gridThumbnailFile(hash: string, avif: boolean): GridThumbnailFile {
+export function gridThumbnailFile(hash: string, avif: boolean, tag: MediaTag = ownerMediaTag): GridThumbnailFile {
   return avif
-    ? { rel: smallAvifRelPath(hash), contentType: 'image/avif', etag: `${hash}-thumb-avif` }
-    : { rel: smallThumbRelPath(hash), contentType: 'image/webp', etag: `${hash}-thumb` };
+    ? { rel: smallAvifRelPath(hash), contentType: 'image/avif', etag: tag(hash, 'thumb-avif') }
+    : { rel: smallThumbRelPath(hash), contentType: 'image/webp', etag: tag(hash, 'thumb') };
 }
 
 export async function sendGridThumbnail(
   c: Context,
   root: string,
   hash: string,
-  options: Pick<SendFileOptions, 'cacheControl' | 'memo'>,
+  options: Pick<SendFileOptions, 'cacheControl' | 'memo'> & { tag?: MediaTag },
 ): Promise<Response> {
   const send = (file: GridThumbnailFile) =>
     sendFile(c, absolute(root, file.rel), {
@@ -42,10 +46,10 @@ export async function sendGridThumbnail(
     });
   if (acceptsAvif(c.req.header('accept'))) {
     try {
-      return await send(gridThumbnailFile(hash, true));
+      return await send(gridThumbnailFile(hash, true, options.tag));
     } catch (err) {
       if (!(err instanceof HTTPException && err.status === 404)) throw err;
     }
   }
-  return send(gridThumbnailFile(hash, false));
+  return send(gridThumbnailFile(hash, false, options.tag));
 }

@@ -66,9 +66,9 @@ async function serveSignedMedia(c: Context<AppEnv>, assetId: string, variant: Me
     if (asset.status !== 'ready') throw httpError(404, 'not ready yet');
     // Grid thumbnails come from memory, with MEDIA_ACCEL=nginx too: for a file this small,
     // handing it to nginx costs more than sending it (bench/RESULTS.md, session 8).
-    if (variant === 'thumb') return sendGridThumbnail(c, dataDir.root, asset.file_hash, { cacheControl, memo: thumbnails });
+    if (variant === 'thumb') return sendGridThumbnail(c, dataDir.root, asset.file_hash, { cacheControl, memo: thumbnails, tag: signer.mediaTag });
     const rel = previewRelPath(asset.file_hash);
-    return sendFile(c, absolute(dataDir.root, rel), { contentType: 'image/webp', etag: `${asset.file_hash}-preview`, cacheControl, accelRedirect: accel(rel) });
+    return sendFile(c, absolute(dataDir.root, rel), { contentType: 'image/webp', etag: signer.mediaTag(asset.file_hash, 'preview'), cacheControl, accelRedirect: accel(rel) });
   }
 
   const download = c.req.query('download') !== undefined;
@@ -86,13 +86,14 @@ async function sendOriginal(
   const { database, dataDir } = c.get('deps');
   const path = absolute(dataDir.root, asset.storage_path);
   const common = { contentType: asset.mime_type, cacheControl: o.cacheControl, downloadName: o.download ? asset.original_filename : undefined };
+  const tag = c.get('sharing').signer.mediaTag;
   // When the patches cannot be worked out (the original is unreadable) this throws: nothing is sent.
   const patches = stripLocation ? (await blankedOriginal(database.db, asset, dataDir.root)).patches : [];
-  if (patches.length === 0) return sendFile(c, path, { ...common, etag: asset.file_hash, accelRedirect: o.accel });
+  if (patches.length === 0) return sendFile(c, path, { ...common, etag: tag(asset.file_hash, 'original'), accelRedirect: o.accel });
   // The blanked bytes differ from the file: nginx cannot send them, and they get their own tag.
   return sendFile(c, path, {
     ...common,
-    etag: `${asset.file_hash}-nolocation`,
+    etag: tag(asset.file_hash, 'original-nolocation'),
     open: (start, end) => createPatchedReadStream(path, patches, { start, end }),
   });
 }

@@ -179,7 +179,7 @@ export const shareRoutes = new Hono<AppEnv>()
         lastDay: album.last_day,
       },
       link: {
-        label: link.label,
+        // Not its label: that is the owner's note to themselves ("for Grandma").
         allowDownload,
         showMetadata,
         allowUpload,

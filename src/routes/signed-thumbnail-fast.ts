@@ -40,7 +40,7 @@ export function signedThumbnailFastPath(deps: AppDeps, sharing: Sharing): (req: 
     if (!asset || asset.status !== 'ready') return false;
     // Only the file the app would choose first (for an asset without an AVIF copy, the app
     // answers an AVIF-taking browser each time).
-    const chosen = gridThumbnailFile(asset.file_hash, acceptsAvif(headerOf(req, 'accept')));
+    const chosen = gridThumbnailFile(asset.file_hash, acceptsAvif(headerOf(req, 'accept')), sharing.signer.mediaTag);
     const file = sharing.thumbnails.get(absolute(dataDir.root, chosen.rel));
     if (!file) return false;
 

@@ -2,7 +2,9 @@
 // the link. Every change to a link through the app drops its entry (and deleting an
 // album drops them all); entries also age out after a few seconds, which bounds how long
 // a change made outside this process (another server on the same Postgres, the CLI)
-// can go unseen.
+// can go unseen. A token that names no link is remembered as such for as long as a
+// revoked one is (in a map of its own, bounded): an unknown and a revoked token then cost
+// the same, and their answer times tell nothing of which is which.
 import type { Kysely } from 'kysely';
 import type { DB, SharedLink } from '../db/schema.ts';
 import { findLinkById, findLinkByToken } from '../queries/links.ts';
@@ -53,6 +55,8 @@ interface Entry {
 export class LinkCache {
   private entries = new Map<string, Entry>();
   private idByToken = new Map<string, string>();
+  /** Tokens that named no link, and when that was read. */
+  private unknownTokens = new Map<string, number>();
   private loads = new SharedLoads<LinkState | undefined>();
 
   constructor(private readonly db: () => Kysely<DB>) {}
@@ -61,6 +65,8 @@ export class LinkCache {
     const id = this.idByToken.get(token);
     const hit = id ? this.fresh(id) : undefined;
     if (hit) return hit.state;
+    const unknownAt = this.unknownTokens.get(token);
+    if (unknownAt !== undefined && Date.now() - unknownAt < TTL_MS) return undefined;
     return this.loads.run(
       `token:${token}`,
       async () => {
@@ -68,7 +74,11 @@ export class LinkCache {
         return row ? linkState(row) : undefined;
       },
       (state) => {
-        if (state) this.remember(state); // unknown tokens are not cached: no memory for junk
+        if (state) this.remember(state);
+        else {
+          if (this.unknownTokens.size >= MAX_ENTRIES) this.unknownTokens.clear(); // junk cannot grow it
+          this.unknownTokens.set(token, Date.now());
+        }
       },
     );
   }
@@ -103,6 +113,7 @@ export class LinkCache {
     this.loads.forget();
     this.entries.clear();
     this.idByToken.clear();
+    this.unknownTokens.clear();
   }
 
   private fresh(id: string): Entry | undefined {

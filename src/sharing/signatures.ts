@@ -6,6 +6,10 @@
 //   are checked per request), so a page's three URLs per tile repeat and compress.
 // - the password cookie of a link: over the link id and its password hash, so changing
 //   the password (or removing it) invalidates every cookie handed out before.
+// - the ETags of what guests are sent: over the file's SHA-256 and which file of the asset
+//   it is, so a guest learns nothing of the original's hash (with it, someone who has the
+//   original, GPS and all, could confirm it is the one shared) and the tag still changes
+//   exactly when the bytes do.
 import { hmac } from '@oslojs/crypto/hmac';
 import { SHA256 } from '@oslojs/crypto/sha2';
 import { constantTimeEqual } from '@oslojs/crypto/subtle';
@@ -33,12 +37,16 @@ export interface Signer {
   checkMedia(assetId: string, query: { l?: string; exp?: string; sig?: string }, ip?: string, nowMs?: number): 'bad signature' | 'expired' | undefined;
   linkCookie(linkId: string, passwordHash: string): string;
   linkCookieMatches(value: string | undefined, linkId: string, passwordHash: string): boolean;
+  /** An ETag (unquoted) for a file of an asset sent to guests: 'thumb', 'preview', 'original'… */
+  mediaTag(fileHash: string, variant: string): string;
 }
 
 export function createSigner(secretKey: string): Signer {
   const root = encoder.encode(secretKey);
   const mediaKey = hmac(SHA256, root, encoder.encode('shoebox media url v2'));
   const cookieKey = hmac(SHA256, root, encoder.encode('shoebox link cookie v1'));
+  const tagKey = hmac(SHA256, root, encoder.encode('shoebox media etag v1'));
+  const tags = new Map<string, string>(); // the hot path asks for the same few again and again
 
   const mac = (key: Uint8Array, parts: string[]) => hmac(SHA256, key, encoder.encode(parts.join('\n'))).subarray(0, SIG_BYTES);
   const matches = (given: string | undefined, expected: Uint8Array) => {
@@ -90,6 +98,15 @@ export function createSigner(secretKey: string): Signer {
     },
     linkCookieMatches(value, linkId, passwordHash) {
       return matches(value, mac(cookieKey, [linkId, passwordHash]));
+    },
+    mediaTag(fileHash, variant) {
+      const key = `${fileHash}\n${variant}`;
+      let tag = tags.get(key);
+      if (!tag) {
+        if (tags.size >= MEDIA_MACS_KEPT) tags.delete(tags.keys().next().value!);
+        tags.set(key, (tag = `m-${encodeBase64urlNoPadding(mac(tagKey, [fileHash, variant]))}`));
+      }
+      return tag;
     },
   };
 }

@@ -255,6 +255,25 @@ describe.each(backends())('sessions, tokens, roles and CSRF on %s', (backend) =>
     expect(tokens.map((t) => t.name)).not.toContain('stolen');
   });
 
+  it('CSRF: a made-up bearer token exempts nothing; Sec-Fetch-Site: cross-site is refused even without Origin or cookie', async () => {
+    // A form post from another site with the owner's cookie and a junk Authorization header.
+    const forged = await server.fetch('/settings/tokens', {
+      method: 'POST',
+      headers: { cookie: ownerCookie, origin: 'https://evil.example', authorization: 'Bearer sbx_junk_junk', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'name=stolen-with-junk-bearer',
+    });
+    expect(forged.status).toBe(403);
+    // No Origin, no cookie, but the browser says cross-site: refused (a sign-in form on another site).
+    const crossSite = await server.fetch('/api/auth/login', json({ email: 'x@example.com', password: 'whatever it is' }, { 'sec-fetch-site': 'cross-site' }));
+    expect(crossSite.status).toBe(403);
+    // A valid token from a script: no Origin needed.
+    const owner = await db().selectFrom('users').selectAll().where('role', '=', 'owner').executeTakeFirstOrThrow();
+    const token = await bearerToken(db(), owner);
+    expect((await server.fetch('/api/albums', json({ title: 'From a script' }, { authorization: `Bearer ${token}` }))).status).toBe(201);
+    const tokens = await db().selectFrom('api_tokens').select('name').execute();
+    expect(tokens.map((t) => t.name)).not.toContain('stolen-with-junk-bearer');
+  });
+
   it('every response carries the security headers; HSTS only over https', async () => {
     const res = await server.fetch('/login');
     const csp = res.headers.get('content-security-policy')!;

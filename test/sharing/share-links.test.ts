@@ -103,7 +103,10 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
   });
 
   it('shows the album to a guest as a page and as JSON, with signed URLs and OpenGraph tags', async () => {
-    const link = await share(albumA);
+    const link = await share(albumA, { label: 'for the neighbours only' });
+    // The label is the owner's note: nothing a guest gets carries it.
+    expect(await (await guest(`/api/share/${link.token}`)).text()).not.toContain('neighbours');
+    expect(await (await guest(`/s/${link.token}`)).text()).not.toContain('neighbours');
     const page = await guest(`/s/${link.token}`);
     expect(page.status).toBe(200);
     const html = await page.text();
@@ -218,6 +221,30 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
     // Access is judged before the cache: a revoked link gets its 404 at once.
     await json(await api('DELETE', `/api/share/${link.token}`), 204);
     expect((await guest(`/s/${link.token}`)).status).toBe(404);
+  });
+
+  it("gives guests ETags that tell nothing of an original's SHA-256, yet change with the bytes", async () => {
+    const { file_hash: hash } = await db().selectFrom('assets').select('file_hash').where('id', '=', gpsAsset).executeTakeFirstOrThrow();
+    const tags: string[] = [];
+    for (const stripLocation of [true, false]) {
+      const link = await share(albumA, { stripLocation });
+      const body = await json(await guest(`/api/share/${link.token}`), 200);
+      const a = (body.assets as GuestAsset[]).find((x) => x.id === gpsAsset)!;
+      for (const url of [a.thumbUrl, a.previewUrl, a.originalUrl!]) {
+        const res = await guest(url);
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+        const tag = res.headers.get('etag')!;
+        expect(tag).toMatch(/^"m-[\w-]+"$/);
+        expect(tag).not.toContain(hash.slice(0, 16));
+        tags.push(tag);
+        expect((await guest(url, { 'if-none-match': tag })).status).toBe(304);
+      }
+    }
+    // Thumbnail and preview the same through both links; the original differs (blanked or not).
+    expect(tags[0]).toBe(tags[3]);
+    expect(tags[1]).toBe(tags[4]);
+    expect(tags[2]).not.toBe(tags[5]);
   });
 
   it('answers unknown and revoked links with the same 404, and expired ones with 410', async () => {

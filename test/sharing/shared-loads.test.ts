@@ -103,6 +103,22 @@ describe.each(backends())('shared loads on %s', (backend) => {
     expect(count.sent).toBe(2); // kept
   });
 
+  it('an unknown token costs what a revoked one does: one read, then none while it is fresh', async () => {
+    const revoked = await createLink(db(), albumId, v.parse(NewLinkInput, {}));
+    await db().updateTable('shared_links').set({ revoked: true }).where('id', '=', revoked.id).execute();
+    const cost = async (token: string) => {
+      const count = new QueryCount();
+      const cache = new LinkCache(() => db().withPlugin(count));
+      const first = await cache.byToken(token);
+      const afterFirst = count.sent;
+      await cache.byToken(token);
+      await cache.byToken(token);
+      return { first: first?.revoked ?? 'unknown', reads: [afterFirst, count.sent] };
+    };
+    expect(await cost(revoked.token)).toEqual({ first: true, reads: [1, 1] });
+    expect(await cost('f'.repeat(64))).toEqual({ first: 'unknown', reads: [1, 1] });
+  });
+
   it('a link revoked just after a request asked for it: the next request sees it revoked', async () => {
     const link = await createLink(db(), albumId, v.parse(NewLinkInput, {}));
     const count = new QueryCount();
