@@ -142,7 +142,12 @@ export interface ApiTokensTable {
   created_at: CreatedAt;
   last_used_at: Timestamp | null;
   revoked_at: Timestamp | null;
+  /** What the token may do (TokenScope). */
+  scopes: ColumnType<TokenScope[], TokenScope[] | undefined, TokenScope[]>;
 }
+
+export const TOKEN_SCOPES = ['api', 'metrics'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 export interface AlbumUploadersTable {
   album_id: string;

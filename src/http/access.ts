@@ -41,3 +41,10 @@ export function accessFor(method: string, path: string): Access {
   }
   return 'owner';
 }
+
+/** What a bearer token needs for a path: a scope, or a signed-in session (managing tokens). */
+export function tokenScopeFor(path: string): 'api' | 'metrics' | 'session' {
+  if (/^\/api\/tokens(\/|$)/.test(path)) return 'session';
+  if (path === '/metrics') return 'metrics';
+  return 'api';
+}

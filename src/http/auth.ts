@@ -3,11 +3,11 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { matchedRoutes } from 'hono/route';
-import type { User } from '../db/schema.ts';
+import type { TokenScope, User } from '../db/schema.ts';
 import { validateApiToken } from '../auth/api-tokens.ts';
 import { SESSION_LIFETIME_MS, validateSessionToken } from '../auth/sessions.ts';
 import { ownerExists } from '../queries/users.ts';
-import { accessFor } from './access.ts';
+import { accessFor, tokenScopeFor } from './access.ts';
 import { clientIp, isHttps } from './client-ip.ts';
 import type { AppEnv } from './env.ts';
 import { httpError, isApiPath } from './errors.tsx';
@@ -18,6 +18,8 @@ export interface Auth {
   user: User;
   via: 'session' | 'token';
   sessionId?: string;
+  /** A token's scopes (a session may do everything its user may). */
+  scopes?: TokenScope[];
 }
 
 export function setSessionCookie(c: Context<AppEnv>, token: string) {
@@ -42,7 +44,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       const m = /^Bearer\s+(\S+)$/i.exec(authorization);
       const found = m ? await validateApiToken(db, m[1]!) : undefined;
       if (!found) throw httpError(401, 'invalid or revoked API token');
-      c.set('auth', { user: found.user, via: 'token' });
+      c.set('auth', { user: found.user, via: 'token', scopes: found.token.scopes });
       return next();
     }
     const token = getCookie(c, SESSION_COOKIE);
@@ -72,6 +74,11 @@ export function authorize(): MiddlewareHandler<AppEnv> {
       return c.redirect(`/login?next=${encodeURIComponent(wanted)}`, 302);
     }
     if (access === 'owner' && auth.user.role !== 'owner') throw httpError(403, 'only the owner can do that');
+    if (auth.via === 'token') {
+      const needs = tokenScopeFor(c.req.path);
+      if (needs === 'session') throw httpError(403, 'API tokens cannot make or revoke tokens: sign in to do that');
+      if (!auth.scopes?.includes(needs)) throw httpError(403, `this API token's scopes do not include "${needs}"`);
+    }
     return next();
   };
 }

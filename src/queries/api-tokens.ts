@@ -1,11 +1,18 @@
 // API token rows (see src/auth/api-tokens.ts for the model).
 import { joinedUserColumns, splitJoinedUser, type Db } from './users.ts';
-import type { ApiToken, User } from '../db/schema.ts';
+import { sql } from 'kysely';
+import type { ApiToken, TokenScope, User } from '../db/schema.ts';
 
-export async function insertApiToken(db: Db, values: { id: string; secretHash: string; userId: string; name: string }): Promise<ApiToken> {
+export async function insertApiToken(db: Db, values: { id: string; secretHash: string; userId: string; name: string; scopes: TokenScope[] }): Promise<ApiToken> {
   return db
     .insertInto('api_tokens')
-    .values({ id: values.id, secret_hash: values.secretHash, user_id: values.userId, name: values.name })
+    .values({
+      id: values.id,
+      secret_hash: values.secretHash,
+      user_id: values.userId,
+      name: values.name,
+      scopes: sql<TokenScope[]>`string_to_array(${values.scopes.join(',')}, ',')::text[]`,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
 }

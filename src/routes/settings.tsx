@@ -4,7 +4,7 @@ import * as v from 'valibot';
 import { SettingsPage, type SettingsProps } from '../../views/pages/settings.tsx';
 import { AccountError, createUploader, Credentials, publicUser } from '../auth/accounts.ts';
 import { createApiToken } from '../auth/api-tokens.ts';
-import type { ApiToken, Session } from '../db/schema.ts';
+import { TOKEN_SCOPES, type ApiToken, type Session } from '../db/schema.ts';
 import { existingAlbumIds, listAlbumTitles } from '../queries/albums.ts';
 import { listApiTokens, revokeApiToken } from '../queries/api-tokens.ts';
 import { deleteUserSession, deleteUserSessions, listUserSessions } from '../queries/sessions.ts';
@@ -14,7 +14,14 @@ import type { AppEnv } from '../http/env.ts';
 import { httpError } from '../http/errors.tsx';
 import { describeIssues, parseInput, readForm, readJson, Uuid } from '../http/validate.ts';
 
-const TokenName = v.object({ name: v.pipe(v.string('name is required'), v.trim(), v.nonEmpty('name is required'), v.maxLength(100, 'name is too long')) });
+const Scopes = v.pipe(
+  v.array(v.picklist(TOKEN_SCOPES, `scopes are ${TOKEN_SCOPES.join(' and ')}`), 'scopes must be a list'),
+  v.minLength(1, 'give the token a scope'),
+);
+const TokenInput = v.object({
+  name: v.pipe(v.string('name is required'), v.trim(), v.nonEmpty('name is required'), v.maxLength(100, 'name is too long')),
+  scopes: v.optional(Scopes, ['api']),
+});
 const AlbumIds = v.object({ albumIds: v.pipe(v.array(Uuid, 'albumIds must be a list of album ids'), v.maxLength(10_000)) });
 
 const db = (c: Context<AppEnv>) => c.get('deps').database.db;
@@ -53,6 +60,7 @@ const publicToken = (t: ApiToken) => ({
   createdAt: t.created_at.toISOString(),
   lastUsedAt: t.last_used_at?.toISOString() ?? null,
   revoked: t.revoked_at !== null,
+  scopes: t.scopes,
 });
 
 async function uploaderOr404(c: Context<AppEnv>, id: string) {
@@ -81,9 +89,10 @@ export const settingsRoutes = new Hono<AppEnv>()
     return back(c);
   })
   .post('/settings/tokens', async (c) => {
-    const input = v.safeParse(TokenName, await readForm(c));
+    const form = await readForm(c);
+    const input = v.safeParse(TokenInput, { name: form.name, scopes: [form.scope ?? 'api'] });
     if (!input.success) return c.html(<SettingsPage {...await settingsProps(c, { error: describeIssues(input.issues) })} />, 400);
-    const { token } = await createApiToken(db(c), currentUser(c).id, input.output.name);
+    const { token } = await createApiToken(db(c), currentUser(c).id, input.output.name, input.output.scopes);
     return c.html(<SettingsPage {...await settingsProps(c, { newToken: { name: input.output.name, token } })} />, 201);
   })
   .post('/settings/tokens/:id/revoke', async (c) => {
@@ -131,8 +140,8 @@ export const settingsRoutes = new Hono<AppEnv>()
   })
   .get('/api/tokens', async (c) => c.json({ tokens: (await listApiTokens(db(c), currentUser(c).id)).map(publicToken) }))
   .post('/api/tokens', async (c) => {
-    const { name } = await readJson(c, TokenName);
-    const { token, row } = await createApiToken(db(c), currentUser(c).id, name);
+    const { name, scopes } = await readJson(c, TokenInput);
+    const { token, row } = await createApiToken(db(c), currentUser(c).id, name, scopes);
     return c.json({ ...publicToken(row), token }, 201);
   })
   .delete('/api/tokens/:id', async (c) => {

@@ -179,13 +179,14 @@ describe.each(backends())('sessions, tokens, roles and CSRF on %s', (backend) =>
     const auth = { authorization: `Bearer ${token}` };
     expect((await server.fetch('/api/me', { headers: auth })).status).toBe(200);
     // Bearer requests need no Origin (not cookie-borne).
-    const viaToken = await server.fetch('/api/tokens', json({ name: 'second' }, auth));
+    const viaToken = await server.fetch('/api/albums', json({ title: 'Made by a script' }, auth));
     expect(viaToken.status).toBe(201);
-    const list = await (await server.fetch('/api/tokens', { headers: auth })).json();
+    const session = { cookie: ownerCookie, origin: server.url };
+    const list = await (await server.fetch('/api/tokens', { headers: session })).json();
     const listed = list.tokens.find((t: { id: string }) => t.id === id);
     expect(listed.lastUsedAt).not.toBeNull();
     expect(JSON.stringify(list)).not.toContain(token.split('_')[2]);
-    expect((await server.fetch(`/api/tokens/${id}`, { method: 'DELETE', headers: auth })).status).toBe(204);
+    expect((await server.fetch(`/api/tokens/${id}`, { method: 'DELETE', headers: session })).status).toBe(204);
     const after = await server.fetch('/api/me', { headers: auth });
     expect(after.status).toBe(401);
     expect((await after.json()).error).toMatch(/revoked/);
@@ -272,6 +273,27 @@ describe.each(backends())('sessions, tokens, roles and CSRF on %s', (backend) =>
     expect((await server.fetch('/api/albums', json({ title: 'From a script' }, { authorization: `Bearer ${token}` }))).status).toBe(201);
     const tokens = await db().selectFrom('api_tokens').select('name').execute();
     expect(tokens.map((t) => t.name)).not.toContain('stolen-with-junk-bearer');
+  });
+
+  it('token scopes: a token cannot make or revoke tokens; a metrics-only token reaches none of the API', async () => {
+    const made = await server.fetch('/api/tokens', json({ name: 'script' }, { cookie: ownerCookie, origin: server.url }));
+    expect(made.status).toBe(201);
+    const script = await made.json();
+    expect(script.scopes).toEqual(['api']);
+    const bearer = { authorization: `Bearer ${script.token}` };
+    expect((await server.fetch('/api/albums', { headers: bearer })).status).toBe(200);
+    const minted = await server.fetch('/api/tokens', json({ name: 'successor' }, bearer));
+    expect(minted.status).toBe(403);
+    expect((await minted.json()).error).toMatch(/sign in/);
+    expect((await server.fetch('/api/tokens', { headers: bearer })).status).toBe(403);
+    expect((await server.fetch(`/api/tokens/${script.id}`, { method: 'DELETE', headers: bearer })).status).toBe(403);
+
+    const metricsOnly = await (await server.fetch('/api/tokens', json({ name: 'prometheus', scopes: ['metrics'] }, { cookie: ownerCookie, origin: server.url }))).json();
+    expect(metricsOnly.scopes).toEqual(['metrics']);
+    expect((await server.fetch('/api/albums', { headers: { authorization: `Bearer ${metricsOnly.token}` } })).status).toBe(403);
+    expect((await server.fetch('/api/tokens', json({ name: 'x', scopes: ['admin'] }, { cookie: ownerCookie, origin: server.url }))).status).toBe(400);
+    const names = (await db().selectFrom('api_tokens').select('name').execute()).map((t) => t.name);
+    expect(names).not.toContain('successor');
   });
 
   it('every response carries the security headers; HSTS only over https', async () => {

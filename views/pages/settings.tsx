@@ -78,7 +78,10 @@ export function SettingsPage(p: SettingsProps) {
 
         <section class="card" aria-labelledby="tokens-heading">
           <h2 id="tokens-heading">API tokens</h2>
-          <p class="muted">For scripts and the import tool: send it as "Authorization: Bearer &lt;token&gt;".</p>
+          <p class="muted">
+            For scripts and the import tool: send it as "Authorization: Bearer &lt;token&gt;". A token cannot make or revoke tokens; only
+            you, signed in here, can.
+          </p>
           {p.newToken && (
             <div class="secret-box" role="status">
               <p>
@@ -92,6 +95,7 @@ export function SettingsPage(p: SettingsProps) {
               <li class="row">
                 <div class="grow">
                   <strong>{t.name}</strong>
+                  {t.scopes.includes('metrics') && !t.scopes.includes('api') && <span class="tag">Metrics only</span>}
                   {t.revoked_at && <span class="tag danger">Revoked</span>}
                   <div class="muted">
                     Created {timeAgo(t.created_at)} · last used {timeAgo(t.last_used_at)}
@@ -112,6 +116,15 @@ export function SettingsPage(p: SettingsProps) {
               Token name
             </label>
             <input id="token-name" name="name" type="text" required maxlength={100} placeholder="Name, e.g. laptop import" />
+            <label for="token-scope" class="visually-hidden">
+              What the token may do
+            </label>
+            <select id="token-scope" name="scope">
+              <option value="api" selected>
+                Scripts and uploads (the API)
+              </option>
+              <option value="metrics">Metrics only</option>
+            </select>
             <button type="submit" class="primary">
               Create token
             </button>
