@@ -12,6 +12,7 @@ import { findAssetByHash, insertAssetIfNew } from '../queries/assets.ts';
 import { restoreAssets } from '../queries/trash.ts';
 import type { Db } from '../queries/users.ts';
 import { absolute, originalRelPath } from '../storage/layout.ts';
+import { syncDir } from '../storage/sync-dir.ts';
 import { assetRow, describeAsset } from './describe-asset.ts';
 import type { ReceivedFile } from './receive-file.ts';
 
@@ -63,6 +64,7 @@ export async function ingestFile(file: ReceivedFile, ctx: IngestContext): Promis
   const target = absolute(ctx.dataRoot, rel);
   await mkdir(dirname(target), { recursive: true });
   await rename(file.tmpPath, target);
+  await syncDir(dirname(target)); // before the row: the row must never outlive the name
   const now = new Date();
   const described = await describeAsset(target, type, {
     lastModified: ctx.lastModified,
