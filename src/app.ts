@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import { RateLimiter } from './auth/rate-limit.ts';
 import { authenticate, authorize, firstRunRedirect } from './http/auth.ts';
 import { compressRendered } from './http/compression.ts';
+import { requestBodyLimits } from './http/body-limits.ts';
 import { csrfProtection } from './http/csrf.ts';
 import { htmlAsBytes } from './http/html-bytes.ts';
 import { FileMemo } from './http/file-memo.ts';
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps, limits: Limits = createLimits(), sharin
   app.use(firstRunRedirect());
   app.use(authenticate());
   app.use(csrfProtection()); // after authenticate: only a valid bearer token is exempt
+  app.use(requestBodyLimits()); // after authenticate: a signed-in user's bodies may be larger
   app.use(authorize());
   app.use(forgetOnChange(sharing.pages, sharing.albumAssets));
 

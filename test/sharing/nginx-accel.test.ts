@@ -50,6 +50,26 @@ describe.skipIf(!HAS_FIXTURES || !existsSync(NGINX))('nginx/shoebox.conf with ME
     expect(crossSite.status).toBe(403);
   });
 
+  it('caps request bodies per location: 64 KB where anyone posts, 1 MB elsewhere, none on uploads', async () => {
+    const login = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: base },
+      body: JSON.stringify({ email: 'a@example.com', password: 'x'.repeat(100_000) }),
+    });
+    expect(login.status).toBe(413);
+    expect(login.headers.get('content-security-policy')).toBeNull(); // nginx's answer: the app never saw it
+    const json = await fetch(`${base}/api/albums`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'x'.repeat(2_000_000) }),
+    });
+    expect(json.status).toBe(413);
+    const form = new FormData();
+    form.append('file', new Blob([readFileSync(fixture('jpeg/camera/canon-dslr.jpg'))]), 'canon-dslr.jpg'); // 2 MB
+    const upload = await fetch(`${base}/api/assets/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+    expect(upload.status).toBe(201);
+  });
+
   it('sends the thumbnail the browser takes, varying on Accept; previews and originals from DATA_DIR, over kept connections', async () => {
     const form = new FormData();
     form.append('file', new Blob([readFileSync(fixture('jpeg/orientation/landscape_6.jpg'))]), 'landscape_6.jpg');
