@@ -89,27 +89,3 @@ export function findAssetInAlbum(db: Kysely<DB>, albumId: string, assetId: strin
     .where('aa.asset_id', '=', assetId)
     .executeTakeFirst();
 }
-
-/** Today's guest uploads through a link (UTC day). */
-export async function uploadUsageToday(db: Kysely<DB>, linkId: string): Promise<{ files: number; bytes: number }> {
-  const row = await db
-    .selectFrom('share_upload_usage')
-    .select(['files', 'bytes'])
-    .where('link_id', '=', linkId)
-    .where('day', '=', sql<string>`(now() at time zone 'UTC')::date`)
-    .executeTakeFirst();
-  return row ?? { files: 0, bytes: 0 };
-}
-
-export async function addUploadUsage(db: Kysely<DB>, linkId: string, files: number, bytes: number): Promise<void> {
-  await db
-    .insertInto('share_upload_usage')
-    .values({ link_id: linkId, day: sql<string>`(now() at time zone 'UTC')::date`, files, bytes })
-    .onConflict((oc) =>
-      oc.columns(['link_id', 'day']).doUpdateSet({
-        files: sql`share_upload_usage.files + excluded.files`,
-        bytes: sql`share_upload_usage.bytes + excluded.bytes`,
-      }),
-    )
-    .execute();
-}

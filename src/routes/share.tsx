@@ -9,7 +9,8 @@ import { ShareGatePage, SharePage, type OpenGraph } from '../../views/pages/shar
 import { albumMetaLine } from '../../views/pages/album.tsx';
 import { verifyPassword } from '../auth/passwords.ts';
 import { findAlbum, listAlbumAssets, type AlbumSummary } from '../queries/albums.ts';
-import { addUploadUsage, countView, findAssetInAlbum, uploadUsageToday } from '../queries/links.ts';
+import { countView, findAssetInAlbum } from '../queries/links.ts';
+import { reserveUpload, settleUpload, uploadUsageToday, type UploadReservation } from '../queries/upload-usage.ts';
 import { listAssetStates } from '../queries/live-grid.ts';
 import { guestAssetInfo } from '../sharing/guest-view.ts';
 import { publicAsset } from './asset-json.ts';
@@ -225,17 +226,19 @@ export const shareRoutes = new Hono<AppEnv>()
     const link = await unlockedLink(c);
     if (!link.permissions.allowUpload) throw httpError(403, 'this link does not take uploads');
     const caps = c.get('deps').config.shareUpload;
+    // A quick refusal before the body is read; each file's reservation is what holds.
     const used = await uploadUsageToday(db(c), link.id);
-    const quota = { filesLeft: caps.maxFilesPerDay - used.files, bytesLeft: caps.maxBytesPerDay - used.bytes, maxFileBytes: caps.maxFileBytes };
-    if (quota.filesLeft <= 0 || quota.bytesLeft <= 0) throw httpError(429, 'this link has taken as much as it may today; try again tomorrow');
-    const before = { ...quota };
+    if (used.files >= caps.maxFilesPerDay || used.bytes >= caps.maxBytesPerDay) throw httpError(429, 'this link has taken as much as it may today; try again tomorrow');
     let guestName = '';
     const admit = async (fields: Record<string, string>) => {
       guestName = parseInput(GuestName, fields.name ?? '');
     };
+    const quota = {
+      reserve: () => reserveUpload(db(c), link.id, caps),
+      settle: (r: UploadReservation, stored: number | null) => settleUpload(db(c), link.id, r, stored),
+    };
     // A refused or broken request keeps nothing, and counts nothing.
     const upload = await parseUpload(c, { uploadedBy: null, admit, quota });
-    await addUploadUsage(db(c), link.id, before.filesLeft - quota.filesLeft, before.bytesLeft - quota.bytesLeft);
     return answerUpload(c, upload, link.albumId, { linkId: link.id, name: guestName });
   })
   // The lightbox drawer's data: only when the link shows metadata, only for its album's items.

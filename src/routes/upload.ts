@@ -16,6 +16,7 @@ import { ingestFile, type IngestResult } from '../ingest/ingest-file.ts';
 import { albumExists, appendAssetsToAlbum } from '../queries/albums.ts';
 import { findExistingHashes } from '../queries/assets.ts';
 import { isUploaderOfAlbum } from '../queries/users.ts';
+import type { UploadRefusal, UploadReservation } from '../queries/upload-usage.ts';
 import { currentUser } from '../http/auth.ts';
 import type { AppEnv } from '../http/env.ts';
 import { httpError } from '../http/errors.tsx';
@@ -75,9 +76,21 @@ export interface UploadRules {
    * sent before it; throws to refuse the whole request (nothing of it is kept).
    */
   admit(fields: Record<string, string>): Promise<void>;
-  /** Caps for guests: files and bytes left (today), and the largest file. Counted down as files arrive. */
-  quota?: { filesLeft: number; bytesLeft: number; maxFileBytes: number };
+  /**
+   * Guests' caps: a file is reserved (one file, and the bytes it may take) before its
+   * bytes are read, and settled with what was stored (null: nothing, all of it back).
+   */
+  quota?: {
+    reserve(): Promise<UploadReservation | UploadRefusal>;
+    settle(r: UploadReservation, storedBytes: number | null): Promise<void>;
+  };
 }
+
+const REFUSED_BY_CAP: Record<UploadRefusal, string> = {
+  files: 'this link has taken as many files as it may today',
+  bytes: 'this link has taken as many bytes as it may today',
+  'file size': 'the file is larger than this link takes',
+};
 
 interface ParsedUpload {
   names: string[];
@@ -158,13 +171,6 @@ export function parseUpload(c: Context<AppEnv>, rules: UploadRules): Promise<Par
         return;
       }
       const name = cleanFilename(filename);
-      const quota = rules.quota;
-      if (quota && quota.filesLeft <= 0) {
-        stream.resume();
-        names.push(name);
-        pending.push(Promise.resolve({ status: 'rejected', httpStatus: 429, error: `${name}: this link has taken as many files as it may today` }));
-        return;
-      }
       const fileLastModified = lastModified;
       lastModified = undefined;
       names.push(name);
@@ -172,52 +178,78 @@ export function parseUpload(c: Context<AppEnv>, rules: UploadRules): Promise<Par
       stream.once('close', () => openStreams.delete(stream));
       // busboy may report a broken body on the file stream after our pipeline let go of it.
       stream.on('error', () => {});
-      // Attach the receiver at once: a small part may be complete (or broken) already.
       const started = performance.now();
-      const maxBytes = quota ? Math.min(deps.config.maxUploadBytes, quota.maxFileBytes, quota.bytesLeft) : deps.config.maxUploadBytes;
-      if (quota) quota.filesLeft--;
-      const receiving = receiveFile(stream, deps.dataDir.tmp, { maxBytes });
-      receiving.catch(() => {}); // observed below
-      if (quota) receiving.then((r) => (quota.bytesLeft -= r.size)).catch(() => {});
+      const receive = (maxBytes: number) => {
+        const receiving = receiveFile(stream, deps.dataDir.tmp, { maxBytes });
+        receiving.catch(() => {}); // observed below
+        return receiving;
+      };
+      // The receiver is attached at once (a small part may be complete, or broken, already),
+      // except a guest's file, reserved first: its stream waits, busboy holding the body.
+      const reserving = rules.quota?.reserve();
+      let receiving = reserving ? undefined : receive(deps.config.maxUploadBytes);
       const access = admit();
       const work = (async (): Promise<IngestResult> => {
+        let reservation: UploadReservation | undefined;
+        let stored: number | null = null;
         try {
-          await access;
-        } catch (err) {
-          stream.destroy();
-          const partial = await receiving.catch(() => undefined);
-          if (partial) await unlink(partial.tmpPath).catch(() => {});
-          fail(err as Error);
-          throw err;
-        }
-        let received: ReceivedFile;
-        try {
-          received = await receiving;
-        } catch (err) {
-          // The rest of the body is not read: answer with what was received before.
-          if (err instanceof FileTooLargeError || err instanceof DiskFullError) {
-            finish(true);
-            return { status: 'rejected', httpStatus: err instanceof DiskFullError ? 507 : 413, error: `${name}: ${err.message}` };
+          if (reserving) {
+            const reserved = await reserving;
+            if (typeof reserved === 'string') {
+              stream.resume(); // read past it: the next file may still fit
+              await access.catch((err) => {
+                fail(err as Error);
+                throw err;
+              });
+              return { status: 'rejected', httpStatus: reserved === 'file size' ? 413 : 429, error: `${name}: ${REFUSED_BY_CAP[reserved]}` };
+            }
+            reservation = reserved;
+            if (stream.destroyed) throw new Error('the body broke off before this file');
+            receiving = receive(Math.min(deps.config.maxUploadBytes, reservation.bytes));
           }
-          // Writing the temp file failed (EIO, EACCES...): the request ends here, with a 500.
-          // A broken body or a client that went away is answered by the parser's handlers.
-          if ((err as NodeJS.ErrnoException).syscall) fail(err as Error);
-          throw err;
-        }
-        const receivedAt = performance.now();
-        return inTurn(async () => {
-          const result = await ingestFile(received, {
-            db: deps.database.db,
-            dataRoot: deps.dataDir.root,
-            config: deps.config,
-            originalFilename: name,
-            lastModified: fileLastModified,
-            uploadedBy: rules.uploadedBy,
+          receiving = receiving!;
+          try {
+            await access;
+          } catch (err) {
+            stream.destroy();
+            const partial = await receiving.catch(() => undefined);
+            if (partial) await unlink(partial.tmpPath).catch(() => {});
+            fail(err as Error);
+            throw err;
+          }
+          let received: ReceivedFile;
+          try {
+            received = await receiving;
+          } catch (err) {
+            // The rest of the body is not read: answer with what was received before.
+            if (err instanceof FileTooLargeError || err instanceof DiskFullError) {
+              finish(true);
+              const why = err instanceof FileTooLargeError && reservation && err.limit === reservation.bytes && reservation.bytes < deps.config.maxUploadBytes ? `${REFUSED_BY_CAP.bytes} (${err.message})` : err.message;
+              return { status: 'rejected', httpStatus: err instanceof DiskFullError ? 507 : 413, error: `${name}: ${why}` };
+            }
+            // Writing the temp file failed (EIO, EACCES...): the request ends here, with a 500.
+            // A broken body or a client that went away is answered by the parser's handlers.
+            if ((err as NodeJS.ErrnoException).syscall) fail(err as Error);
+            throw err;
+          }
+          const receivedAt = performance.now();
+          return await inTurn(async () => {
+            const result = await ingestFile(received, {
+              db: deps.database.db,
+              dataRoot: deps.dataDir.root,
+              config: deps.config,
+              originalFilename: name,
+              lastModified: fileLastModified,
+              uploadedBy: rules.uploadedBy,
+            });
+            if (result.status === 'created' && !result.restoredFromTrash) stored = received.size;
+            const timings = { receiveMs: Math.round(receivedAt - started), ingestMs: Math.round(performance.now() - receivedAt) };
+            deps.log.debug('upload file', { name, bytes: received.size, ...timings });
+            return result;
           });
-          const timings = { receiveMs: Math.round(receivedAt - started), ingestMs: Math.round(performance.now() - receivedAt) };
-          deps.log.debug('upload file', { name, bytes: received.size, ...timings });
-          return result;
-        });
+        } finally {
+          if (reservation && rules.quota) await rules.quota.settle(reservation, stored).catch((err) => deps.log.error('upload quota not settled', { error: (err as Error).message }));
+        }
       })();
       work.catch(() => {}); // handled through Promise.all / allSettled above
       pending.push(work);

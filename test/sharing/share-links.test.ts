@@ -442,7 +442,7 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
       const big = await send(open.token, [['big.jpg', photo]], 'Anna');
       expect(big.status).toBe(413);
       caps.maxFileBytes = saved.maxFileBytes;
-      caps.maxFilesPerDay = 3; // one taken above, one refused for size (it counts: it was sent)
+      caps.maxFilesPerDay = 2; // one taken above; the one refused for its size gave its share back
       const small = readFileSync(fixture('jpeg/orientation/landscape_6.jpg'));
       const third = await send(open.token, [['c.jpg', small], ['d.jpg', readFileSync(fixture('jpeg/orientation/landscape_7.jpg'))]], 'Anna');
       const thirdBody = await third.json();
@@ -451,6 +451,42 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
       expect(thirdBody.assets[1].error).toMatch(/today/);
       const after = await send(open.token, [['e.jpg', small]], 'Anna');
       expect(after.status).toBe(429);
+    } finally {
+      Object.assign(caps, saved);
+    }
+    await server.idle();
+  });
+
+  it('guest upload caps hold under parallel requests: each file is reserved before it is read', async () => {
+    const link = await share(albumB, { allowUpload: true });
+    const caps = server.deps.config.shareUpload;
+    const saved = { ...caps };
+    // Distinct small JPEGs: a fixture with a different comment appended after its end each time.
+    const base = readFileSync(fixture('jpeg/orientation/landscape_8.jpg'));
+    const variant = (i: number) => Buffer.concat([base, Buffer.from(`parallel ${i}`)]);
+    try {
+      caps.maxFilesPerDay = 5;
+      const requests = Array.from({ length: 4 }, (_, r) => {
+        const form = new FormData();
+        form.set('name', `Guest ${r}`);
+        for (let f = 0; f < 4; f++) form.append('file', new Blob([new Uint8Array(variant(r * 4 + f))]), `p${r}-${f}.jpg`);
+        return server.fetch(`/api/share/${link.token}/upload`, { method: 'POST', headers: { origin: server.url }, body: form });
+      });
+      const bodies = await Promise.all((await Promise.all(requests)).map((r) => r.json()));
+      // A request that finds the day full before it is read is refused whole (429, no list).
+      const statuses = bodies.flatMap((b) => (b.assets ? (b.assets as { status: string }[]).map((a) => a.status) : Array(4).fill('rejected')));
+      expect(statuses.filter((st) => st === 'created')).toHaveLength(5);
+      expect(statuses.filter((st) => st === 'rejected')).toHaveLength(11);
+      const usage = await db().selectFrom('share_upload_usage').select(['files', 'bytes']).where('link_id', '=', link.id).executeTakeFirstOrThrow();
+      expect(usage.files).toBe(5);
+      const stored = await db()
+        .selectFrom('album_assets as aa')
+        .innerJoin('assets as a', 'a.id', 'aa.asset_id')
+        .select(['a.file_size'])
+        .where('aa.added_by_link', '=', link.id)
+        .execute();
+      expect(stored).toHaveLength(5);
+      expect(usage.bytes).toBe(stored.reduce((n, r) => n + r.file_size, 0)); // the refused gave their bytes back
     } finally {
       Object.assign(caps, saved);
     }
