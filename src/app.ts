@@ -2,7 +2,7 @@
 // thumbnails' short path in front of it. Takes every dependency, so tests can build one.
 import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
 import { Hono } from 'hono';
-import { RateLimiter } from './auth/rate-limit.ts';
+import { AttemptGuard } from './auth/attempt-guard.ts';
 import { authenticate, authorize, firstRunRedirect } from './http/auth.ts';
 import { compressRendered } from './http/compression.ts';
 import { requestBodyLimits } from './http/body-limits.ts';
@@ -41,10 +41,8 @@ import { staticFiles } from './static-files.ts';
 
 export function createLimits(): Limits {
   return {
-    loginByIp: new RateLimiter(10, 60_000),
-    loginByAccount: new RateLimiter(10, 60_000),
-    linkPasswordByLink: new RateLimiter(10, 60_000),
-    linkPasswordByIp: new RateLimiter(10, 60_000),
+    login: new AttemptGuard(),
+    linkPassword: new AttemptGuard(),
     runningZips: new RunningZips(),
   };
 }

@@ -56,6 +56,12 @@ export class RateLimiter {
     return { allowed: false, retryAfter: Math.max(1, Math.ceil(wait / 1000)) };
   }
 
+  /** The hits counted against the key in the (sliding) window. */
+  count(key: string, now = Date.now()): number {
+    const c = this.counters.get(key);
+    return c ? this.estimate(this.counter(key, now), now) : 0;
+  }
+
   /** Counts one hit (an attempt, a failure) against the key. */
   hit(key: string, now = Date.now()): void {
     this.counter(key, now).current += 1;
@@ -66,6 +72,11 @@ export class RateLimiter {
     const verdict = this.check(key, now);
     if (verdict.allowed) this.hit(key, now);
     return verdict;
+  }
+
+  /** How many keys are counted. */
+  get size(): number {
+    return this.counters.size;
   }
 
   reset(key: string): void {

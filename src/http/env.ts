@@ -5,7 +5,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../log.ts';
 import type { DataDir } from '../storage/data-dir.ts';
-import type { RateLimiter } from '../auth/rate-limit.ts';
+import type { AttemptGuard } from '../auth/attempt-guard.ts';
 import type { LocationPrep } from '../downloads/location-prep.ts';
 import type { RunningZips } from '../downloads/running-zips.ts';
 import type { UnreadableOriginals } from '../downloads/unreadable-originals.ts';
@@ -27,11 +27,10 @@ export interface AppDeps {
 
 /** In-process limiters, one set per app. */
 export interface Limits {
-  loginByIp: RateLimiter;
-  loginByAccount: RateLimiter;
-  /** Wrong share-link passwords, per link and per IP. */
-  linkPasswordByLink: RateLimiter;
-  linkPasswordByIp: RateLimiter;
+  /** Owner sign-in attempts, per client and per account. */
+  login: AttemptGuard;
+  /** Share-link password attempts, per client and per link. */
+  linkPassword: AttemptGuard;
   /** ZIP downloads being sent, per client IP and per link. */
   runningZips: RunningZips;
 }

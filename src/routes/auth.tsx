@@ -7,7 +7,7 @@ import { createSession, invalidateSession } from '../auth/sessions.ts';
 import type { User } from '../db/schema.ts';
 import { ownerExists } from '../queries/users.ts';
 import { clearSessionCookie, currentUser, setSessionCookie } from '../http/auth.ts';
-import { clientIp } from '../http/client-ip.ts';
+import { clientIp, clientKey } from '../http/client-ip.ts';
 import type { AppEnv } from '../http/env.ts';
 import { httpError } from '../http/errors.tsx';
 import { describeIssues, readForm, readJson } from '../http/validate.ts';
@@ -16,20 +16,16 @@ const WRONG_CREDENTIALS = 'Wrong email or password.';
 
 type LoginResult = { user: User } | { status: 401 | 429; error: string; retryAfter?: number };
 
-/** Checks the limiters (failures per IP and per account), then the password. */
+/** Counts the attempt for the client and waits the account's turn (auth/attempt-guard.ts), then checks the password. */
 async function attemptLogin(c: Context<AppEnv>, email: string, password: string): Promise<LoginResult> {
-  const { loginByIp, loginByAccount } = c.get('limits');
-  const ipKey = clientIp(c);
-  const accountKey = email.trim().toLowerCase();
-  for (const verdict of [loginByIp.check(ipKey), loginByAccount.check(accountKey)]) {
-    if (!verdict.allowed) {
-      return { status: 429, error: `Too many failed sign-in attempts. Try again in ${verdict.retryAfter} s.`, retryAfter: verdict.retryAfter };
-    }
+  const attempt = await c.get('limits').login.enter(clientKey(c), email.trim().toLowerCase());
+  if ('refused' in attempt) {
+    const { retryAfter } = attempt.refused;
+    return { status: 429, error: `Too many sign-in attempts. Try again in ${retryAfter} s.`, retryAfter };
   }
   const user = await checkCredentials(c.get('deps').database.db, email.trim(), password);
   if (!user) {
-    loginByIp.hit(ipKey);
-    loginByAccount.hit(accountKey);
+    attempt.failed();
     return { status: 401, error: WRONG_CREDENTIALS };
   }
   return { user };

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import type { AppEnv } from '../http/env.ts';
-import { clientIp } from '../http/client-ip.ts';
+import { clientKey } from '../http/client-ip.ts';
 import { httpError } from '../http/errors.tsx';
 import { AssetIdList, LowerUuid, parseInput, readJson } from '../http/validate.ts';
 import { findAlbum, type AlbumSummary } from '../queries/albums.ts';
@@ -125,7 +125,7 @@ const busy = (c: Context<AppEnv>) => {
  */
 function guestZip(c: Context<AppEnv>, link: LinkState): Pick<SendZipOptions<ZipFileSource>, 'probe' | 'starting'> {
   const slots = [
-    { key: `ip:${clientIp(c)}`, max: ZIPS_PER_IP },
+    { key: `ip:${clientKey(c)}`, max: ZIPS_PER_IP },
     { key: `link:${link.id}`, max: ZIPS_PER_LINK },
     { key: 'all', max: Infinity },
   ];

@@ -5,7 +5,8 @@ import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { judgeLink, type LinkState } from '../sharing/link-cache.ts';
 import { linkCookieName } from '../sharing/signatures.ts';
-import { clientIp, isHttps } from '../http/client-ip.ts';
+import { clientIp, clientKey, isHttps } from '../http/client-ip.ts';
+import { verifyPassword } from '../auth/passwords.ts';
 import type { AppEnv } from '../http/env.ts';
 import { httpError, isApiPath } from '../http/errors.tsx';
 
@@ -58,20 +59,19 @@ export function boundIp(c: Context<AppEnv>): string {
   return c.get('deps').config.signedUrlBindIp ? clientIp(c) : '';
 }
 
-/** Wrong-password attempts: at most 10 a minute per link and per IP; 429 past that. */
-export function checkPasswordAttempts(c: Context<AppEnv>, link: LinkState): void {
-  const limits = c.get('limits');
-  const ip = clientIp(c);
-  for (const verdict of [limits.linkPasswordByLink.check(link.id), limits.linkPasswordByIp.check(ip)]) {
-    if (!verdict.allowed) {
-      c.header('Retry-After', String(verdict.retryAfter));
-      throw httpError(429, isApiPath(c.req.path) ? 'too many wrong passwords; try again later' : `Too many wrong passwords. Try again in ${verdict.retryAfter} seconds.`);
-    }
+/**
+ * Checks a link's password: the attempt is counted for the client before the check (10 a
+ * minute; past that 429 and no check), and a link that has failed often is checked only
+ * after its turn comes (auth/attempt-guard.ts). True when the password is right.
+ */
+export async function checkLinkPassword(c: Context<AppEnv>, link: LinkState, password: string): Promise<boolean> {
+  const attempt = await c.get('limits').linkPassword.enter(clientKey(c), link.id);
+  if ('refused' in attempt) {
+    const { retryAfter } = attempt.refused;
+    c.header('Retry-After', String(retryAfter));
+    throw httpError(429, isApiPath(c.req.path) ? 'too many password attempts; try again later' : `Too many password attempts. Try again in ${retryAfter} seconds.`);
   }
-}
-
-export function countWrongPassword(c: Context<AppEnv>, link: LinkState): void {
-  const limits = c.get('limits');
-  limits.linkPasswordByLink.hit(link.id);
-  limits.linkPasswordByIp.hit(clientIp(c));
+  if (await verifyPassword(link.passwordHash!, password)) return true;
+  attempt.failed();
+  return false;
 }

@@ -7,7 +7,6 @@ import { yearIn } from '../../views/parts/dates.ts';
 import { GridContinuationFragment, GridSections, type GridContext } from '../../views/parts/album-grid.tsx';
 import { ShareGatePage, SharePage, type OpenGraph } from '../../views/pages/share.tsx';
 import { albumMetaLine } from '../../views/pages/album.tsx';
-import { verifyPassword } from '../auth/passwords.ts';
 import { findAlbum, listAlbumAssets, type AlbumSummary } from '../queries/albums.ts';
 import { countView, findAssetInAlbum } from '../queries/links.ts';
 import { reserveUpload, settleUpload, uploadUsageToday, type UploadReservation } from '../queries/upload-usage.ts';
@@ -21,7 +20,7 @@ import { httpError } from '../http/errors.tsx';
 import { parseInput, readForm, readJson, Uuid } from '../http/validate.ts';
 import { GridPageQuery, GridTilesQuery, loadGridContinuation, loadGridPage } from './album-grid.ts';
 import { answerUpload, parseUpload } from './upload.ts';
-import { boundIp, checkPasswordAttempts, countWrongPassword, grantPassword, linkGone, openLink, passwordGranted, unlockedLink } from './share-access.ts';
+import { boundIp, checkLinkPassword, grantPassword, linkGone, openLink, passwordGranted, unlockedLink } from './share-access.ts';
 import { assetStates, IdsQuery, placedAlbumTiles } from './live-grid.tsx';
 
 const db = (c: Context<AppEnv>) => c.get('deps').database.db;
@@ -129,13 +128,11 @@ export const shareRoutes = new Hono<AppEnv>()
   .post('/s/:token', async (c) => {
     const link = await openLink(c, c.req.param('token'));
     if (!link.passwordHash) return c.redirect(`/s/${link.token}`, 303);
-    checkPasswordAttempts(c, link);
     const form = await readForm(c);
-    if (await verifyPassword(link.passwordHash, form.password ?? '')) {
+    if (await checkLinkPassword(c, link, form.password ?? '')) {
       grantPassword(c, link);
       return c.redirect(`/s/${link.token}`, 303);
     }
-    countWrongPassword(c, link);
     return c.html(<ShareGatePage token={link.token} error="That password is not right." />, 401);
   })
   .get('/s/:token/tiles', async (c) => {
@@ -210,14 +207,12 @@ export const shareRoutes = new Hono<AppEnv>()
   })
   .post('/api/share/:token/auth', async (c) => {
     const link = await openLink(c, c.req.param('token'));
-    checkPasswordAttempts(c, link);
     const { password } = await readJson(c, PasswordInput);
     if (!link.passwordHash) return c.body(null, 204);
-    if (await verifyPassword(link.passwordHash, password)) {
+    if (await checkLinkPassword(c, link, password)) {
       grantPassword(c, link);
       return c.body(null, 204);
     }
-    countWrongPassword(c, link);
     throw httpError(401, 'wrong password');
   })
   // Guests add photos (links with allowUpload): into this album only, under the name they
