@@ -2,3 +2,12 @@
 -- 'metrics' (GET /metrics). Tokens made before carry 'api'. Only a signed-in session
 -- makes or revokes tokens.
 ALTER TABLE api_tokens ADD COLUMN scopes text[] NOT NULL DEFAULT '{api}';
+
+-- An album entry made by a guest or an uploader whose bytes the library already held: the
+-- asset stays the owner's, and the entry carries the caller's file name and who added it.
+ALTER TABLE album_assets
+  ADD COLUMN entry_filename text,
+  ADD COLUMN added_by_user uuid REFERENCES users (id) ON DELETE SET NULL;
+ALTER TABLE trashed_album_assets
+  ADD COLUMN entry_filename text,
+  ADD COLUMN added_by_user uuid REFERENCES users (id) ON DELETE SET NULL;

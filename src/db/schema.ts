@@ -78,6 +78,10 @@ export interface AlbumAssetsTable {
   /** A guest's addition through this share link, under the name they gave. */
   added_by_link: Generated<string | null>;
   added_by_name: Generated<string | null>;
+  /** An uploader's addition. */
+  added_by_user: Generated<string | null>;
+  /** The file name the guest or uploader gave bytes the library already held (the asset keeps its own). */
+  entry_filename: Generated<string | null>;
 }
 
 /** An album membership of a trashed asset, kept to put it back where it was. */
@@ -89,6 +93,8 @@ export interface TrashedAlbumAssetsTable {
   was_cover: Generated<boolean>;
   added_by_link: Generated<string | null>;
   added_by_name: Generated<string | null>;
+  added_by_user: Generated<string | null>;
+  entry_filename: Generated<string | null>;
 }
 
 /** Files of purged assets still to be removed from disk. */

@@ -96,6 +96,7 @@ export async function importFile(deps: Pick<AppDeps, 'database' | 'dataDir' | 'c
     originalFilename,
     lastModified: input.lastModified,
     uploadedBy: (await ownerId(db)) ?? null,
+    restoresFromTrash: true,
   });
   if (result.status === 'rejected') return { status: 'rejected', originalFilename, error: result.error, httpStatus: result.httpStatus };
   if (input.albumId) await appendAssetsToAlbum(db, input.albumId, [result.asset.id]);

@@ -9,7 +9,7 @@ import type { Asset } from '../db/schema.ts';
 import { detectFileType } from '../media/file-type.ts';
 import { probeUpload } from '../media/probe.ts';
 import { findAssetByHash, insertAssetIfNew } from '../queries/assets.ts';
-import { restoreAssets } from '../queries/trash.ts';
+import { restoreAssets, takeOutOfTrashAlone } from '../queries/trash.ts';
 import type { Db } from '../queries/users.ts';
 import { absolute, originalRelPath } from '../storage/layout.ts';
 import { syncDir } from '../storage/sync-dir.ts';
@@ -28,6 +28,8 @@ export interface IngestContext {
   originalFilename: string;
   lastModified?: number;
   uploadedBy: string | null;
+  /** The owner: bytes in the trash come back into their albums. Anyone else only gets an entry in their own album. */
+  restoresFromTrash: boolean;
 }
 
 /** Takes ownership of `file.tmpPath`: it is renamed or removed. */
@@ -45,11 +47,16 @@ export async function ingestFile(file: ReceivedFile, ctx: IngestContext): Promis
   }
   const existing = await findAssetByHash(ctx.db, file.sha256);
   if (existing?.deleted_at) {
-    // Uploading what is in the trash takes it out (unless a purge deleted it just now:
-    // then it is stored anew below).
-    if ((await restoreAssets(ctx.db, [existing.id])).length) {
+    // The owner uploading what is in the trash takes it out, back into its albums; a guest
+    // or an uploader only out of the trash, for their own album entry (unless a purge
+    // deleted it just now: then it is stored anew below).
+    if (ctx.restoresFromTrash && (await restoreAssets(ctx.db, [existing.id])).length) {
       await discard();
       return { status: 'created', asset: { ...existing, deleted_at: null }, restoredFromTrash: true };
+    }
+    if (!ctx.restoresFromTrash && (await takeOutOfTrashAlone(ctx.db, existing.id))) {
+      await discard();
+      return { status: 'duplicate', asset: { ...existing, deleted_at: null } };
     }
   } else if (existing) {
     await discard();

@@ -53,10 +53,11 @@ export const takenKey = (a: string) => sql.raw(`coalesce(${a}.taken_at, ${a}.cre
 const dayOf = (a: string, tz: string) =>
   sql<string>`coalesce(left(${sql.raw(a)}.taken_at_local, 10), to_char(${takenKey(a)} AT TIME ZONE ${tz}, 'YYYY-MM-DD'))`;
 
-/** The select list of a GridAssetRow from assets aliased `a`. */
-export const gridAssetColumns = (tz: string) => sql`
+/** The select list of a GridAssetRow from assets aliased `a` (in an album, `aa` its entry: the name the entry carries). */
+export const gridAssetColumns = (tz: string, o: { entry?: boolean } = {}) => sql`
   a.id, a.width, a.height, a.kind, a.status, a.thumbhash, a.duration_seconds, a.processing_error,
-  a.original_filename, a.mime_type, a.file_size, a.taken_at, a.taken_at_local, ${dayOf('a', tz)} AS day`;
+  ${o.entry ? sql`coalesce(aa.entry_filename, a.original_filename)` : sql`a.original_filename`} AS original_filename,
+  a.mime_type, a.file_size, a.taken_at, a.taken_at_local, ${dayOf('a', tz)} AS day`;
 
 type SummaryRow = Album & Omit<AlbumSummary, 'cover'> & {
   cover_id: string | null;
@@ -179,8 +180,16 @@ const lockAlbum = (db: Db, albumId: string) => sql`SELECT 1 FROM albums WHERE id
  * those already in it keep their place, those in the trash are left out. Returns the ids
  * that were added.
  */
-/** `addedBy`: a guest's additions through a share link, under the name they gave. */
-export async function appendAssetsToAlbum(db: Db, albumId: string, assetIds: string[], addedBy?: { linkId: string; name: string }): Promise<string[]> {
+/** Who added entries other than the owner: a guest through a link (under the name they gave) or an uploader; and the file names their entries carry. */
+export interface EntryAttribution {
+  linkId?: string;
+  name?: string;
+  userId?: string;
+  /** The caller's file name per asset id. */
+  entryNames?: Map<string, string>;
+}
+
+export async function appendAssetsToAlbum(db: Db, albumId: string, assetIds: string[], addedBy?: EntryAttribution): Promise<string[]> {
   const wanted = [...new Set(assetIds)];
   if (!wanted.length) return [];
   return db.transaction().execute(async (trx) => {
@@ -209,7 +218,14 @@ export async function appendAssetsToAlbum(db: Db, albumId: string, assetIds: str
           album_id: albumId,
           asset_id,
           position: start + i,
-          ...(addedBy ? { added_by_link: addedBy.linkId, added_by_name: addedBy.name } : {}),
+          ...(addedBy
+            ? {
+                added_by_link: addedBy.linkId ?? null,
+                added_by_name: addedBy.name ?? null,
+                added_by_user: addedBy.userId ?? null,
+                entry_filename: addedBy.entryNames?.get(asset_id) ?? null,
+              }
+            : {}),
         })),
       )
       .onConflict((oc) => oc.columns(['album_id', 'asset_id']).doNothing())
@@ -295,7 +311,7 @@ export async function listAlbumAssets(db: Db, albumId: string, options: AlbumPag
     }
   }
   const { rows } = await sql<AlbumAssetRow>`
-    SELECT ${gridAssetColumns(tz)}, aa.position, aa.added_by_name
+    SELECT ${gridAssetColumns(tz, { entry: true })}, aa.position, aa.added_by_name
     FROM album_assets aa JOIN assets a ON a.id = aa.asset_id
     WHERE aa.album_id = ${albumId} ${continueAfter}
     ORDER BY ${order}

@@ -28,9 +28,26 @@ export function findAssetByHash(db: Db, hash: string): Promise<Asset | undefined
  * Which of these SHA-256 hashes are stored, with their asset ids. Trashed assets count as
  * not stored: the client sends the file, and the upload takes it out of the trash.
  */
-export async function findExistingHashes(db: Db, hashes: string[]): Promise<Map<string, string>> {
+/** Hash → id of the stored assets among `hashes`; with `uploaderId`, only those that uploader can see. */
+export async function findExistingHashes(db: Db, hashes: string[], uploaderId?: string): Promise<Map<string, string>> {
   if (!hashes.length) return new Map();
-  const rows = await db.selectFrom('assets').select(['id', 'file_hash']).where('file_hash', 'in', hashes).where('deleted_at', 'is', null).execute();
+  let q = db.selectFrom('assets as a').select(['a.id', 'a.file_hash']).where('a.file_hash', 'in', hashes).where('a.deleted_at', 'is', null);
+  if (uploaderId) {
+    q = q.where((eb) =>
+      eb.or([
+        eb('a.uploaded_by', '=', uploaderId),
+        eb.exists(
+          eb
+            .selectFrom('album_assets as aa')
+            .innerJoin('album_uploaders as u', 'u.album_id', 'aa.album_id')
+            .select('aa.asset_id')
+            .whereRef('aa.asset_id', '=', 'a.id')
+            .where('u.user_id', '=', uploaderId),
+        ),
+      ]),
+    );
+  }
+  const rows = await q.execute();
   return new Map(rows.map((r) => [r.file_hash, r.id]));
 }
 

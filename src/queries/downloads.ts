@@ -31,8 +31,8 @@ interface ItemOptions {
   withPatches?: boolean;
 }
 
-const itemColumns = (o: ItemOptions) => sql`
-  a.id, a.original_filename, a.file_hash, a.file_size, a.crc32, a.location_crc32, a.storage_path, a.format,
+const itemColumns = (o: ItemOptions & { entry?: boolean }) => sql`
+  a.id, ${o.entry ? sql`coalesce(aa.entry_filename, a.original_filename)` : sql`a.original_filename`} AS original_filename, a.file_hash, a.file_size, a.crc32, a.location_crc32, a.storage_path, a.format,
   ${o.withPatches ? sql`a.location_patches,` : sql``}
   ${takenKey('a')} AS instant,
   coalesce(a.taken_at_local, to_char(${takenKey('a')} AT TIME ZONE ${o.tz}, 'YYYY-MM-DD"T"HH24:MI:SS')) AS local`;
@@ -47,7 +47,7 @@ export async function listAlbumZipItems(
 ): Promise<ZipItemRow[]> {
   const only: RawBuilder<unknown> = options.onlyIds ? sql`AND aa.asset_id = ANY(${uuidArray(options.onlyIds)})` : sql``;
   const { rows } = await sql<ZipItemRow>`
-    SELECT ${itemColumns(options)}
+    SELECT ${itemColumns({ ...options, entry: true })}
     FROM album_assets aa JOIN assets a ON a.id = aa.asset_id
     WHERE aa.album_id = ${albumId} ${only}
     ORDER BY ${albumOrder(options.sort)}`.execute(db);

@@ -79,13 +79,17 @@ export async function countDownload(db: Kysely<DB>, id: string): Promise<void> {
   await db.updateTable('shared_links').set({ download_count: sql`download_count + 1` }).where('id', '=', id).execute();
 }
 
-/** The asset, when the album holds it right now (guests reach nothing else). */
-export function findAssetInAlbum(db: Kysely<DB>, albumId: string, assetId: string): Promise<Asset | undefined> {
-  return db
+/** The asset, when the album holds it right now (guests reach nothing else), under the name its entry carries. */
+export async function findAssetInAlbum(db: Kysely<DB>, albumId: string, assetId: string): Promise<Asset | undefined> {
+  const row = await db
     .selectFrom('album_assets as aa')
     .innerJoin('assets', 'assets.id', 'aa.asset_id')
     .selectAll('assets')
+    .select('aa.entry_filename')
     .where('aa.album_id', '=', albumId)
     .where('aa.asset_id', '=', assetId)
     .executeTakeFirst();
+  if (!row) return undefined;
+  const { entry_filename, ...asset } = row;
+  return entry_filename ? { ...asset, original_filename: entry_filename } : asset;
 }

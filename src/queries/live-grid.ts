@@ -3,9 +3,9 @@
 // puts a tile before the one after it, or after the one before it, whichever it shows, and
 // leaves it to a later page when neither is loaded), their processing states, and the
 // worker's backlog.
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { AlbumSortOrder, AssetStatus } from '../db/schema.ts';
-import { gridAssetColumns, takenKey, type GridAssetRow } from './albums.ts';
+import { albumOrder, gridAssetColumns, takenKey, type GridAssetRow } from './albums.ts';
 import type { LibraryFilter } from './library.ts';
 import type { Db } from './users.ts';
 
@@ -16,11 +16,6 @@ export interface PlacedRow extends GridAssetRow {
   /** In an album: the guest who added it through a share link. */
   added_by_name?: string | null;
 }
-
-const albumOrder = (sort: AlbumSortOrder): RawBuilder<unknown> => {
-  if (sort === 'manual') return sql`aa.position, aa.asset_id`;
-  return sort === 'taken_desc' ? sql`${takenKey('a')} DESC, a.id DESC` : sql`${takenKey('a')}, a.id`;
-};
 
 /** These items of the album (others are left out), in the album's order, each with its neighbours. */
 export async function listPlacedAlbumTiles(db: Db, albumId: string, ids: string[], options: { sort: AlbumSortOrder; tz: string }): Promise<PlacedRow[]> {

@@ -43,10 +43,10 @@ export async function trashAssets(db: Db, ids: string[], now = new Date()): Prom
     const moved = await sql<{ album_id: string }>`
       WITH gone AS (
         DELETE FROM album_assets WHERE asset_id IN (${idList(trashed)})
-        RETURNING album_id, asset_id, position, added_at, added_by_link, added_by_name
+        RETURNING album_id, asset_id, position, added_at, added_by_link, added_by_name, added_by_user, entry_filename
       )
-      INSERT INTO trashed_album_assets (album_id, asset_id, position, added_at, was_cover, added_by_link, added_by_name)
-      SELECT g.album_id, g.asset_id, g.position, g.added_at, coalesce(al.cover_asset_id = g.asset_id, false), g.added_by_link, g.added_by_name
+      INSERT INTO trashed_album_assets (album_id, asset_id, position, added_at, was_cover, added_by_link, added_by_name, added_by_user, entry_filename)
+      SELECT g.album_id, g.asset_id, g.position, g.added_at, coalesce(al.cover_asset_id = g.asset_id, false), g.added_by_link, g.added_by_name, g.added_by_user, g.entry_filename
       FROM gone g JOIN albums al ON al.id = g.album_id
       RETURNING album_id`.execute(trx);
     await sql`UPDATE albums SET cover_asset_id = NULL WHERE cover_asset_id IN (${idList(trashed)})`.execute(trx);
@@ -77,10 +77,10 @@ export async function restoreAssets(db: Db, ids: string[]): Promise<string[]> {
       SET position = t.position + (SELECT count(*) FROM ${back} r WHERE r.album_id = t.album_id AND r.position <= t.position)::int
       WHERE t.album_id IN (SELECT album_id FROM ${back} b) AND t.asset_id NOT IN (${idList(restored)})`.execute(trx);
     await sql`
-      INSERT INTO album_assets (album_id, asset_id, position, added_at, added_by_link, added_by_name)
+      INSERT INTO album_assets (album_id, asset_id, position, added_at, added_by_link, added_by_name, added_by_user, entry_filename)
       SELECT album_id, asset_id,
              position + (row_number() OVER (PARTITION BY album_id ORDER BY position, asset_id))::int - 1,
-             added_at, added_by_link, added_by_name
+             added_at, added_by_link, added_by_name, added_by_user, entry_filename
       FROM trashed_album_assets WHERE asset_id IN (${idList(restored)})
       ON CONFLICT (album_id, asset_id) DO NOTHING`.execute(trx);
     await sql`
@@ -92,6 +92,20 @@ export async function restoreAssets(db: Db, ids: string[]): Promise<string[]> {
       WHERE al.id = c.album_id AND al.cover_asset_id IS NULL`.execute(trx);
     await sql`DELETE FROM trashed_album_assets WHERE asset_id IN (${idList(restored)})`.execute(trx);
     return restored;
+  });
+}
+
+/**
+ * Takes an asset out of the trash into no album: for a guest or an uploader who sent its
+ * bytes again (the upload then adds it to their album alone). Its old memberships are
+ * dropped, never restored: the owner removed it from those. False when it was not in the trash.
+ */
+export async function takeOutOfTrashAlone(db: Db, id: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const { rows } = await sql<{ id: string }>`UPDATE assets SET deleted_at = NULL WHERE id = ${id} AND deleted_at IS NOT NULL RETURNING id`.execute(trx);
+    if (!rows.length) return false;
+    await sql`DELETE FROM trashed_album_assets WHERE asset_id = ${id}`.execute(trx);
+    return true;
   });
 }
 

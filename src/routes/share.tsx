@@ -233,7 +233,7 @@ export const shareRoutes = new Hono<AppEnv>()
       settle: (r: UploadReservation, stored: number | null) => settleUpload(db(c), link.id, r, stored),
     };
     // A refused or broken request keeps nothing, and counts nothing.
-    const upload = await parseUpload(c, { uploadedBy: null, admit, quota });
+    const upload = await parseUpload(c, { uploadedBy: null, restoresFromTrash: false, admit, quota });
     return answerUpload(c, upload, link.albumId, { linkId: link.id, name: guestName });
   })
   // The lightbox drawer's data: only when the link shows metadata, only for its album's items.

@@ -13,7 +13,7 @@ import * as v from 'valibot';
 import type { User } from '../db/schema.ts';
 import { DiskFullError, FileTooLargeError, receiveFile, type ReceivedFile } from '../ingest/receive-file.ts';
 import { ingestFile, type IngestResult } from '../ingest/ingest-file.ts';
-import { albumExists, appendAssetsToAlbum } from '../queries/albums.ts';
+import { albumExists, appendAssetsToAlbum, type EntryAttribution } from '../queries/albums.ts';
 import { findExistingHashes } from '../queries/assets.ts';
 import { isUploaderOfAlbum } from '../queries/users.ts';
 import type { UploadRefusal, UploadReservation } from '../queries/upload-usage.ts';
@@ -71,6 +71,8 @@ async function checkAlbumAccess(c: Context<AppEnv>, user: User, albumId: string 
 /** Who is uploading, and what they may send: the owner's and uploaders' rules, or a guest link's. */
 export interface UploadRules {
   uploadedBy: string | null;
+  /** The owner: bytes in the trash come back into their albums (see ingestFile). */
+  restoresFromTrash: boolean;
   /**
    * Runs once, as soon as the first file part (or an albumId field) arrives, with the fields
    * sent before it; throws to refuse the whole request (nothing of it is kept).
@@ -241,6 +243,7 @@ export function parseUpload(c: Context<AppEnv>, rules: UploadRules): Promise<Par
               originalFilename: name,
               lastModified: fileLastModified,
               uploadedBy: rules.uploadedBy,
+              restoresFromTrash: rules.restoresFromTrash,
             });
             if (result.status === 'created' && !result.restoredFromTrash) stored = received.size;
             const timings = { receiveMs: Math.round(receivedAt - started), ingestMs: Math.round(performance.now() - receivedAt) };
@@ -263,14 +266,22 @@ export function parseUpload(c: Context<AppEnv>, rules: UploadRules): Promise<Par
   });
 }
 
-/** Adds what was stored to the album, wakes the worker, and answers with one entry per file. */
-export async function answerUpload(c: Context<AppEnv>, upload: ParsedUpload, albumId: string | undefined, addedBy?: { linkId: string; name: string }) {
-  const { names, results, cutShort } = upload;
+/**
+ * Adds what was stored to the album, wakes the worker, and answers with one entry per file.
+ * `addedBy`: a guest or an uploader. Their upload of bytes the library already holds is
+ * their own entry in this album (their file name, their name on it), answered "created";
+ * "duplicate" only when this album holds it already, which they can see.
+ */
+export async function answerUpload(c: Context<AppEnv>, upload: ParsedUpload, albumId: string | undefined, addedBy?: Omit<EntryAttribution, 'entryNames'>) {
+  const { names, cutShort } = upload;
+  let results = upload.results;
   const deps = c.get('deps');
   if (!results.length) throw httpError(400, 'no file parts: send the files as parts named "file"');
   if (albumId !== undefined) {
     const ids = results.flatMap((r) => (r.status === 'rejected' ? [] : [r.asset.id]));
-    await appendAssetsToAlbum(deps.database.db, albumId, ids, addedBy);
+    const entryNames = addedBy ? new Map(results.flatMap((r, i) => (r.status === 'rejected' ? [] : [[r.asset.id, names[i]!] as const]))) : undefined;
+    const added = new Set(await appendAssetsToAlbum(deps.database.db, albumId, ids, addedBy && { ...addedBy, entryNames }));
+    if (addedBy) results = results.map((r) => (r.status === 'duplicate' && added.has(r.asset.id) ? { status: 'created', asset: r.asset } : r));
   }
   if (results.some((r) => r.status === 'created')) deps.worker?.wake();
   if (cutShort) c.header('Connection', 'close');
@@ -280,11 +291,15 @@ export async function answerUpload(c: Context<AppEnv>, upload: ParsedUpload, alb
 export const uploadRoutes = new Hono<AppEnv>()
   .post('/api/assets/upload', async (c) => {
     const user = currentUser(c);
-    const upload = await parseUpload(c, { uploadedBy: user.id, admit: (fields) => checkAlbumAccess(c, user, fields.albumId) });
-    return answerUpload(c, upload, upload.fields.albumId);
+    const owner = user.role === 'owner';
+    const upload = await parseUpload(c, { uploadedBy: user.id, restoresFromTrash: owner, admit: (fields) => checkAlbumAccess(c, user, fields.albumId) });
+    return answerUpload(c, upload, upload.fields.albumId, owner ? undefined : { userId: user.id });
   })
+  // Which of these hashes the caller already has: the owner, anything in the library; an
+  // uploader, only what they can see (their uploads, the albums granted to them).
   .post('/api/assets/check', async (c) => {
     const { hashes } = await readJson(c, CheckInput);
-    const found = await findExistingHashes(c.get('deps').database.db, hashes.map((h) => h.toLowerCase()));
+    const user = currentUser(c);
+    const found = await findExistingHashes(c.get('deps').database.db, hashes.map((h) => h.toLowerCase()), user.role === 'owner' ? undefined : user.id);
     return c.json({ existing: [...found].map(([hash, id]) => ({ hash, id })) });
   });
