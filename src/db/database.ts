@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { Kysely } from 'kysely';
 import { PostgresJSDialect } from 'kysely-postgres-js';
 import postgres from 'postgres';
+import { useAdvisoryLocks } from './hash-lock.ts';
 import type { DB } from './schema.ts';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -82,6 +83,7 @@ async function openPostgres(options: { url: string; max?: number }): Promise<Dat
     throw new DatabaseUnavailableError(`cannot connect to DATABASE_URL (${describeTarget(options.url)}): ${errorText(err)}`);
   }
   const db = new Kysely<DB>({ dialect: new PostgresJSDialect({ postgres: sql }) });
+  useAdvisoryLocks(db, sql);
   return {
     db,
     kind: 'postgres',

@@ -1,7 +1,8 @@
 // One received file → a stored asset, a duplicate of one, or a refusal that leaves nothing
-// behind. Order: type by content, decodability, dedup, rename into originals/ (atomic, on
-// the same filesystem), metadata, then the row (the unique hash decides races: a loser's
-// rename put identical bytes at the same path, so nothing needs undoing).
+// behind. Order: type by content, decodability, dedup, metadata, then under the hash's lock
+// the rename into originals/ (atomic, on the same filesystem, its folder synced) and the
+// row (the unique hash decides races: a loser's rename put identical bytes at the same
+// path, so nothing needs undoing).
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Config } from '../config.ts';
@@ -13,6 +14,7 @@ import { restoreAssets, takeOutOfTrashAlone } from '../queries/trash.ts';
 import type { Db } from '../queries/users.ts';
 import { absolute, originalRelPath } from '../storage/layout.ts';
 import { syncDir } from '../storage/sync-dir.ts';
+import { withHashLock } from '../db/hash-lock.ts';
 import { assetRow, describeAsset } from './describe-asset.ts';
 import type { ReceivedFile } from './receive-file.ts';
 
@@ -69,20 +71,20 @@ export async function ingestFile(file: ReceivedFile, ctx: IngestContext): Promis
   }
   const rel = originalRelPath(file.sha256, type.ext);
   const target = absolute(ctx.dataRoot, rel);
-  await mkdir(dirname(target), { recursive: true });
-  await rename(file.tmpPath, target);
-  await syncDir(dirname(target)); // before the row: the row must never outlive the name
-  const now = new Date();
-  const described = await describeAsset(target, type, {
+  // Described while still a temp file: the same bytes, and the lock below stays short.
+  const described = await describeAsset(file.tmpPath, type, {
     lastModified: ctx.lastModified,
-    now,
+    now: new Date(),
     defaultTz: ctx.config.defaultTz,
     original: file,
   });
-  const inserted = await insertAssetIfNew(
-    ctx.db,
-    assetRow(file, type, described, { originalFilename: name, storagePath: rel, uploadedBy: ctx.uploadedBy }),
-  );
+  await mkdir(dirname(target), { recursive: true });
+  // The name and the row together, under the lock a trash purge of these bytes also takes.
+  const inserted = await withHashLock(ctx.db, file.sha256, async () => {
+    await rename(file.tmpPath, target);
+    await syncDir(dirname(target)); // before the row: the row must never outlive the name
+    return insertAssetIfNew(ctx.db, assetRow(file, type, described, { originalFilename: name, storagePath: rel, uploadedBy: ctx.uploadedBy }));
+  });
   if (inserted) return { status: 'created', asset: inserted };
   const winner = await findAssetByHash(ctx.db, file.sha256);
   if (!winner) throw new Error(`asset ${file.sha256} vanished during a concurrent upload`);

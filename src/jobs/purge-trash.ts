@@ -11,6 +11,7 @@ import { unlink } from 'node:fs/promises';
 import type { Logger } from '../log.ts';
 import { deleteTrashedAssets, forgetPurgedFile, isFileInUse, listPurgedFiles, TRASH_DAYS, type PurgeScope } from '../queries/trash.ts';
 import type { Db } from '../queries/users.ts';
+import { withHashLock } from '../db/hash-lock.ts';
 import { absolute, derivedRelPaths } from '../storage/layout.ts';
 
 const BATCH = 500;
@@ -37,19 +38,23 @@ export async function removePurgedFiles(deps: PurgeDeps): Promise<number> {
     const files = await listPurgedFiles(deps.db, BATCH);
     if (!files.length) return removed;
     for (const file of files) {
-      if (!(await isFileInUse(deps.db, file))) {
+      // Under the bytes' lock: an upload of the same bytes renames and inserts under it too.
+      const gone = await withHashLock(deps.db, file.file_hash, async () => {
+        if (await isFileInUse(deps.db, file)) return false;
         try {
           for (const rel of [file.storage_path, ...derivedRelPaths(file.file_hash)]) {
             await removeFile(absolute(deps.dataRoot, rel));
           }
-          removed++;
+          return true;
         } catch (err) {
           // Leave the note: the next run tries again. Stop here so a full disk or a
           // read-only mount does not spin.
           deps.log?.warn('could not remove a purged file', { file: file.storage_path, error: (err as Error).message });
-          return removed;
+          return undefined;
         }
-      }
+      });
+      if (gone === undefined) return removed;
+      if (gone) removed++;
       await forgetPurgedFile(deps.db, file.storage_path);
     }
   }
@@ -62,7 +67,7 @@ export async function purgeAssets(deps: PurgeDeps, scope: PurgeScope): Promise<n
     const files = await deleteTrashedAssets(deps.db, scope, BATCH);
     deleted += files.length;
     await removePurgedFiles(deps);
-    if (files.length < BATCH || 'ids' in scope) return deleted;
+    if (files.length < BATCH) return deleted; // (a list of ids longer than a batch takes several)
   }
 }
 

@@ -188,6 +188,11 @@ export async function isFileInUse(db: Db, file: PurgedFile): Promise<boolean> {
   return row !== undefined;
 }
 
+/** Whether an original is noted for removal by a purge. */
+export async function isBeingPurged(db: Db, storagePath: string): Promise<boolean> {
+  return (await db.selectFrom('purged_files').select('storage_path').where('storage_path', '=', storagePath).executeTakeFirst()) !== undefined;
+}
+
 export async function forgetPurgedFile(db: Db, storagePath: string): Promise<void> {
   await db.deleteFrom('purged_files').where('storage_path', '=', storagePath).execute();
 }

@@ -12,6 +12,7 @@ import { purgeExpiredTrash, removePurgedFiles, startTrashPurge } from '../../src
 import { createLogger, silentLogger } from '../../src/log.ts';
 import { appendAssetsToAlbum } from '../../src/queries/albums.ts';
 import { deleteTrashedAssets } from '../../src/queries/trash.ts';
+import { withHashLock } from '../../src/db/hash-lock.ts';
 import { setUploaderAlbums } from '../../src/queries/users.ts';
 import { derivedRelPaths } from '../../src/storage/layout.ts';
 import { backends } from '../helpers/database.ts';
@@ -180,6 +181,32 @@ describe.each(backends())('trash on %s', (backend) => {
     expect(await db().selectFrom('trashed_album_assets').selectAll().where('asset_id', '=', a!.id).execute()).toEqual([]);
     expect(await db().selectFrom('purged_files').selectAll().execute()).toEqual([]);
     expect(await albumItems(trip.albumId)).toEqual([c!.id]);
+  });
+
+  it('deleting forever takes every item named, past one batch of 500', async () => {
+    const many = await insertAssets(db(), dayOf('2024-12-01', 600));
+    const ids = many.map((a) => a.id);
+    await json(await api('POST', '/api/assets/delete', { ids }));
+    expect(await json(await api('POST', '/api/trash/delete', { ids }))).toEqual({ deleted: 600 });
+    expect(await db().selectFrom('assets').select('id').where('id', 'in', ids).execute()).toEqual([]);
+  });
+
+  it('a purge waits for the lock of the bytes it is about to delete, and keeps a file an upload gave a row meanwhile', async () => {
+    const [x] = await insertAssets(db(), dayOf('2024-12-02', 1));
+    const files = writeFiles(x!);
+    await json(await api('POST', '/api/assets/delete', { ids: [x!.id] }));
+    await deleteTrashedAssets(db(), { ids: [x!.id] }, 10); // the row goes; the files are noted
+    // An upload of the same bytes holds their lock between its rename and its row.
+    let purging: Promise<number> | undefined;
+    await withHashLock(db(), x!.file_hash, async () => {
+      purging = removePurgedFiles({ db: db(), dataRoot: root() });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(existsSync(files[0]!)).toBe(true); // the purge waits
+      await newAsset(db(), { file_hash: x!.file_hash, storage_path: x!.storage_path });
+    });
+    expect(await purging).toBe(0);
+    expect(existsSync(files[0]!)).toBe(true); // in use again: kept
+    expect(await db().selectFrom('purged_files').selectAll().where('file_hash', '=', x!.file_hash).execute()).toEqual([]);
   });
 
   it('emptying the trash removes every trashed row and file; files another row still uses stay', async () => {

@@ -1,11 +1,13 @@
 // POST /api/assets/upload end to end: real multipart over real HTTP, real files on disk,
 // the worker making derived files, on each database backend.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withHashLock } from '../../src/db/hash-lock.ts';
 import { backends } from '../helpers/database.ts';
 import { bearerToken, newAlbum, newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -197,6 +199,24 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('upload on %s', (backend) => {
     expect(await rowCount()).toBe(before.rows);
     expect(filesUnder(join(root(), 'originals')).length).toBe(before.files);
     expect(filesUnder(server.deps.dataDir.tmp)).toEqual([]);
+  });
+
+  it('renames an original into place and inserts its row under the lock of its bytes (a purge takes it too)', async () => {
+    // Bytes no other test sends: a fixture with a few more after its end.
+    const bytes = Buffer.concat([readFileSync(fixture('jpeg/orientation/landscape_8.jpg')), Buffer.from('held by the lock')]);
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    const body = new FormData();
+    body.append('file', new Blob([bytes]), 'locked.jpg');
+    let uploading: Promise<Response> | undefined;
+    await withHashLock(server.database.db, hash, async () => {
+      uploading = upload(body);
+      await new Promise((r) => setTimeout(r, 500));
+      // Received and described, but neither named nor recorded while the lock is held.
+      expect(filesUnder(join(root(), 'originals')).some((f) => f.includes(hash))).toBe(false);
+      expect(await server.database.db.selectFrom('assets').select('id').where('file_hash', '=', hash).execute()).toEqual([]);
+    });
+    expect((await uploading!).status).toBe(201);
+    expect(filesUnder(join(root(), 'originals')).some((f) => f.includes(hash))).toBe(true);
   });
 
   it('20 parallel uploads of the same bytes: one row, one file; all but one "duplicate"', async () => {
