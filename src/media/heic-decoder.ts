@@ -3,7 +3,10 @@
 //   probeHeic(path, maxPixels)   → { width, height } when the container parses (no pixel decode)
 //   decodeHeic(path, maxPixels)  → { width, height, data: RGBA } with libheif's transformations
 //                                  (irot/imir) applied: the pixels are already upright
-// Both throw UndecodableError (TooManyPixelsError above maxPixels).
+// Both throw UndecodableError (TooManyPixelsError above maxPixels). libheif reads a whole
+// file into memory: a file over MAX_DECODE_BYTES (a guest may upload 4 GiB named .heic) is
+// never handed to it: its probe reads the primary image's size from the meta box alone, and
+// it is not decoded (kept as uploaded, with a placeholder).
 //   readHeicColour(path)         → the primary image's colour description from its 'colr'
 //                                  property: { icc } (prof/rICC) and/or { nclx }; {} when none.
 //                                  heic-decode hands back the pixels in the file's colour space
@@ -123,12 +126,34 @@ function submit(op: Task['op'], path: string, maxPixels: number): Promise<Reply>
   });
 }
 
+const MAX_DECODE_BYTES = 256 * 1024 * 1024;
+const MiB = 1024 * 1024;
+
+async function fileSize(path: string): Promise<number> {
+  const handle = await open(path, 'r');
+  try {
+    return (await handle.stat()).size;
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function probeHeic(path: string, maxPixels: number): Promise<{ width: number; height: number }> {
+  if ((await fileSize(path)) > MAX_DECODE_BYTES) {
+    const size = (await readPrimaryProperties(path))?.size;
+    if (!size) throw new UndecodableError('cannot read the size of this HEIC/HEIF image');
+    if (size.width * size.height > maxPixels) throw new TooManyPixelsError(size.width, size.height, maxPixels);
+    return size;
+  }
   const reply = await submit('probe', path, maxPixels);
   return { width: reply.width!, height: reply.height! };
 }
 
 export async function decodeHeic(path: string, maxPixels: number): Promise<HeicPixels> {
+  const bytes = await fileSize(path);
+  if (bytes > MAX_DECODE_BYTES) {
+    throw new UndecodableError(`this HEIC/HEIF file is ${Math.round(bytes / MiB)} MB: files over ${MAX_DECODE_BYTES / MiB} MB are kept as uploaded, without a preview`);
+  }
   const reply = await submit('decode', path, maxPixels);
   const data = reply.data!;
   return {
@@ -153,28 +178,33 @@ const MAX_META_BYTES = 4 * 1024 * 1024;
  * tiles' profile. Reads only the meta box.
  */
 export async function readHeicColour(path: string): Promise<HeicColour> {
+  return (await readPrimaryProperties(path))?.colour ?? {};
+}
+
+/** The primary item's colour and size (its ispe), from the meta box alone; undefined without one. */
+async function readPrimaryProperties(path: string): Promise<{ colour: HeicColour; size?: { width: number; height: number } } | undefined> {
   const handle = await open(path, 'r');
   try {
     const size = (await handle.stat()).size;
     const metaBox = (await listTopLevelBoxes(handle, size)).find((b) => b.type === 'meta');
-    if (!metaBox || metaBox.end - metaBox.payload > MAX_META_BYTES) return {};
+    if (!metaBox || metaBox.end - metaBox.payload > MAX_META_BYTES) return undefined;
     const meta = await readRange(handle, metaBox.payload, metaBox.end - metaBox.payload);
-    return colourOfPrimary(meta);
+    return primaryProperties(meta);
   } finally {
     await handle.close();
   }
 }
 
-function colourOfPrimary(meta: Uint8Array): HeicColour {
+function primaryProperties(meta: Uint8Array): { colour: HeicColour; size?: { width: number; height: number } } {
   const view = new DataView(meta.buffer, meta.byteOffset, meta.byteLength);
   const within = (box: Box) => readBoxes(meta, box.payload, Math.min(box.end, meta.length));
   const boxes = readBoxes(meta, 4); // meta is a full box: version and flags first
   const pitm = boxes.find((b) => b.type === 'pitm');
   const iprp = boxes.find((b) => b.type === 'iprp');
-  if (!iprp) return {};
+  if (!iprp) return { colour: {} };
   const iprpChildren = within(iprp);
   const ipco = iprpChildren.find((b) => b.type === 'ipco');
-  if (!ipco) return {};
+  if (!ipco) return { colour: {} };
   const properties = within(ipco);
   const colrs = properties.filter((b) => b.type === 'colr');
 
@@ -197,13 +227,14 @@ function colourOfPrimary(meta: Uint8Array): HeicColour {
         const index = wide ? view.getUint16(at) & 0x7fff : meta[at]! & 0x7f;
         at += wide ? 2 : 1;
         const property = properties[index - 1]; // 1-based; 0 means none
-        if (item === primary && property?.type === 'colr') associated.push(property);
+        if (item === primary && property) associated.push(property);
       }
     }
   }
 
   const colour: HeicColour = {};
-  for (const colr of associated.length > 0 ? associated : colrs) {
+  const ownColrs = associated.filter((b) => b.type === 'colr');
+  for (const colr of ownColrs.length > 0 ? ownColrs : colrs) {
     if (colr.payload + 4 > meta.length) continue;
     const kind = String.fromCharCode(...meta.subarray(colr.payload, colr.payload + 4));
     const end = Math.min(colr.end, meta.length);
@@ -218,5 +249,8 @@ function colourOfPrimary(meta: Uint8Array): HeicColour {
       };
     }
   }
-  return colour;
+  // ispe: a full box, then width and height (32 bits each).
+  const ispe = associated.find((b) => b.type === 'ispe');
+  const size = ispe && ispe.payload + 12 <= meta.length ? { width: view.getUint32(ispe.payload + 4), height: view.getUint32(ispe.payload + 8) } : undefined;
+  return { colour, ...(size && size.width > 0 && size.height > 0 ? { size } : {}) };
 }

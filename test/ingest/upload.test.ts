@@ -1,10 +1,12 @@
 // POST /api/assets/upload end to end: real multipart over real HTTP, real files on disk,
 // the worker making derived files, on each database backend.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withHashLock } from '../../src/db/hash-lock.ts';
@@ -199,6 +201,28 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('upload on %s', (backend) => {
     expect(await rowCount()).toBe(before.rows);
     expect(filesUnder(join(root(), 'originals')).length).toBe(before.files);
     expect(filesUnder(server.deps.dataDir.tmp)).toEqual([]);
+  });
+
+  it('a HEIC of 300 MB is checked and kept without being read into memory whole', async () => {
+    // A real iPhone HEIC followed by a 300 MB `free` box (sparse on disk): still valid HEIF.
+    const heic = readFileSync(fixture('heic/iphone_15_pro.heic'));
+    const path = join(mkdtempSync(join(tmpdir(), 'sbx-bigheic-')), 'big.heic');
+    const padding = 300 * 1024 * 1024;
+    const header = Buffer.alloc(8);
+    header.writeUInt32BE(8 + padding, 0);
+    header.write('free', 4, 'latin1');
+    writeFileSync(path, Buffer.concat([heic, header]));
+    truncateSync(path, heic.length + 8 + padding);
+    // Sent by curl beside this process (which serves), so no copy of it is held here.
+    const { stdout } = await promisify(execFile)('curl', ['-sS', '-H', `Cookie: ${cookie}`, '-H', `Origin: ${server.url}`, '-F', `file=@${path}`, `${server.url}/api/assets/upload`]);
+    const body = JSON.parse(stdout);
+    expect(body.assets[0].status, stdout).toBe('created');
+    await server.idle();
+    const row = await server.database.db.selectFrom('assets').select(['status', 'width', 'height', 'processing_error']).where('id', '=', body.assets[0].id).executeTakeFirstOrThrow();
+    // Its size came from the meta box; libheif, which reads a whole file into its heap, never saw it.
+    expect(row).toMatchObject({ width: 3024, height: 4032, status: 'failed' });
+    expect(row.processing_error).toMatch(/over 256 MB are kept as uploaded/);
+    rmSync(dirname(path), { recursive: true, force: true });
   });
 
   it('renames an original into place and inserts its row under the lock of its bytes (a purge takes it too)', async () => {
