@@ -22,7 +22,8 @@
 //            Extended XMP (properties blanked with spaces, across chunk boundaries), APP13
 //            Photoshop IPTC and Exif/XMP resources, APP2 MPF secondary images (JPEGs with
 //            their own Exif), and a motion photo's trailing MP4 (Google XMP offsets, Samsung
-//            SEFT trailer)
+//            SEFT trailer); whatever else follows the end of the image (another JPEG
+//            appended, with its own GPS) that none of those claims is zeroed
 //   PNG      eXIf (then the chunk CRC recomputed), iTXt XMP (blanked, CRC); a compressed XMP
 //            or "Raw profile type" text chunk that holds location, or a text chunk whose
 //            keyword names a place ("Location", "GPS"), becomes a private ancillary chunk no
@@ -35,6 +36,8 @@
 //   CR3      CMT4 (the GPS IFD) zeroed and renamed 'free'; CMT1/CMT2 IFDs; the XMP uuid box
 //   RAF      the embedded JPEG (the one exiftool reads the Exif of)
 //   MP4/MOV/3GP  udta/ilst ©xyz, loci and dashcam gps index atoms: renamed 'free', zeroed;
+//            a position written as text at the head of the media data (GoPro's GPRO
+//            record: the first 64 KiB of each mdat) blanked with spaces;
 //            mdta location keys (com.apple.quicktime.location.*): the ilst item renamed
 //            'free' and zeroed, the key name blanked; XMP_ and XMP uuid boxes; udta WLOC too
 //            (a player window position, not a place, but its tag is named WindowLocation)
@@ -52,6 +55,7 @@ import {
   irbLocationEdits,
   iimLocationEdits,
   shiftEdits,
+  textLocationEdits,
   tiffLocationEdits,
   xmpLocationEdits,
   zeros,
@@ -266,6 +270,8 @@ async function jpegEdits(r: Reader, start: number, end: number, depth: number): 
   if (soi.length < 2 || soi[0] !== 0xff || soi[1] !== 0xd8) return [];
   const edits: Edit[] = [];
   const extended = new Map<string, { total: number; pieces: Piece[] }>();
+  /** Byte ranges after the image that a known structure (MPF images, a motion photo's clip) holds. */
+  const claimed: { from: number; to: number }[] = [];
   let mainXmp = '';
   let p = start + 2;
   while (p + 4 <= end) {
@@ -311,7 +317,10 @@ async function jpegEdits(r: Reader, start: number, end: number, depth: number): 
     } else if (marker === 0xe2 && text.startsWith('MPF\0') && depth < 2) {
       for (const image of mpfImages(payload.subarray(4))) {
         const at = seg + 4 + image.offset;
-        if (at > start && at + image.size <= r.size) edits.push(...(await jpegEdits(r, at, at + image.size, depth + 1)));
+        if (at > start && at + image.size <= r.size) {
+          edits.push(...(await jpegEdits(r, at, at + image.size, depth + 1)));
+          claimed.push({ from: at, to: at + image.size });
+        }
       }
     }
   }
@@ -320,8 +329,70 @@ async function jpegEdits(r: Reader, start: number, end: number, depth: number): 
     const xmp = await assemble(r, pieces, total);
     edits.push(...mapEdits(xmpLocationEdits(xmp), pieces));
   }
-  if (depth === 0) edits.push(...(await motionPhotoEdits(r, mainXmp)));
+  if (depth === 0) {
+    const motion = await motionPhotoEdits(r, mainXmp);
+    edits.push(...motion.edits);
+    claimed.push(...motion.claimed);
+    const imageEnd = await jpegImageEnd(r, p, end);
+    if (imageEnd !== undefined) edits.push(...unclaimedTail(imageEnd, r.size, claimed));
+  }
   return edits;
+}
+
+/**
+ * Where the image's data ends (after its EOI marker), from the marker at `p` on: marker
+ * segments are skipped by their length, entropy-coded data up to the next real marker
+ * (0xFF not followed by 0x00, a restart marker or fill). Undefined for a truncated image.
+ */
+async function jpegImageEnd(r: Reader, p: number, end: number): Promise<number | undefined> {
+  const CHUNK = 256 * 1024;
+  while (p + 2 <= end) {
+    const h = await r.read(p, 4);
+    if (h.length < 2 || h[0] !== 0xff) return undefined;
+    const marker = h[1]!;
+    if (marker === 0xd9) return p + 2;
+    if (marker === 0xff) {
+      p++;
+      continue;
+    }
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      p += 2;
+      continue;
+    }
+    if (h.length < 4) return undefined;
+    p += 2 + h.readUInt16BE(2);
+    if (marker !== 0xda) continue;
+    // Scan data: up to the next marker.
+    let found: number | undefined;
+    while (found === undefined && p < end) {
+      const chunk = await r.read(p, Math.min(CHUNK, end - p) + 1); // one more: the byte after a trailing 0xFF
+      if (chunk.length < 2) return undefined;
+      for (let i = chunk.indexOf(0xff); i >= 0 && i + 1 < chunk.length; i = chunk.indexOf(0xff, i + 1)) {
+        const next = chunk[i + 1]!;
+        if (next === 0x00 || next === 0xff || (next >= 0xd0 && next <= 0xd7)) continue;
+        found = p + i;
+        break;
+      }
+      if (found === undefined) p += chunk.length - 1;
+    }
+    if (found === undefined) return undefined;
+    p = found;
+  }
+  return undefined;
+}
+
+/** Zeros over [from, to) but for the claimed ranges. */
+function unclaimedTail(from: number, to: number, claimed: { from: number; to: number }[]): Edit[] {
+  const edits: Edit[] = [];
+  let at = from;
+  for (const c of [...claimed].sort((a, b) => a.from - b.from)) {
+    if (c.to <= at) continue;
+    if (c.from > at) edits.push(zeros(at, Math.min(c.from, to) - at));
+    at = Math.max(at, c.to);
+    if (at >= to) break;
+  }
+  if (at < to) edits.push(zeros(at, to - at));
+  return edits.filter((e) => e.bytes.length > 0);
 }
 
 /** Secondary images of a Multi-Picture Format index (offsets from the MPF TIFF header). */
@@ -348,8 +419,8 @@ function mpfImages(tiff: Buffer): { offset: number; size: number }[] {
   return images;
 }
 
-/** The MP4 a motion photo carries after its JPEG (Google: XMP offsets; Samsung: SEFT trailer). */
-async function motionPhotoEdits(r: Reader, xmp: string): Promise<Edit[]> {
+/** The MP4 a motion photo carries after its JPEG (Google: XMP offsets; Samsung: SEFT trailer): its edits, and the bytes it spans. */
+async function motionPhotoEdits(r: Reader, xmp: string): Promise<{ edits: Edit[]; claimed: { from: number; to: number }[] }> {
   const starts = new Set<number>();
   const micro = /MicroVideoOffset\s*=\s*["'](\d+)["']/.exec(xmp) ?? /MicroVideoOffset>(\d+)</.exec(xmp);
   if (micro) starts.add(r.size - Number(micro[1]));
@@ -358,6 +429,8 @@ async function motionPhotoEdits(r: Reader, xmp: string): Promise<Edit[]> {
     const length = /Length\s*=\s*["'](\d+)["']/.exec(item[0]);
     if (length) starts.add(r.size - Number(length[1]));
   }
+  const edits: Edit[] = [];
+  const claimed: { from: number; to: number }[] = [];
   const tail = await r.read(r.size - 8, 8);
   if (tail.length === 8 && tail.toString('latin1', 4) === 'SEFT') {
     const sefhLength = tail.readUInt32LE(0);
@@ -365,23 +438,32 @@ async function motionPhotoEdits(r: Reader, xmp: string): Promise<Edit[]> {
     const dir = sefhLength <= 1024 * 1024 ? await r.read(sefh, sefhLength) : Buffer.alloc(0);
     if (dir.length >= 12 && dir.toString('latin1', 0, 4) === 'SEFH') {
       const count = dir.readUInt32LE(8);
+      let first = sefh;
       for (let i = 0; i < count && 12 + i * 12 + 12 <= dir.length; i++) {
         const e = 12 + i * 12;
         const dataAt = sefh - dir.readUInt32LE(e + 4);
+        const length = dir.readUInt32LE(e + 8);
         const head = await r.read(dataAt, 8 + 64);
-        if (head.length < 8) continue;
+        if (head.length < 8 || dataAt < 0) continue;
+        first = Math.min(first, dataAt);
         const nameLength = head.readUInt32LE(4);
-        if (head.toString('latin1', 8, 8 + Math.min(nameLength, 64)) === 'MotionPhoto_Data') starts.add(dataAt + 8 + nameLength);
+        const name = head.toString('latin1', 8, 8 + Math.min(nameLength, 64));
+        if (name === 'MotionPhoto_Data') starts.add(dataAt + 8 + nameLength);
+        // An entry that names a place (MCC_Data: the mobile network's country) keeps its header, not its value.
+        else if (/mcc|geo|gps|location/i.test(name) && length > 8 + nameLength) edits.push(zeros(dataAt + 8 + nameLength, length - 8 - nameLength));
       }
+      claimed.push({ from: first, to: r.size }); // the entries, their directory and the footer
     }
   }
-  const edits: Edit[] = [];
   for (const at of starts) {
     if (at <= 0 || at >= r.size) continue;
     const head = await r.read(at, 8);
-    if (head.length === 8 && head.toString('latin1', 4, 8) === 'ftyp') edits.push(...(await bmffEdits(r, at, r.size)));
+    if (head.length !== 8 || head.toString('latin1', 4, 8) !== 'ftyp') continue;
+    edits.push(...(await bmffEdits(r, at, r.size)));
+    const boxes = await listBoxes(r, at, r.size);
+    claimed.push({ from: at, to: boxes.length ? boxes[boxes.length - 1]!.end : at });
   }
-  return edits;
+  return { edits, claimed };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -585,10 +667,14 @@ function freeBox(box: Box): Edit[] {
   return [{ at: box.start + 4, bytes: Buffer.from('free', 'latin1') }, zeros(box.payload - (box.uuid ? 16 : 0), box.end - box.payload + (box.uuid ? 16 : 0))];
 }
 
+/** How much of each mdat's head is searched for a position written as text. */
+const MDAT_HEAD = 64 * 1024;
+
 async function bmffEdits(r: Reader, start: number, end: number): Promise<Edit[]> {
   const edits: Edit[] = [];
   for (const box of await listBoxes(r, start, end)) {
-    if (box.type === 'meta') edits.push(...(await heifItemEdits(r, box)), ...(await metaEdits(r, box)));
+    if (box.type === 'mdat') edits.push(...shiftEdits(textLocationEdits(await r.read(box.payload, Math.min(MDAT_HEAD, box.end - box.payload))), box.payload));
+    else if (box.type === 'meta') edits.push(...(await heifItemEdits(r, box)), ...(await metaEdits(r, box)));
     else if (CONTAINERS.has(box.type)) edits.push(...(await containerEdits(r, box)));
     else if (box.type === 'uuid' && box.uuid === XMP_UUID) edits.push(...(await xmpBoxEdits(r, box)));
   }

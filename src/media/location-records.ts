@@ -16,6 +16,8 @@
 //                  with spaces: the packet stays well-formed XML of the same length
 //   IPTC-IIM       City, Sub-location, Province-State, Country and ContentLocation datasets:
 //                  value blanked, dataset number moved to an unassigned one
+//   text           an ISO 6709 position written out (+33.1268-117.3273/, as phones, GoPro
+//                  and dashcams write them into records of their own): spaces
 
 export interface Edit {
   /** Offset in the coordinates of the reader or buffer the edit was found in. */
@@ -53,6 +55,18 @@ export function applyEdits(bytes: Uint8Array, edits: Edit[]): Buffer {
     e.bytes.copy(out, e.at, 0, Math.min(e.bytes.length, out.length - e.at));
   }
   return out;
+}
+
+/**
+ * An ISO 6709 position as text: latitude ±DD.D…, longitude ±DDD.D…, then optionally an
+ * altitude and the closing '/'. Decimals required: integers alone are too common in bytes.
+ */
+export const ISO6709_TEXT = /[+-]\d{2}\.\d{1,12}[+-]\d{3}\.\d{1,12}(?:[+-]\d{1,6}(?:\.\d{1,6})?)?(?:CRSWGS_84)?\/?/g;
+
+/** Spaces over every ISO 6709 position written in `bytes` (a latin1 view: byte offsets). */
+export function textLocationEdits(bytes: Uint8Array): Edit[] {
+  const s = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  return [...s.matchAll(ISO6709_TEXT)].map((m) => spaces(m.index!, m[0].length));
 }
 
 export function shiftEdits(edits: Edit[], by: number): Edit[] {

@@ -277,6 +277,25 @@ function phoneMp4(): Buffer {
   return phoneClip;
 }
 
+/**
+ * The clip with one more mdat, holding `record`, after its own media data and before its
+ * moov (ffmpeg writes moov last): the clip's chunk offsets stay right, so it still plays.
+ */
+function withMdatRecord(clip: Buffer, record: Buffer): Buffer {
+  let moov = -1;
+  for (let at = 0; at + 8 <= clip.length; ) {
+    const size = clip.readUInt32BE(at);
+    if (clip.toString('latin1', at + 4, at + 8) === 'moov') moov = at;
+    if (size < 8) break;
+    at += size;
+  }
+  if (moov < 0) throw new Error('no moov in the clip');
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(8 + record.length);
+  head.write('mdat', 4, 'latin1');
+  return Buffer.concat([clip.subarray(0, moov), head, record, clip.subarray(moov)]);
+}
+
 /** exiftool on a slice of a file (an MP4 or JPEG embedded in another). */
 function sliceTags(buffer: Buffer, from: number, to: number, ext: string): Tags {
   const path = join(work, `slice-${copies++}${ext}`);
@@ -541,6 +560,31 @@ const MADE: Record<string, { needs: ('ffmpeg' | 'exiftool')[]; make: () => strin
       return jpegWith('samsung.jpg', 'jpeg/odd-exif/img_1771_no_exif.jpg', [exif], Buffer.concat([block, dir, footer]));
     },
     embedded: (c) => embeddedVideoClean(c, phoneMp4().length, 32),
+  },
+  'a second JPEG appended after the end of the image, with its own GPS (no index points at it)': {
+    needs: [],
+    make: () => jpegWith('appended.jpg', 'jpeg/camera/img_1771.jpg', [], readFileSync(F('jpeg/phone/IMG_4120.JPG'))),
+    embedded: (c) => {
+      const at = c.original.length - readFileSync(F('jpeg/phone/IMG_4120.JPG')).length;
+      expect(locationTags(sliceTags(c.original, at, c.original.length, '.jpg')).length).toBeGreaterThan(0);
+      // Nothing claims those bytes: none of them is served.
+      expect(c.patched.subarray(at).every((b) => b === 0)).toBe(true);
+      expect(c.patched.subarray(0, at).equals(c.original.subarray(0, at))).toBe(true);
+    },
+  },
+  'GoPro-style MP4: a position written as text at the head of the media data (GPRO record)': {
+    needs: ['ffmpeg'],
+    make: () => {
+      const record = Buffer.concat([Buffer.from('GPRO', 'latin1'), Buffer.alloc(4), Buffer.from('HD9.01.01.60.00\0C3441326564213\0+33.1268-117.3273/\0GoPro Max', 'latin1')]);
+      const path = join(work, 'gopro-gpro.mp4');
+      writeFileSync(path, withMdatRecord(phoneMp4(), record));
+      return path;
+    },
+    embedded: (c) => {
+      expect(c.original.includes('+33.1268-117.3273')).toBe(true);
+      expect(c.patched.includes('+33.1268-117.3273')).toBe(false);
+      expect(c.patched.includes('GoPro Max')).toBe(true); // the rest of the record stays
+    },
   },
   'MPF: the secondary image has its own Exif with GPS': {
     needs: [],
