@@ -106,8 +106,8 @@ async function main() {
       mkdirSync(dirname(join(dataDir, rel)), { recursive: true });
       execFileSync('mv', [path, join(dataDir, rel)]);
       const [row] = await sql`
-        INSERT INTO assets (original_filename, file_hash, file_size, crc32, mime_type, storage_path, kind, status, taken_at, taken_at_local, location_patches, location_crc32)
-        VALUES (${name}, ${hash}, ${size}, ${crc}, 'image/jpeg', ${rel}, 'photo', 'ready', ${new Date(Date.UTC(2024, 6, 1, 10, i))}, ${`2024-07-01T10:${String(i % 60).padStart(2, '0')}:00`}, '[]'::jsonb, ${crc})
+        INSERT INTO assets (original_filename, file_hash, file_size, crc32, mime_type, storage_path, kind, status, taken_at, taken_at_local, location_patches, location_crc32, location_check)
+        VALUES (${name}, ${hash}, ${size}, ${crc}, 'image/jpeg', ${rel}, 'photo', 'ready', ${new Date(Date.UTC(2024, 6, 1, 10, i))}, ${`2024-07-01T10:${String(i % 60).padStart(2, '0')}:00`}, '[]'::jsonb, ${crc}, 'clean')
         RETURNING id`;
       for (const albumId of albumIds) await sql`INSERT INTO album_assets (album_id, asset_id, position) VALUES (${albumId}, ${row!.id}, ${i})`;
     };

@@ -11,3 +11,7 @@ ALTER TABLE album_assets
 ALTER TABLE trashed_album_assets
   ADD COLUMN entry_filename text,
   ADD COLUMN added_by_user uuid REFERENCES users (id) ON DELETE SET NULL;
+
+-- Fail closed: the patched bytes of an original are checked again before a "strip location"
+-- link may serve them. NULL: not checked yet; 'clean'; else why a position remains.
+ALTER TABLE assets ADD COLUMN location_check text;

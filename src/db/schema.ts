@@ -51,6 +51,8 @@ export interface AssetsTable {
   location_patches: ColumnType<Patch[] | null, Patch[] | null | undefined, Patch[] | null>;
   /** CRC-32 of the original with those patches applied; null: not worked out yet. */
   location_crc32: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The patched bytes checked again: 'clean', or why a position remains; null: not checked yet. */
+  location_check: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type AssetKind = 'photo' | 'raw' | 'video';

@@ -4,6 +4,7 @@
 // (same size) and their CRC-32, which must have been worked out before (rows without it
 // are the caller's to wait for: see location-prep.ts).
 import type { ZipItemRow } from '../queries/downloads.ts';
+import { locationLeft } from '../media/blanked-original.ts';
 import { applyPatches } from '../media/location-patches.ts';
 import { absolute } from '../storage/layout.ts';
 import type { ZipEntryInput } from '../zip/zip-layout.ts';
@@ -46,5 +47,8 @@ export function zipEntries(rows: ZipItemRow[], o: ZipEntryOptions): ZipEntryInpu
   });
 }
 
-/** Rows a "strip location" ZIP cannot lay out yet: their blanked CRC-32 is not worked out. */
-export const rowsAwaitingLocation = (rows: ZipItemRow[]) => rows.filter((r) => r.location_crc32 === null || !r.location_patches);
+/** Rows a "strip location" ZIP cannot lay out yet: their patches, CRC-32 or check are not worked out. */
+export const rowsAwaitingLocation = (rows: ZipItemRow[]) => rows.filter((r) => r.location_crc32 === null || !r.location_patches || r.location_check === null);
+
+/** Rows a "strip location" ZIP leaves out: a position remains in their patched bytes. */
+export const rowsWithLocationLeft = (rows: ZipItemRow[]) => rows.filter((r) => locationLeft(r.location_check));

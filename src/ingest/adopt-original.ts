@@ -19,7 +19,7 @@ export async function adoptOriginal(deps: Pick<AppDeps, 'database' | 'dataDir' |
   if (sums.sha256 !== parsed.hash) return { adopted: false, note: `content no longer matches its SHA-256 (now ${sums.sha256}); left alone` };
   const type = detectFileType(sums.head);
   if (!type) return { adopted: false, note: 'not a recognised photo or video; left alone' };
-  const described = await describeAsset(path, type, { now: new Date(), defaultTz: deps.config.defaultTz, original: sums });
+  const described = await describeAsset(path, type, { now: new Date(), defaultTz: deps.config.defaultTz });
   const db = deps.database.db;
   // Under the bytes' lock, as a trash purge decides whether to delete the file: one being
   // purged is the purge's to remove, not ours to bring back.

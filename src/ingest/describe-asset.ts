@@ -6,7 +6,6 @@ import type { Checksums } from './checksum.ts';
 import { readPhotoMetadata, type PhotoMetadata } from '../media/photo-metadata.ts';
 import { takenAtFromInstant, type TakenAt } from '../media/taken-at.ts';
 import { readVideoMetadata, type VideoMetadata } from '../media/video-metadata.ts';
-import { blankOriginal, type BlankedOriginal } from '../media/blanked-original.ts';
 
 export interface AssetDescription {
   width: number | null;
@@ -15,8 +14,6 @@ export interface AssetDescription {
   takenAt: TakenAt;
   takenAtSource: 'metadata' | 'file-modified' | 'uploaded';
   metadata: Record<string, unknown>;
-  /** For "strip location" links; null when it could not be worked out (done on first use). */
-  blanked?: BlankedOriginal | null;
 }
 
 function photoJson(m: PhotoMetadata) {
@@ -54,10 +51,9 @@ async function readMetadata(path: string, type: DetectedType, defaultTz: string)
 export async function describeAsset(
   path: string,
   type: DetectedType,
-  context: { lastModified?: number; now: Date; defaultTz: string; original: { size: number; crc32: number } },
+  context: { lastModified?: number; now: Date; defaultTz: string },
 ): Promise<AssetDescription> {
   const m = await readMetadata(path, type, context.defaultTz);
-  const blanked = await blankOriginal(path, type.format, context.original).catch(() => null);
   let takenAt = m.takenAt;
   let takenAtSource: AssetDescription['takenAtSource'] = 'metadata';
   if (!takenAt && context.lastModified !== undefined) {
@@ -75,7 +71,6 @@ export async function describeAsset(
     takenAt,
     takenAtSource,
     metadata: { ...m.json, takenAtSource, ...(m.warnings.length ? { warnings: m.warnings } : {}) },
-    blanked,
   };
 }
 
@@ -104,7 +99,5 @@ export function assetRow(
     storage_path: where.storagePath,
     metadata: { ...described.metadata, ...where.extraMetadata },
     uploaded_by: where.uploadedBy,
-    location_patches: described.blanked?.patches ?? null,
-    location_crc32: described.blanked?.crc32 ?? null,
   };
 }

@@ -76,7 +76,6 @@ export async function ingestFile(file: ReceivedFile, ctx: IngestContext): Promis
     lastModified: ctx.lastModified,
     now: new Date(),
     defaultTz: ctx.config.defaultTz,
-    original: file,
   });
   await mkdir(dirname(target), { recursive: true });
   // The name and the row together, under the lock a trash purge of these bytes also takes.

@@ -1,4 +1,5 @@
-// The background worker: makes derived files (thumbnail, preview, placeholder) outside the
+// The background worker: makes derived files (thumbnail, preview, placeholder) and works
+// out what "strip location" links serve of the original (patches, CRC, check) outside the
 // request. It claims pending assets from Postgres with FOR UPDATE SKIP LOCKED, so several
 // processes can share the queue; a claimed job holds a lease that it renews while it runs,
 // and a job whose lease ran out (its process died) goes back to the queue. Failures retry
@@ -16,6 +17,7 @@ import {
 } from '../queries/assets.ts';
 import type { Db } from '../queries/users.ts';
 import { deriveAsset } from './derive-asset.ts';
+import { blankedOriginal } from '../queries/location-patches.ts';
 
 export const MAX_ATTEMPTS = 3;
 const LEASE_MS = 60_000;
@@ -56,6 +58,9 @@ export function createWorker(options: WorkerOptions): Worker {
   async function runJob(asset: Asset) {
     try {
       const result = await deriveAsset(asset, { dataRoot: options.dataRoot, ffmpegPath: options.ffmpegPath });
+      // What "strip location" links serve of it (patches, their CRC, the check), while its
+      // bytes are fresh in the page cache; asked for again on first use if this fails.
+      await blankedOriginal(db, asset, options.dataRoot).catch((err) => log.warn('location not worked out', { asset: asset.id, error: (err as Error).message }));
       await markAssetReady(db, asset.id, {
         thumbhash: result.thumbhash,
         width: result.width,

@@ -11,6 +11,7 @@ import { crc32OfZeros, shiftRegister } from '../zip/crc32-shift.ts';
 import { detectFileType, HEAD_BYTES, type MediaFormat } from './file-type.ts';
 import { applyPatches, findLocationPatches, patchLength, type Patch } from './location-patches.ts';
 import { readFileHead } from './read-bytes.ts';
+import { findRemainingLocation } from './location-check.ts';
 
 // Formats whose location findLocationPatches knows; others are told by their bytes.
 const FORMATS = new Set<string>([
@@ -22,13 +23,22 @@ export interface BlankedOriginal {
   patches: Patch[];
   /** CRC-32 of the original with the patches applied. */
   crc32: number;
+  /** The patched bytes checked again (location-check.ts): 'clean', or why a position remains. */
+  check: string;
 }
 
-/** The patches and CRC-32 for the original at `path`, of `format` and the given size and CRC-32. */
+export const LOCATION_CLEAN = 'clean';
+
+/** A check that found a position left (null: not checked yet, which the server decides on first use). */
+export const locationLeft = (check: string | null) => check !== null && check !== LOCATION_CLEAN;
+
+/** The patches, CRC-32 and check for the original at `path`, of `format` and the given size and CRC-32. */
 export async function blankOriginal(path: string, format: string, original: { size: number; crc32: number }): Promise<BlankedOriginal> {
   const known = FORMATS.has(format) ? (format as MediaFormat) : detectFileType(await readFileHead(path, HEAD_BYTES))?.format;
   const patches = known ? await findLocationPatches(path, known) : [];
-  return { patches, crc32: await patchedCrc32(path, original.size, original.crc32, patches) };
+  const crc32 = await patchedCrc32(path, original.size, original.crc32, patches);
+  const remaining = known ? await findRemainingLocation(path, known, patches) : 'the file is of no format whose location records are known';
+  return { patches, crc32, check: remaining ?? LOCATION_CLEAN };
 }
 
 /** raw(bytes): the register after `bytes` from zero, without the final XOR. */

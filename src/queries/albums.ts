@@ -40,6 +40,8 @@ export interface GridAssetRow {
   taken_at_local: string | null;
   /** 'YYYY-MM-DD', see the header. */
   day: string;
+  /** Whether "strip location" links may serve its original: 'clean', why not, or null (not checked yet). */
+  location_check: string | null;
 }
 
 export interface AlbumAssetRow extends GridAssetRow {
@@ -57,7 +59,7 @@ const dayOf = (a: string, tz: string) =>
 export const gridAssetColumns = (tz: string, o: { entry?: boolean } = {}) => sql`
   a.id, a.width, a.height, a.kind, a.status, a.thumbhash, a.duration_seconds, a.processing_error,
   ${o.entry ? sql`coalesce(aa.entry_filename, a.original_filename)` : sql`a.original_filename`} AS original_filename,
-  a.mime_type, a.file_size, a.taken_at, a.taken_at_local, ${dayOf('a', tz)} AS day`;
+  a.mime_type, a.file_size, a.taken_at, a.taken_at_local, a.location_check, ${dayOf('a', tz)} AS day`;
 
 type SummaryRow = Album & Omit<AlbumSummary, 'cover'> & {
   cover_id: string | null;

@@ -16,6 +16,7 @@ export interface ZipItemRow {
   file_size: number;
   crc32: number;
   location_crc32: number | null;
+  location_check: string | null;
   /** Selected only when asked for (`withPatches`): they can be long. */
   location_patches?: Patch[] | null;
   storage_path: string;
@@ -32,7 +33,7 @@ interface ItemOptions {
 }
 
 const itemColumns = (o: ItemOptions & { entry?: boolean }) => sql`
-  a.id, ${o.entry ? sql`coalesce(aa.entry_filename, a.original_filename)` : sql`a.original_filename`} AS original_filename, a.file_hash, a.file_size, a.crc32, a.location_crc32, a.storage_path, a.format,
+  a.id, ${o.entry ? sql`coalesce(aa.entry_filename, a.original_filename)` : sql`a.original_filename`} AS original_filename, a.file_hash, a.file_size, a.crc32, a.location_crc32, a.location_check, a.storage_path, a.format,
   ${o.withPatches ? sql`a.location_patches,` : sql``}
   ${takenKey('a')} AS instant,
   coalesce(a.taken_at_local, to_char(${takenKey('a')} AT TIME ZONE ${o.tz}, 'YYYY-MM-DD"T"HH24:MI:SS')) AS local`;

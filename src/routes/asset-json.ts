@@ -22,6 +22,8 @@ export function publicAsset(a: Asset) {
     status: a.status,
     processingError: a.processing_error,
     processingWarning: a.processing_warning,
+    /** Whether links that hide location may send its original: 'clean', why not, or null (not checked yet). */
+    locationCheck: a.location_check,
     thumbhash: a.thumbhash,
     metadata: a.metadata,
     /** In the trash since then (the owner still sees it there); null when not. */

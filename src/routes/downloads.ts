@@ -18,7 +18,7 @@ import { findAlbum, type AlbumSummary } from '../queries/albums.ts';
 import { deleteExpiredSelections, findSelection, listAlbumZipItems, listLibraryZipItems, trimLinkSelections, upsertSelection, type ZipItemRow } from '../queries/downloads.ts';
 import { countDownload } from '../queries/links.ts';
 import { judgeLink, type LinkState } from '../sharing/link-cache.ts';
-import { rowsAwaitingLocation, zipEntries, zipFolderName } from '../downloads/zip-entries.ts';
+import { rowsAwaitingLocation, rowsWithLocationLeft, zipEntries, zipFolderName } from '../downloads/zip-entries.ts';
 import { sendZip, type SendZipOptions } from '../downloads/send-zip.ts';
 import { layoutZip } from '../zip/zip-layout.ts';
 import { ZipSourceError, type ZipFileSource, type ZipOutcome } from '../zip/zip-stream.ts';
@@ -109,7 +109,9 @@ async function guestZipRows(c: Context<AppEnv>, link: LinkState, album: AlbumSum
     c.header('Retry-After', String(RETRY_AFTER_PREPARING_S));
     throw httpError(503, `the download is being prepared (${waiting.length} of ${rows.length} items to check for location data); try again in a few seconds`);
   }
-  return rows;
+  // A file whose location could not be removed is never in it.
+  const withheld = new Set(rowsWithLocationLeft(rows));
+  return rows.filter((r) => !withheld.has(r));
 }
 
 const busy = (c: Context<AppEnv>) => {

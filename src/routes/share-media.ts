@@ -17,6 +17,7 @@ import { sendFile } from '../http/send-file.ts';
 import { Uuid } from '../http/validate.ts';
 import { createPatchedReadStream } from '../media/location-patches.ts';
 import { blankedOriginal } from '../queries/location-patches.ts';
+import { LOCATION_CLEAN } from '../media/blanked-original.ts';
 import { sendGridThumbnail } from './grid-thumbnail.ts';
 import { boundIp, passwordGranted } from './share-access.ts';
 
@@ -87,8 +88,11 @@ async function sendOriginal(
   const path = absolute(dataDir.root, asset.storage_path);
   const common = { contentType: asset.mime_type, cacheControl: o.cacheControl, downloadName: o.download ? asset.original_filename : undefined };
   const tag = c.get('sharing').signer.mediaTag;
-  // When the patches cannot be worked out (the original is unreadable) this throws: nothing is sent.
-  const patches = stripLocation ? (await blankedOriginal(database.db, asset, dataDir.root)).patches : [];
+  // When the patches cannot be worked out (the original is unreadable) this throws: nothing
+  // is sent; and a file whose patched bytes still hold a position is not sent either.
+  const blanked = stripLocation ? await blankedOriginal(database.db, asset, dataDir.root) : undefined;
+  if (blanked && blanked.check !== LOCATION_CLEAN) throw httpError(403, 'the location in this file could not be removed, so this link shares its preview only');
+  const patches = blanked?.patches ?? [];
   if (patches.length === 0) return sendFile(c, path, { ...common, etag: tag(asset.file_hash, 'original'), accelRedirect: o.accel });
   // The blanked bytes differ from the file: nginx cannot send them, and they get their own tag.
   return sendFile(c, path, {

@@ -12,6 +12,7 @@ import { countView, findAssetInAlbum } from '../queries/links.ts';
 import { reserveUpload, settleUpload, uploadUsageToday, type UploadReservation } from '../queries/upload-usage.ts';
 import { listAssetStates } from '../queries/live-grid.ts';
 import { guestAssetInfo } from '../sharing/guest-view.ts';
+import { locationLeft } from '../media/blanked-original.ts';
 import { publicAsset } from './asset-json.ts';
 import type { LinkState } from '../sharing/link-cache.ts';
 import type { AppEnv } from '../http/env.ts';
@@ -55,6 +56,7 @@ function guestGridContext(c: Context<AppEnv>, link: LinkState): GridContext {
     media: signedMedia(c, link),
     infoUrl: link.permissions.showMetadata ? (id) => `/api/share/${link.token}/assets/${id}` : undefined,
     originals: link.permissions.allowDownload,
+    withholdOriginal: link.permissions.stripLocation ? (a) => locationLeft(a.location_check) : undefined,
     selectable: link.permissions.allowDownload, // select, then one ZIP or Save to Photos
   };
 }
@@ -200,7 +202,7 @@ export const shareRoutes = new Hono<AppEnv>()
         addedBy: a.added_by_name,
         thumbUrl: a.status === 'ready' ? media(a.id, 'thumb') : null,
         previewUrl: a.status === 'ready' ? media(a.id, 'preview') : null,
-        ...(allowDownload ? { originalUrl: media(a.id, 'original') } : {}),
+        ...(allowDownload && !(link.permissions.stripLocation && locationLeft(a.location_check)) ? { originalUrl: media(a.id, 'original') } : {}),
       })),
       next: more ? `/api/share/${link.token}?after=${rows[JSON_PAGE - 1]!.id}` : null,
     });

@@ -655,12 +655,14 @@ function detailSections(asset) {
   const h = asset.height;
   const size = positive(w) && positive(h) ? `${w} × ${h}` : undefined;
   const megapixels = size && !isVideo ? `${trim((w * h) / 1e6)} MP` : undefined;
+  const withheld = text(asset.locationCheck) && asset.locationCheck !== 'clean';
   out.push(
     section(
       'File',
       line(text(asset.originalFilename), 'lb-info-main lb-info-file'),
       line(joined(size, megapixels), 'lb-info-sub'),
       line(joined(formatBytes(asset.fileSize), formatName(asset)), 'lb-info-sub'),
+      withheld ? line(`Links that hide location share only its preview: ${asset.locationCheck}.`, 'lb-info-sub lb-info-warn') : undefined,
     ),
   );
 

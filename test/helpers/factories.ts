@@ -48,6 +48,7 @@ export async function newAsset(db: Db, values: Partial<Asset> = {}): Promise<Ass
       file_hash: hash,
       file_size: values.file_size ?? 1234,
       crc32: values.crc32,
+      format: values.format,
       mime_type: values.mime_type ?? 'image/jpeg',
       width: values.width ?? 4032,
       height: values.height ?? 3024,

@@ -1,16 +1,13 @@
-// Location patches and the CRC-32 of the patched bytes are kept with the asset: worked out
-// at ingest, or on first use for assets stored before migrations 0008 / 0011, on both
-// database backends.
-import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, unlinkSync } from 'node:fs';
+// Location patches, the CRC-32 of the patched bytes and the check of them are kept with the
+// asset: worked out by the worker after ingest, or on first use, on both database backends.
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assetRow, describeAsset } from '../../src/ingest/describe-asset.ts';
 import { detectFileType } from '../../src/media/file-type.ts';
 import { findLocationPatches } from '../../src/media/location-patches.ts';
 import { readFileHead } from '../../src/media/read-bytes.ts';
-import { insertAssetIfNew } from '../../src/queries/assets.ts';
 import { blankedOriginal } from '../../src/queries/location-patches.ts';
 import { crc32OfFile, patchedBytesCrc32 } from './crc-helpers.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -48,21 +45,21 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('location patches on %s', (backe
     expect(expected.length).toBeGreaterThan(0);
     const blankedCrc = await patchedBytesCrc32(path, expected);
     expect(blankedCrc).not.toBe(asset.crc32);
-    expect(await blankedOriginal(db(), asset, root)).toEqual({ patches: expected, crc32: blankedCrc });
-    const row = await db().selectFrom('assets').select(['location_patches', 'location_crc32']).where('id', '=', asset.id).executeTakeFirstOrThrow();
-    expect(row).toEqual({ location_patches: expected, location_crc32: blankedCrc });
+    expect(await blankedOriginal(db(), asset, root)).toEqual({ patches: expected, crc32: blankedCrc, check: 'clean' });
+    const row = await db().selectFrom('assets').select(['location_patches', 'location_crc32', 'location_check']).where('id', '=', asset.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ location_patches: expected, location_crc32: blankedCrc, location_check: 'clean' });
     // Kept: the stored value answers without the file.
     unlinkSync(path);
-    expect(await blankedOriginal(db(), { ...asset, location_patches: null }, root)).toEqual({ patches: expected, crc32: blankedCrc });
+    expect(await blankedOriginal(db(), { ...asset, location_patches: null }, root)).toEqual({ patches: expected, crc32: blankedCrc, check: 'clean' });
   });
 
   it('a file without location keeps [] (worked out, nothing to patch), not null', async () => {
     const rel = store('jpeg/orientation/landscape_3.jpg', 'b.jpg');
     const crc = await crc32OfFile(join(root, rel));
     const asset = await newAsset(db(), { storage_path: rel, crc32: crc });
-    expect(await blankedOriginal(db(), asset, root)).toEqual({ patches: [], crc32: crc });
-    const row = await db().selectFrom('assets').select(['location_patches', 'location_crc32']).where('id', '=', asset.id).executeTakeFirstOrThrow();
-    expect(row).toEqual({ location_patches: [], location_crc32: crc });
+    expect(await blankedOriginal(db(), asset, root)).toEqual({ patches: [], crc32: crc, check: 'clean' });
+    const row = await db().selectFrom('assets').select(['location_patches', 'location_crc32', 'location_check']).where('id', '=', asset.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ location_patches: [], location_crc32: crc, location_check: 'clean' });
   });
 
   it('a missing original is an error, never an empty list', async () => {
@@ -72,21 +69,36 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('location patches on %s', (backe
     expect(row).toEqual({ location_patches: null, location_crc32: null });
   });
 
-  it('ingest stores them with the row (describeAsset → assetRow)', async () => {
+  it('checks the patched bytes again: clean for what the patches cover, else why not (and kept)', async () => {
     for (const [relative, name] of [
       ['heic/iphone_15_pro.heic', 'c.heic'],
       ['video/quicktime-hvc1.mov', 'd.mov'],
     ] as const) {
       const rel = store(relative, name);
       const path = join(root, rel);
-      const type = detectFileType(await readFileHead(path, 65536))!;
-      const sums = { sha256: createHash('sha256').update(name).digest('hex'), size: statSync(path).size, crc32: await crc32OfFile(path) };
-      const described = await describeAsset(path, type, { now: new Date(), defaultTz: 'UTC', original: sums });
-      const row = await insertAssetIfNew(db(), assetRow(sums, type, described, { originalFilename: name, storagePath: rel, uploadedBy: null }));
-      const patches = await findLocationPatches(path, type.format);
-      expect(row?.location_patches).toEqual(patches);
-      expect(row?.location_patches?.length).toBeGreaterThan(0);
-      expect(row?.location_crc32).toBe(await patchedBytesCrc32(path, patches));
+      const format = detectFileType(await readFileHead(path, 65536))!.format;
+      const asset = await newAsset(db(), { storage_path: rel, file_size: statSync(path).size, crc32: await crc32OfFile(path), format });
+      const blanked = await blankedOriginal(db(), asset, root);
+      expect(blanked.patches).toEqual(await findLocationPatches(path, format));
+      expect(blanked.check).toBe('clean');
     }
+    // A position in a place no patch reaches (a PNG chunk of a private type): found, kept, not served.
+    const png = readFileSync(fixture('png/IMG_20180725_163423-1.png'));
+    const chunk = (type: string, data: Buffer) => {
+      const out = Buffer.alloc(12 + data.length);
+      out.writeUInt32BE(data.length, 0);
+      out.write(type, 4, 'latin1');
+      data.copy(out, 8);
+      out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+      return out;
+    };
+    const withPrivate = Buffer.concat([png.subarray(0, 33), chunk('prVt', Buffer.from('at +48.8577+002.2950/ that day')), png.subarray(33)]);
+    const rel = 'originals/private-chunk.png';
+    writeFileSync(join(root, rel), withPrivate);
+    const asset = await newAsset(db(), { storage_path: rel, file_size: withPrivate.length, crc32: crc32(withPrivate), format: "png" });
+    const blanked = await blankedOriginal(db(), asset, root);
+    expect(blanked.check).toMatch(/position written as text is still there/);
+    const row = await db().selectFrom('assets').select('location_check').where('id', '=', asset.id).executeTakeFirstOrThrow();
+    expect(row.location_check).toBe(blanked.check);
   });
 });

@@ -17,6 +17,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectFileType, HEAD_BYTES, type MediaFormat } from '../../src/media/file-type.ts';
+import { findRemainingLocation } from '../../src/media/location-check.ts';
 import { probeHeic } from '../../src/media/heic-decoder.ts';
 import { applyEdits, xmpLocationEdits } from '../../src/media/location-records.ts';
 import {
@@ -98,6 +99,10 @@ async function checkPatched(path: string, options: CheckOptions = {}): Promise<C
   let outside = 0;
   for (let i = 0; i < original.length; i++) if (!mask[i] && original[i] !== patched[i]) outside++;
   expect(outside).toBe(0);
+
+  // Fail closed: the check finds the position in the original, and nothing once patched.
+  expect(await findRemainingLocation(path, format, [])).toBeDefined();
+  expect(await findRemainingLocation(path, format, patches)).toBeUndefined();
 
   const [before, after] = exiftool([path, patchedPath]);
   expect(locationTags(before!).length).toBeGreaterThan(0);
@@ -649,6 +654,7 @@ describe.skipIf(!HAS_FIXTURES || !HAS_EXIFTOOL)('location patches on files made 
         const format = await formatOf(path);
         const patches = await findLocationPatches(path, format);
         expect(patches.length).toBeGreaterThan(0);
+        expect(await findRemainingLocation(path, format, patches)).toBeUndefined();
         const original = readFileSync(path);
         const patched = applyPatches(Buffer.from(original), patches);
         const patchedPath = join(work, `patched-${copies++}.jpg`);

@@ -45,7 +45,7 @@ describe.each(backends())('guest isolation on %s', (backend) => {
     }
     return server.database.db
       .updateTable('assets')
-      .set({ file_size: bytes.length, crc32: crc32(bytes), location_patches: [], location_crc32: crc32(bytes) })
+      .set({ file_size: bytes.length, crc32: crc32(bytes), location_patches: [], location_crc32: crc32(bytes), location_check: 'clean' })
       .where('id', '=', asset.id)
       .returningAll()
       .executeTakeFirstOrThrow();

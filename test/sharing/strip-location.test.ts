@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Patch } from '../../src/media/location-patches.ts';
 import { absolute } from '../../src/storage/layout.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
+import { crc32 } from 'node:zlib';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { cammTrack, gpmdTrack, mebxTrack, withTimedTrack } from './timed-metadata-clips.ts';
 import { bsdtarTest, pythonZip, unzipTest } from '../downloads/zip-readers.ts';
@@ -205,6 +206,37 @@ describe.skipIf(!HAS_FIXTURES || !HAS_EXIFTOOL)('strip location through a share 
     const trackLeaks = exiftool(videos, ['-ee']).flatMap((tags, i) => locationTags(tags).map((t) => `${videos[i]} (-ee): ${t}`));
     expect(trackLeaks).toEqual([]);
   }, 120_000);
+
+  it('fails closed: a file whose position no patch reaches is never sent to a guest of such a link, only its preview', async () => {
+    // A PNG with a chunk of a private type holding a position as text.
+    const png = readFileSync(`${FIXTURES_DIR}png/IMG_20180725_163423-1.png`);
+    const data = Buffer.from('taken at +48.8577+002.2950/');
+    const chunk = Buffer.alloc(12 + data.length);
+    chunk.writeUInt32BE(data.length, 0);
+    chunk.write('prVt', 4, 'latin1');
+    data.copy(chunk, 8);
+    chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
+    const owner = await server.database.db.selectFrom('users').selectAll().executeTakeFirstOrThrow();
+    const cookie = await sessionCookie(server.database.db, owner);
+    const headers = { cookie, origin: server.url };
+    const album = (await (await server.fetch('/api/albums', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Leaky' }) })).json()).album;
+    const form = new FormData();
+    form.set('albumId', album.id);
+    form.append('file', new Blob([new Uint8Array(Buffer.concat([png.subarray(0, 33), chunk, png.subarray(33)]))]), 'leaky.png');
+    const id = (await (await server.fetch('/api/assets/upload', { method: 'POST', headers, body: form })).json()).assets[0].id;
+    await server.idle();
+    const owned = await (await server.fetch(`/api/assets/${id}`, { headers })).json();
+    expect(owned.asset.locationCheck).toMatch(/position written as text/); // the owner sees why
+    const link = (await (await server.fetch(`/api/albums/${album.id}/share`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({}) })).json()).link;
+    const body = await (await server.fetch(`/api/share/${link.token}`)).json();
+    expect(body.assets[0].originalUrl).toBeUndefined();
+    expect((await server.fetch(body.assets[0].previewUrl)).status).toBe(200);
+    const signedOriginal = body.assets[0].previewUrl.replace('/preview?', '/original?');
+    const refused = await server.fetch(signedOriginal);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).not.toContain('48.8577');
+    expect((await server.fetch(`/s/${link.token}/download.zip`)).status).toBe(404); // nothing left to put in it
+  });
 
   it('a link that keeps location serves the stored bytes as they are', async () => {
     const body = await (await server.fetch(`/api/share/${keepToken}`)).json();

@@ -45,6 +45,8 @@ export interface GridContext {
   infoUrl?: (id: string) => string;
   /** Originals may be fetched and downloaded (a guest link can forbid it; videos still play). */
   originals?: boolean;
+  /** An item whose original is not sent at all (a "strip location" link, a file whose location could not be removed). */
+  withholdOriginal?: (a: GridAssetRow) => boolean;
   /** Select mode (the owner's, or a guest's who may download): a check on each tile and on each day header (static/js/select-core.js). */
   selectable?: boolean;
   /** The page's first tiles (loaded at once, ahead of everything else). */
@@ -78,7 +80,8 @@ function tileLabel(a: GridAssetRow): string {
 
 export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
   const url = ctx.media ?? mediaUrl;
-  const originals = ctx.originals ?? true;
+  const withheld = ctx.withholdOriginal?.(a) ?? false;
+  const originals = (ctx.originals ?? true) && !withheld;
   const addedBy = 'added_by_name' in a ? (a as AlbumAssetRow).added_by_name : null;
   const w = a.width && a.width > 0 ? a.width : 1;
   const h = a.height && a.height > 0 ? a.height : 1;
@@ -97,7 +100,7 @@ export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
       data-kind={a.kind}
       data-w={w}
       data-h={h}
-      data-original={a.kind === 'video' || (originals && BROWSER_IMAGES.has(a.mime_type)) ? url(a.id, 'original') : undefined}
+      data-original={(a.kind === 'video' && !withheld) || (originals && BROWSER_IMAGES.has(a.mime_type)) ? url(a.id, 'original') : undefined}
       data-download={originals ? withParam(url(a.id, 'original'), 'download=1') : undefined}
       data-info={ctx.infoUrl?.(a.id)}
       aria-label={tileLabel(a)}
