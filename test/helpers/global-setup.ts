@@ -8,6 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { findPostgresBin, startCluster, type Cluster } from './postgres-cluster.ts';
+import { requireAllUnderCi } from './required-tools.ts';
 import { TEMPLATE_DB, withDatabase } from './template.ts';
 
 declare module 'vitest' {
@@ -19,6 +20,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
+  requireAllUnderCi(); // a skipped check proves nothing: under CI a missing tool fails the run
   const work = mkdtempSync(join(tmpdir(), 'shoebox-test-'));
   let cluster: Cluster | undefined;
   let adminUrl = process.env.TEST_DATABASE_URL ?? null;
