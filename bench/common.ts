@@ -1,0 +1,117 @@
+// What the benches share: the rows they hand to `npm run bench` (bench/run.ts), and the
+// inputs that are slow to make, made once and kept in bench/.cache/ (git-ignored).
+import { createHash, randomFillSync } from 'node:crypto';
+import { appendFileSync, closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { crc32 } from 'node:zlib';
+
+/** One line of the runner's table. `pass` is null for a measure without a target. */
+export interface BenchRow {
+  bench: string;
+  measure: string;
+  shoebox: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+  pass: boolean | null;
+}
+
+/**
+ * Hands rows to the runner: under `npm run bench`, BENCH_JSON names a file that each bench
+ * appends its rows to (one JSON object a line). Without it this does nothing, and the
+ * bench's own Markdown output is all there is.
+ */
+export function emitRows(rows: BenchRow[]): void {
+  const path = process.env.BENCH_JSON;
+  if (!path || !rows.length) return;
+  appendFileSync(path, rows.map((r) => JSON.stringify(r) + '\n').join(''));
+}
+
+/** `a / b` as "1.23×", or "—" when either is missing. */
+export function ratioText(a: number, b: number, digits = 2): string {
+  return Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `${(a / b).toFixed(digits)}×` : '—';
+}
+
+export const CACHE_DIR = fileURLToPath(new URL('./.cache/', import.meta.url));
+
+/** A path in bench/.cache/ (made on first use). */
+export function cachePath(name: string): string {
+  mkdirSync(CACHE_DIR, { recursive: true });
+  return join(CACHE_DIR, name);
+}
+
+/**
+ * The cached file `name`, made by `make(tmpPath)` when it is not there yet (written under a
+ * temporary name and renamed, so a run stopped half way leaves no half file behind).
+ */
+export function cachedFile(name: string, make: (tmpPath: string) => void): string {
+  const path = cachePath(name);
+  if (existsSync(path)) return path;
+  const tmp = `${path}.part-${process.pid}`;
+  make(tmp);
+  renameSync(tmp, path);
+  return path;
+}
+
+/** Hard-links `from` to `to` (the cache and the temp dirs share a file system here), else copies it. */
+export function linkOrCopy(from: string, to: string): void {
+  try {
+    linkSync(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    copyFileSync(from, to);
+  }
+}
+
+export interface Original {
+  path: string;
+  size: number;
+  /** SHA-256, hex. */
+  hash: string;
+  crc32: number;
+}
+
+/**
+ * `count` files of `mb` MiB of random bytes each (what zip.ts and load.ts seed as
+ * originals), with their SHA-256 and CRC-32. Kept in bench/.cache/originals-<mb>mb/; a
+ * later call that wants more makes only the missing ones. Never write into these files:
+ * the benches hard-link them into their DATA_DIRs.
+ */
+export function cachedOriginals(count: number, mb: number): Original[] {
+  const dir = cachePath(`originals-${mb}mb`);
+  mkdirSync(dir, { recursive: true });
+  const manifestPath = join(dir, 'manifest.json');
+  const manifest: Record<string, { hash: string; crc32: number; size: number }> = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')) : {};
+  const size = mb * 1024 * 1024;
+  const chunk = Buffer.alloc(4 * 1024 * 1024);
+  const out: Original[] = [];
+  let made = 0;
+  for (let i = 0; i < count; i++) {
+    const path = join(dir, `${String(i).padStart(4, '0')}.bin`);
+    let entry = manifest[String(i)];
+    if (!entry || !existsSync(path) || statSync(path).size !== entry.size) {
+      const tmp = `${path}.part-${process.pid}`;
+      const fd = openSync(tmp, 'w');
+      const hash = createHash('sha256');
+      let crc = 0;
+      for (let left = size; left > 0; left -= chunk.length) {
+        const part = chunk.subarray(0, Math.min(chunk.length, left));
+        randomFillSync(part);
+        writeSync(fd, part);
+        hash.update(part);
+        crc = crc32(part, crc);
+      }
+      closeSync(fd);
+      renameSync(tmp, path);
+      entry = { hash: hash.digest('hex'), crc32: crc >>> 0, size };
+      manifest[String(i)] = entry;
+      made++;
+      // Saved as it goes: a run stopped half way keeps what it made.
+      if (made % 10 === 0) writeFileSync(manifestPath, JSON.stringify(manifest));
+    }
+    out.push({ path, ...entry });
+  }
+  if (made) writeFileSync(manifestPath, JSON.stringify(manifest));
+  return out;
+}
