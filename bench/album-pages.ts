@@ -70,6 +70,7 @@ import { mediaUrl } from '../views/parts/album-grid.tsx';
 import { yearIn } from '../views/parts/dates.ts';
 import { AlbumPage } from '../views/pages/album.tsx';
 import { SharePage } from '../views/pages/share.tsx';
+import { emitRows, ratioText, type BenchRow } from './common.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const { values: opts } = parseArgs({
@@ -1259,6 +1260,43 @@ async function main() {
     '',
   ];
   process.stdout.write(header.join('\n') + '\n' + report(results, cluster?.version) + '\n');
+  emitRows(benchRows(results));
+}
+
+/** The headline measures, for `npm run bench`'s table. */
+function benchRows(results: BackendResult[]): BenchRow[] {
+  const rows: BenchRow[] = [];
+  const add = (measure: string, shoebox: string, baseline: string, ratio: string, target: string, passed: boolean | null) =>
+    rows.push({ bench: 'album-pages', measure, shoebox, baseline, ratio, target, pass: passed });
+  for (const r of results) {
+    for (const [label, t, base, target] of [
+      ['guest page `/s/{token}`', r.seq.guest, r.seq.nginxGuest, T.guestP50Ms],
+      ['owner page `/albums/{id}`', r.seq.owner, r.seq.nginxOwner, T.ownerP50Ms],
+    ] as const) {
+      const server50 = percentile(t.server.length ? t.server : t.roundTrip, 50);
+      const loop50 = percentile(t.roundTrip, 50);
+      const base50 = percentile(base.roundTrip, 50);
+      add(`${label} server time p50 (${t.server.length ? 'request log' : 'loopback'}), ${r.backend}; baseline nginx static copy (loopback, ratio of loopback times)`, ms(server50), ms(base50), ratioText(loop50, base50, 1), `≤ ${target} ms`, server50 <= target);
+    }
+    for (const [label, w, target] of [
+      ['guest', r.weight.guest, T.guestBytes],
+      ['owner', r.weight.owner, T.ownerBytes],
+    ] as const) {
+      add(`${label} page: HTML + CSS + JS before the first thumbnail, ${r.backend}`, kB(w.total), '—', '—', `≤ ${kB(target)}`, w.total <= target);
+    }
+    add(`guest page under wrk -c${WRK_CONNECTIONS}, ${r.backend}; baseline nginx static copy`, `${r.wrk.guest.rps.toFixed(0)} req/s`, `${r.wrk.nginxGuest.rps.toFixed(0)} req/s`, ratioText(r.wrk.guest.rps, r.wrk.nginxGuest.rps), `≥ ${T.guestRps} req/s`, r.wrk.guest.rps >= T.guestRps && r.wrk.guest.non2xx === 0);
+    const thumbRatio = r.wrk.thumb.rps / r.wrk.nginxThumb.rps;
+    add(`signed thumbnail under wrk, server alone, ${r.backend}; baseline nginx sending the file`, `${r.wrk.thumb.rps.toFixed(0)} req/s`, `${r.wrk.nginxThumb.rps.toFixed(0)} req/s`, ratioText(r.wrk.thumb.rps, r.wrk.nginxThumb.rps), `≥ ${T.thumbRatio}×`, thumbRatio >= T.thumbRatio && r.wrk.thumb.non2xx === 0);
+    for (const { profile, runs } of r.browser ?? []) {
+      const lcp = median(runs.map((x) => x.lcp));
+      add(`Chromium LCP, ${profile.name}, median of ${runs.length}, ${r.backend}`, `${lcp.toFixed(0)} ms`, '—', '—', `≤ ${profile.lcpTarget} ms`, lcp <= profile.lcpTarget);
+      if (profile.clsTarget !== undefined) {
+        const cls = Math.max(...runs.map((x) => x.cls));
+        add(`Chromium CLS, ${profile.name}, max of ${runs.length}, ${r.backend}`, cls.toFixed(4), '—', '—', String(profile.clsTarget), cls <= profile.clsTarget);
+      }
+    }
+  }
+  return rows;
 }
 
 await main();

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { findPostgresBin, freePort, startCluster, type Cluster } from '../test/helpers/postgres-cluster.ts';
+import { emitRows, ratioText } from './common.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const { values } = parseArgs({ options: { idle: { type: 'string', default: '5' } } });
@@ -187,6 +188,25 @@ async function main() {
     ...[...new Map(samples.map((s) => [s.command, s])).values()].map((s) => `- \`${s.command}\``),
   ];
   process.stdout.write(out.join('\n') + '\n');
+
+  const baselineOf: Record<string, Sample> = {
+    'server, PGlite, first start': pgFirst,
+    'server, PGlite, restart': pgReopen,
+    'server, Postgres': tsx,
+  };
+  emitRows(
+    samples
+      .filter((s) => baselineOf[s.name])
+      .map((s) => ({
+        bench: 'idle-rss',
+        measure: `idle RSS (peak), ${s.name}; baseline ${baselineOf[s.name]!.name}`,
+        shoebox: `${mb(s.rssKb)} MB (${mb(s.hwmKb)} MB)`,
+        baseline: `${mb(baselineOf[s.name]!.rssKb)} MB (${mb(baselineOf[s.name]!.hwmKb)} MB)`,
+        ratio: ratioText(s.rssKb, baselineOf[s.name]!.rssKb),
+        target: '—',
+        pass: null,
+      })),
+  );
 }
 
 await main();

@@ -12,6 +12,8 @@
 //    (VmHWM, reset first with `echo 5 > /proc/PID/clear_refs`) may grow by at most 64 MB
 //    over its level before the upload.
 //
+// The test files are made once and kept in bench/.cache/ (see common.ts).
+//
 // Run: node --import tsx bench/upload.ts [--size-mb 1024] [--big-mb 2048] [--runs 2]
 import { execFileSync, spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
@@ -20,6 +22,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnServer } from '../test/helpers/server.ts';
+import { cachedFile, emitRows } from './common.ts';
 
 const { values } = parseArgs({
   options: { 'size-mb': { type: 'string', default: '1024' }, 'big-mb': { type: 'string', default: '2048' }, runs: { type: 'string', default: '2' } },
@@ -46,11 +49,19 @@ function makeMp4(path: string, mb: number, seed: number) {
   closeSync(fd);
 }
 
+/** The cached MP4 of `mb` MiB for `seed` (each seed its own bytes: no upload is a duplicate of another). */
+const testFile = (mb: number, seed: number) => cachedFile(`upload-${mb}mb-${seed}.mp4`, (tmp) => makeMp4(tmp, mb, seed));
+
 /** Flushes every dirty page to disk, untimed: what comes next starts with none to pay for. */
 const flush = () => execFileSync('sync');
 
 /** Reads the file once, untimed, so that both sides find it in the page cache. */
 const warm = (file: string) => execFileSync('sh', ['-c', 'cat "$1" > /dev/null', 'sh', file]);
+
+function medianOf(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
 
 function time(fn: () => void): number {
   const t = process.hrtime.bigint();
@@ -90,9 +101,9 @@ async function main() {
 
     const rows: string[] = [];
     const ratios: number[] = [];
+    const times: { baseline: number; upload: number; size: number }[] = [];
     for (let run = 0; run < runs; run++) {
-      const file = join(work, `upload-${run}.mp4`);
-      makeMp4(file, sizeMb, run);
+      const file = testFile(sizeMb, run);
       const copy = join(work, 'copy.bin');
       warm(file);
       flush();
@@ -109,12 +120,11 @@ async function main() {
       ratios.push(seconds / baseline);
       const size = statSync(file).size;
       rows.push(`| ${run + 1} | ${(size / MB).toFixed(0)} MiB | ${baseline.toFixed(2)} s | ${seconds.toFixed(2)} s | ${(size / MB / seconds).toFixed(0)} MiB/s | **${(seconds / baseline).toFixed(2)}×** |`);
-      rmSync(file);
+      times.push({ baseline, upload: seconds, size });
     }
 
     // Memory while a big file streams in.
-    const big = join(work, 'big.mp4');
-    makeMp4(big, bigMb, 99);
+    const big = testFile(bigMb, 99);
     warm(big);
     flush();
     await new Promise((r) => setTimeout(r, 2000));
@@ -125,15 +135,12 @@ async function main() {
     const bigUpload = await curlUpload(server.url, token, big);
     clearInterval(sampler);
     const peak = status(pid, 'VmHWM');
-    rmSync(big);
 
     console.log(`\n## Upload (bench/upload.ts) — ${new Date().toISOString()}\n`);
     console.log('| run | file | openssl sha256 + cp + sync | upload (curl, multipart, loopback) | rate | ratio |');
     console.log('| --- | --- | --- | --- | --- | --- |');
     for (const r of rows) console.log(r);
-    const sorted = ratios.sort((a, b) => a - b);
-    const mid = sorted.length / 2;
-    const median = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    const median = medianOf(ratios);
     console.log(`\nMedian ratio: **${median.toFixed(2)}×** (target ≤ 1.2×; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})\n`);
     console.log('| server memory | MiB |');
     console.log('| --- | --- |');
@@ -142,6 +149,29 @@ async function main() {
     console.log(`| VmHWM (peak, reset before the upload) | ${peak.toFixed(0)} |`);
     console.log(`| growth of the peak over the level before | **${(peak - before).toFixed(0)}** (target ≤ 64) |`);
     console.log(`| upload time | ${bigUpload.seconds.toFixed(1)} s |`);
+
+    const medUpload = medianOf(times.map((t) => t.upload));
+    const medBase = medianOf(times.map((t) => t.baseline));
+    emitRows([
+      {
+        bench: 'upload',
+        measure: `upload of a ${sizeMb} MiB MP4 (curl, loopback), median of ${runs}; baseline openssl sha256 + cp + sync`,
+        shoebox: `${medUpload.toFixed(2)} s (${(times[0]!.size / MB / medUpload).toFixed(0)} MiB/s)`,
+        baseline: `${medBase.toFixed(2)} s`,
+        ratio: `${median.toFixed(2)}×`,
+        target: '≤ 1.2×',
+        pass: median <= 1.2,
+      },
+      {
+        bench: 'upload',
+        measure: `server peak memory growth during a ${bigMb} MiB upload (VmHWM)`,
+        shoebox: `${(peak - before).toFixed(0)} MiB`,
+        baseline: `${before.toFixed(0)} MiB before`,
+        ratio: '—',
+        target: '≤ 64 MiB',
+        pass: peak - before <= 64,
+      },
+    ]);
   } finally {
     if (process.env.LOG_LEVEL === 'debug') console.error(server.output().split('\n').filter((l) => l.includes('upload file')).join('\n'));
     await server.stop('SIGTERM');
