@@ -1,6 +1,6 @@
-# Shoebox: one image for the app (server, workers, CLI). TypeScript runs through tsx at
-# runtime (a dependency, not a dev dependency), so there is no build step and no
-# dev dependencies in the image.
+# Shoebox: one image for the app (server, workers, CLI). The server is compiled by esbuild
+# into dist/server.mjs at build time (bin/build.mjs; esbuild is a dependency, not a dev
+# dependency); the CLI runs its TypeScript through tsx. No dev dependencies in the image.
 #
 #   docker build -t shoebox .
 #   docker run -p 3000:3000 -v shoebox-data:/data shoebox      # embedded PGlite in /data/db
@@ -34,6 +34,7 @@ COPY migrations ./migrations
 COPY static ./static
 COPY views ./views
 COPY src ./src
+RUN node bin/build.mjs
 # `shoebox <command>` on the PATH: docker compose exec app shoebox --help
 RUN ln -s /app/bin/shoebox.js /usr/local/bin/shoebox
 
@@ -51,4 +52,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
 
 # node is PID 1 and handles SIGTERM itself: stops accepting, lets requests finish, exits 0.
 STOPSIGNAL SIGTERM
-CMD ["node", "--import", "tsx", "src/server.ts"]
+CMD ["node", "dist/server.mjs"]

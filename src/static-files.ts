@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
-export const staticDir = fileURLToPath(new URL('../static/', import.meta.url));
-const nodeModules = fileURLToPath(new URL('../node_modules/', import.meta.url));
+import { fromAppRoot } from './app-root.ts';
+export const staticDir = fromAppRoot('static');
+const nodeModules = fromAppRoot('node_modules');
 
 /** Browser libraries served from node_modules, never from a CDN. */
 const vendored: Record<string, string> = {

@@ -1,11 +1,11 @@
 // Applies migrations/NNNN_name.sql in order, each once, each in its own transaction,
 // recorded in schema_migrations. A failing file rolls back and stops with its name.
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
+import { fromAppRoot } from '../app-root.ts';
 import type { Database } from './database.ts';
 
-export const migrationsDir = fileURLToPath(new URL('../../migrations/', import.meta.url));
+export const migrationsDir = fromAppRoot('migrations');
 
 // Any constant: serialises migrations when several processes start on one Postgres.
 const MIGRATION_LOCK = 7_268_102;

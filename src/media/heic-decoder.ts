@@ -14,6 +14,7 @@
 // Workers are kept while busy and ended after a short idle time: the WASM heap never
 // shrinks, so an idle worker would keep the memory of the largest image it decoded.
 import { open } from 'node:fs/promises';
+import { fromAppRoot } from '../app-root.ts';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { listTopLevelBoxes, readBoxes, type Box } from './iso-bmff.ts';
@@ -52,7 +53,7 @@ interface Slot {
   idleTimer: NodeJS.Timeout | undefined;
 }
 
-const WORKER_URL = new URL('./heic-worker.mjs', import.meta.url);
+const WORKER_PATH = fromAppRoot('src/media/heic-worker.mjs');
 const MAX_WORKERS = Math.max(1, Math.min(2, availableParallelism()));
 const IDLE_MS = 20_000;
 
@@ -61,7 +62,7 @@ const queue: Task[] = [];
 let nextId = 1;
 
 function startSlot(): Slot {
-  const slot: Slot = { worker: new Worker(WORKER_URL), task: undefined, idleTimer: undefined };
+  const slot: Slot = { worker: new Worker(WORKER_PATH), task: undefined, idleTimer: undefined };
   slot.worker.on('message', (reply: Reply) => {
     const task = slot.task;
     slot.task = undefined;

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { inject } from 'vitest';
+// @ts-expect-error: a plain JS build script without type declarations
+import { buildServer, serverBundle } from '../../bin/build.mjs';
 import { createLimits, createNodeServing } from '../../src/app.ts';
 import { createWorker, type Worker } from '../../src/jobs/worker.ts';
 import { findFfmpeg } from '../../src/media/derivatives.ts';
@@ -116,9 +118,15 @@ export interface SpawnedServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs `node --import tsx src/server.ts` (what `npm start` runs) with the given env. */
+let serverBuilt = false;
+
+/** Runs what `npm start` runs (the server compiled by bin/build.mjs, then `node dist/server.mjs`) with the given env. */
 export function spawnServerProcess(env: Record<string, string>): { proc: ChildProcess; output(): string; exited: Promise<number | null> } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  if (!serverBuilt) {
+    buildServer(); // once per test file or bench: the source may have changed since the last one
+    serverBuilt = true;
+  }
+  const proc = spawn(process.execPath, [serverBundle], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

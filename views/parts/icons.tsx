@@ -1,10 +1,11 @@
 // Inline SVG icons from lucide-static (no icon font, nothing from a CDN), read once.
 // Decorative: the control that holds one carries the accessible name.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { raw } from 'hono/html';
+import { fromAppRoot } from '../../src/app-root.ts';
 
-const dir = fileURLToPath(new URL('../../node_modules/lucide-static/icons/', import.meta.url));
+const dir = fromAppRoot('node_modules/lucide-static/icons');
 const cache = new Map<string, string>();
 
 export type IconName = 'arrow-left' | 'upload' | 'plus' | 'pencil' | 'ellipsis-vertical' | 'play' | 'circle-alert' | 'images' | 'trash-2' | 'x'
@@ -20,7 +21,7 @@ export type ShareIconName = 'share-2' | 'link' | 'qr-code' | 'copy' | 'lock' | '
 function svg(name: IconName | SelectIconName | ShareIconName): string {
   let text = cache.get(name);
   if (text === undefined) {
-    text = readFileSync(`${dir}${name}.svg`, 'utf8')
+    text = readFileSync(join(dir, `${name}.svg`), 'utf8')
       .replace(/<!--[\s\S]*?-->/g, '')
       .replace(/\s*\n\s*/g, ' ')
       .replace(/>\s+</g, '><')
