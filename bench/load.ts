@@ -5,8 +5,17 @@
 //
 //   node --import tsx bench/load.ts [--duration 60] [--guests 100] [--zip-guests 5]
 //        [--assets 2000] [--zip-files 30] [--zip-file-mb 10] [--zip-rate-mb 20]
-//        [--think-ms 1000] [--screen 24] [--unpinned] [--no-upload]
+//        [--think-ms 1000] [--screen 24] [--unpinned] [--no-upload] [--server-log info]
+//        [--quiet 25] [--quiet-wait 120]
 //
+// (--quiet 25 --quiet-wait 120: before each side, wait up to 120 s until the machine's
+// CPUs are less than 25 % busy over 2 s, this bench being idle then; what was found is
+// printed with the results.)
+// (--server-log info: the server logs each request its app answers, and the report adds
+// what the log says, per kind of request: how many, and the server's own time for them,
+// from the first middleware to the Response, i.e. without queueing or sending. A
+// thumbnail that the short path (src/routes/signed-thumbnail-fast.ts) answers is not
+// logged. The logging costs the server a little.)
 // Seeding (as bench/album-pages.ts and bench/zip.ts do): the real server on a throwaway
 // Postgres, POST /api/setup, an API token, two albums, three real photos from the shared
 // fixtures uploaded into the first and processed by the worker, a share link on each album
@@ -79,6 +88,9 @@ const { values: opts } = parseArgs({
     screen: { type: 'string', default: '24' },
     unpinned: { type: 'boolean', default: false },
     'no-upload': { type: 'boolean', default: false },
+    'server-log': { type: 'string', default: 'warn' },
+    quiet: { type: 'string', default: '25' },
+    'quiet-wait': { type: 'string', default: '120' },
   },
 });
 const DURATION_S = Number(opts.duration);
@@ -116,6 +128,21 @@ async function cpuBusy(ms = 2000): Promise<number> {
   await sleep(ms);
   const b = read();
   return 1 - (b.idle - a.idle) / Math.max(1, b.total - a.total);
+}
+
+/** Waits (bounded) for the rest of the machine to go quiet, this bench being idle; says what it found. */
+async function waitQuiet(phase: string): Promise<string> {
+  const limit = Number(opts.quiet) / 100;
+  const deadline = Date.now() + Number(opts['quiet-wait']) * 1000;
+  const t0 = Date.now();
+  let busy = await cpuBusy();
+  while (busy >= limit && Date.now() < deadline) {
+    note(`  waiting for a quiet machine before ${phase}: CPUs ${(busy * 100).toFixed(0)} % busy, load ${load()}`);
+    await sleep(5000);
+    busy = await cpuBusy();
+  }
+  const waited = Math.round((Date.now() - t0) / 1000) - 2;
+  return `before: CPUs ${(busy * 100).toFixed(0)} % busy${busy >= limit ? ' (did not go quiet)' : ''}${waited > 0 ? ` after waiting ${waited} s` : ''}, load ${load()}`;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -413,8 +440,7 @@ async function runPhase(name: string, t: Target, ref: Buffer, withOwner?: { toke
   note(`  ${name}: ${GUESTS} guests, ${ZIP_GUESTS} ZIP guests${withOwner ? ', the owner uploading' : ''}, ${DURATION_S} s (load ${load()})`);
   const stats = new Stats();
   const delay = monitorEventLoopDelay({ resolution: 10 });
-  // This bench is idle here: whatever keeps the CPUs busy is someone else's.
-  const machine = `before: CPUs ${((await cpuBusy()) * 100).toFixed(0)} % busy, load ${load()}`;
+  const machine = await waitQuiet(name);
   const t0 = Date.now();
   const until = t0 + DURATION_S * 1000;
   delay.enable();
@@ -658,6 +684,30 @@ function nginxWorkerHwmKb(masterPid: number): number {
 
 // ─── report ────────────────────────────────────────────────────────────────────────────
 
+/** The server's request log (src/http/request-log.ts), by kind of request: the app's own times. */
+function appTimes(output: string): Map<string, number[]> {
+  const kinds = new Map<string, number[]>();
+  for (const m of output.matchAll(/\binfo\s+(GET|POST|HEAD) (\S+) (\d{3}) ([\d.]+)ms$/gm)) {
+    const path = m[2]!;
+    const kind = /^\/media\/assets\/[^/]+\/thumb$/.test(path)
+      ? 'thumbnail (not the short path)'
+      : /^\/s\/[^/]+$/.test(path)
+        ? 'share page'
+        : /^\/s\/[^/]+\/tiles$/.test(path)
+          ? 'grid page'
+          : /\/download\.zip$/.test(path)
+            ? 'ZIP (until its Response, not the sending)'
+            : path === '/api/assets/upload'
+              ? 'upload'
+              : `${m[1]} ${path.replace(/[0-9a-f-]{36}/g, ':id')}`;
+    const list = kinds.get(kind) ?? [];
+    list.push(Number(m[4]));
+    kinds.set(kind, list);
+  }
+  for (const list of kinds.values()) list.sort((a, b) => a - b);
+  return kinds;
+}
+
 const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(1)} ms` : '—');
 const pct = (xs: number[], p: number) => percentile(xs, p);
 
@@ -681,12 +731,13 @@ async function main() {
       pin(process.pid, '0');
     }
     const env = { DATA_DIR: dataDir, DATABASE_URL: cluster.url, LOG_LEVEL: 'warn' };
+    const runEnv = { ...env, LOG_LEVEL: opts['server-log']! };
     note(`seeding: ${N_ASSETS} items to browse, a ZIP album of ${ZIP_FILES} × ${ZIP_FILE_MB} MiB (load ${load()})`);
     const t0 = Date.now();
     const s = await seed(env, dataDir, cluster);
     note(`  seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-    server = await startServer(env);
+    server = await startServer(runEnv);
     const pid = server.proc.pid!;
     pin(pid, '1');
     const shoebox: Target = { base: server.url, page: `/s/${s.browseToken}`, zip: `/s/${s.zipToken}/download.zip` };
@@ -745,6 +796,7 @@ async function main() {
     let maxRssKb = procKb(pid, 'VmRSS');
     const sampler = setInterval(() => (maxRssKb = Math.max(maxRssKb, procKb(pid, 'VmRSS') || 0)), 250);
     let run: PhaseResult;
+    const logFrom = server.output().length;
     try {
       run = await runPhase('Shoebox', shoebox, ref, OWNER_UPLOADS ? { token: s.token, albumId: s.browseAlbum } : undefined);
     } finally {
@@ -762,7 +814,8 @@ async function main() {
       await sql.end({ timeout: 1 });
     }
 
-    report({ run, base, hwmKb, maxRssKb, nginxHwmKb, ready, alive, tiles, thumbType, thumbBytes: firstThumb.body.length, refBytes: ref.length, started, startLoad });
+    const serverLog = opts['server-log'] === 'info' || opts['server-log'] === 'debug' ? appTimes(server.output().slice(logFrom)) : undefined;
+    report({ run, base, hwmKb, maxRssKb, nginxHwmKb, ready, alive, tiles, thumbType, thumbBytes: firstThumb.body.length, refBytes: ref.length, started, startLoad, serverLog });
   } finally {
     await nginx?.stop();
     await server?.stop('SIGTERM');
@@ -785,6 +838,7 @@ function report(r: {
   refBytes: number;
   started: Date;
   startLoad: string;
+  serverLog?: Map<string, number[]>;
 }) {
   const { run, base } = r;
   const pages = (p: PhaseResult) => [...p.stats.lat.page, ...p.stats.lat.tiles].sort((a, b) => a - b);
@@ -847,6 +901,14 @@ function report(r: {
   detail('wall time', (p) => `${p.seconds.toFixed(1)} s (${p.machine})`);
   out.push(`| server VmRSS highest sampled (every 250 ms) | ${(r.maxRssKb / 1024).toFixed(0)} MB | — |`);
   out.push(`| server still running at the end | ${r.alive ? 'yes' : '**no**'} | — |`);
+  if (r.serverLog) {
+    out.push('', `The server's request log during the run (${opts['server-log']}): requests its app answered, and its own time for them (first middleware → Response).`, '');
+    out.push('| kind | count | p50 | p99 | max |');
+    out.push('| --- | ---: | ---: | ---: | ---: |');
+    for (const [kind, list] of [...r.serverLog].sort((a, b) => b[1].length - a[1].length)) {
+      out.push(`| ${kind} | ${list.length} | ${ms(pct(list, 50))} | ${ms(pct(list, 99))} | ${ms(list.at(-1) ?? NaN)} |`);
+    }
+  }
   process.stdout.write(out.join('\n') + '\n');
 }
 

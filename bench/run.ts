@@ -55,7 +55,7 @@ const BENCHES: Bench[] = [
     needs: ['postgres', 'nginx', 'wrk', 'taskset'],
     limitMin: { quick: 6, full: 25 },
   },
-  { name: 'load', quick: ['--duration', '30', '--zip-files', '20'], full: [], needs: ['postgres', 'nginx', 'curl', 'python3', 'taskset'], limitMin: { quick: 5, full: 8 } },
+  { name: 'load', quick: ['--duration', '30', '--zip-files', '20', '--quiet-wait', '30'], full: [], needs: ['postgres', 'nginx', 'curl', 'python3', 'taskset'], limitMin: { quick: 5, full: 8 } },
 ];
 
 function have(cmd: string): boolean {
