@@ -6,6 +6,7 @@ import type { Checksums } from './checksum.ts';
 import { readPhotoMetadata, type PhotoMetadata } from '../media/photo-metadata.ts';
 import { takenAtFromInstant, type TakenAt } from '../media/taken-at.ts';
 import { readVideoMetadata, type VideoMetadata } from '../media/video-metadata.ts';
+import { crashPoint } from '../crash-points.ts';
 
 export interface AssetDescription {
   width: number | null;
@@ -54,6 +55,7 @@ export async function describeAsset(
   context: { lastModified?: number; now: Date; defaultTz: string },
 ): Promise<AssetDescription> {
   const m = await readMetadata(path, type, context.defaultTz);
+  crashPoint('metadata');
   let takenAt = m.takenAt;
   let takenAtSource: AssetDescription['takenAtSource'] = 'metadata';
   if (!takenAt && context.lastModified !== undefined) {

@@ -4,6 +4,7 @@
 // little left to do, and the file is made durable before the stream finishes.
 import { open, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
+import { crashPoint } from '../crash-points.ts';
 
 const BATCH_BYTES = 1024 * 1024;
 const FLUSH_EVERY = 64 * 1024 * 1024;
@@ -62,6 +63,7 @@ export class FileSink extends Writable {
       left -= bytesWritten;
       if (left > 0) buffers = skipBytes(buffers, bytesWritten);
     }
+    crashPoint('upload-body');
     if (this.#unflushed >= FLUSH_EVERY && !this.#flushing) {
       this.#unflushed = 0;
       // In the background: the final datasync still makes everything durable and reports errors.

@@ -15,6 +15,7 @@ import type { Db } from '../queries/users.ts';
 import { absolute, originalRelPath } from '../storage/layout.ts';
 import { syncDir } from '../storage/sync-dir.ts';
 import { withHashLock } from '../db/hash-lock.ts';
+import { crashPoint } from '../crash-points.ts';
 import { assetRow, describeAsset } from './describe-asset.ts';
 import type { ReceivedFile } from './receive-file.ts';
 
@@ -80,8 +81,10 @@ export async function ingestFile(file: ReceivedFile, ctx: IngestContext): Promis
   await mkdir(dirname(target), { recursive: true });
   // The name and the row together, under the lock a trash purge of these bytes also takes.
   const inserted = await withHashLock(ctx.db, file.sha256, async () => {
+    crashPoint('before-rename');
     await rename(file.tmpPath, target);
     await syncDir(dirname(target)); // before the row: the row must never outlive the name
+    crashPoint('after-rename');
     return insertAssetIfNew(ctx.db, assetRow(file, type, described, { originalFilename: name, storagePath: rel, uploadedBy: ctx.uploadedBy }));
   });
   if (inserted) return { status: 'created', asset: inserted };

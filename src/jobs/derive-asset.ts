@@ -7,6 +7,7 @@ import { makeDerivatives, type DerivativesResult, UndecodableError } from '../me
 import { detectFileType } from '../media/file-type.ts';
 import { readFileHead } from '../media/read-bytes.ts';
 import { HEAD_BYTES } from '../media/file-type.ts';
+import { removeTempLeftovers } from '../media/atomic-write.ts';
 import { absolute, previewRelPath, smallAvifRelPath, smallThumbRelPath } from '../storage/layout.ts';
 
 export class PermanentJobError extends Error {
@@ -27,6 +28,8 @@ export async function deriveAsset(asset: Asset, ctx: { dataRoot: string; ffmpegP
   const smallAvifPath = absolute(ctx.dataRoot, smallAvifRelPath(asset.file_hash));
   const largePath = absolute(ctx.dataRoot, previewRelPath(asset.file_hash));
   await mkdir(dirname(smallPath), { recursive: true });
+  // A process killed while writing these left temp files beside them (see the worker's lease).
+  for (const path of [smallPath, smallAvifPath, largePath]) await removeTempLeftovers(path);
   try {
     return await makeDerivatives(
       { path: original, type },
