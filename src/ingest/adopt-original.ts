@@ -4,7 +4,7 @@ import type { AppDeps } from '../http/env.ts';
 import { detectFileType } from '../media/file-type.ts';
 import { stat } from 'node:fs/promises';
 import { withHashLock } from '../db/hash-lock.ts';
-import { insertAssetIfNew } from '../queries/assets.ts';
+import { findAssetByHash, insertAssetIfNew } from '../queries/assets.ts';
 import { isBeingPurged } from '../queries/trash.ts';
 import { absolute, parseOriginalName } from '../storage/layout.ts';
 import { checksumFile } from './checksum.ts';
@@ -25,6 +25,8 @@ export async function adoptOriginal(deps: Pick<AppDeps, 'database' | 'dataDir' |
   // purged is the purge's to remove, not ours to bring back.
   return withHashLock(db, sums.sha256, async () => {
     if (await isBeingPurged(db, rel)) return { adopted: false, note: 'its asset is being deleted for good; left to that' };
+    // An upload holds this lock from its rename to its row: one that was mid-way has finished.
+    if (await findAssetByHash(db, sums.sha256)) return { adopted: false, note: 'has its row: the upload that renamed it finished meanwhile' };
     if (!(await stat(path).then(() => true, () => false))) return { adopted: false, note: 'gone while it was read; nothing to adopt' };
     const row = await insertAssetIfNew(db, assetRow(sums, type, described, { originalFilename: name, storagePath: rel, uploadedBy: null, extraMetadata: { recovered: true } }));
     return row ? { adopted: true, note: 'row recreated from the file' } : { adopted: false, note: 'another row holds this hash' };

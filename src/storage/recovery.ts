@@ -48,12 +48,11 @@ export async function recoverAtStart(deps: AppDeps, log: Logger): Promise<void> 
   const temps = await listTempFiles(deps.dataDir.tmp, deps.config.databaseUrl ? 6 * 3600_000 : 0);
   for (const path of temps) await unlink(path).catch(() => {});
   if (temps.length) log.info('removed unfinished uploads', { files: temps.length });
-  // Likewise an original another process renamed a moment ago may be about to get its row.
-  const settledBefore = Date.now() - (deps.config.databaseUrl ? 10 * 60_000 : 0);
+  // An original renamed into place whose process died before its row. Another process's
+  // upload may be between its rename and its row right now: adoption takes the bytes' lock,
+  // which that upload holds until its row exists, and then finds the row.
   for (const orphan of await orphanOriginals(deps)) {
-    const info = await stat(join(deps.dataDir.root, orphan.rel)).catch(() => undefined);
-    if (!info || info.mtimeMs > settledBefore) continue;
-    const outcome = await adoptOriginal(deps, orphan.rel);
+    const outcome = await adoptOriginal(deps, orphan.rel).catch((err: Error) => ({ adopted: false, note: `could not be read: ${err.message}; left alone` }));
     log[outcome.adopted ? 'info' : 'warn']('original without a row', { file: orphan.rel, outcome: outcome.note });
   }
 }
