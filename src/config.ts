@@ -22,6 +22,8 @@ export interface Config {
   ffmpegPath: string | undefined;
   mediaAccel: 'none' | 'nginx';
   workerConcurrency: number;
+  /** With a shared Postgres: how long a job may go unrenewed before another process takes it over (its process died). */
+  jobLeaseSeconds: number;
   /** Caps on what guests may add through one upload-enabled share link. */
   shareUpload: { maxFileBytes: number; maxFilesPerDay: number; maxBytesPerDay: number };
   /** Signed media URLs also carry the client IP (a copied URL fails elsewhere). */
@@ -109,6 +111,7 @@ const EnvSchema = v.object({
   FFMPEG_PATH: v.optional(v.pipe(v.string(), v.minLength(1, 'FFMPEG_PATH must not be empty'))),
   MEDIA_ACCEL: v.optional(v.picklist(['none', 'nginx'], 'MEDIA_ACCEL must be none or nginx'), 'none'),
   WORKER_CONCURRENCY: integer('WORKER_CONCURRENCY', 0, 64, 0),
+  JOB_LEASE_SECONDS: integer('JOB_LEASE_SECONDS', 2, 3600, 60),
 });
 
 /** Reads `.env` from the working directory; real environment variables win. */
@@ -145,6 +148,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
     ffmpegPath: e.FFMPEG_PATH,
     mediaAccel: e.MEDIA_ACCEL,
     workerConcurrency: e.WORKER_CONCURRENCY || Math.max(1, cores),
+    jobLeaseSeconds: e.JOB_LEASE_SECONDS,
     shareUpload: {
       maxFileBytes: e.SHARE_UPLOAD_MAX_FILE_SIZE,
       maxFilesPerDay: e.SHARE_UPLOAD_MAX_FILES_PER_DAY,

@@ -26,6 +26,7 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const ffmpegFound = findFfmpeg(config.ffmpegPath); // runs ffmpeg -version meanwhile
   const runtime = await openRuntime(config, log);
   const { deps } = runtime;
   let http: Server | undefined;
@@ -36,13 +37,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     // Files of a purge cut short first: recovery would give those originals new rows.
     await removePurgedFiles({ db: deps.database.db, dataRoot: deps.dataDir.root, log });
     await recoverAtStart(deps, log);
-    const ffmpegPath = await findFfmpeg(config.ffmpegPath);
+    const ffmpegPath = await ffmpegFound;
     if (!ffmpegPath) log.warn('ffmpeg not found (set FFMPEG_PATH or install ffmpeg): videos get a neutral poster');
     worker = createWorker({
       db: deps.database.db,
       dataRoot: deps.dataDir.root,
       log,
       concurrency: config.workerConcurrency,
+      leaseMs: config.jobLeaseSeconds * 1000,
       ffmpegPath,
       soleProcess: !config.databaseUrl,
     });

@@ -82,8 +82,14 @@ function makeFile(name: string, body: Buffer): StaticFile {
     body,
   };
   if (compressible.has(ext) && body.length > 512) {
-    file.gzip = gzipSync(body, { level: 9 });
-    file.brotli = brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } });
+    // At the best levels, on first use: all files together take ~0.5 s, too long to add to
+    // every start (a restart serves again sooner), and one file takes a few milliseconds.
+    let gzip: Buffer | undefined;
+    let brotli: Buffer | undefined;
+    Object.defineProperties(file, {
+      gzip: { enumerable: true, get: () => (gzip ??= gzipSync(body, { level: 9 })) },
+      brotli: { enumerable: true, get: () => (brotli ??= brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } })) },
+    });
   }
   return file;
 }

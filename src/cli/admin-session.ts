@@ -59,6 +59,7 @@ function localSession(config: Config, log: Logger, runtime: Runtime): AdminSessi
         // errors are worth interrupting the progress display for.
         log: { ...log, warn: () => {}, info: () => {} },
         concurrency: config.workerConcurrency,
+        leaseMs: config.jobLeaseSeconds * 1000,
         ffmpegPath: await findFfmpeg(config.ffmpegPath),
         soleProcess: !config.databaseUrl,
       });

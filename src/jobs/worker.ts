@@ -20,7 +20,6 @@ import { deriveAsset } from './derive-asset.ts';
 import { blankedOriginal } from '../queries/location-patches.ts';
 
 export const MAX_ATTEMPTS = 3;
-const LEASE_MS = 60_000;
 const IDLE_POLL_MS = 2_000;
 
 export interface WorkerOptions {
@@ -31,6 +30,8 @@ export interface WorkerOptions {
   ffmpegPath: string | null;
   /** On the embedded database this is the only process: every "processing" row is stale at start. */
   soleProcess: boolean;
+  /** A claimed job's lease, renewed every third of it; one unrenewed for two leases goes back to the queue. */
+  leaseMs?: number;
   backoffMs?: (attempt: number) => number;
 }
 
@@ -46,6 +47,7 @@ export interface Worker {
 export function createWorker(options: WorkerOptions): Worker {
   const { db, log } = options;
   const concurrency = Math.max(1, options.concurrency ?? cpus().length);
+  const leaseMs = options.leaseMs ?? 60_000;
   const backoff = options.backoffMs ?? ((attempt: number) => 5_000 * 4 ** (attempt - 1));
   const running = new Map<string, Promise<void>>();
   let stopped = true;
@@ -129,13 +131,13 @@ export function createWorker(options: WorkerOptions): Worker {
   return {
     async start() {
       stopped = false;
-      const staleBefore = options.soleProcess ? new Date(Date.now() + 1000) : new Date(Date.now() - 2 * LEASE_MS);
+      const staleBefore = options.soleProcess ? new Date(Date.now() + 1000) : new Date(Date.now() - 2 * leaseMs);
       const released = await releaseStaleJobs(db, staleBefore);
       if (released) log.info('resuming interrupted processing', { assets: released });
       leaseTimer = setInterval(() => {
         renewLeases(db, [...running.keys()]).catch(() => {});
-        releaseStaleJobs(db, new Date(Date.now() - 2 * LEASE_MS)).catch(() => {});
-      }, LEASE_MS / 3);
+        releaseStaleJobs(db, new Date(Date.now() - 2 * leaseMs)).catch(() => {});
+      }, leaseMs / 3);
       leaseTimer.unref();
       void pump();
       schedule();
