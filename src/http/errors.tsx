@@ -4,6 +4,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ErrorPage } from '../../views/pages/error.tsx';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { AppEnv } from './env.ts';
 
 export const isApiPath = (path: string) => path === '/api' || path.startsWith('/api/');
@@ -25,6 +26,11 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     const res = err.res;
     if (res) return res;
     return respond(c, err.status as ContentfulStatusCode, err.message || 'Request failed', err.cause);
+  }
+  if (isDatabaseUnavailable(err)) {
+    c.get('deps')?.log.warn('database unavailable', { method: c.req.method, path: c.req.path, error: String(err) });
+    c.header('Retry-After', '5');
+    return respond(c, 503, 'The database is not answering right now. Nothing was changed; please try again in a few seconds.');
   }
   c.get('deps')?.log.error('request failed', { method: c.req.method, path: c.req.path, error: err.stack ?? String(err) });
   return respond(c, 500, 'Something went wrong on our side. Please try again.');

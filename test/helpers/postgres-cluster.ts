@@ -9,7 +9,12 @@ import { join } from 'node:path';
 export interface Cluster {
   url: string;
   version: string;
+  /** Stops the server and removes its files. */
   stop(): void;
+  /** Stops the server as a crash or an outage would (immediate), keeping its files. */
+  halt(): void;
+  /** Starts it again, on the same port. */
+  resume(): void;
 }
 
 export function findPostgresBin(): string | undefined {
@@ -48,21 +53,28 @@ export async function startCluster(bin: string): Promise<Cluster> {
       : execFileSync(join(bin, cmd), args, { stdio: 'pipe' });
   const port = await freePort();
   run('initdb', ['-D', `${dir}/data`, '-U', 'app', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
-  run('pg_ctl', [
-    '-D', `${dir}/data`, '-l', `${dir}/log`, '-w',
-    '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
-    'start',
-  ]);
+  const start = () =>
+    run('pg_ctl', [
+      '-D', `${dir}/data`, '-l', `${dir}/log`, '-w',
+      '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+      'start',
+    ]);
+  const halt = () => run('pg_ctl', ['-D', `${dir}/data`, '-m', 'immediate', '-w', 'stop']);
+  start();
   const version = execFileSync(join(bin, 'postgres'), ['--version']).toString().trim();
   return {
     url: `postgres://app@127.0.0.1:${port}/postgres`,
     version,
     stop() {
       try {
-        run('pg_ctl', ['-D', `${dir}/data`, '-m', 'immediate', '-w', 'stop']);
+        halt();
+      } catch {
+        /* already stopped */
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     },
+    halt,
+    resume: start,
   };
 }
