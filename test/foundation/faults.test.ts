@@ -51,7 +51,7 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, tim
 
 describe('faults', () => {
   it('Postgres stopped mid-run: clear 503s, nothing kept of an upload, the server stays up and serves again by itself', { timeout: 120_000 }, async () => {
-    const cluster: Cluster = await startCluster(findPostgresBin()!);
+    const cluster: Cluster = await startCluster(findPostgresBin()!, { durable: true });
     cleanup.push(() => cluster.stop());
     const root = tempDir('sbx-faults-');
     cleanup.push(() => rmSync(root, { recursive: true, force: true }));

@@ -39,7 +39,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startCluster(bin: string): Promise<Cluster> {
+/**
+ * `durable`: commits reach the WAL before they are acknowledged, so a cluster stopped with
+ * `halt()` (an immediate stop, like a crash) comes back with every committed row. Without
+ * it commits are asynchronous (faster tests) and the last ~200 ms may be lost on a halt.
+ */
+export async function startCluster(bin: string, options: { durable?: boolean } = {}): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'shoebox-pg-'));
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
@@ -56,7 +61,7 @@ export async function startCluster(bin: string): Promise<Cluster> {
   const start = () =>
     run('pg_ctl', [
       '-D', `${dir}/data`, '-l', `${dir}/log`, '-w',
-      '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+      '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=${options.durable ? 'on' : 'off'} -c full_page_writes=off -c max_connections=200`,
       'start',
     ]);
   const halt = () => run('pg_ctl', ['-D', `${dir}/data`, '-m', 'immediate', '-w', 'stop']);
