@@ -86,6 +86,21 @@ export interface AlbumAssetsTable {
   entry_filename: Generated<string | null>;
 }
 
+/** An album's counts and date range, kept by triggers (migrations/0013_album_stats.sql); read, never written, by the app. */
+export interface AlbumStatsTable {
+  album_id: string;
+  item_count: number;
+  photo_count: number;
+  video_count: number;
+  byte_count: number;
+  /** 'YYYY-MM-DD' of the items with a local time. */
+  first_local_day: string | null;
+  last_local_day: string | null;
+  /** Of the items without one: their days depend on DEFAULT_TZ. */
+  first_instant: Date | null;
+  last_instant: Date | null;
+}
+
 /** An album membership of a trashed asset, kept to put it back where it was. */
 export interface TrashedAlbumAssetsTable {
   album_id: string;
@@ -180,6 +195,7 @@ export interface DB {
   assets: AssetsTable;
   albums: AlbumsTable;
   album_assets: AlbumAssetsTable;
+  album_stats: AlbumStatsTable;
   shared_links: SharedLinksTable;
   share_upload_usage: ShareUploadUsageTable;
   sessions: SessionsTable;

@@ -70,33 +70,32 @@ type SummaryRow = Album & Omit<AlbumSummary, 'cover'> & {
 };
 
 async function selectSummaries(db: Db, tz: string, where: RawBuilder<unknown>): Promise<AlbumSummary[]> {
+  // Counts and dates from album_stats (kept by triggers, migrations/0013); the cover by an
+  // index: the explicit one while it is in the album, else the first item in the album's order.
+  const firstOf = (dir: 'ASC' | 'DESC') => sql`(
+    SELECT a2.id FROM album_assets aa2 JOIN assets a2 ON a2.id = aa2.asset_id
+    WHERE aa2.album_id = al.id ORDER BY ${takenKey('a2')} ${sql.raw(dir)}, a2.id ${sql.raw(dir)} LIMIT 1)`;
+  const dayIn = (instant: string) => sql<string>`to_char(${sql.ref(instant)} AT TIME ZONE ${tz}, 'YYYY-MM-DD')`;
   const { rows } = await sql<SummaryRow>`
     SELECT al.*,
-           stats.item_count, stats.photo_count, stats.video_count, stats.byte_count, stats.first_day, stats.last_day,
+           coalesce(st.item_count, 0) AS item_count, coalesce(st.photo_count, 0) AS photo_count,
+           coalesce(st.video_count, 0) AS video_count, coalesce(st.byte_count, 0)::bigint AS byte_count,
+           least(st.first_local_day, ${dayIn('st.first_instant')}) AS first_day,
+           greatest(st.last_local_day, ${dayIn('st.last_instant')}) AS last_day,
            cover.id AS cover_id, cover.width AS cover_width, cover.height AS cover_height,
            cover.thumbhash AS cover_thumbhash, cover.status AS cover_status
     FROM albums al
-    CROSS JOIN LATERAL (
-      SELECT count(*)::int AS item_count,
-             (count(*) FILTER (WHERE a.kind <> 'video'))::int AS photo_count,
-             (count(*) FILTER (WHERE a.kind = 'video'))::int AS video_count,
-             coalesce(sum(a.file_size), 0)::bigint AS byte_count,
-             min(${dayOf('a', tz)}) AS first_day,
-             max(${dayOf('a', tz)}) AS last_day
-      FROM album_assets aa JOIN assets a ON a.id = aa.asset_id
-      WHERE aa.album_id = al.id
-    ) stats
+    LEFT JOIN album_stats st ON st.album_id = al.id
     LEFT JOIN LATERAL (
       SELECT a.id, a.width, a.height, a.thumbhash, a.status
-      FROM album_assets aa JOIN assets a ON a.id = aa.asset_id
-      WHERE aa.album_id = al.id
-      ORDER BY (a.id = al.cover_asset_id) DESC NULLS LAST,
-               CASE WHEN al.sort_order = 'manual' THEN aa.position END,
-               CASE WHEN al.sort_order = 'taken_desc' THEN ${takenKey('a')} END DESC,
-               CASE WHEN al.sort_order = 'taken_desc' THEN a.id END DESC,
-               CASE WHEN al.sort_order = 'taken_asc' THEN ${takenKey('a')} END,
-               a.id
-      LIMIT 1
+      FROM assets a
+      WHERE a.id = coalesce(
+        (SELECT aa.asset_id FROM album_assets aa WHERE aa.album_id = al.id AND aa.asset_id = al.cover_asset_id),
+        CASE al.sort_order
+          WHEN 'manual' THEN (SELECT aa.asset_id FROM album_assets aa WHERE aa.album_id = al.id ORDER BY aa.position, aa.asset_id LIMIT 1)
+          WHEN 'taken_desc' THEN ${firstOf('DESC')}
+          ELSE ${firstOf('ASC')}
+        END)
     ) cover ON true
     WHERE ${where}
     ORDER BY al.created_at DESC, al.id`.execute(db);
