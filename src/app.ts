@@ -1,6 +1,8 @@
 // Builds the Hono app from its parts, and the Node server options that put the signed
 // thumbnails' short path in front of it. Takes every dependency, so tests can build one.
 import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Hono } from 'hono';
 import { AttemptGuard } from './auth/attempt-guard.ts';
 import { authenticate, authorize, firstRunRedirect } from './http/auth.ts';
@@ -67,11 +69,53 @@ export function createNodeServing(deps: AppDeps, limits: Limits = createLimits()
   const sharing = createSharing(deps);
   const app = createApp(deps, limits, sharing);
   const fast = signedThumbnailFastPath(deps, sharing);
-  const create = (options: ServerOptions, appListener: (req: IncomingMessage, res: ServerResponse) => void) =>
-    createServer(options, (req, res) => {
+  const create = (options: ServerOptions, appListener: (req: IncomingMessage, res: ServerResponse) => void) => {
+    // Node's and @hono/node-server's own refusals of a missing or malformed Host are a bare 400.
+    const server = createServer({ ...options, requireHostHeader: false }, (req, res) => {
+      if (req.headers.host === undefined ? req.httpVersion !== '1.0' : !validHost(req.headers.host)) {
+        res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', Connection: 'close' }).end('the Host header is missing or malformed\n');
+        return;
+      }
       if (!fast(req, res)) appListener(req, res);
     });
+    server.on('clientError', answerClientError);
+    server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(417, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).end('only "Expect: 100-continue" is supported\n');
+    });
+    return server;
+  };
   return { fetch: app.fetch, createServer: create as typeof createServer };
+}
+
+/** A host name or IPv4 address, or an IPv6 one in brackets, and an optional port. */
+const HOST = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
+const validHost = (host: string) => {
+  const m = HOST.exec(host);
+  return !!m && (m[1] === undefined || Number(m[1]) <= 65535);
+};
+
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'the request line and headers are larger than 16 KiB'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'Payload Too Large', 'the chunk extensions are too large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'the request took too long to arrive'],
+};
+
+/**
+ * A request Node's HTTP parser refuses (bad framing, a huge header, a malformed request
+ * line) never reaches the app. Node's own answer is a bare status line; this one says what
+ * was wrong, in a line of text.
+ */
+function answerClientError(err: Error & { code?: string; reason?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable || (socket as Socket).bytesWritten > 0) {
+    socket.destroy();
+    return;
+  }
+  const [status, text, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request', `malformed HTTP request: ${err.reason ?? err.message}`];
+  const body = `${message}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
 }
 
 export function createApp(deps: AppDeps, limits: Limits = createLimits(), sharing: Sharing = createSharing(deps)): Hono<AppEnv> {

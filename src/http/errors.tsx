@@ -32,6 +32,11 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     c.header('Retry-After', '5');
     return respond(c, 503, 'The database is not answering right now. Nothing was changed; please try again in a few seconds.');
   }
+  // The client went away while its body was read: no one to answer, and nothing of ours failed.
+  if ((err as NodeJS.ErrnoException).code === 'ECONNRESET') {
+    c.get('deps')?.log.debug('request broken off by the client', { method: c.req.method, path: c.req.path });
+    return respond(c, 400, 'the request was broken off before its body arrived');
+  }
   c.get('deps')?.log.error('request failed', { method: c.req.method, path: c.req.path, error: err.stack ?? String(err) });
   return respond(c, 500, 'Something went wrong on our side. Please try again.');
 };
