@@ -13,7 +13,24 @@ export function describeIssues(issues: v.BaseIssue<unknown>[]): string {
     .join('; ');
 }
 
+/**
+ * Postgres text and jsonb cannot hold U+0000: a NUL anywhere in the input (a key or a value,
+ * however deep) is refused here rather than failing in the database.
+ */
+export function refuseNul(input: unknown): void {
+  const stack: unknown[] = [input];
+  while (stack.length) {
+    const value = stack.pop();
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) throw httpError(400, 'text must not contain NUL characters (\\u0000)');
+    } else if (value && typeof value === 'object') {
+      for (const [k, x] of Object.entries(value)) stack.push(k, x);
+    }
+  }
+}
+
 export function parseInput<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
+  refuseNul(input);
   const result = v.safeParse(schema, input);
   if (!result.success) throw httpError(400, describeIssues(result.issues));
   return result.output;
@@ -48,6 +65,7 @@ export async function readForm(c: Context): Promise<Record<string, string>> {
     const first = Array.isArray(value) ? value[0] : value;
     if (typeof first === 'string') fields[key] = first;
   }
+  refuseNul(fields);
   return fields;
 }
 

@@ -143,7 +143,15 @@ function takenAtOf(sources: ExifSources, defaultTz: string, warnings: string[]):
   return { takenAt: null, source: 'none' };
 }
 
-function displayedSize(
+/** Whole numbers of pixels that the asset's int columns hold: a tag claiming 0xFFFFFFFF or 1.5 pixels is no size. */
+const isSide = (n: number) => Number.isInteger(n) && n >= 1 && n <= 2 ** 31 - 1;
+
+function displayedSize(sources: ExifSources, format: MediaFormat, orientation: number): { width: number; height: number } | undefined {
+  const size = claimedSize(sources, format, orientation);
+  return size && isSide(size.width) && isSide(size.height) ? size : undefined;
+}
+
+function claimedSize(
   sources: ExifSources,
   format: MediaFormat,
   orientation: number,

@@ -77,6 +77,9 @@ async function grantAlbums(c: Context<AppEnv>, userId: string, albumIds: string[
 
 const back = (c: Context<AppEnv>) => c.redirect('/settings', 303);
 
+/** Session and API token ids are base32 (auth/secrets.ts): anything else (a NUL byte, say) names none and never reaches the database. */
+const isTokenId = (id: string) => /^[a-z2-7]{1,64}$/.test(id);
+
 export const settingsRoutes = new Hono<AppEnv>()
   // Page and its forms
   .get('/settings', async (c) => c.html(<SettingsPage {...await settingsProps(c)} />))
@@ -85,7 +88,7 @@ export const settingsRoutes = new Hono<AppEnv>()
     return back(c);
   })
   .post('/settings/sessions/:id/end', async (c) => {
-    await deleteUserSession(db(c), currentUser(c).id, c.req.param('id'));
+    if (isTokenId(c.req.param('id'))) await deleteUserSession(db(c), currentUser(c).id, c.req.param('id'));
     return back(c);
   })
   .post('/settings/tokens', async (c) => {
@@ -96,7 +99,7 @@ export const settingsRoutes = new Hono<AppEnv>()
     return c.html(<SettingsPage {...await settingsProps(c, { newToken: { name: input.output.name, token } })} />, 201);
   })
   .post('/settings/tokens/:id/revoke', async (c) => {
-    await revokeApiToken(db(c), currentUser(c).id, c.req.param('id'));
+    if (isTokenId(c.req.param('id'))) await revokeApiToken(db(c), currentUser(c).id, c.req.param('id'));
     return back(c);
   })
   .post('/settings/uploaders', async (c) => {
@@ -135,7 +138,8 @@ export const settingsRoutes = new Hono<AppEnv>()
     return c.json({ ended });
   })
   .delete('/api/sessions/:id', async (c) => {
-    if (!(await deleteUserSession(db(c), currentUser(c).id, c.req.param('id')))) throw httpError(404, 'no such session');
+    const id = c.req.param('id');
+    if (!isTokenId(id) || !(await deleteUserSession(db(c), currentUser(c).id, id))) throw httpError(404, 'no such session');
     return c.body(null, 204);
   })
   .get('/api/tokens', async (c) => c.json({ tokens: (await listApiTokens(db(c), currentUser(c).id)).map(publicToken) }))
@@ -145,7 +149,8 @@ export const settingsRoutes = new Hono<AppEnv>()
     return c.json({ ...publicToken(row), token }, 201);
   })
   .delete('/api/tokens/:id', async (c) => {
-    if (!(await revokeApiToken(db(c), currentUser(c).id, c.req.param('id')))) throw httpError(404, 'no such active token');
+    const id = c.req.param('id');
+    if (!isTokenId(id) || !(await revokeApiToken(db(c), currentUser(c).id, id))) throw httpError(404, 'no such active token');
     return c.body(null, 204);
   })
   .get('/api/users', async (c) => {

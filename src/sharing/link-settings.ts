@@ -39,7 +39,8 @@ const Password = v.pipe(
 const ExpiresAt = v.pipe(
   v.string('expiresAt must be a date and time'),
   v.transform((s) => new Date(s)),
-  v.check((d) => !Number.isNaN(d.getTime()), 'expiresAt must be a date and time such as 2026-12-31T23:59:00Z'),
+  // Years 1 to 9999: what a timestamptz column takes as written (year 0 or +275760 it refuses).
+  v.check((d) => !Number.isNaN(d.getTime()) && d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999, 'expiresAt must be a date and time such as 2026-12-31T23:59:00Z'),
 );
 
 const switches = {
