@@ -38,6 +38,9 @@ const CheckInput = v.object({
   ),
 });
 
+/** 10000-01-01T00:00:00Z: a file modified later is a made-up time (and no date a timestamptz takes as written). */
+const LAST_MODIFIED_LIMIT = Date.UTC(10000, 0, 1);
+
 /** A client's file name, for display and downloads only (never used as a path). */
 export function cleanFilename(name: string | undefined): string {
   const base = basename((name ?? '').replaceAll('\\', '/')).normalize('NFC').replace(/[\u0000-\u001f\u007f]/g, '');
@@ -97,10 +100,20 @@ const REFUSED_BY_CAP: Record<UploadRefusal, string> = {
 interface ParsedUpload {
   names: string[];
   results: IngestResult[];
+  /** The fields the request was admitted with (those sent before its first file). */
   fields: Record<string, string>;
-  /** Set when a file passed the size limit: the rest of the body was not read. */
+  /** Set when a file passed the size limit, or the body broke: the rest of the body was not read. */
   cutShort: boolean;
+  /** The body broke off after files were stored: what was wrong with it. */
+  brokenBody?: string;
 }
+
+/**
+ * A file stream given up on is destroyed with an error: destroyed without one after its
+ * last bytes were parsed, a stream never reports the early close, and its receiver waits
+ * forever.
+ */
+const abandon = (stream: Readable) => stream.destroy(new Error('the rest of this file was not read'));
 
 export function parseUpload(c: Context<AppEnv>, rules: UploadRules): Promise<ParsedUpload> {
   const { deps } = { deps: c.get('deps') };
@@ -121,10 +134,12 @@ export function parseUpload(c: Context<AppEnv>, rules: UploadRules): Promise<Par
     const names: string[] = [];
     const pending: Promise<IngestResult>[] = [];
     const fields: Record<string, string> = {};
+    let admittedFields: Record<string, string> = {};
     let admitted: Promise<void> | undefined;
     const admit = () => {
       if (!admitted) {
-        admitted = rules.admit({ ...fields });
+        admittedFields = { ...fields };
+        admitted = rules.admit({ ...admittedFields });
         admitted.catch(() => {}); // observed where it is awaited
       }
       return admitted;
@@ -145,14 +160,28 @@ export function parseUpload(c: Context<AppEnv>, rules: UploadRules): Promise<Par
       if (finished) return;
       finished = true;
       incoming.unpipe(parser);
-      Promise.all(pending).then((results) => resolve({ names, results, fields, cutShort }), reject);
+      Promise.all(pending).then((results) => resolve({ names, results, fields: admittedFields, cutShort }), reject);
+    };
+    // A malformed body after some files were stored: they stay, and the answer lists them
+    // (the broken file refused) with what was wrong; with nothing stored, a plain refusal.
+    const breakOff = (err: Error) => {
+      if (finished) return;
+      finished = true;
+      incoming.unpipe(parser);
+      for (const s of openStreams) abandon(s);
+      Promise.allSettled(pending).then((settled) => {
+        const results = settled.map(
+          (r, i): IngestResult => (r.status === 'fulfilled' ? r.value : { status: 'rejected', httpStatus: 422, error: `${names[i]}: the request body broke off in this file` }),
+        );
+        if (results.every((r) => r.status === 'rejected')) return reject(err);
+        resolve({ names, results, fields: admittedFields, cutShort: true, brokenBody: err.message });
+      });
     };
     const fail = (err: Error) => {
       if (finished) return;
       finished = true;
       incoming.unpipe(parser);
-      // Without an error: a file stream nobody listens to yet must not emit one.
-      for (const s of openStreams) s.destroy();
+      for (const s of openStreams) abandon(s); // each has an error listener
       // Let every started file clean its temp file up before answering.
       Promise.allSettled(pending).then(() => reject(err));
     };
@@ -160,7 +189,8 @@ export function parseUpload(c: Context<AppEnv>, rules: UploadRules): Promise<Par
     parser.on('field', (name, value) => {
       if (name === 'lastModified') {
         const n = Number(value);
-        lastModified = Number.isFinite(n) && n > 0 ? n : undefined;
+        // A client's hint: milliseconds since 1970, before the year 10000, or nothing.
+        lastModified = Number.isFinite(n) && n > 0 && n < LAST_MODIFIED_LIMIT ? n : undefined;
       } else if (!(name in fields)) {
         fields[name] = value.trim();
         if (name === 'albumId') admit(); // check the album while the first file streams in
@@ -213,7 +243,7 @@ export function parseUpload(c: Context<AppEnv>, rules: UploadRules): Promise<Par
           try {
             await access;
           } catch (err) {
-            stream.destroy();
+            abandon(stream);
             const partial = await receiving.catch(() => undefined);
             if (partial) await unlink(partial.tmpPath).catch(() => {});
             fail(err as Error);
@@ -259,8 +289,9 @@ export function parseUpload(c: Context<AppEnv>, rules: UploadRules): Promise<Par
     });
 
     parser.on('finish', () => finish(false));
-    parser.on('error', (err: unknown) => fail(httpError(400, `malformed multipart request: ${(err as Error).message}`)));
-    incoming.on('aborted', () => fail(new Error('the client disconnected during the upload')));
+    parser.on('error', (err: unknown) => breakOff(httpError(400, `malformed multipart request: ${(err as Error).message}`)));
+    // Nobody is left to answer; not a failure of ours either.
+    incoming.on('aborted', () => fail(httpError(400, 'the client disconnected during the upload')));
     incoming.on('error', (err) => fail(err));
     incoming.pipe(parser);
   });
@@ -285,7 +316,9 @@ export async function answerUpload(c: Context<AppEnv>, upload: ParsedUpload, alb
   }
   if (results.some((r) => r.status === 'created')) deps.worker?.wake();
   if (cutShort) c.header('Connection', 'close');
-  return c.json({ assets: results.map((r, i) => toEntry(names[i]!, r)) }, overallStatus(results));
+  const assets = results.map((r, i) => toEntry(names[i]!, r));
+  if (upload.brokenBody) return c.json({ error: `${upload.brokenBody}; the files before it were stored`, assets }, overallStatus(results));
+  return c.json({ assets }, overallStatus(results));
 }
 
 export const uploadRoutes = new Hono<AppEnv>()
