@@ -2,8 +2,6 @@
 // through postgres.js when DATABASE_URL is set. One Kysely query layer over both.
 import { mkdirSync } from 'node:fs';
 import { Kysely } from 'kysely';
-import { PostgresJSDialect } from 'kysely-postgres-js';
-import postgres from 'postgres';
 import { useAdvisoryLocks } from './hash-lock.ts';
 import type { DB } from './schema.ts';
 
@@ -62,6 +60,8 @@ async function openPglite(options: { dataDir?: string; loadDataDir?: Blob }): Pr
 }
 
 async function openPostgres(options: { url: string; max?: number }): Promise<Database> {
+  // Loaded only when used, as PGlite is: a server on the embedded database never maps them.
+  const [{ default: postgres }, { PostgresJSDialect }] = await Promise.all([import('postgres'), import('kysely-postgres-js')]);
   const sql = postgres(options.url, {
     max: options.max ?? 10,
     connect_timeout: 10,

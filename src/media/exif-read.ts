@@ -9,7 +9,9 @@
 // Plus the XMP packet and IPTC block (dates only) where sharp finds them.
 //   readExifSources(path, format) → ExifSources, never throwing: failures go to `warnings`
 import { open } from 'node:fs/promises';
-import exifr from 'exifr';
+// Loaded on first use (~10 MB): only ingest reads EXIF.
+let exifrModule: Promise<typeof import('exifr').default> | undefined;
+const loadExifr = () => (exifrModule ??= import('exifr').then((m) => m.default));
 import sharp, { type Metadata } from './sharp.ts';
 import type { MediaFormat } from './file-type.ts';
 import { listTopLevelBoxes, readBoxes } from './iso-bmff.ts';
@@ -78,7 +80,7 @@ function tiffStart(bytes: Uint8Array): Uint8Array | undefined {
 
 async function parseWithExifr(bytes: Uint8Array, into: ExifSources, what: string, options: object = EXIFR_OPTIONS): Promise<void> {
   try {
-    const out = (await exifr.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), options)) as
+    const out = (await (await loadExifr()).parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), options)) as
       | Record<string, unknown>
       | undefined;
     if (!out) return;
@@ -213,7 +215,7 @@ async function parseTiffAsBlock(bytes: Uint8Array, block: 'ifd0' | 'exif' | 'gps
   const scratch = emptySources();
   await parseWithExifr(bytes, scratch, `CR3 ${block}`, { ...EXIFR_OPTIONS, exif: false, gps: false, translateKeys: false });
   into.warnings.push(...scratch.warnings);
-  const names = (exifr as unknown as { tagKeys: Map<string, Map<number, string>> }).tagKeys.get(block);
+  const names = ((await loadExifr()) as unknown as { tagKeys: Map<string, Map<number, string>> }).tagKeys.get(block);
   for (const [key, value] of Object.entries(scratch.ifd0)) {
     const name = names?.get(Number(key)) ?? key;
     into[block][name] = value;

@@ -2,7 +2,6 @@
 // fragments; plain form posts without script), each link's QR code, and the page that
 // lists every link across albums.
 import { Hono, type Context } from 'hono';
-import QRCode from 'qrcode';
 import * as v from 'valibot';
 import { ShareLinks } from '../../views/parts/share-sheet.tsx';
 import { LinksPage } from '../../views/pages/links.tsx';
@@ -114,6 +113,7 @@ export const linkRoutes = new Hono<AppEnv>()
   })
   .get('/links/:id/qr.svg', async (c) => {
     const link = await linkByIdOr404(c);
+    const { default: QRCode } = await import('qrcode'); // on first use: ~10 MB few servers need
     const svg = await QRCode.toString(viewLink(link, origin(c)).url, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
     return c.body(svg, 200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'private, max-age=3600' });
   })

@@ -7,7 +7,7 @@ import { unlink } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { Busboy, type BusboyInstance } from '@fastify/busboy';
+import type { BusboyInstance } from '@fastify/busboy';
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import type { User } from '../db/schema.ts';
@@ -115,11 +115,12 @@ interface ParsedUpload {
  */
 const abandon = (stream: Readable) => stream.destroy(new Error('the rest of this file was not read'));
 
-export function parseUpload(c: Context<AppEnv>, rules: UploadRules): Promise<ParsedUpload> {
+export async function parseUpload(c: Context<AppEnv>, rules: UploadRules): Promise<ParsedUpload> {
   const { deps } = { deps: c.get('deps') };
   const incoming = (c.env as { incoming: IncomingMessage }).incoming;
   const contentType = incoming.headers['content-type'] ?? '';
   if (!/^multipart\/form-data\b/i.test(contentType)) throw httpError(415, 'send multipart/form-data with one or more parts named "file"');
+  const { Busboy } = await import('@fastify/busboy'); // on first use: pages never need it
 
   return new Promise<ParsedUpload>((resolve, reject) => {
     let parser: BusboyInstance;
