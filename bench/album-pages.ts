@@ -48,7 +48,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
+import { cpus, totalmem, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -73,7 +73,8 @@ import { mediaUrl } from '../views/parts/album-grid.tsx';
 import { yearIn } from '../views/parts/dates.ts';
 import { AlbumPage } from '../views/pages/album.tsx';
 import { SharePage } from '../views/pages/share.tsx';
-import { emitRows, ratioText, type BenchRow } from './common.ts';
+import { emitRows, ratioText, type BenchRow, note, load, waitQuiet as waitQuietFor } from './common.ts';
+import { seededRandom as rng } from '../test/helpers/seeded-random.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const { values: opts } = parseArgs({
@@ -117,37 +118,10 @@ const T = {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The share of CPU time spent busy (all cores) over `ms`, from /proc/stat. */
-async function cpuBusy(ms = 2000): Promise<number> {
-  const read = () => {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const idle = f[3]! + f[4]!;
-    return { idle, total: f.reduce((a, b) => a + b, 0) };
-  };
-  const a = read();
-  await sleep(ms);
-  const b = read();
-  return 1 - (b.idle - a.idle) / Math.max(1, b.total - a.total);
-}
 
-/** Waits (bounded) for the rest of the machine to go quiet; returns what it saw. */
-async function waitQuiet(phase: string): Promise<string> {
-  const limit = Number(opts.quiet) / 100;
-  const deadline = Date.now() + Number(opts['quiet-wait']) * 1000;
-  let busy = await cpuBusy().catch(() => 0);
-  let waited = 0;
-  while (busy >= limit && Date.now() < deadline) {
-    if (waited % 60 === 0) note(`  waiting for a quiet machine before ${phase}: CPUs ${(busy * 100).toFixed(0)} % busy, load ${load()}`);
-    await sleep(3000);
-    waited += 5;
-    busy = await cpuBusy().catch(() => 0);
-  }
-  return `CPUs ${(busy * 100).toFixed(0)} % busy${busy >= limit ? ' (did not go quiet)' : ''}${waited ? ` after waiting ${waited} s` : ''}, load ${load()}`;
-}
-const note = (s: string) => process.stderr.write(s + '\n');
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 const kB = (n: number) => (n / 1024).toFixed(1) + ' kB';
 const ms = (n: number) => n.toFixed(1) + ' ms';
+const waitQuiet = (phase: string) => waitQuietFor(phase, Number(opts.quiet), Number(opts['quiet-wait']));
 const pass = (ok: boolean) => (ok ? 'pass' : '**FAIL**');
 
 function have(cmd: string): boolean {
@@ -540,17 +514,6 @@ interface SeedAsset {
   name: string;
 }
 
-/** A random generator with a fixed seed, so both backends get the same album. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TZ_OFFSET_H = 2; // the photos' wall clock: UTC+2
 const pad = (n: number) => String(n).padStart(2, '0');

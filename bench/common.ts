@@ -2,6 +2,7 @@
 // inputs that are slow to make, made once and kept in bench/.cache/ (git-ignored).
 import { createHash, randomFillSync } from 'node:crypto';
 import { appendFileSync, closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
@@ -114,4 +115,37 @@ export function cachedOriginals(count: number, mb: number): Original[] {
   }
   if (made) writeFileSync(manifestPath, JSON.stringify(manifest));
   return out;
+}
+
+export const note = (s: string) => process.stderr.write(s + '\n');
+export const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The share of CPU time the machine spent busy (all cores) over `ms`, from /proc/stat. */
+export async function cpuBusy(ms = 2000): Promise<number> {
+  const read = () => {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { idle: f[3]! + f[4]!, total: f.reduce((a, b) => a + b, 0) };
+  };
+  const a = read();
+  await sleep(ms);
+  const b = read();
+  return 1 - (b.idle - a.idle) / Math.max(1, b.total - a.total);
+}
+
+/**
+ * Waits (at most `maxWaitSeconds`) until the machine's CPUs are less than `quietPercent` busy,
+ * the calling bench being idle meanwhile; says what it found, for the results.
+ */
+export async function waitQuiet(phase: string, quietPercent: number, maxWaitSeconds: number): Promise<string> {
+  const deadline = Date.now() + maxWaitSeconds * 1000;
+  const t0 = Date.now();
+  let busy = await cpuBusy().catch(() => 0);
+  while (busy >= quietPercent / 100 && Date.now() < deadline) {
+    note(`  waiting for a quiet machine before ${phase}: CPUs ${(busy * 100).toFixed(0)} % busy, load ${load()}`);
+    await sleep(3000);
+    busy = await cpuBusy().catch(() => 0);
+  }
+  const waited = Math.round((Date.now() - t0) / 1000) - 2;
+  return `CPUs ${(busy * 100).toFixed(0)} % busy${busy >= quietPercent / 100 ? ' (did not go quiet)' : ''}${waited > 0 ? ` after waiting ${waited} s` : ''}, load ${load()}`;
 }

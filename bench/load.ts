@@ -63,7 +63,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -73,7 +73,8 @@ import { derivedRelPaths } from '../src/storage/layout.ts';
 import { nginxMainConfig } from '../test/helpers/nginx.ts';
 import { findPostgresBin, freePort, startCluster, type Cluster } from '../test/helpers/postgres-cluster.ts';
 import { spawnServer, type SpawnedServer } from '../test/helpers/server.ts';
-import { cachedOriginals, emitRows, linkOrCopy, ratioText, type BenchRow } from './common.ts';
+import { cachedOriginals, emitRows, linkOrCopy, ratioText, type BenchRow, note, load, waitQuiet as waitQuietFor } from './common.ts';
+import { seededRandom as rng } from '../test/helpers/seeded-random.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -114,36 +115,8 @@ const PAGE_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q
 const IMAGE_ACCEPT = 'image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const note = (s: string) => process.stderr.write(s + '\n');
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 const MiB = 1024 * 1024;
-
-/** The share of CPU time the machine spent busy (all cores) over `ms`, from /proc/stat. */
-async function cpuBusy(ms = 2000): Promise<number> {
-  const read = () => {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    return { idle: f[3]! + f[4]!, total: f.reduce((a, b) => a + b, 0) };
-  };
-  const a = read();
-  await sleep(ms);
-  const b = read();
-  return 1 - (b.idle - a.idle) / Math.max(1, b.total - a.total);
-}
-
-/** Waits (bounded) for the rest of the machine to go quiet, this bench being idle; says what it found. */
-async function waitQuiet(phase: string): Promise<string> {
-  const limit = Number(opts.quiet) / 100;
-  const deadline = Date.now() + Number(opts['quiet-wait']) * 1000;
-  const t0 = Date.now();
-  let busy = await cpuBusy();
-  while (busy >= limit && Date.now() < deadline) {
-    note(`  waiting for a quiet machine before ${phase}: CPUs ${(busy * 100).toFixed(0)} % busy, load ${load()}`);
-    await sleep(5000);
-    busy = await cpuBusy();
-  }
-  const waited = Math.round((Date.now() - t0) / 1000) - 2;
-  return `before: CPUs ${(busy * 100).toFixed(0)} % busy${busy >= limit ? ' (did not go quiet)' : ''}${waited > 0 ? ` after waiting ${waited} s` : ''}, load ${load()}`;
-}
+const waitQuiet = (phase: string) => waitQuietFor(phase, Number(opts.quiet), Number(opts['quiet-wait'])).then((s) => `before: ${s}`);
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
@@ -169,17 +142,6 @@ function procKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   }
 }
 
-/** A seeded random generator: the same album each run. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ─── HTTP, as a guest's browser would ────────────────────────────────────────────────
 

@@ -25,6 +25,7 @@ import { parseOriginalName } from '../../src/storage/layout.ts';
 import { newAlbum, newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { fixture, HAS_FIXTURES } from '../media/fixtures.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -49,21 +50,11 @@ const VERBOSE = !!process.env.FUZZ_VERBOSE;
 const REPLAY = `FUZZ_SEED=${SEED} npx vitest run test/foundation/hostile-input.test.ts`;
 console.log(`hostile-input seed=${SEED} (replay: ${REPLAY}; one case: FUZZ_SEED=${SEED} FUZZ_CASE=<n> npx vitest run test/foundation/hostile-input.test.ts)`);
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   readonly float: () => number;
   constructor(seed: number) {
-    this.float = mulberry32(seed);
+    this.float = seededRandom(seed);
   }
   int(n: number): number {
     return Math.floor(this.float() * n);
