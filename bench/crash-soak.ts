@@ -27,7 +27,7 @@
 // timing). Progress goes to stderr, the Markdown summary to stdout, the headline rows to
 // `npm run bench` (BENCH_JSON, common.ts). Exit status 1 when a check fails; the DATA_DIR
 // is then kept (with the servers' logs and, on Postgres, the asset rows) for a look.
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -287,8 +287,17 @@ async function soak(backend: 'pglite' | 'postgres'): Promise<SoakResult> {
       let answeredNow = 0;
       let exitedBefore: number | null = null;
       const uploadsStarted = Date.now();
+      // Once the batch is answered, more fresh photos (cheap: a fixture with its own tail) keep
+      // uploads in flight until the kill, so it lands in an upload's work more often than not.
+      let extra = 0;
+      const next = (): SentFile | undefined => {
+        const file = queue.shift();
+        if (file || !PHOTOS.length) return file;
+        const path = PHOTOS[extra % PHOTOS.length]!;
+        return { name: `more-${life}-${++extra}-${path.split('/').at(-1)}`, bytes: uniquePhoto(path, `crash soak life ${life} extra ${extra} ${randomBytes(8).toString('hex')}`) };
+      };
       const sender = async () => {
-        for (let file = queue.shift(); file && !killed; file = queue.shift()) {
+        for (let file = next(); file && !killed; file = next()) {
           const hash = sha256(file.bytes);
           sentHashes.add(hash);
           result.uploadsSent++;
