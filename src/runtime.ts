@@ -9,6 +9,8 @@ import { acquireLock, type LockHandle } from './storage/lock-file.ts';
 import { prepareDataDir, type DataDir } from './storage/data-dir.ts';
 import type { AppDeps } from './http/env.ts';
 import { version } from './version.ts';
+import { missingLibrary, noLibrary } from './storage/library-check.ts';
+import { sql } from 'kysely';
 
 export interface Runtime {
   deps: AppDeps;
@@ -16,17 +18,28 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
+export interface OpenOptions {
+  /** May start a new library where there is none (the server, `create-owner`, `migrate`); else NoLibraryError. */
+  create: boolean;
+}
+
+export async function openRuntime(config: Config, log: Logger, options: OpenOptions = { create: true }): Promise<Runtime> {
+  const missing = options.create ? undefined : missingLibrary(config);
+  if (missing) throw noLibrary(config, missing);
   const dataDir: DataDir = prepareDataDir(config.dataDir);
   // The lock guards the embedded database; with a real Postgres many processes may share
   // DATA_DIR (shared storage behind a load balancer), so only PGlite takes it.
   const lock: LockHandle | undefined = config.databaseUrl ? undefined : acquireLock(dataDir.lockFile);
   let database: Database | undefined;
   try {
-    const secretKey = loadSecretKey(config.secretKey, dataDir.secretKeyFile);
     database = config.databaseUrl
       ? await openDatabase({ kind: 'postgres', url: config.databaseUrl })
       : await openDatabase({ kind: 'pglite', dataDir: dataDir.db });
+    if (!options.create && config.databaseUrl) {
+      const { rows } = await sql<{ found: string | null }>`SELECT to_regclass('schema_migrations')::text AS found`.execute(database.db);
+      if (!rows[0]?.found) throw noLibrary(config, 'the database has no Shoebox tables');
+    }
+    const secretKey = loadSecretKey(config.secretKey, dataDir.secretKeyFile);
     const applied = await migrate(database);
     if (applied.length) log.info('migrations applied', { names: applied.join(',') });
     const deps: AppDeps = { config, database, dataDir, secretKey, log, version };

@@ -8,6 +8,7 @@ import { callAdminSocket } from '../admin/socket.ts';
 import { openRuntime } from '../runtime.ts';
 import { dataDirLayout } from '../storage/data-dir.ts';
 import { lockHolder } from '../storage/lock-file.ts';
+import { missingLibrary } from '../storage/library-check.ts';
 
 export type Where = 'server' | 'local';
 
@@ -16,19 +17,21 @@ export async function runAdminCommand(
   log: Logger,
   name: string,
   input: Record<string, unknown> = {},
-): Promise<{ where: Where; result: unknown }> {
+  options: { create: boolean } = { create: false },
+): Promise<{ where: Where; result: unknown; /** A new library was started for it (only with `create`). */ created: boolean }> {
   const layout = dataDirLayout(config.dataDir);
   if (!config.databaseUrl && lockHolder(layout.lockFile) !== undefined) {
     if (!existsSync(layout.adminSocket)) {
       throw new Error(`a Shoebox server holds ${layout.lockFile} but its admin socket ${layout.adminSocket} is missing; stop the server and run this again`);
     }
-    return { where: 'server', result: await callAdminSocket(layout.adminSocket, name, input) };
+    return { where: 'server', result: await callAdminSocket(layout.adminSocket, name, input), created: false };
   }
   const command = adminCommands[name];
   if (!command) throw new Error(`unknown admin command ${name}`);
-  const runtime = await openRuntime(config, log);
+  const created = options.create && missingLibrary(config) !== undefined;
+  const runtime = await openRuntime(config, log, options);
   try {
-    return { where: 'local', result: await command(runtime.deps, input) };
+    return { where: 'local', result: await command(runtime.deps, input), created };
   } finally {
     await runtime.close();
   }

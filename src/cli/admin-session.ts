@@ -89,7 +89,7 @@ export async function openAdminSession(config: Config, log: Logger): Promise<Adm
     }
     return serverSession(layout.adminSocket);
   }
-  return localSession(config, log, await openRuntime(config, log));
+  return localSession(config, log, await openRuntime(config, log, { create: false }));
 }
 
 const MAX_RETRY_WAIT_MS = 90_000;

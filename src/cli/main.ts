@@ -10,6 +10,7 @@ import { readNewPassword } from './read-password.ts';
 import { fsckCommand } from './fsck.ts';
 import { importCommand } from './import.ts';
 import { rebuildCommand } from './rebuild.ts';
+import { NoLibraryError } from '../storage/library-check.ts';
 
 export interface CliContext {
   config: Config;
@@ -32,7 +33,11 @@ const passwordOptions = {
   'password-stdin': { type: 'boolean' },
 } as const;
 
-function accountCommand(adminName: string, summary: string, done: string): CliCommand {
+const newLibraryLine = (config: Config) =>
+  `created a new library in DATA_DIR=${config.dataDir}${config.databaseUrl ? ' and its tables in the DATABASE_URL database' : ''}`;
+
+/** `creates`: the command may start a new library where there is none (and says so). */
+function accountCommand(adminName: string, summary: string, done: string, creates: boolean): CliCommand {
   return {
     summary,
     usage: `shoebox ${adminName} --email E [--password-stdin]`,
@@ -40,20 +45,22 @@ function accountCommand(adminName: string, summary: string, done: string): CliCo
     async run({ config, log, values, out }) {
       if (typeof values.email !== 'string') throw new CommandError('--email is required');
       const password = await readNewPassword(values['password-stdin'] === true);
-      const { result } = await runAdminCommand(config, log, adminName, { email: values.email, password });
+      const { result, created } = await runAdminCommand(config, log, adminName, { email: values.email, password }, { create: creates });
+      if (created) out(newLibraryLine(config));
       out(`${done}: ${(result as { user: { email: string } }).user.email}`);
     },
   };
 }
 
 const commands: Record<string, CliCommand> = {
-  'create-owner': accountCommand('create-owner', 'create the owner account (only one is allowed)', 'owner created'),
-  'reset-password': accountCommand('reset-password', "set a user's password and end all of their sessions", 'password changed, sessions ended'),
+  'create-owner': accountCommand('create-owner', 'create the owner account (only one is allowed); starts a new library if there is none', 'owner created', true),
+  'reset-password': accountCommand('reset-password', "set a user's password and end all of their sessions", 'password changed, sessions ended', false),
   migrate: {
-    summary: 'apply pending database migrations (the server also does this at start)',
+    summary: 'apply pending database migrations (the server also does this at start); starts a new library if there is none',
     usage: 'shoebox migrate',
     async run({ config, log, out }) {
-      const { where, result } = await runAdminCommand(config, log, 'migrate');
+      const { where, result, created } = await runAdminCommand(config, log, 'migrate', {}, { create: true });
+      if (created) out(newLibraryLine(config));
       const { applied } = result as { applied: string[] };
       out(`database is up to date: ${applied.length} migrations applied${where === 'server' ? ' (checked through the running server)' : ''}`);
     },
@@ -105,6 +112,10 @@ export async function runCli(argv: string[], out = (line: string) => process.std
     const code = await command.run({ config, log, values: parsed.values as CliContext['values'], positionals: parsed.positionals, out });
     return typeof code === 'number' ? code : 0;
   } catch (err) {
+    if (err instanceof NoLibraryError) {
+      process.stderr.write(`shoebox ${name}: ${err.message}\n`);
+      return 2;
+    }
     const message = err instanceof CommandError ? err.message : describeStartError(err, config);
     process.stderr.write(`shoebox ${name}: ${message}\n`);
     if (config.logLevel === 'debug') process.stderr.write(`${(err as Error).stack}\n`);

@@ -1,9 +1,12 @@
 // The account commands of the CLI, with no server and with a server running on the
 // embedded database (through its admin socket): the new owner can sign in at once.
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.ts';
-import { seededDataDir, spawnServer, type SpawnedServer } from '../helpers/server.ts';
+import { backends, createEmptyDatabase } from '../helpers/database.ts';
+import { seededDataDir, spawnServer, tempDir, type SpawnedServer } from '../helpers/server.ts';
 
 const dirs: string[] = [];
 const servers: SpawnedServer[] = [];
@@ -70,6 +73,76 @@ describe('shoebox create-owner / reset-password', () => {
     expect((await login(server.url, 'me@example.com', 'first password here')).status).toBe(401);
     expect((await login(server.url, 'me@example.com', 'second password here')).status).toBe(200);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('a command pointed where there is no library', () => {
+  const password = 'a long enough password\n';
+  const photos = tempDir('sbx-nolib-photos-');
+  dirs.push(photos);
+  const refusing: [string, string[]][] = [
+    ['fsck', ['fsck']],
+    ['rebuild', ['rebuild', '--missing']],
+    ['import', ['import', photos]],
+    ['reset-password', ['reset-password', '--email', 'me@example.com', '--password-stdin']],
+  ];
+
+  it('exits 2, says where it looked, and creates nothing; create-owner starts a library and says so', { timeout: 120_000 }, async () => {
+    const empty = tempDir('sbx-nolib-');
+    dirs.push(empty);
+    const missing = join(empty, 'not-made');
+    for (const [name, args] of refusing) {
+      for (const dataDir of [empty, missing]) {
+        const res = await cli(args, { DATA_DIR: dataDir }, password);
+        expect(res.code, `${name} in ${dataDir}: ${res.stderr}`).toBe(2);
+        expect(res.stderr).toContain(`no Shoebox library at DATA_DIR=${dataDir}`);
+        expect(res.stderr).toContain(`no database in ${join(dataDir, 'db')}`);
+      }
+    }
+    expect(readdirSync(empty)).toEqual([]);
+    expect(existsSync(missing)).toBe(false);
+
+    const created = await cli(['create-owner', '--email', 'me@example.com', '--password-stdin'], { DATA_DIR: missing }, password);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain(`created a new library in DATA_DIR=${missing}`);
+    expect(created.stdout).toContain('owner created: me@example.com');
+    // A library now: the same commands run, and no longer say "created".
+    const fsck = await cli(['fsck'], { DATA_DIR: missing });
+    expect(fsck.code, fsck.stderr).toBe(0);
+    const migrate = await cli(['migrate'], { DATA_DIR: missing });
+    expect(migrate.code, migrate.stderr).toBe(0);
+    expect(migrate.stdout).not.toContain('created a new library');
+  });
+
+  it.runIf(backends().includes('postgres'))('on Postgres: an empty database or a DATA_DIR without originals/ is no library; migrate starts one', { timeout: 120_000 }, async () => {
+    const database = await createEmptyDatabase('postgres');
+    try {
+      const dataDir = tempDir('sbx-nolib-pg-');
+      dirs.push(dataDir);
+      const env = { DATA_DIR: dataDir, DATABASE_URL: database.url! };
+      const noFolder = await cli(['fsck'], env);
+      expect(noFolder.code, noFolder.stderr).toBe(2);
+      expect(noFolder.stderr).toContain(`no originals/ folder in ${dataDir}`);
+      // The folder is right but the database holds no library: its tables are not made.
+      const withFolder = tempDir('sbx-nolib-pg-');
+      dirs.push(withFolder);
+      const made = await cli(['migrate'], { ...env, DATA_DIR: withFolder });
+      expect(made.code, made.stderr).toBe(0);
+      expect(made.stdout).toContain('created a new library');
+      const other = await createEmptyDatabase('postgres');
+      try {
+        const res = await cli(['fsck'], { DATA_DIR: withFolder, DATABASE_URL: other.url! });
+        expect(res.code, res.stderr).toBe(2);
+        expect(res.stderr).toContain('the database has no Shoebox tables');
+        const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`.execute(other.db);
+        expect(rows[0]!.n).toBe(0);
+      } finally {
+        await other.close();
+      }
+      expect(readdirSync(dataDir)).toEqual([]);
+    } finally {
+      await database.close();
+    }
   });
 });
 
