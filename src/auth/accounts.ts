@@ -49,6 +49,21 @@ export async function resetPassword(db: Db, email: string, password: string): Pr
   return user;
 }
 
+export const PasswordChange = v.object({
+  currentPassword: v.pipe(v.string('the current password is required'), v.nonEmpty('the current password is required'), v.maxLength(1024)),
+  newPassword: v.pipe(
+    v.string('a new password is required'),
+    v.minLength(MIN_PASSWORD_LENGTH, `the new password must be at least ${MIN_PASSWORD_LENGTH} characters`),
+    v.maxLength(1024, 'the new password is too long'),
+  ),
+});
+
+/** Sets a signed-in user's new password (the current one checked by the caller) and ends their other sessions; how many were ended. */
+export async function changePassword(db: Db, userId: string, password: string, keepSessionId: string | undefined): Promise<number> {
+  await updatePasswordHash(db, userId, await hashPassword(password));
+  return deleteUserSessions(db, userId, keepSessionId);
+}
+
 /** The user when email and password match; the same slow "no" otherwise. */
 export async function checkCredentials(db: Db, email: string, password: string): Promise<User | undefined> {
   const user = await findUserByEmail(db, email);

@@ -24,6 +24,7 @@ const rules: Rule[] = [
   ['POST', /^\/logout$/, 'uploader'],
   ['POST', /^\/api\/auth\/logout$/, 'uploader'],
   ['GET', /^\/api\/me$/, 'uploader'],
+  ['POST', /^\/api\/me\/password$/, 'uploader'],
   ['GET', /^\/$/, 'uploader'],
   ['GET', /^\/albums\/[^/]+$/, 'uploader'],
   ['GET', /^\/albums\/[^/]+\/tiles$/, 'uploader'],
@@ -44,7 +45,7 @@ export function accessFor(method: string, path: string): Access {
 
 /** What a bearer token needs for a path: a scope, or a signed-in session (managing tokens). */
 export function tokenScopeFor(path: string): 'api' | 'metrics' | 'session' {
-  if (/^\/api\/tokens(\/|$)/.test(path)) return 'session';
+  if (/^\/api\/tokens(\/|$)/.test(path) || path === '/api/me/password') return 'session';
   if (path === '/metrics') return 'metrics';
   return 'api';
 }

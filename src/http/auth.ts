@@ -76,7 +76,7 @@ export function authorize(): MiddlewareHandler<AppEnv> {
     if (access === 'owner' && auth.user.role !== 'owner') throw httpError(403, 'only the owner can do that');
     if (auth.via === 'token') {
       const needs = tokenScopeFor(c.req.path);
-      if (needs === 'session') throw httpError(403, 'API tokens cannot make or revoke tokens: sign in to do that');
+      if (needs === 'session') throw httpError(403, 'API tokens cannot do this (make or revoke tokens, change a password): sign in to do that');
       if (!auth.scopes?.includes(needs)) throw httpError(403, `this API token's scopes do not include "${needs}"`);
     }
     return next();

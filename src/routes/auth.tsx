@@ -17,7 +17,7 @@ const WRONG_CREDENTIALS = 'Wrong email or password.';
 type LoginResult = { user: User } | { status: 401 | 429; error: string; retryAfter?: number };
 
 /** Counts the attempt for the client and waits the account's turn (auth/attempt-guard.ts), then checks the password. */
-async function attemptLogin(c: Context<AppEnv>, email: string, password: string): Promise<LoginResult> {
+export async function attemptLogin(c: Context<AppEnv>, email: string, password: string): Promise<LoginResult> {
   const attempt = await c.get('limits').login.enter(clientKey(c), email.trim().toLowerCase());
   if ('refused' in attempt) {
     const { retryAfter } = attempt.refused;

@@ -2,7 +2,8 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { SettingsPage, type SettingsProps } from '../../views/pages/settings.tsx';
-import { AccountError, createUploader, Credentials, publicUser } from '../auth/accounts.ts';
+import { AccountError, changePassword, createUploader, Credentials, PasswordChange, publicUser } from '../auth/accounts.ts';
+import { attemptLogin } from './auth.tsx';
 import { createApiToken } from '../auth/api-tokens.ts';
 import { TOKEN_SCOPES, type ApiToken, type Session } from '../db/schema.ts';
 import { existingAlbumIds, listAlbumTitles } from '../queries/albums.ts';
@@ -43,6 +44,24 @@ async function settingsProps(c: Context<AppEnv>, extra: Partial<SettingsProps> =
     albums,
     ...extra,
   };
+}
+
+type PasswordChangeResult = { ended: number } | { status: 400 | 401 | 429; error: string; retryAfter?: number };
+
+/**
+ * The signed-in user's own password: the current one is checked as a sign-in is (counted
+ * per client, slowed per account), so a session left open on a shared computer cannot be
+ * used to guess it. Other devices are signed out; this one stays signed in.
+ */
+async function changeOwnPassword(c: Context<AppEnv>, input: unknown): Promise<PasswordChangeResult> {
+  const parsed = v.safeParse(PasswordChange, input);
+  if (!parsed.success) return { status: 400, error: describeIssues(parsed.issues) };
+  const user = currentUser(c);
+  const check = await attemptLogin(c, user.email, parsed.output.currentPassword);
+  if ('status' in check) {
+    return check.status === 401 ? { status: 401, error: 'The current password is not right.' } : check;
+  }
+  return { ended: await changePassword(db(c), user.id, parsed.output.newPassword, c.get('auth')?.sessionId) };
 }
 
 const publicSession = (s: Session, currentId?: string) => ({
@@ -90,6 +109,15 @@ export const settingsRoutes = new Hono<AppEnv>()
   .post('/settings/sessions/:id/end', async (c) => {
     if (isTokenId(c.req.param('id'))) await deleteUserSession(db(c), currentUser(c).id, c.req.param('id'));
     return back(c);
+  })
+  .post('/settings/password', async (c) => {
+    const result = await changeOwnPassword(c, await readForm(c));
+    if ('status' in result) {
+      if (result.retryAfter) c.header('Retry-After', String(result.retryAfter));
+      return c.html(<SettingsPage {...await settingsProps(c, { error: result.error, passwordError: true })} />, result.status);
+    }
+    const others = result.ended === 1 ? '1 other device was' : `${result.ended} other devices were`;
+    return c.html(<SettingsPage {...await settingsProps(c, { notice: `Password changed. ${others} signed out; this one stays signed in.` })} />);
   })
   .post('/settings/tokens', async (c) => {
     const form = await readForm(c);
@@ -141,6 +169,14 @@ export const settingsRoutes = new Hono<AppEnv>()
     const id = c.req.param('id');
     if (!isTokenId(id) || !(await deleteUserSession(db(c), currentUser(c).id, id))) throw httpError(404, 'no such session');
     return c.body(null, 204);
+  })
+  .post('/api/me/password', async (c) => {
+    const result = await changeOwnPassword(c, await readJson(c, v.unknown()));
+    if ('status' in result) {
+      if (result.retryAfter) c.header('Retry-After', String(result.retryAfter));
+      return c.json({ error: result.error }, result.status);
+    }
+    return c.json({ sessionsEnded: result.ended });
   })
   .get('/api/tokens', async (c) => c.json({ tokens: (await listApiTokens(db(c), currentUser(c).id)).map(publicToken) }))
   .post('/api/tokens', async (c) => {

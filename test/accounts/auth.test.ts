@@ -221,6 +221,68 @@ describe.each(backends())('sessions, tokens, roles and CSRF on %s', (backend) =>
     expect(await page.text()).toContain('This device');
   });
 
+  it('changing one\'s password needs the current one, signs out the other devices and keeps this one', async () => {
+    const user = await newUser(db(), { role: 'uploader', email: 'changer@example.com' });
+    const here = await sessionCookie(db(), user);
+    const phone = await sessionCookie(db(), user);
+    const post = (body: unknown, headers: Record<string, string> = { cookie: here, origin: server.url }) => server.fetch('/api/me/password', json(body, headers));
+    server.limits.login.clear();
+
+    const wrong = await post({ currentPassword: 'not my password', newPassword: 'a brand new password' });
+    expect(wrong.status).toBe(401);
+    expect((await wrong.json()).error).toBe('The current password is not right.');
+    const short = await post({ currentPassword: TEST_PASSWORD, newPassword: 'short' });
+    expect(short.status).toBe(400);
+    expect((await short.json()).error).toMatch(/new password must be at least 10 characters/);
+    // Nothing changed by either.
+    expect((await server.fetch('/api/me', { headers: { cookie: phone } })).status).toBe(200);
+    // Not with an API token, and not from another site.
+    const token = await bearerToken(db(), user);
+    expect((await post({ currentPassword: TEST_PASSWORD, newPassword: 'a brand new password' }, { authorization: `Bearer ${token}` })).status).toBe(403);
+    expect((await post({ currentPassword: TEST_PASSWORD, newPassword: 'a brand new password' }, { cookie: here, origin: 'https://evil.example' })).status).toBe(403);
+
+    const changed = await post({ currentPassword: TEST_PASSWORD, newPassword: 'a brand new password' });
+    expect(changed.status, await changed.clone().text()).toBe(200);
+    expect(await changed.json()).toEqual({ sessionsEnded: 1 });
+    expect((await server.fetch('/api/me', { headers: { cookie: here } })).status).toBe(200);
+    expect((await server.fetch('/api/me', { headers: { cookie: phone } })).status).toBe(401);
+    const login = (password: string) => server.fetch('/api/auth/login', json({ email: 'changer@example.com', password }));
+    expect((await login(TEST_PASSWORD)).status).toBe(401);
+    expect((await login('a brand new password')).status).toBe(200);
+  });
+
+  it('the owner changes the password from Settings: a wrong current password says so in the open form, the right one says who was signed out', async () => {
+    const me = await db().selectFrom('users').selectAll().where('role', '=', 'owner').executeTakeFirstOrThrow();
+    const here = await sessionCookie(db(), me);
+    const other = await sessionCookie(db(), me);
+    server.limits.login.clear();
+    const form = (fields: Record<string, string>) =>
+      server.fetch('/settings/password', {
+        method: 'POST',
+        headers: { cookie: here, origin: server.url, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields),
+      });
+    const page = await (await server.fetch('/settings', { headers: { cookie: here } })).text();
+    expect(page).toContain('action="/settings/password"');
+    expect(page).toContain('autocomplete="current-password"');
+
+    const wrong = await form({ currentPassword: 'not my password', newPassword: 'another new password' });
+    expect(wrong.status).toBe(401);
+    const wrongHtml = await wrong.text();
+    expect(wrongHtml).toContain('The current password is not right.');
+    expect(wrongHtml).toMatch(/<details class="password-change" open/);
+
+    const right = await form({ currentPassword: TEST_PASSWORD, newPassword: 'another new password' });
+    expect(right.status).toBe(200);
+    expect(await right.text()).toMatch(/Password changed\. \d+ other devices? (was|were) signed out; this one stays signed in\./);
+    expect((await server.fetch('/api/me', { headers: { cookie: other } })).status).toBe(401);
+    expect((await server.fetch('/settings', { headers: { cookie: here } })).status).toBe(200);
+    // Back as it was for the tests after this one: the old session cookie ended with the change.
+    ownerCookie = here;
+    const back = await form({ currentPassword: 'another new password', newPassword: TEST_PASSWORD });
+    expect(back.status).toBe(200);
+  });
+
   it('CSRF: a cross-origin post with a valid cookie is refused, whatever the content type', async () => {
     const evil = { cookie: ownerCookie, origin: 'https://evil.example' };
     const asForm = await server.fetch('/settings/tokens', {

@@ -44,6 +44,8 @@ const PUBLIC = new Set([
 const UPLOADER = new Set([
   'GET /',
   'GET /api/me',
+  // Their own password, with the current one (test/accounts/auth.test.ts).
+  'POST /api/me/password',
   'POST /logout',
   'POST /api/auth/logout',
   'POST /api/assets/upload',

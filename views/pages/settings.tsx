@@ -14,6 +14,8 @@ export interface SettingsProps {
   uploaders: { user: User; albumIds: string[] }[];
   albums: { id: string; title: string }[];
   error?: string;
+  /** The error is about the password form: the page opens at it. */
+  passwordError?: boolean;
   notice?: string;
 }
 
@@ -36,6 +38,23 @@ export function SettingsPage(p: SettingsProps) {
           <form method="post" action="/logout">
             <button type="submit">Sign out</button>
           </form>
+          <details class="password-change" open={p.passwordError}>
+            <summary>Change password</summary>
+            <form method="post" action="/settings/password" class="stack-form">
+              <div class="field">
+                <label for="current-password">Current password</label>
+                <input id="current-password" name="currentPassword" type="password" required autocomplete="current-password" />
+              </div>
+              <div class="field">
+                <label for="new-password">New password (at least 10 characters)</label>
+                <input id="new-password" name="newPassword" type="password" required minlength={10} autocomplete="new-password" />
+              </div>
+              <p class="hint">Your other devices are signed out; this one stays signed in.</p>
+              <button type="submit" class="primary">
+                Change password
+              </button>
+            </form>
+          </details>
         </section>
         <section class="card">
           <h2>Shared links</h2>
