@@ -67,6 +67,8 @@ describe.each(backends())('SIGKILL at named steps (%s)', (backend) => {
     const recoveryKills: string[] = [];
     for (const [life, { step, nth }] of SCHEDULE.entries()) {
       const crashAt = `${step}@${nth}`;
+      const batch = makeBatch(life, sent); // made while the server starts
+      batch.catch(() => {}); // awaited below, or dropped with a life killed in its start
       try {
         live = await spawnServer({ ...env, SHOEBOX_TEST_CRASH_AT: crashAt });
       } catch (err) {
@@ -76,7 +78,7 @@ describe.each(backends())('SIGKILL at named steps (%s)', (backend) => {
         recoveryKills.push(crashAt);
         continue;
       }
-      const { fresh, all } = await makeBatch(life, sent);
+      const { fresh, all } = await batch;
       sent.push(...fresh);
       const server = live;
       // Two at a time, as a browser's upload queue sends them, until the server is gone.
