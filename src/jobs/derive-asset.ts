@@ -3,6 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Asset } from '../db/schema.ts';
+import { lowerImageThreads } from '../media/background-priority.ts';
 import { makeDerivatives, type DerivativesResult, UndecodableError } from '../media/derivatives.ts';
 import { detectFileType } from '../media/file-type.ts';
 import { readFileHead } from '../media/read-bytes.ts';
@@ -30,6 +31,7 @@ export async function deriveAsset(asset: Asset, ctx: { dataRoot: string; ffmpegP
   await mkdir(dirname(smallPath), { recursive: true });
   // A process killed while writing these left temp files beside them (see the worker's lease).
   for (const path of [smallPath, smallAvifPath, largePath]) await removeTempLeftovers(path);
+  lowerImageThreads();
   try {
     return await makeDerivatives(
       { path: original, type },
@@ -43,5 +45,7 @@ export async function deriveAsset(asset: Asset, ctx: { dataRoot: string; ffmpegP
   } catch (err) {
     if (err instanceof UndecodableError) throw new PermanentJobError(err.message);
     throw err;
+  } finally {
+    lowerImageThreads(); // those libvips started for this one
   }
 }

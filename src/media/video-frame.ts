@@ -9,6 +9,7 @@ import { execFile, spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import sharp from './sharp.ts';
+import { lowerProcess } from './background-priority.ts';
 
 const FRAME_TIMEOUT_MS = 60_000;
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -47,6 +48,8 @@ export async function findFfmpeg(configured?: string): Promise<string | null> {
 function runFfmpeg(ffmpeg: string, args: string[]): Promise<Buffer> {
   return new Promise((done, fail) => {
     const child = spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Background work, below requests (as libvips' threads: media/background-priority.ts).
+    lowerProcess(child.pid);
     const chunks: Buffer[] = [];
     let size = 0;
     let stderr = '';
