@@ -65,7 +65,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { encodeThumbhash, THUMBHASH_MAX_SIDE } from '../src/media/thumbhash.ts';
 import { derivedRelPaths, smallThumbRelPath } from '../src/storage/layout.ts';
 import { findAlbum } from '../src/queries/albums.ts';
-import { countView } from '../src/queries/links.ts';
+import { countViews } from '../src/queries/links.ts';
 import { loadGridPage } from '../src/routes/album-grid.ts';
 import { createSigner } from '../src/sharing/signatures.ts';
 import { readPermissions } from '../src/sharing/link-settings.ts';
@@ -646,7 +646,7 @@ async function breakdown(db: AnyDb, seeded: Seeded): Promise<Breakdown> {
   const ms: Record<string, number> = {
     'query: findAlbum (counts, days, cover)': await timeIt(() => findAlbum(db, album.id, { tz })),
     'query: loadGridPage (first page)': await timeIt(() => loadGridPage(db, guestGrid)),
-    'query: countView (UPDATE, guest page only)': await timeIt(() => countView(db, link.id)),
+    'query: countViews (UPDATE, guest page only)': await timeIt(() => countViews(db, link.id, 1)),
     'render owner page (AlbumPage → string)': await timeIt(renderOwner),
     'render guest page (SharePage → string, signed URLs)': await timeIt(() => renderGuest(signed)),
     'render guest page with plain URLs (no signing)': await timeIt(() => renderGuest(mediaUrl)),

@@ -13,6 +13,8 @@ import { htmlAsBytes } from './http/html-bytes.ts';
 import { FileMemo } from './http/file-memo.ts';
 import { forgetOnChange } from './http/forget-on-change.ts';
 import { PageCache } from './http/page-cache.ts';
+import { ViewCounter } from './sharing/view-counter.ts';
+import { countViews } from './queries/links.ts';
 import { onError, onNotFound } from './http/errors.tsx';
 import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
@@ -61,12 +63,12 @@ export function createSharing(deps: AppDeps): Sharing {
     thumbnails: new FileMemo(),
     locationPrep: new LocationPrep(db, deps.dataDir.root, unreadable, deps.log),
     unreadableOriginals: unreadable,
+    views: new ViewCounter((linkId, views) => countViews(db(), linkId, views)),
   };
 }
 
 /** What `serve()` of @hono/node-server needs: the app, and a Node server whose requests try the signed thumbnails' short path first. */
-export function createNodeServing(deps: AppDeps, limits: Limits = createLimits()) {
-  const sharing = createSharing(deps);
+export function createNodeServing(deps: AppDeps, limits: Limits = createLimits(), sharing: Sharing = createSharing(deps)) {
   const app = createApp(deps, limits, sharing);
   const fast = signedThumbnailFastPath(deps, sharing);
   const create = (options: ServerOptions, appListener: (req: IncomingMessage, res: ServerResponse) => void) => {

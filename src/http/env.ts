@@ -1,6 +1,7 @@
 // The Hono environment shared by every route: dependencies and per-request values.
 import type { FileMemo } from './file-memo.ts';
 import type { PageCache } from './page-cache.ts';
+import type { ViewCounter } from '../sharing/view-counter.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../log.ts';
@@ -49,6 +50,8 @@ export interface Sharing {
   locationPrep: LocationPrep;
   /** Originals downloads found unreadable: left out of ZIPs until a restart. */
   unreadableOriginals: UnreadableOriginals;
+  /** Links' view counts, one write in flight per link. */
+  views: ViewCounter;
 }
 
 export interface AppEnv {

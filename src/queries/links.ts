@@ -67,10 +67,10 @@ export async function deleteLink(db: Kysely<DB>, id: string): Promise<void> {
   await db.deleteFrom('shared_links').where('id', '=', id).execute();
 }
 
-export async function countView(db: Kysely<DB>, id: string): Promise<void> {
+export async function countViews(db: Kysely<DB>, id: string, views: number): Promise<void> {
   await db
     .updateTable('shared_links')
-    .set({ view_count: sql`view_count + 1`, last_opened_at: sql`now()` })
+    .set({ view_count: sql`view_count + ${views}`, last_opened_at: sql`now()` })
     .where('id', '=', id)
     .execute();
 }

@@ -8,7 +8,7 @@ import { GridContinuationFragment, GridSections, type GridContext } from '../../
 import { ShareGatePage, SharePage, type OpenGraph } from '../../views/pages/share.tsx';
 import { albumMetaLine } from '../../views/pages/album.tsx';
 import { findAlbum, listAlbumAssets, type AlbumSummary } from '../queries/albums.ts';
-import { countView, findAssetInAlbum } from '../queries/links.ts';
+import { findAssetInAlbum } from '../queries/links.ts';
 import { reserveUpload, settleUpload, uploadUsageToday, type UploadReservation } from '../queries/upload-usage.ts';
 import { listAssetStates } from '../queries/live-grid.ts';
 import { guestAssetInfo } from '../sharing/guest-view.ts';
@@ -79,11 +79,15 @@ function openGraph(c: Context<AppEnv>, link: LinkState, album: AlbumSummary): Op
 /** The album page of an open link: the same bytes for every guest of it for a moment (PageCache). */
 async function sendSharePage(c: Context<AppEnv>, link: LinkState) {
   const after = parseInput(GridPageQuery, c.req.query()).after;
-  if (!after) await countView(db(c), link.id);
-  const encoding = pickEncoding(c.req.header('Accept-Encoding'));
+  if (!after) await c.get('sharing').views.count(link.id);
   // What a page depends on besides the link: its place, and what goes into its URLs.
-  const key = [link.id, after ?? '', origin(c), boundIp(c) ?? ''].join(' ');
-  const body = await c.get('sharing').pages.get(key, encoding, () => renderSharePage(c, link, after));
+  return sendCachedHtml(c, ['page', link.id, after ?? '', origin(c), boundIp(c) ?? ''], () => renderSharePage(c, link, after));
+}
+
+/** HTML that is the same for every guest of a link for a moment, from the PageCache, compressed once. */
+async function sendCachedHtml(c: Context<AppEnv>, key: string[], render: () => Promise<string>) {
+  const encoding = pickEncoding(c.req.header('Accept-Encoding'));
+  const body = await c.get('sharing').pages.get(key.join(' '), encoding, render);
   c.header('Cache-Control', 'private, no-cache');
   c.header('Content-Type', 'text/html; charset=UTF-8');
   c.header('Vary', 'Accept-Encoding');
@@ -142,10 +146,14 @@ export const shareRoutes = new Hono<AppEnv>()
     const album = await sharedAlbum(c, link);
     const q = parseInput(GridTilesQuery, c.req.query());
     const grid = { albumId: album.id, sort: q.sort ?? album.sort_order, tz: tz(c), after: q.after, base: `/s/${link.token}` };
-    const ctx = guestGridContext(c, link);
-    c.header('Cache-Control', 'private, no-cache');
-    if (q.open) return c.html(<GridContinuationFragment part={await loadGridContinuation(db(c), grid, q.open)} ctx={ctx} />);
-    return c.html(<GridSections page={await loadGridPage(db(c), grid)} ctx={ctx} />);
+    // Every guest scrolling the album asks for the same pages of tiles: rendered once a moment.
+    return sendCachedHtml(c, ['tiles', link.id, grid.sort, q.after ?? '', q.open ?? '', boundIp(c) ?? ''], async () => {
+      const ctx = guestGridContext(c, link);
+      const fragment = q.open
+        ? <GridContinuationFragment part={await loadGridContinuation(db(c), grid, q.open)} ctx={ctx} />
+        : <GridSections page={await loadGridPage(db(c), grid)} ctx={ctx} />;
+      return String(await fragment.toString());
+    });
   })
   // The live grid (static/js/live-grid.js): tiles of new items in place, and their states;
   // only items of the link's album answer, and no word of the owner's other work.
@@ -166,7 +174,7 @@ export const shareRoutes = new Hono<AppEnv>()
     const more = rows.length > JSON_PAGE;
     const media = signedMedia(c, link);
     const { allowDownload, showMetadata, allowUpload } = link.permissions;
-    if (!after) await countView(db(c), link.id);
+    if (!after) await c.get('sharing').views.count(link.id);
     c.header('Cache-Control', 'private, no-cache');
     return c.json({
       album: {

@@ -10,12 +10,12 @@ import { serve } from '@hono/node-server';
 import { inject } from 'vitest';
 // @ts-expect-error: a plain JS build script without type declarations
 import { buildServer, serverBundle } from '../../bin/build.mjs';
-import { createLimits, createNodeServing } from '../../src/app.ts';
+import { createLimits, createNodeServing, createSharing } from '../../src/app.ts';
 import { createWorker, type Worker } from '../../src/jobs/worker.ts';
 import { findFfmpeg } from '../../src/media/derivatives.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { DatabaseKind } from '../../src/db/database.ts';
-import type { AppDeps, Limits } from '../../src/http/env.ts';
+import type { AppDeps, Limits, Sharing } from '../../src/http/env.ts';
 import { silentLogger, type Logger } from '../../src/log.ts';
 import { prepareDataDir } from '../../src/storage/data-dir.ts';
 import { version } from '../../src/version.ts';
@@ -48,6 +48,8 @@ export interface TestServer {
   url: string;
   deps: AppDeps;
   limits: Limits;
+  /** Its caches and counters (the guest side). */
+  sharing: Sharing;
   /** The listening server (e.g. to count the connections made to it). */
   http: Server;
   /** Resolves when the worker has nothing left to do (only with `worker: true`). */
@@ -83,8 +85,9 @@ export async function startTestServer(options: {
     await (deps.worker as Worker).start();
   }
   const limits = createLimits();
+  const sharing = createSharing(deps);
   const server = await new Promise<Server>((resolve) => {
-    const s = serve({ ...createNodeServing(deps, limits), port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+    const s = serve({ ...createNodeServing(deps, limits, sharing), port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
   });
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -92,6 +95,7 @@ export async function startTestServer(options: {
     url,
     deps,
     limits,
+    sharing,
     http: server,
     database,
     idle: () => (deps.worker as Worker | undefined)?.idle() ?? Promise.resolve(),

@@ -212,6 +212,36 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('share links on %s', (backend) =
     expect(a).toContain(`data-id="${second}"`);
     const views = async () => (await db().selectFrom('shared_links').select('view_count').where('id', '=', link.id).executeTakeFirstOrThrow()).view_count;
     expect(await views()).toBe(2); // each load counted, cached or not
+    // A link opened by many at once: every visit counted, each one before its page is sent
+    // (one UPDATE in flight per link: sharing/view-counter.ts).
+    const writes: number[] = [];
+    const counter = server.sharing.views as unknown as { write: (id: string, n: number) => Promise<void> }; // counted, still written
+    const write = counter.write;
+    counter.write = (id, n) => (writes.push(n), write(id, n));
+    try {
+      await Promise.all(
+        Array.from({ length: 40 }, async () => {
+          const res = await guest(`/s/${link.token}`);
+          expect(res.status).toBe(200);
+          await res.arrayBuffer();
+          expect(await views()).toBeGreaterThanOrEqual(3);
+        }),
+      );
+    } finally {
+      counter.write = write;
+    }
+    expect(await views()).toBe(42);
+    expect(writes.reduce((a, n) => a + n, 0)).toBe(40); // each visit written once
+    // Visits that come while a write is waiting join it: ten at once, one UPDATE of +10.
+    writes.length = 0;
+    counter.write = (id, n) => (writes.push(n), write(id, n));
+    try {
+      await Promise.all(Array.from({ length: 10 }, () => server.sharing.views.count(link.id)));
+    } finally {
+      counter.write = write;
+    }
+    expect(writes).toEqual([10]);
+    expect(await views()).toBe(52);
 
     // A change through the app shows on the very next load.
     await json(await api('DELETE', `/api/albums/${album}/assets`, { assetIds: [second] }), 200);
