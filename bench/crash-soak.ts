@@ -285,6 +285,7 @@ async function soak(backend: 'pglite' | 'postgres'): Promise<SoakResult> {
       let killed = false;
       let inFlightAtKill = 0;
       let answeredNow = 0;
+      let sentNow = 0;
       let exitedBefore: number | null = null;
       const uploadsStarted = Date.now();
       // Once the batch is answered, more fresh photos (cheap: a fixture with its own tail) keep
@@ -301,6 +302,7 @@ async function soak(backend: 'pglite' | 'postgres'): Promise<SoakResult> {
           const hash = sha256(file.bytes);
           sentHashes.add(hash);
           result.uploadsSent++;
+          sentNow++;
           inFlight.add(file.name);
           try {
             const entry = await upload(server.url, token, file);
@@ -335,7 +337,7 @@ async function soak(backend: 'pglite' | 'postgres'): Promise<SoakResult> {
       if (inFlightAtKill) result.uploadKills++;
       note(
         `[${backend}] life ${life}/${KILLS}: up in ${seconds(upMs)}, SIGKILL after ${Math.round(delay)} ms ` +
-          `(${inFlightAtKill ? `${inFlightAtKill} upload${inFlightAtKill > 1 ? 's' : ''} in flight` : 'no upload in flight'}; ${answeredNow}/${batch.all.length} answered, ` +
+          `(${inFlightAtKill ? `${inFlightAtKill} upload${inFlightAtKill > 1 ? 's' : ''} in flight` : 'no upload in flight'}; ${answeredNow}/${sentNow} answered, ` +
           `${Math.round((Date.now() - uploadsStarted) / 100) / 10} s); answered files so far ${answered.size}${said.length ? `; it said: ${said.join(' | ')}` : ''}`,
       );
     }
