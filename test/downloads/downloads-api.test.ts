@@ -230,9 +230,20 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('downloads on %s', (backend) => 
     const whole = Buffer.from(await (await server.fetch(`/s/${link.token}/download.zip`)).arrayBuffer());
     const etag = (await server.fetch(`/s/${link.token}/download.zip`, { method: 'HEAD' })).headers.get('etag')!;
     const out = join(work, 'resumed.zip');
-    // Cut: at most ~1 MB arrives before the time is up. (curl runs beside this process, which serves.)
-    const cut = await execFileAsync('curl', ['-sS', '--limit-rate', '1M', '--max-time', '1', '-o', out, url]).catch((err) => err as { code: number });
-    expect((cut as { code?: number }).code).toBe(28); // curl: operation timed out
+    // Cut: a download read to a third of its length, then dropped, as a lost connection leaves
+    // it. (curl's --limit-rate with --max-time cut it by chance: it lets a first burst through,
+    // and this small ZIP can arrive whole within it on a busy machine.)
+    const reader = (await server.fetch(`/s/${link.token}/download.zip`)).body!.getReader();
+    const cutAt = Math.floor(whole.length / 3);
+    const head: Uint8Array[] = [];
+    for (let got = 0; got < cutAt; ) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      head.push(value);
+      got += value.length;
+    }
+    await reader.cancel();
+    writeFileSync(out, Buffer.concat(head).subarray(0, cutAt));
     const partial = statSync(out).size;
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(whole.length);
