@@ -40,12 +40,18 @@ export function prepareDataDir(root: string): DataDir {
   return layout;
 }
 
+/** The name /healthz's probe files start with: one a killed process left is removed at start (storage/recovery.ts). */
+export const PROBE_PREFIX = '.probe-';
+
 /** True when a file can be created and removed under tmp/ (for /healthz). */
 export async function isWritable(layout: DataDir): Promise<boolean> {
-  const probe = join(layout.tmp, `.probe-${randomUUID()}`);
+  const probe = join(layout.tmp, `${PROBE_PREFIX}${randomUUID()}`);
   try {
     await writeFile(probe, 'ok');
-    await unlink(probe);
+    // Gone already: another server sharing DATA_DIR started and removed it; it was written.
+    await unlink(probe).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
     return true;
   } catch {
     return false;

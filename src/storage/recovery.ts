@@ -2,12 +2,13 @@
 // that never finished are removed, and an original that was renamed into place but whose
 // row was never written (a crash in between) gets its row. Originals are never deleted.
 import { readdir, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { AppDeps } from '../http/env.ts';
 import type { Logger } from '../log.ts';
 import { listAllAssetFiles } from '../queries/assets.ts';
 import { adoptOriginal } from '../ingest/adopt-original.ts';
 import { parseOriginalName } from './layout.ts';
+import { PROBE_PREFIX } from './data-dir.ts';
 
 /** Files in tmp/; with `olderThanMs`, only those untouched for that long. */
 export async function listTempFiles(tmpDir: string, olderThanMs = 0): Promise<string[]> {
@@ -46,6 +47,10 @@ export async function recoverAtStart(deps: AppDeps, log: Logger): Promise<void> 
   // With a shared Postgres other processes may be uploading into the same tmp/: leave
   // their fresh files alone.
   const temps = await listTempFiles(deps.dataDir.tmp, deps.config.databaseUrl ? 6 * 3600_000 : 0);
+  // A /healthz probe lives a millisecond: one found at start was left by a killed process.
+  for (const path of await listTempFiles(deps.dataDir.tmp)) {
+    if (basename(path).startsWith(PROBE_PREFIX) && !temps.includes(path)) temps.push(path);
+  }
   for (const path of temps) await unlink(path).catch(() => {});
   if (temps.length) log.info('removed unfinished uploads', { files: temps.length });
   // An original renamed into place whose process died before its row. Another process's
