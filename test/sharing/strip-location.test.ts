@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Patch } from '../../src/media/location-patches.ts';
 import { absolute } from '../../src/storage/layout.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
@@ -87,6 +87,10 @@ describe.skipIf(!HAS_FIXTURES || !HAS_EXIFTOOL)('strip location through a share 
     ];
   }
 
+  // The tests run exiftool synchronously (seconds, this process's event loop blocked, the
+  // server's too): keep-alive timers that came due meanwhile fire here, so a test's first
+  // request (a POST, which fetchOnce does not ask again) never lands on a socket being closed.
+  beforeEach(() => new Promise((r) => setTimeout(r, 20)));
   beforeAll(async () => {
     const manifest = readManifest().filter((e) => e.bytes > 17);
     const tags = exiftool(manifest.map((e) => FIXTURES_DIR + e.path));
