@@ -41,6 +41,9 @@ import { settingsRoutes } from './routes/settings.tsx';
 import { staticRoutes } from './routes/static.ts';
 import { trashRoutes } from './routes/trash.tsx';
 import { uploadRoutes } from './routes/upload.ts';
+import { resumableRoutes } from './routes/resumable.ts';
+import { ResumableUploads } from './uploads/resumable-uploads.ts';
+import { settleUpload } from './queries/upload-usage.ts';
 import { staticFiles } from './static-files.ts';
 
 export function createLimits(): Limits {
@@ -67,9 +70,14 @@ export function createSharing(deps: AppDeps): Sharing {
   };
 }
 
+/** tus uploads, their parts under DATA_DIR/tmp/tus/. */
+export function createUploads(deps: AppDeps): ResumableUploads {
+  return new ResumableUploads(deps, (linkId, r) => settleUpload(deps.database.db, linkId, r, null));
+}
+
 /** What `serve()` of @hono/node-server needs: the app, and a Node server whose requests try the signed thumbnails' short path first. */
-export function createNodeServing(deps: AppDeps, limits: Limits = createLimits(), sharing: Sharing = createSharing(deps)) {
-  const app = createApp(deps, limits, sharing);
+export function createNodeServing(deps: AppDeps, limits: Limits = createLimits(), sharing: Sharing = createSharing(deps), uploads: ResumableUploads = createUploads(deps)) {
+  const app = createApp(deps, limits, sharing, uploads);
   const fast = signedThumbnailFastPath(deps, sharing);
   const create = (options: ServerOptions, appListener: (req: IncomingMessage, res: ServerResponse) => void) => {
     // Node's and @hono/node-server's own refusals of a missing or malformed Host are a bare 400.
@@ -120,13 +128,14 @@ function answerClientError(err: Error & { code?: string; reason?: string }, sock
   );
 }
 
-export function createApp(deps: AppDeps, limits: Limits = createLimits(), sharing: Sharing = createSharing(deps)): Hono<AppEnv> {
+export function createApp(deps: AppDeps, limits: Limits = createLimits(), sharing: Sharing = createSharing(deps), uploads: ResumableUploads = createUploads(deps)): Hono<AppEnv> {
   staticFiles(); // read (and fail) at start, not on the first request
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
     c.set('deps', deps);
     c.set('limits', limits);
     c.set('sharing', sharing);
+    c.set('uploads', uploads);
     await next();
   });
   app.use(requestLog());
@@ -149,6 +158,7 @@ export function createApp(deps: AppDeps, limits: Limits = createLimits(), sharin
   app.route('/', authRoutes);
   app.route('/', settingsRoutes);
   app.route('/', uploadRoutes);
+  app.route('/', resumableRoutes);
   app.route('/', downloadRoutes);
   app.route('/', liveGridRoutes); // before assetRoutes: /api/assets/status is no asset id
   app.route('/', assetRoutes);

@@ -18,6 +18,10 @@ export interface Config {
   trustProxy: boolean;
   logLevel: LogLevel;
   maxUploadBytes: number;
+  /** Resumable uploads: the chunk size browsers and the CLI send (at most a proxy's body cap). */
+  uploadChunkBytes: number;
+  /** Resumable uploads left unfinished this long are removed, bytes and all. */
+  uploadExpiryMs: number;
   defaultTz: string;
   ffmpegPath: string | undefined;
   mediaAccel: 'none' | 'nginx';
@@ -73,6 +77,19 @@ const size = (name: string, fallback: string) =>
     v.transform((n) => n as number),
   );
 
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "24h", "30m", "7d", "90s", "1500ms" → milliseconds. */
+const duration = (name: string, fallback: string) =>
+  v.pipe(
+    v.optional(v.string(), fallback),
+    v.transform((text) => {
+      const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/i.exec(text.trim());
+      return m ? Math.round(Number(m[1]) * DURATION_UNITS[m[2]!.toLowerCase()]!) : Number.NaN;
+    }),
+    v.check((n) => Number.isFinite(n) && n > 0, `${name} must be a duration such as 24h, 30m or 7d`),
+  );
+
 const url = (name: string, protocols: string[]) =>
   v.optional(
     v.pipe(
@@ -100,6 +117,8 @@ const EnvSchema = v.object({
     'info',
   ),
   MAX_UPLOAD_SIZE: size('MAX_UPLOAD_SIZE', '16G'),
+  UPLOAD_CHUNK_SIZE: size('UPLOAD_CHUNK_SIZE', '50M'),
+  UPLOAD_EXPIRY: duration('UPLOAD_EXPIRY', '24h'),
   SHARE_UPLOAD_MAX_FILE_SIZE: size('SHARE_UPLOAD_MAX_FILE_SIZE', '4G'),
   SHARE_UPLOAD_MAX_FILES_PER_DAY: integer('SHARE_UPLOAD_MAX_FILES_PER_DAY', 1, 1_000_000, 500),
   SHARE_UPLOAD_MAX_BYTES_PER_DAY: size('SHARE_UPLOAD_MAX_BYTES_PER_DAY', '20G'),
@@ -144,6 +163,8 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     maxUploadBytes: e.MAX_UPLOAD_SIZE,
+    uploadChunkBytes: e.UPLOAD_CHUNK_SIZE,
+    uploadExpiryMs: e.UPLOAD_EXPIRY,
     defaultTz: e.DEFAULT_TZ,
     ffmpegPath: e.FFMPEG_PATH,
     mediaAccel: e.MEDIA_ACCEL,

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 // the admin socket, and a graceful shutdown on SIGTERM/SIGINT.
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import { createNodeServing } from './app.ts';
+import { createNodeServing, createLimits, createSharing, createUploads } from './app.ts';
 import { loadConfigOrExplain, type Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
@@ -33,6 +33,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   let admin: Server | undefined;
   let worker: Worker | undefined;
   let purger: TrashPurger | undefined;
+  let stopExpiry: (() => void) | undefined;
   try {
     // Files of a purge cut short first: recovery would give those originals new rows.
     await removePurgedFiles({ db: deps.database.db, dataRoot: deps.dataDir.root, log });
@@ -51,10 +52,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     deps.worker = worker;
     await worker.start();
     purger = startTrashPurge({ db: deps.database.db, dataRoot: deps.dataDir.root, log });
+    const uploads = createUploads(deps);
+    await uploads.expire(); // what expired while the server was down
+    stopExpiry = uploads.startExpiry();
     http = await new Promise<Server>((resolve, reject) => {
       // No request timeout: a 16 GiB video on a slow uplink takes far longer than Node's
       // default 5 minutes. Idle sockets still time out (headersTimeout, keepAliveTimeout).
-      const s = serve({ ...createNodeServing(deps), port: config.port, hostname: config.host, serverOptions: { requestTimeout: 0 } }) as Server;
+      const s = serve({ ...createNodeServing(deps, createLimits(), createSharing(deps), uploads), port: config.port, hostname: config.host, serverOptions: { requestTimeout: 0 } }) as Server;
       // Node's default, said here because nginx/shoebox.conf closes its idle connections to
       // the app sooner (keepalive_timeout 4s): the proxy, not the app, must end an idle one.
       s.keepAliveTimeout = KEEP_ALIVE_MS;
@@ -64,6 +68,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     if (!config.databaseUrl) admin = await serveAdminSocket(deps.dataDir.adminSocket, deps, adminCommands);
   } catch (err) {
     http?.close();
+    stopExpiry?.();
     await purger?.stop();
     await worker?.stop();
     await runtime.close();
@@ -82,7 +87,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await closed;
       clearTimeout(timer);
-      await purger?.stop();
+      stopExpiry?.();
+    await purger?.stop();
       await worker?.stop();
       await new Promise<void>((resolve) => (admin ? admin.close(() => resolve()) : resolve()));
       await runtime.close();

@@ -17,7 +17,8 @@ const rules: Rule[] = [
   ['GET', /^\/api\/share\/[^/]+$/, 'public'],
   ['GET', /^\/api\/share\/[^/]+\/assets\/[^/]+$/, 'public'],
   ['GET', /^\/api\/share\/[^/]+\/status$/, 'public'],
-  ['POST', /^\/api\/share\/[^/]+\/(auth|upload|downloads)$/, 'public'],
+  ['POST', /^\/api\/share\/[^/]+\/(auth|upload|uploads|downloads)$/, 'public'],
+  ['GET HEAD PATCH DELETE', /^\/api\/share\/[^/]+\/uploads\/[^/]+$/, 'public'],
   ['GET HEAD', /^\/media\//, 'public'],
 
   // Signed-in uploaders: themselves, the albums granted to them, and uploading into those.
@@ -33,6 +34,8 @@ const rules: Rule[] = [
   ['GET', /^\/api\/albums$/, 'uploader'],
   ['GET', /^\/api\/albums\/[^/]+$/, 'uploader'],
   ['POST', /^\/api\/assets\/(upload|check)$/, 'uploader'],
+  ['POST', /^\/api\/uploads$/, 'uploader'],
+  ['GET HEAD PATCH DELETE', /^\/api\/uploads\/[^/]+$/, 'uploader'],
   ['GET HEAD', /^\/api\/assets\/[^/]+\/download$/, 'uploader'],
 ];
 

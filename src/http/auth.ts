@@ -20,6 +20,8 @@ export interface Auth {
   sessionId?: string;
   /** A token's scopes (a session may do everything its user may). */
   scopes?: TokenScope[];
+  /** The bearer token's id, when `via` is 'token'. */
+  tokenId?: string;
 }
 
 export function setSessionCookie(c: Context<AppEnv>, token: string) {
@@ -44,7 +46,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       const m = /^Bearer\s+(\S+)$/i.exec(authorization);
       const found = m ? await validateApiToken(db, m[1]!) : undefined;
       if (!found) throw httpError(401, 'invalid or revoked API token');
-      c.set('auth', { user: found.user, via: 'token', scopes: found.token.scopes });
+      c.set('auth', { user: found.user, via: 'token', scopes: found.token.scopes, tokenId: found.token.id });
       return next();
     }
     const token = getCookie(c, SESSION_COOKIE);

@@ -12,8 +12,8 @@ import { httpError } from './errors.tsx';
 export const ANONYMOUS_BODY_BYTES = 64 * 1024;
 export const SIGNED_IN_BODY_BYTES = 1024 * 1024;
 
-/** Routes whose body is a file being uploaded. */
-export const isUploadPath = (path: string) => /^\/api\/(assets|share\/[^/]+)\/upload$/.test(path);
+/** Routes whose body is a file being uploaded (multipart, or a tus upload's creation and chunks). */
+export const isUploadPath = (path: string) => /^\/api\/(assets\/upload|share\/[^/]+\/upload|(share\/[^/]+\/)?uploads(\/[^/]+)?)$/.test(path);
 // A guest's selection to download (up to 10,000 ids, ~370 kB of JSON) is sized like a signed-in body.
 const isLargeGuestBody = (path: string) => /^\/api\/share\/[^/]+\/downloads$/.test(path);
 

@@ -14,6 +14,7 @@ import type { AlbumAssetCache } from '../sharing/album-asset-cache.ts';
 import type { LinkCache } from '../sharing/link-cache.ts';
 import type { Signer } from '../sharing/signatures.ts';
 import type { Auth } from './auth.ts';
+import type { ResumableUploads } from '../uploads/resumable-uploads.ts';
 
 export interface AppDeps {
   config: Config;
@@ -59,6 +60,8 @@ export interface AppEnv {
     deps: AppDeps;
     limits: Limits;
     sharing: Sharing;
+    /** tus uploads in progress (their parts under tmp/tus/). */
+    uploads: ResumableUploads;
     auth?: Auth;
   };
 }

@@ -29,7 +29,7 @@ const tz = (c: Context<AppEnv>) => c.get('deps').config.defaultTz;
 const JSON_PAGE = 500;
 
 const PasswordInput = v.object({ password: v.pipe(v.string('password is required'), v.maxLength(200, 'password is too long')) });
-const GuestName = v.pipe(
+export const GuestName = v.pipe(
   v.string(),
   v.trim(),
   v.nonEmpty('give your name (a "name" field before the files): it is shown on what you add'),

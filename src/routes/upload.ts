@@ -15,10 +15,10 @@ import { DiskFullError, FileTooLargeError, receiveFile, type ReceivedFile } from
 import { ingestFile, type IngestResult } from '../ingest/ingest-file.ts';
 import { albumExists, appendAssetsToAlbum, type EntryAttribution } from '../queries/albums.ts';
 import { findExistingHashes } from '../queries/assets.ts';
-import { isUploaderOfAlbum } from '../queries/users.ts';
+import { isUploaderOfAlbum, type Db } from '../queries/users.ts';
 import type { UploadRefusal, UploadReservation } from '../queries/upload-usage.ts';
 import { currentUser } from '../http/auth.ts';
-import type { AppEnv } from '../http/env.ts';
+import type { AppDeps, AppEnv } from '../http/env.ts';
 import { httpError } from '../http/errors.tsx';
 import { readJson, Uuid } from '../http/validate.ts';
 
@@ -61,8 +61,8 @@ function overallStatus(results: IngestResult[]): 200 | 201 | 413 | 415 | 422 | 4
   return first && first.status === 'rejected' ? first.httpStatus : 422;
 }
 
-async function checkAlbumAccess(c: Context<AppEnv>, user: User, albumId: string | undefined): Promise<void> {
-  const db = c.get('deps').database.db;
+/** The owner may upload anywhere (no album: the library); an uploader only into an album granted to them. */
+export async function checkAlbumAccess(db: Db, user: User, albumId: string | undefined): Promise<void> {
   if (albumId === undefined) {
     if (user.role !== 'owner') throw httpError(403, 'uploaders must name an album they may upload into (albumId before the files)');
     return;
@@ -91,7 +91,7 @@ export interface UploadRules {
   };
 }
 
-const REFUSED_BY_CAP: Record<UploadRefusal, string> = {
+export const REFUSED_BY_CAP: Record<UploadRefusal, string> = {
   files: 'this link has taken as many files as it may today',
   bytes: 'this link has taken as many bytes as it may today',
   'file size': 'the file is larger than this link takes',
@@ -299,16 +299,12 @@ export async function parseUpload(c: Context<AppEnv>, rules: UploadRules): Promi
 }
 
 /**
- * Adds what was stored to the album, wakes the worker, and answers with one entry per file.
+ * Adds what was stored to the album, wakes the worker, and gives one entry per file.
  * `addedBy`: a guest or an uploader. Their upload of bytes the library already holds is
  * their own entry in this album (their file name, their name on it), answered "created";
  * "duplicate" only when this album holds it already, which they can see.
  */
-export async function answerUpload(c: Context<AppEnv>, upload: ParsedUpload, albumId: string | undefined, addedBy?: Omit<EntryAttribution, 'entryNames'>) {
-  const { names, cutShort } = upload;
-  let results = upload.results;
-  const deps = c.get('deps');
-  if (!results.length) throw httpError(400, 'no file parts: send the files as parts named "file"');
+export async function placeUploads(deps: AppDeps, names: string[], results: IngestResult[], albumId: string | undefined, addedBy?: Omit<EntryAttribution, 'entryNames'>) {
   if (albumId !== undefined) {
     const ids = results.flatMap((r) => (r.status === 'rejected' ? [] : [r.asset.id]));
     const entryNames = addedBy ? new Map(results.flatMap((r, i) => (r.status === 'rejected' ? [] : [[r.asset.id, names[i]!] as const]))) : undefined;
@@ -316,17 +312,23 @@ export async function answerUpload(c: Context<AppEnv>, upload: ParsedUpload, alb
     if (addedBy) results = results.map((r) => (r.status === 'duplicate' && added.has(r.asset.id) ? { status: 'created', asset: r.asset } : r));
   }
   if (results.some((r) => r.status === 'created')) deps.worker?.wake();
-  if (cutShort) c.header('Connection', 'close');
-  const assets = results.map((r, i) => toEntry(names[i]!, r));
-  if (upload.brokenBody) return c.json({ error: `${upload.brokenBody}; the files before it were stored`, assets }, overallStatus(results));
-  return c.json({ assets }, overallStatus(results));
+  return { assets: results.map((r, i) => toEntry(names[i]!, r)), status: overallStatus(results) };
+}
+
+/** Places what was stored (see placeUploads) and answers with one entry per file. */
+export async function answerUpload(c: Context<AppEnv>, upload: ParsedUpload, albumId: string | undefined, addedBy?: Omit<EntryAttribution, 'entryNames'>) {
+  if (!upload.results.length) throw httpError(400, 'no file parts: send the files as parts named "file"');
+  const { assets, status } = await placeUploads(c.get('deps'), upload.names, upload.results, albumId, addedBy);
+  if (upload.cutShort) c.header('Connection', 'close');
+  if (upload.brokenBody) return c.json({ error: `${upload.brokenBody}; the files before it were stored`, assets }, status);
+  return c.json({ assets }, status);
 }
 
 export const uploadRoutes = new Hono<AppEnv>()
   .post('/api/assets/upload', async (c) => {
     const user = currentUser(c);
     const owner = user.role === 'owner';
-    const upload = await parseUpload(c, { uploadedBy: user.id, restoresFromTrash: owner, admit: (fields) => checkAlbumAccess(c, user, fields.albumId) });
+    const upload = await parseUpload(c, { uploadedBy: user.id, restoresFromTrash: owner, admit: (fields) => checkAlbumAccess(c.get('deps').database.db, user, fields.albumId) });
     return answerUpload(c, upload, upload.fields.albumId, owner ? undefined : { userId: user.id });
   })
   // Which of these hashes the caller already has: the owner, anything in the library; an

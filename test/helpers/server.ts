@@ -10,7 +10,8 @@ import { serve } from '@hono/node-server';
 import { inject } from 'vitest';
 // @ts-expect-error: a plain JS build script without type declarations
 import { buildServer, serverBundle } from '../../bin/build.mjs';
-import { createLimits, createNodeServing, createSharing } from '../../src/app.ts';
+import { createLimits, createNodeServing, createSharing, createUploads } from '../../src/app.ts';
+import type { ResumableUploads } from '../../src/uploads/resumable-uploads.ts';
 import { createWorker, type Worker } from '../../src/jobs/worker.ts';
 import { findFfmpeg } from '../../src/media/derivatives.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -50,6 +51,8 @@ export interface TestServer {
   limits: Limits;
   /** Its caches and counters (the guest side). */
   sharing: Sharing;
+  /** tus uploads in progress. */
+  uploads: ResumableUploads;
   /** The listening server (e.g. to count the connections made to it). */
   http: Server;
   /** Resolves when the worker has nothing left to do (only with `worker: true`). */
@@ -86,8 +89,9 @@ export async function startTestServer(options: {
   }
   const limits = createLimits();
   const sharing = createSharing(deps);
+  const uploads = createUploads(deps);
   const server = await new Promise<Server>((resolve) => {
-    const s = serve({ ...createNodeServing(deps, limits, sharing), port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+    const s = serve({ ...createNodeServing(deps, limits, sharing, uploads), port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
   });
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -96,6 +100,7 @@ export async function startTestServer(options: {
     deps,
     limits,
     sharing,
+    uploads,
     http: server,
     database,
     idle: () => (deps.worker as Worker | undefined)?.idle() ?? Promise.resolve(),

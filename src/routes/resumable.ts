@@ -1,0 +1,67 @@
+// tus endpoints (see src/uploads/resumable-uploads.ts): /api/uploads for the owner, uploaders
+// and API tokens; /api/share/<token>/uploads for a link's guests. POST creates an upload;
+// HEAD, PATCH and DELETE act on one (Hono answers HEAD through the GET route). Each request
+// is authenticated and authorised here, as the upload API's are, before tus sees it.
+import { Hono, type Context } from 'hono';
+import { currentUser } from '../http/auth.ts';
+import type { AppEnv } from '../http/env.ts';
+import { httpError } from '../http/errors.tsx';
+import { parseInput } from '../http/validate.ts';
+import { reserveUpload, settleUpload } from '../queries/upload-usage.ts';
+import type { Uploader } from '../uploads/resumable-uploads.ts';
+import { unlockedLink } from './share-access.ts';
+import { GuestName } from './share.tsx';
+import { checkAlbumAccess } from './upload.ts';
+
+function answer(c: Context<AppEnv>, uploader: Uploader): Promise<Response> {
+  // A plain GET would read the part back: nobody needs that.
+  if (c.req.method === 'GET') throw httpError(405, 'an upload is resumed with HEAD and PATCH (tus 1.0)');
+  return c.get('uploads').handle(c.req.raw, uploader);
+}
+
+function userUploader(c: Context<AppEnv>): Uploader {
+  const auth = c.get('auth')!;
+  const user = currentUser(c);
+  const db = c.get('deps').database.db;
+  const owner = user.role === 'owner';
+  return {
+    creator: auth.via === 'token' ? `token:${auth.tokenId}` : `user:${user.id}`,
+    uploadedBy: user.id,
+    restoresFromTrash: owner,
+    async admit(metadata) {
+      const albumId = metadata.albumId?.trim().toLowerCase() || undefined;
+      await checkAlbumAccess(db, user, albumId);
+      return albumId ? { albumId } : {};
+    },
+    // An album deleted, or an uploader's grant taken back, stops the next chunk.
+    recheck: (kept) => checkAlbumAccess(db, user, kept.albumId),
+    addedBy: owner ? undefined : () => ({ userId: user.id }),
+  };
+}
+
+async function guestUploader(c: Context<AppEnv>): Promise<Uploader> {
+  const link = await unlockedLink(c); // a revoked or expired link stops here, at the next chunk
+  if (!link.permissions.allowUpload) throw httpError(403, 'this link does not take uploads');
+  const db = c.get('deps').database.db;
+  const caps = c.get('deps').config.shareUpload;
+  return {
+    creator: `link:${link.id}`,
+    uploadedBy: null,
+    restoresFromTrash: false,
+    admit: async (metadata) => ({ albumId: link.albumId, guestName: parseInput(GuestName, metadata.name ?? ''), linkId: link.id }),
+    async recheck(kept) {
+      if (kept.albumId !== link.albumId) throw httpError(404, 'no such upload');
+    },
+    quota: {
+      reserve: (size) => reserveUpload(db, link.id, caps, size),
+      settle: (r, stored) => settleUpload(db, link.id, r, stored),
+    },
+    addedBy: (kept) => ({ linkId: link.id, name: kept.guestName }),
+  };
+}
+
+export const resumableRoutes = new Hono<AppEnv>()
+  .post('/api/uploads', (c) => answer(c, userUploader(c)))
+  .on(['GET', 'PATCH', 'DELETE'], '/api/uploads/:id', (c) => answer(c, userUploader(c)))
+  .post('/api/share/:token/uploads', async (c) => answer(c, await guestUploader(c)))
+  .on(['GET', 'PATCH', 'DELETE'], '/api/share/:token/uploads/:id', async (c) => answer(c, await guestUploader(c)));

@@ -1,0 +1,194 @@
+// Resumable uploads (tus 1.0) end to end: real HTTP, real parts on disk under tmp/tus/,
+// the same ingest as the multipart upload API, on each database backend.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setUploaderAlbums } from '../../src/queries/users.ts';
+import { uploadUsageToday } from '../../src/queries/upload-usage.ts';
+import { expectJson, jsonCaller } from '../helpers/api.ts';
+import { backends } from '../helpers/database.ts';
+import { bearerToken, newAlbum, newUser, sessionCookie } from '../helpers/factories.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { tusClient, type TusClient } from '../helpers/tus.ts';
+import { fixture } from '../media/fixtures.ts';
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const KiB = 1024;
+
+describe.each(backends())('resumable uploads on %s', (backend) => {
+  let server: TestServer;
+  let owner: TusClient;
+  let ownerCookie: string;
+  let ownerToken: string;
+  const photo = readFileSync(fixture('jpeg/camera/canon-dslr.jpg'));
+  const video = readFileSync(fixture('video/mp42-hvc1.mp4'));
+
+  beforeAll(async () => {
+    server = await startTestServer({ backend, config: { shareUpload: { maxFileBytes: 4 * 1024 * KiB * KiB, maxFilesPerDay: 100, maxBytesPerDay: Math.ceil(photo.length * 1.5) } } });
+    const user = await newUser(server.database.db, { role: 'owner' });
+    ownerCookie = await sessionCookie(server.database.db, user);
+    ownerToken = await bearerToken(server.database.db, user);
+    owner = tusClient(server.url, '/api/uploads', { authorization: `Bearer ${ownerToken}` });
+  });
+  afterAll(() => server.close());
+
+  const tusDir = () => join(server.deps.dataDir.tmp, 'tus');
+  const parts = () => (existsSync(tusDir()) ? readdirSync(tusDir()) : []);
+  const storedBytes = async (id: string) => {
+    const row = await server.database.db.selectFrom('assets').select('storage_path').where('id', '=', id).executeTakeFirstOrThrow();
+    return readFileSync(join(server.deps.dataDir.root, row.storage_path));
+  };
+
+  it('takes a file in chunks, ingests it as the upload API does, and keeps nothing in tmp/tus/', async () => {
+    const created = await owner.create(video.length, { filename: 'clip.mp4', lastModified: String(Date.UTC(2021, 5, 1)) });
+    expect(created.status).toBe(201);
+    const location = created.headers.get('location')!;
+    expect(location).toMatch(/^\/api\/uploads\/[0-9a-f]{32}$/);
+    expect(created.headers.get('upload-expires')).toBeTruthy();
+    const last = await owner.finish(location, video, 64 * KiB);
+    const { assets } = await expectJson(last, 201);
+    expect(assets).toEqual([{ id: expect.any(String), status: 'created', originalFilename: 'clip.mp4' }]);
+    expect(sha256(await storedBytes(assets[0].id))).toBe(sha256(video));
+    expect(parts()).toEqual([]);
+    // Finished: the upload is gone, and the same bytes again are a duplicate.
+    expect((await owner.head(location)).status).toBe(404);
+    const again = await owner.create(video.length, { filename: 'clip.mp4' }, video);
+    expect((await expectJson(again, 201)).assets[0]).toMatchObject({ id: assets[0].id, status: 'duplicate' });
+  });
+
+  it('takes a small file whole in the creating request, into an album', async () => {
+    const album = await newAlbum(server.database.db, (await server.database.db.selectFrom('users').select('id').where('role', '=', 'owner').executeTakeFirstOrThrow()).id);
+    const res = await owner.create(photo.length, { filename: 'photo.jpg', albumId: album.id }, photo);
+    const { assets } = await expectJson(res, 201);
+    expect(res.headers.get('location')).toMatch(/^\/api\/uploads\//);
+    expect(assets[0]).toMatchObject({ status: 'created', originalFilename: 'photo.jpg' });
+    const inAlbum = await server.database.db.selectFrom('album_assets').select('asset_id').where('album_id', '=', album.id).execute();
+    expect(inAlbum.map((r) => r.asset_id)).toEqual([assets[0].id]);
+  });
+
+  it('resumes a chunk cut off at 40 % from the last byte the server holds, byte-identical', async () => {
+    const file = Buffer.concat([photo, randomBytes(300 * KiB)]); // a JPEG with trailing bytes: new content
+    const location = (await owner.create(file.length, { filename: 'cut.jpg' })).headers.get('location')!;
+    await owner.cut(location, 0, file, Math.floor(file.length * 0.4));
+    const held = Number((await owner.head(location)).headers.get('upload-offset'));
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThanOrEqual(Math.floor(file.length * 0.4));
+    // What it holds is what was sent.
+    expect(sha256(readFileSync(join(tusDir(), location.split('/').at(-1)!)))).toBe(sha256(file.subarray(0, held)));
+    // A PATCH at the wrong offset changes nothing.
+    expect((await owner.patch(location, 0, file.subarray(0, 10))).status).toBe(409);
+    const { assets } = await expectJson(await owner.finish(location, file, 128 * KiB), 201);
+    expect(sha256(await storedBytes(assets[0].id))).toBe(sha256(file));
+  });
+
+  it('answers only its creator: another token, another user and a guest get 404', async () => {
+    const location = (await owner.create(photo.length, { filename: 'mine.jpg' })).headers.get('location')!;
+    const id = location.split('/').at(-1)!;
+    const db = server.database.db;
+    const otherToken = await bearerToken(db, (await db.selectFrom('users').selectAll().where('role', '=', 'owner').executeTakeFirstOrThrow())!, 'other');
+    const uploader = await newUser(db, { role: 'uploader' });
+    const strangers = [
+      tusClient(server.url, '/api/uploads', { authorization: `Bearer ${otherToken}` }),
+      tusClient(server.url, '/api/uploads', { cookie: await sessionCookie(db, uploader), origin: server.url }),
+    ];
+    for (const s of strangers) {
+      expect((await s.head(location)).status).toBe(404);
+      expect((await s.patch(location, 0, photo)).status).toBe(404);
+      expect((await s.remove(location)).status).toBe(404);
+    }
+    // The owner's browser session is a different creator from the owner's token.
+    const session = tusClient(server.url, '/api/uploads', { cookie: ownerCookie, origin: server.url });
+    expect((await session.head(location)).status).toBe(404);
+    expect(readFileSync(join(tusDir(), id)).length).toBe(0);
+    expect((await owner.remove(location)).status).toBe(204);
+    expect(parts().filter((p) => p.startsWith(id))).toEqual([]);
+  });
+
+  it('refuses at creation what the upload API refuses: a file over MAX_UPLOAD_SIZE, more than the disk holds, an album an uploader may not use', async () => {
+    const tooBig = await owner.create(server.deps.config.maxUploadBytes + 1, { filename: 'huge.mov' });
+    expect(tooBig.status).toBe(413);
+    expect((await tooBig.json()).error).toMatch(/huge\.mov: the file is larger than the 16 GB limit/);
+    const db = server.database.db;
+    const ownerId = (await db.selectFrom('users').select('id').where('role', '=', 'owner').executeTakeFirstOrThrow()).id;
+    const granted = await newAlbum(db, ownerId);
+    const other = await newAlbum(db, ownerId);
+    const uploader = await newUser(db, { role: 'uploader' });
+    await setUploaderAlbums(db, uploader.id, [granted.id]);
+    const asUploader = tusClient(server.url, '/api/uploads', { cookie: await sessionCookie(db, uploader), origin: server.url });
+    expect((await asUploader.create(100, { filename: 'x.jpg', albumId: other.id })).status).toBe(403);
+    expect((await asUploader.create(100, { filename: 'x.jpg' })).status).toBe(403);
+    // Admitted, then the grant is taken back: the next chunk is refused.
+    const location = (await asUploader.create(photo.length, { filename: 'u.jpg', albumId: granted.id })).headers.get('location')!;
+    expect((await asUploader.patch(location, 0, photo.subarray(0, 1000))).status).toBe(204);
+    await setUploaderAlbums(db, uploader.id, []);
+    expect((await asUploader.patch(location, 1000, photo.subarray(1000))).status).toBe(403);
+    expect(parts().length).toBeGreaterThan(0);
+    await server.uploads.expire(Date.now() + server.deps.config.uploadExpiryMs + 1000);
+    expect(parts()).toEqual([]);
+  });
+
+  it('refuses a file that is not a photo or video when its last byte arrives, and keeps nothing', async () => {
+    const text = Buffer.from('just some text, not a photo\n'.repeat(100));
+    const location = (await owner.create(text.length, { filename: 'notes.txt' })).headers.get('location')!;
+    const res = await owner.patch(location, 0, text);
+    expect(res.status).toBe(415);
+    expect((await res.json()).assets[0].error).toBe('notes.txt is not a photo or video type Shoebox accepts');
+    expect(parts()).toEqual([]);
+  });
+
+  describe('guests of a link that takes uploads', () => {
+    let token: string;
+    let linkId: string;
+    let albumId: string;
+    let guest: TusClient;
+    const api = jsonCaller(() => server, () => ownerCookie);
+    beforeAll(async () => {
+      const db = server.database.db;
+      const album = await newAlbum(db, (await db.selectFrom('users').select('id').where('role', '=', 'owner').executeTakeFirstOrThrow()).id);
+      const { link } = await expectJson(await api('POST', `/api/albums/${album.id}/share`, { allowUpload: true }), 201);
+      token = link.token;
+      linkId = link.id;
+      albumId = album.id;
+      guest = tusClient(server.url, `/api/share/${token}/uploads`, { origin: server.url });
+    });
+    const usage = () => uploadUsageToday(server.database.db, linkId);
+
+    it('reserves the link’s caps at creation: of two parallel uploads passing the daily bytes together, one is refused', async () => {
+      const before = await usage();
+      const [a, b] = await Promise.all([guest.create(photo.length, { filename: 'a.jpg', name: 'Ann' }), guest.create(photo.length, { filename: 'b.jpg', name: 'Ann' })]);
+      expect([a.status, b.status].sort()).toEqual([201, 429]);
+      const refused = a.status === 429 ? a : b;
+      expect((await refused.json()).error).toBe(`${a.status === 429 ? 'a' : 'b'}.jpg: this link has taken as many bytes as it may today`);
+      expect(await usage()).toEqual({ files: before.files + 1, bytes: before.bytes + photo.length });
+      // Cancelled: the reservation comes back.
+      const accepted = (a.status === 201 ? a : b).headers.get('location')!;
+      expect((await guest.remove(accepted)).status).toBe(204);
+      expect(await usage()).toEqual(before);
+    });
+
+    it('needs a name, and files the upload under it', async () => {
+      expect((await guest.create(photo.length, { filename: 'p.jpg' })).status).toBe(400);
+      const res = await guest.create(photo.length, { filename: 'p.jpg', name: 'Ann' }, photo);
+      const { assets } = await expectJson(res, 201);
+      const entry = await server.database.db.selectFrom('album_assets').select(['added_by_name']).where('album_id', '=', albumId).where('asset_id', '=', assets[0].id).executeTakeFirstOrThrow();
+      expect(entry.added_by_name).toBe('Ann');
+      expect((await usage()).files).toBeGreaterThanOrEqual(1);
+    });
+
+    it('stops at the next chunk once the link is revoked, and expiry gives the reservation back', async () => {
+      const before = await usage();
+      const location = (await guest.create(video.length, { filename: 'v.mp4', name: 'Ann' })).headers.get('location')!;
+      expect((await guest.patch(location, 0, video.subarray(0, 4096))).status).toBe(204);
+      expect(await usage()).toEqual({ files: before.files + 1, bytes: before.bytes + video.length });
+      const revoked = await server.fetch(`/links/${linkId}/revoke?from=links`, { method: 'POST', headers: { cookie: ownerCookie, origin: server.url } });
+      expect(revoked.status).toBe(303);
+      const next = await guest.patch(location, 4096, video.subarray(4096, 8192));
+      expect([404, 410]).toContain(next.status);
+      expect(parts().length).toBeGreaterThan(0);
+      await server.uploads.expire(Date.now() + server.deps.config.uploadExpiryMs + 1000);
+      expect(parts()).toEqual([]);
+      expect(await usage()).toEqual(before);
+    });
+  });
+});
