@@ -637,7 +637,7 @@ async function breakdown(db: AnyDb, seeded: Seeded): Promise<Breakdown> {
   const signed = (id: string, variant: 'thumb' | 'preview' | 'original') => signer.signMedia(`/media/assets/${id}/${variant}`, link.id, '');
   const guestCtx = (media: typeof mediaUrl) => ({ currentYear: yearIn(tz), media, originals: permissions.allowDownload });
   const render = async (node: unknown) => String(await (node as { toString(): string | Promise<string> }).toString());
-  const renderOwner = () => render(AlbumPage({ user, album, page: ownerPage, currentYear: yearIn(tz) }));
+  const renderOwner = () => render(AlbumPage({ user, album, page: ownerPage, currentYear: yearIn(tz), uploadChunkBytes: 50 * 1024 * 1024 }));
   const renderGuest = (media: typeof mediaUrl) => render(SharePage({ album, page: guestPage, ctx: guestCtx(media) }));
   const guestHtml = await renderGuest(signed);
   const ownerHtml = await renderOwner();

@@ -17,6 +17,8 @@ const vendored: Record<string, string> = {
   'vendor/photoswipe-lightbox.esm.min.js': 'photoswipe/dist/photoswipe-lightbox.esm.min.js',
   'vendor/photoswipe.esm.min.js': 'photoswipe/dist/photoswipe.esm.min.js',
   'vendor/photoswipe.css': 'photoswipe/dist/photoswipe.css',
+  // Resumable uploads: loaded by static/js/upload.js only when a large file starts.
+  'vendor/tus.min.js': 'tus-js-client/dist/tus.min.js',
 };
 
 /**

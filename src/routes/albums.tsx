@@ -124,7 +124,7 @@ async function applyChanges(c: Context<AppEnv>, album: AlbumSummary, changes: Al
 
 async function renderAlbumPage(c: Context<AppEnv>, album: AlbumSummary, after?: string) {
   const page = await loadGridPage(db(c), { albumId: album.id, sort: album.sort_order, tz: tz(c), after });
-  return c.html(<AlbumPage user={currentUser(c)} album={album} page={page} currentYear={yearIn(tz(c))} continued={after !== undefined} />);
+  return c.html(<AlbumPage user={currentUser(c)} album={album} page={page} currentYear={yearIn(tz(c))} continued={after !== undefined} uploadChunkBytes={c.get('deps').config.uploadChunkBytes} />);
 }
 
 export const albumRoutes = new Hono<AppEnv>()

@@ -35,6 +35,7 @@ export const libraryRoutes = new Hono<AppEnv>().get('/library', async (c) => {
       page={page}
       pages={pages}
       currentYear={yearIn(config.defaultTz)}
+      uploadChunkBytes={config.uploadChunkBytes}
     />,
   );
 });

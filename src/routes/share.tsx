@@ -113,6 +113,8 @@ async function renderSharePage(c: Context<AppEnv>, link: LinkState, after: strin
           link.permissions.allowUpload
             ? {
                 url: `/api/share/${link.token}/upload`,
+                resumableUrl: `/api/share/${link.token}/uploads`,
+                chunkBytes: config.uploadChunkBytes,
                 maxBytes: Math.min(config.maxUploadBytes, config.shareUpload.maxFileBytes),
                 placeUrl: `/s/${link.token}/placed-tiles`,
                 statusUrl: `/api/share/${link.token}/status`,

@@ -1,7 +1,11 @@
 // Uploads: files from the picker or dropped anywhere on the page (dropped folders: every
 // file in them, hidden ones left out) go up one request per file (so one can be retried
 // alone), three at a time, each with a progress bar of bytes sent, then "Processing…"
-// until the page reports it ready, then done. Plain script, no framework: any page with
+// until the page reports it ready, then done. Large files go up resumably (tus, through
+// tus-js-client, loaded when the first one starts): in chunks no proxy's body cap refuses,
+// continuing from the last byte the server holds after a dropped connection, a server
+// restart or a reload of the page (the client remembers uploads by file), and waiting for
+// the network to come back however long it is gone. Plain script, no framework: any page with
 // the panel (views/parts/upload-panel.tsx) can use it, and its data attributes say where
 // to send and what else to send:
 //   data-upload-url       the endpoint; it answers {assets: [{id, status, originalFilename, error?}]}
@@ -10,6 +14,8 @@
 //   data-max-bytes        larger files are refused before they are sent
 //   data-wait-processing  wait for 'shoebox:asset-status' events (static/js/live-grid.js)
 //   data-duplicate-place  where a file already stored is ("in your library", "in this album")
+//   data-tus-url          the tus endpoint for files of data-resumable-from bytes or more
+//   data-tus-script       tus-js-client's URL; data-chunk-bytes: the size of each chunk
 // Other scripts can add fields too: 'shoebox:upload-fields' is dispatched on the panel with
 // {detail: {fields: FormData}} before each file. After each file the panel dispatches
 // 'shoebox:uploaded' with {detail: {ids, entries}} (bubbling to the document).
@@ -24,6 +30,9 @@
   const maxBytes = panel.dataset.maxBytes ? Number(panel.dataset.maxBytes) : Infinity;
   const waitForProcessing = panel.hasAttribute('data-wait-processing');
   const duplicatePlace = panel.dataset.duplicatePlace || 'in your library';
+  const tusUrl = panel.dataset.tusUrl;
+  const resumableFrom = panel.dataset.resumableFrom ? Number(panel.dataset.resumableFrom) : Infinity;
+  const chunkBytes = Number(panel.dataset.chunkBytes) || 50 * 1024 * 1024;
   const list = panel.querySelector('.upload-list');
   const rowTemplate = panel.querySelector('.upload-row-template');
   const title = panel.querySelector('#upload-title');
@@ -74,7 +83,16 @@
 
   const STATE_TEXT = {
     queued: () => 'Waiting…',
-    sending: (it) => (it.sent >= it.file.size ? 'Saving…' : `${mb(it.sent)} of ${mb(it.file.size)}`),
+    sending: (it) =>
+      it.waiting === 'offline'
+        ? `Offline. ${mb(it.sent)} of ${mb(it.file.size)} sent; it goes on when the network is back`
+        : it.waiting === 'retrying'
+          ? `Connection lost. Trying again… (${mb(it.sent)} of ${mb(it.file.size)} sent)`
+          : it.sent >= it.file.size
+            ? 'Saving…'
+            : it.resumedAt !== undefined && performance.now() - it.resumedWhen < 3000
+              ? `Resuming… ${mb(it.resumedAt)} of ${mb(it.file.size)} already there`
+              : `${mb(it.sent)} of ${mb(it.file.size)}`,
     processing: () => 'Processing…',
     done: () => 'Done',
     duplicate: () => `Already ${duplicatePlace}`,
@@ -245,6 +263,33 @@
   }
 
   function send(it) {
+    return tusUrl && it.file.size >= resumableFrom ? sendResumable(it) : sendWhole(it);
+  }
+
+  /** The server's answer for a file: {assets: [{id, status, …}]} → done, duplicate or processing; else failed. */
+  function settle(it, status, body) {
+    const entry = body && Array.isArray(body.assets) ? body.assets[0] : undefined;
+    if (status >= 200 && status < 300 && entry && entry.id && entry.status !== 'rejected') {
+      it.id = entry.id;
+      it.state = entry.status === 'duplicate' ? 'duplicate' : waitForProcessing ? 'processing' : 'done';
+      update(it);
+      panel.dispatchEvent(new CustomEvent('shoebox:uploaded', { bubbles: true, detail: { ids: [entry.id], entries: [entry] } }));
+      return;
+    }
+    it.state = 'failed';
+    it.error = errorOf(status, body);
+    update(it);
+  }
+
+  const parse = (text) => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  };
+
+  function sendWhole(it) {
     return new Promise((resolve) => {
       const xhr = new XMLHttpRequest();
       xhr.open('POST', url);
@@ -269,22 +314,7 @@
         resolve();
       };
       xhr.addEventListener('load', () => {
-        let body;
-        try {
-          body = JSON.parse(xhr.responseText);
-        } catch {
-          body = undefined;
-        }
-        const entry = body && Array.isArray(body.assets) ? body.assets[0] : undefined;
-        if (xhr.status >= 200 && xhr.status < 300 && entry && entry.id && entry.status !== 'rejected') {
-          it.id = entry.id;
-          it.state = entry.status === 'duplicate' ? 'duplicate' : waitForProcessing ? 'processing' : 'done';
-          update(it);
-          panel.dispatchEvent(new CustomEvent('shoebox:uploaded', { bubbles: true, detail: { ids: [entry.id], entries: [entry] } }));
-        } else {
-          fail(errorOf(xhr.status, body));
-          return;
-        }
+        settle(it, xhr.status, parse(xhr.responseText));
         resolve();
       });
       xhr.addEventListener('error', () => fail(errorOf(0)));
@@ -292,6 +322,129 @@
       xhr.addEventListener('abort', () => fail('The upload was stopped. Retry to send it again.'));
       xhr.send(formFor(it));
     });
+  }
+
+  // ---- resumable uploads (tus) -----------------------------------------------------------
+
+  let tusLoading;
+  function loadTus() {
+    if (window.tus) return Promise.resolve(window.tus);
+    tusLoading ??= new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = panel.dataset.tusScript;
+      script.onload = () => resolve(window.tus);
+      script.onerror = () => {
+        tusLoading = undefined;
+        reject(new Error('The upload script could not be loaded. Check the network and retry.'));
+      };
+      document.head.append(script);
+    });
+    return tusLoading;
+  }
+
+  /** The multipart fields (the album, a guest's name…) as tus metadata, with the file's name, type and time. */
+  function metadataFor(it) {
+    const fields = formFor(it);
+    const metadata = {};
+    for (const [key, value] of fields) if (typeof value === 'string') metadata[key] = value;
+    metadata.filename = it.file.name;
+    metadata.filetype = it.file.type || 'application/octet-stream';
+    return metadata;
+  }
+
+  // Worth trying again: no answer at all (the network), a conflict or lock of a chunk cut
+  // off, the server failing; not a refusal (4xx) or a full disk (507).
+  const retryable = (status) => !status || status === 409 || status === 423 || (status >= 500 && status !== 507 && status !== 501);
+  // After these, an upload that still cannot reach the server waits for the 'online' event
+  // (offline), or shows Retry (online, the server keeps failing).
+  const RETRY_DELAYS = [0, 1000, 3000, 5000, 10000, 20000, 30000, 30000, 30000, 60000];
+
+  function sendResumable(it) {
+    return loadTus().then(
+      (tus) =>
+        new Promise((resolve) => {
+          let lastPaint = 0;
+          const upload = new tus.Upload(it.file, {
+            endpoint: tusUrl,
+            chunkSize: chunkBytes,
+            metadata: metadataFor(it),
+            uploadDataDuringCreation: true,
+            removeFingerprintOnSuccess: true,
+            retryDelays: RETRY_DELAYS,
+            headers: { Accept: 'application/json' },
+            onShouldRetry(err) {
+              const status = err.originalResponse ? err.originalResponse.getStatus() : 0;
+              if (!retryable(status)) return false;
+              it.waiting = navigator.onLine === false ? 'offline' : 'retrying';
+              it.resuming = true;
+              update(it);
+              return true;
+            },
+            onProgress(sent) {
+              if (it.waiting) it.waiting = undefined;
+              // The first progress after a resume starts from what the server already holds.
+              if (it.resuming) {
+                it.resuming = false;
+                it.resumedAt = sent;
+                it.resumedWhen = performance.now();
+              }
+              it.sent = sent;
+              const now = performance.now();
+              if (now - lastPaint > 100 || sent === it.file.size) {
+                lastPaint = now;
+                update(it);
+              }
+            },
+            onSuccess({ lastResponse }) {
+              window.removeEventListener('online', onOnline);
+              it.waiting = undefined;
+              settle(it, lastResponse.getStatus(), parse(lastResponse.getBody()));
+              resolve();
+            },
+            onError(err) {
+              const response = err.originalResponse;
+              const status = response ? response.getStatus() : 0;
+              if (retryable(status) && navigator.onLine === false) {
+                // Gone offline for longer than the retries: go on when the network is back.
+                it.waiting = 'offline';
+                update(it);
+                return;
+              }
+              window.removeEventListener('online', onOnline);
+              it.waiting = undefined;
+              it.state = 'failed';
+              it.error = errorOf(status, response ? parse(response.getBody()) : undefined);
+              it.resuming = true; // Retry makes a new client, which finds this upload and goes on
+              update(it);
+              resolve();
+            },
+          });
+          // Back online: go on now, not at the end of the current retry delay.
+          const onOnline = () => {
+            if (!it.waiting) return;
+            it.waiting = 'retrying';
+            update(it);
+            Promise.resolve(upload.abort()).finally(() => upload.start());
+          };
+          window.addEventListener('online', onOnline);
+          // A file this browser sent part of before (a reload, a closed tab): go on from there.
+          upload
+            .findPreviousUploads()
+            .then((previous) => {
+              if (previous.length) {
+                upload.resumeFromPreviousUpload(previous[0]);
+                it.resuming = true;
+              }
+            })
+            .catch(() => {})
+            .finally(() => upload.start());
+        }),
+      (err) => {
+        it.state = 'failed';
+        it.error = err.message;
+        update(it);
+      },
+    );
   }
 
   // The live grid says when an uploaded item is ready (or could not be processed).

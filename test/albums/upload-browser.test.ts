@@ -7,7 +7,6 @@
 // the polling stops. The worker is started by hand, after the first files are up, so the
 // waiting state is seen for sure. Screenshots go to test-output/upload/ (not in git).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import sharp from 'sharp';
@@ -19,6 +18,7 @@ import { CHROMIUM, DESKTOP, hasChromium, launchBrowser, PHONE } from '../helpers
 import { newAlbum, newUser, sessionCookie } from '../helpers/factories.ts';
 import { repoRoot, startTestServer, tempDir, type TestServer } from '../helpers/server.ts';
 import { uploadRows as rows } from '../helpers/upload-panel.ts';
+import { slowUplink } from '../helpers/slow-uplink.ts';
 import { fixture, HAS_FIXTURES } from '../media/fixtures.ts';
 
 const OUT = join(repoRoot, 'test-output', 'upload');
@@ -41,47 +41,6 @@ const LOST_ONCE = 'landscape_6.jpg';
 const name = (path: string) => path.split('/').at(-1)!;
 
 if (!hasChromium()) console.warn(`[upload-browser] skipped: no Chromium at ${CHROMIUM}`);
-
-/**
- * A TCP proxy in front of the server whose uplink (browser → server) can be slowed, so
- * progress bars move as on a phone's connection. (Chromium's own network throttling lets
- * an upload's progress run ahead of the bytes it holds back.)
- */
-async function slowUplink(target: string): Promise<{ url: string; bytesPerSecond: number; close(): Promise<void> }> {
-  const { hostname, port } = new URL(target);
-  const sockets = new Set<Socket>();
-  const proxy = {
-    url: '',
-    bytesPerSecond: Infinity,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(port), hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    upstream.pipe(client);
-    client.on('data', (chunk: Buffer) => {
-      upstream.write(chunk);
-      if (!Number.isFinite(proxy.bytesPerSecond)) return;
-      client.pause();
-      setTimeout(() => client.resume(), (chunk.length / proxy.bytesPerSecond) * 1000);
-    });
-    client.on('end', () => upstream.end());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  proxy.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  return proxy;
-}
 
 declare global {
   interface Window {

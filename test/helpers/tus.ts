@@ -31,10 +31,10 @@ export function tusClient(base: string, collection: string, headers: Record<stri
       fetch(base + collection, {
         method: 'POST',
         headers: h({ 'Upload-Length': String(size), 'Upload-Metadata': tusMetadata(meta), ...(body ? { 'Content-Type': 'application/offset+octet-stream' } : {}) }),
-        body,
+        body: body && new Uint8Array(body),
       }),
     patch: (location, offset, bytes) =>
-      fetch(absolute(location), { method: 'PATCH', headers: h({ 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' }), body: bytes }),
+      fetch(absolute(location), { method: 'PATCH', headers: h({ 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' }), body: new Uint8Array(bytes) }),
     head: (location) => fetch(absolute(location), { method: 'HEAD', headers: h() }),
     remove: (location) => fetch(absolute(location), { method: 'DELETE', headers: h() }),
     cut: (location, offset, bytes, sendBytes) =>

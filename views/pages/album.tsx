@@ -24,6 +24,8 @@ export interface AlbumPageProps {
   currentYear: number;
   /** The page starts further down the album (the no-script "Show more" link). */
   continued?: boolean;
+  /** UPLOAD_CHUNK_SIZE: a resumable upload's chunks. */
+  uploadChunkBytes: number;
 }
 
 const SORT_LABELS = { taken_asc: 'Oldest first', taken_desc: 'Newest first', manual: 'Custom order' } as const;
@@ -133,7 +135,7 @@ function AlbumMenu({ album }: { album: AlbumSummary }) {
   );
 }
 
-export function AlbumPage({ user, album, page, currentYear, continued }: AlbumPageProps) {
+export function AlbumPage({ user, album, page, currentYear, continued, uploadChunkBytes }: AlbumPageProps) {
   const owner = user.role === 'owner';
   const ctx = ownerGridContext(user, currentYear);
   return (
@@ -185,7 +187,7 @@ export function AlbumPage({ user, album, page, currentYear, continued }: AlbumPa
       {owner && <AlbumMenu album={album} />}
       {owner && <ShareSheet albumId={album.id} />}
       {owner && <SelectBar context="album" album={{ id: album.id, manual: album.sort_order === 'manual' }} />}
-      <UploadPanel url="/api/assets/upload" fields={{ albumId: album.id }} waitForProcessing dropLabel={`Drop to add to “${album.title}”`} />
+      <UploadPanel url="/api/assets/upload" resumable={{ url: '/api/uploads', chunkBytes: uploadChunkBytes }} fields={{ albumId: album.id }} waitForProcessing dropLabel={`Drop to add to “${album.title}”`} />
       <LiveGrid placeUrl={`/albums/${album.id}/placed-tiles`} statusUrl="/api/assets/status" />
     </Page>
   );

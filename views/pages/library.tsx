@@ -21,6 +21,8 @@ export interface LibraryProps {
   page: number;
   pages: number;
   currentYear: number;
+  /** UPLOAD_CHUNK_SIZE: a resumable upload's chunks. */
+  uploadChunkBytes: number;
 }
 
 export const libraryUrl = (filter: LibraryFilter, page = 1) => {
@@ -132,7 +134,7 @@ export function LibraryPage(p: LibraryProps) {
       </main>
       <PageEnd />
       <SelectBar context="library" />
-      <UploadPanel url="/api/assets/upload" waitForProcessing dropLabel="Drop to add to your library" />
+      <UploadPanel url="/api/assets/upload" resumable={{ url: '/api/uploads', chunkBytes: p.uploadChunkBytes }} waitForProcessing dropLabel="Drop to add to your library" />
       <LiveGrid placeUrl={`/library/placed-tiles?filter=${p.filter}`} statusUrl="/api/assets/status" />
     </Page>
   );

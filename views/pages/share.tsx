@@ -52,7 +52,7 @@ export interface SharePageProps {
   /** Set when the link allows downloads: the album's ZIP, and where a selection is posted. */
   download?: { url: string; selectionUrl: string };
   /** Set when the link lets guests add photos: where to send them, the largest file, and where the live grid asks. */
-  upload?: { url: string; maxBytes: number; placeUrl: string; statusUrl: string };
+  upload?: { url: string; resumableUrl: string; chunkBytes: number; maxBytes: number; placeUrl: string; statusUrl: string };
 }
 
 /** The guest's name (sent with each file) and the button that opens the picker. */
@@ -72,6 +72,7 @@ function GuestUpload({ upload, albumTitle }: { upload: NonNullable<SharePageProp
       </form>
       <UploadPanel
         url={upload.url}
+        resumable={{ url: upload.resumableUrl, chunkBytes: upload.chunkBytes }}
         form="#guest-upload-form"
         maxBytes={upload.maxBytes}
         waitForProcessing

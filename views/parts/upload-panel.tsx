@@ -3,6 +3,10 @@
 // the page, and a panel that lists each file with its progress. Everything the script needs
 // to know is in data attributes, so another page (a guest link) can point it elsewhere.
 import { Icon } from './icons.tsx';
+import { staticUrl } from '../../src/static-files.ts';
+
+/** Files this large or larger go up resumably (tus, in chunks); smaller ones in one multipart request. */
+export const RESUMABLE_FROM_BYTES = 8 * 1024 * 1024;
 
 // What the picker offers: photos and videos, plus the types browsers do not file under them.
 export const UPLOAD_ACCEPT = 'image/*,video/*,.heic,.heif,.hif,.avif,.dng,.cr2,.cr3,.nef,.arw,.orf,.raf,.rw2,.tif,.tiff,.mkv,.3gp';
@@ -20,11 +24,13 @@ export interface UploadPanelProps {
   waitForProcessing?: boolean;
   /** The drop overlay's words: "Drop to add to Lake weekend". */
   dropLabel: string;
+  /** The tus endpoint for files of RESUMABLE_FROM_BYTES or more, and the chunk size (UPLOAD_CHUNK_SIZE). */
+  resumable: { url: string; chunkBytes: number };
   /** Where a file already stored is said to be: "in your library" (the owner), "in this album" (a guest, who has no library). */
   duplicatePlace?: string;
 }
 
-export function UploadPanel({ url, fields, form, maxBytes, waitForProcessing, dropLabel, duplicatePlace = 'in your library' }: UploadPanelProps) {
+export function UploadPanel({ url, fields, form, maxBytes, waitForProcessing, dropLabel, resumable, duplicatePlace = 'in your library' }: UploadPanelProps) {
   return (
     <>
       <input type="file" id="upload-input" class="upload-input" multiple accept={UPLOAD_ACCEPT} hidden aria-label="Choose photos and videos to upload" />
@@ -39,6 +45,10 @@ export function UploadPanel({ url, fields, form, maxBytes, waitForProcessing, dr
         data-max-bytes={maxBytes}
         data-wait-processing={waitForProcessing ? '' : undefined}
         data-duplicate-place={duplicatePlace}
+        data-tus-url={resumable.url}
+        data-tus-script={staticUrl('vendor/tus.min.js')}
+        data-chunk-bytes={resumable.chunkBytes}
+        data-resumable-from={RESUMABLE_FROM_BYTES}
       >
         <header class="upload-head">
           {/* Read out as a whole when a file is done: "Uploading 4 of 7, 3 uploaded · 1 failed". */}
