@@ -48,10 +48,14 @@ export function shippedNginxSite(o: { port: number; appPort: number | string; da
 }
 
 /** The real nginx with nginx/shoebox.conf as shipped in front of the app at `appUrl`, until stop(). */
-export async function startShippedNginx(dir: string, o: { appUrl: string; dataRoot: string }): Promise<{ base: string; stop(): void }> {
+export async function startShippedNginx(
+  dir: string,
+  o: { appUrl: string; dataRoot: string; /** Edits the shipped site (e.g. a tighter body cap) before nginx reads it. */ edit?: (site: string) => string },
+): Promise<{ base: string; stop(): void }> {
   const port = await freePort();
   mkdirSync(join(dir, 'body'), { recursive: true });
-  writeFileSync(join(dir, 'nginx.conf'), nginxMainConfig(dir, shippedNginxSite({ port, appPort: new URL(o.appUrl).port, dataRoot: o.dataRoot })));
+  const site = shippedNginxSite({ port, appPort: new URL(o.appUrl).port, dataRoot: o.dataRoot });
+  writeFileSync(join(dir, 'nginx.conf'), nginxMainConfig(dir, o.edit ? o.edit(site) : site));
   const nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
