@@ -44,8 +44,16 @@ function printProblems(out: (l: string) => void, report: FsckReport, verify: Ver
   list(out, 'missing derived files', report.missingDerived, (m) => `${m.filename} (asset ${m.id}): ${m.missing.join(', ')}`);
   list(out, 'derived files without an asset', report.orphanDerived, (d) => d.rel);
   list(out, 'leftover temp files', report.tempLeftovers, (t) => `${t.rel} (${formatBytes(t.size)}, untouched for ${formatDuration(t.ageMs / 1000)})`);
+  list(out, 'stray parts of resumable uploads', report.strayUploadParts, (p) => `tmp/tus/${p.id} (${formatBytes(p.bytes)}): ${STRAY_WHY[p.why]}`);
   list(out, 'unexpected files under originals/ (never touched; move them away yourself)', report.unexpectedFiles, (u) => u.rel);
 }
+
+const STRAY_WHY = {
+  expired: 'unfinished past UPLOAD_EXPIRY',
+  'no record': 'its record (.json) is missing',
+  'no part': 'a record whose bytes are missing',
+  'unreadable record': 'its record (.json) does not parse',
+} as const;
 
 function problemCount(report: FsckReport, verify: VerifyResult | undefined): number {
   return countProblems(report) + bitRot(verify, report).length + (verify?.unreadable.length ?? 0);
@@ -98,10 +106,11 @@ export const fsckCommand: CliCommand = {
         say(`problems found (${foundCount}):`);
         printProblems(say, report, verify);
       }
-      if (report.failedAssets.length || report.tempInFlight || report.originalsInFlight) {
+      if (report.failedAssets.length || report.tempInFlight || report.originalsInFlight || report.uploadsInProgress.count) {
         say('notes:');
         list(say, "assets whose processing failed ('shoebox rebuild --missing' tries again)", report.failedAssets, (f) => `${f.filename} (asset ${f.id}): ${f.error ?? 'no error recorded'}`);
         if (report.tempInFlight) say(`  ${plural(report.tempInFlight, 'temp file')} younger than ${formatDuration(tempMinAgeMs / 1000)} left alone (uploads in progress)`);
+        if (report.uploadsInProgress.count) say(`  ${plural(report.uploadsInProgress.count, 'resumable upload')} in progress (${formatBytes(report.uploadsInProgress.bytes)} in tmp/tus/) left alone`);
         if (report.originalsInFlight) say(`  ${plural(report.originalsInFlight, 'new original')} without a row yet left alone (uploads in progress)`);
       }
 
@@ -110,10 +119,11 @@ export const fsckCommand: CliCommand = {
         say('repair:');
         if (repaired.requeued) say(`  requeued ${plural(repaired.requeued, 'asset')} for derived files`);
         if (repaired.removedTemp) say(`  removed ${plural(repaired.removedTemp, 'leftover temp file')}`);
+        if (repaired.removedUploadParts) say(`  removed ${plural(repaired.removedUploadParts, 'stray upload part')} from tmp/tus/`);
         if (repaired.removedDerived) say(`  removed ${plural(repaired.removedDerived, 'derived file')} without an asset`);
         for (const a of repaired.adopted) say(`  ${a.adopted ? 'gave a row to' : 'could not give a row to'} ${a.rel}: ${a.note}`);
         const adopted = repaired.adopted.filter((a) => a.adopted).length;
-        if (!repaired.requeued && !repaired.removedTemp && !repaired.removedDerived && !repaired.adopted.length) say('  nothing to repair');
+        if (!repaired.requeued && !repaired.removedTemp && !repaired.removedUploadParts && !repaired.removedDerived && !repaired.adopted.length) say('  nothing to repair');
         if (repaired.requeued || adopted) {
           if (session.where === 'server') say("  the running server's worker is making the derived files now");
           else {
@@ -133,7 +143,7 @@ export const fsckCommand: CliCommand = {
           say('rows without their original and changed originals cannot be repaired here: restore those files from a backup.');
         } else say('after repair: clean');
       } else if (remaining) {
-        const fixable = final.orphanOriginals.length + final.missingDerived.length + final.tempLeftovers.length + final.orphanDerived.length;
+        const fixable = final.orphanOriginals.length + final.missingDerived.length + final.tempLeftovers.length + final.strayUploadParts.length + final.orphanDerived.length;
         const lost = final.missingOriginals.length + final.sizeMismatches.length + bitRot(verify, final).length + (verify?.unreadable.length ?? 0);
         say(
           [

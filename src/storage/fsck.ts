@@ -1,8 +1,8 @@
 // `shoebox fsck`: storage checked against the database. Reports originals without rows,
 // rows without originals (or whose file no longer has the recorded size), missing and
-// orphaned derived files, leftover temp files and stray files; `verifyOriginals` re-hashes
+// orphaned derived files, leftover temp files, stray resumable-upload parts and stray files; `verifyOriginals` re-hashes
 // every original (bit rot). `repairStorage` fixes what may be fixed without losing anything:
-// derived files are requeued, temp leftovers and orphaned derived files removed, orphan
+// derived files are requeued, temp leftovers, stray upload parts and orphaned derived files removed, orphan
 // originals given rows. An original is never deleted or changed.
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,6 +11,8 @@ import { checksumFile } from '../ingest/checksum.ts';
 import { TEMP_FILE_PATTERN } from '../media/atomic-write.ts';
 import { requeueAssets } from '../queries/assets.ts';
 import type { Db } from '../queries/users.ts';
+import { settleUpload } from '../queries/upload-usage.ts';
+import { removeUploadPart, scanUploadParts, UPLOAD_PARTS_DIR, type StrayUploadPart } from './upload-parts.ts';
 import { absolute, derivedFileHash, derivedRelPaths, parseOriginalName } from './layout.ts';
 
 type Deps = Pick<AppDeps, 'database' | 'dataDir' | 'config'>;
@@ -37,6 +39,10 @@ export interface FsckReport {
   tempLeftovers: { rel: string; size: number; ageMs: number }[];
   /** Temp files too fresh to call leftovers (an upload or import may be writing them). */
   tempInFlight: number;
+  /** Resumable uploads in progress under tmp/tus/ (never touched). */
+  uploadsInProgress: { count: number; bytes: number };
+  /** What else tmp/tus/ holds: expired uploads, parts without records and records without parts. */
+  strayUploadParts: StrayUploadPart[];
   /** Originals without a row yet, too fresh to call orphans (an upload may be about to insert it). */
   originalsInFlight: number;
   /** Assets whose processing failed for good (not a storage problem; `shoebox rebuild` retries). */
@@ -46,6 +52,7 @@ export interface FsckReport {
 export interface RepairOutcome {
   requeued: number;
   removedTemp: number;
+  removedUploadParts: number;
   removedDerived: number;
   adopted: { rel: string; adopted: boolean; note: string }[];
 }
@@ -71,6 +78,7 @@ async function walk(root: string, top: string): Promise<FileEntry[]> {
     const entries = await readdir(join(root, rel), { withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
       const childRel = `${rel}/${entry.name}`;
+      if (childRel === UPLOAD_PARTS_DIR) continue; // resumable uploads: scanUploadParts
       if (entry.isDirectory()) {
         await visit(childRel);
         continue;
@@ -118,6 +126,7 @@ async function inspect(deps: Deps) {
 export async function scanStorage(deps: Deps, options: { tempMinAgeMs: number }): Promise<FsckReport> {
   const { originalFiles, derivedFiles, tmpFiles, rows } = await inspect(deps);
   const now = Date.now();
+  const parts = await scanUploadParts(deps.dataDir.root, { expiryMs: deps.config.uploadExpiryMs, graceMs: options.tempMinAgeMs, now });
   const report: FsckReport = {
     summary: { assets: rows.length, byStatus: {}, originals: 0, originalBytes: 0, derivedFiles: 0 },
     orphanOriginals: [],
@@ -127,7 +136,9 @@ export async function scanStorage(deps: Deps, options: { tempMinAgeMs: number })
     missingDerived: [],
     orphanDerived: [],
     tempLeftovers: [],
-    tempInFlight: 0,
+    tempInFlight: parts.inFlight,
+    uploadsInProgress: { count: parts.inProgress, bytes: parts.inProgressBytes },
+    strayUploadParts: parts.strays,
     originalsInFlight: 0,
     failedAssets: [],
   };
@@ -199,7 +210,8 @@ export function countProblems(report: FsckReport): number {
     report.sizeMismatches.length +
     report.missingDerived.length +
     report.orphanDerived.length +
-    report.tempLeftovers.length
+    report.tempLeftovers.length +
+    report.strayUploadParts.length
   );
 }
 
@@ -214,13 +226,19 @@ export async function requeueInChunks(db: Db, ids: string[]): Promise<number> {
 
 export async function repairStorage(deps: Deps, report: FsckReport): Promise<RepairOutcome> {
   const root = deps.dataDir.root;
-  const outcome: RepairOutcome = { requeued: 0, removedTemp: 0, removedDerived: 0, adopted: [] };
+  const outcome: RepairOutcome = { requeued: 0, removedTemp: 0, removedUploadParts: 0, removedDerived: 0, adopted: [] };
   outcome.requeued = await requeueInChunks(
     deps.database.db,
     report.missingDerived.map((m) => m.id),
   );
   for (const t of report.tempLeftovers) {
     if (await unlink(absolute(root, t.rel)).then(() => true, () => false)) outcome.removedTemp++;
+  }
+  for (const p of report.strayUploadParts) {
+    if (!(await removeUploadPart(root, p.id))) continue;
+    outcome.removedUploadParts++;
+    // A guest's share of the link's caps comes back, as the server's expiry gives it back.
+    if (p.release) await settleUpload(deps.database.db, p.release.linkId, p.release.reservation, null);
   }
   for (const d of report.orphanDerived) {
     if (await unlink(absolute(root, d.rel)).then(() => true, () => false)) outcome.removedDerived++;

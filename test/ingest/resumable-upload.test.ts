@@ -1,10 +1,12 @@
 // Resumable uploads (tus 1.0) end to end: real HTTP, real parts on disk under tmp/tus/,
 // the same ingest as the multipart upload API, on each database backend.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setUploaderAlbums } from '../../src/queries/users.ts';
+import { repairStorage, scanStorage } from '../../src/storage/fsck.ts';
+import { recoverAtStart } from '../../src/storage/recovery.ts';
 import { uploadUsageToday } from '../../src/queries/upload-usage.ts';
 import { expectJson, jsonCaller } from '../helpers/api.ts';
 import { backends } from '../helpers/database.ts';
@@ -134,6 +136,34 @@ describe.each(backends())('resumable uploads on %s', (backend) => {
     const res = await owner.patch(location, 0, text);
     expect(res.status).toBe(415);
     expect((await res.json()).assets[0].error).toBe('notes.txt is not a photo or video type Shoebox accepts');
+    expect(parts()).toEqual([]);
+  });
+
+  it('start-up recovery leaves uploads in progress alone; fsck reports and --repair removes only stray parts', async () => {
+    const live = (await owner.create(photo.length, { filename: 'live.jpg' })).headers.get('location')!.split('/').at(-1)!;
+    expect((await owner.patch(`/api/uploads/${live}`, 0, photo.subarray(0, 5000))).status).toBe(204);
+    const hourAgo = new Date(Date.now() - 3600_000);
+    // A part whose record is gone, and a record whose part is gone, both an hour old.
+    writeFileSync(join(tusDir(), 'a'.repeat(32)), 'half a file');
+    writeFileSync(join(tusDir(), `${'b'.repeat(32)}.json`), '{}');
+    for (const name of ['a'.repeat(32), `${'b'.repeat(32)}.json`]) utimesSync(join(tusDir(), name), hourAgo, hourAgo);
+    await recoverAtStart(server.deps, server.deps.log);
+    expect(parts().sort()).toEqual([live, `${live}.json`, 'a'.repeat(32), `${'b'.repeat(32)}.json`].sort());
+
+    const report = await scanStorage(server.deps, { tempMinAgeMs: 600_000 });
+    expect(report.uploadsInProgress).toEqual({ count: 1, bytes: 5000 });
+    expect(report.strayUploadParts.map((p) => [p.id, p.why]).sort()).toEqual([
+      ['a'.repeat(32), 'no record'],
+      ['b'.repeat(32), 'no part'],
+    ]);
+    expect(report.tempLeftovers).toEqual([]);
+    const repaired = await repairStorage(server.deps, report);
+    expect(repaired.removedUploadParts).toBe(2);
+    expect(parts().sort()).toEqual([live, `${live}.json`].sort());
+    // The live upload goes on where it was.
+    // (The photo is in the library since the test above: a duplicate, answered 200.)
+    const { assets } = await expectJson(await owner.finish(`/api/uploads/${live}`, photo, 1 << 20), 200);
+    expect(assets[0]).toMatchObject({ status: 'duplicate', originalFilename: 'live.jpg' });
     expect(parts()).toEqual([]);
   });
 
