@@ -10,6 +10,7 @@ import { readNewPassword } from './read-password.ts';
 import { fsckCommand } from './fsck.ts';
 import { importCommand } from './import.ts';
 import { rebuildCommand } from './rebuild.ts';
+import { uploadCommand } from './upload.ts';
 import { NoLibraryError } from '../storage/library-check.ts';
 
 export interface CliContext {
@@ -66,6 +67,7 @@ const commands: Record<string, CliCommand> = {
     },
   },
   import: importCommand,
+  upload: uploadCommand,
   rebuild: rebuildCommand,
   fsck: fsckCommand,
 };

@@ -95,15 +95,17 @@ export function createProgress(options: ProgressOptions): Progress {
 }
 
 /**
- * Ctrl-C once: finish what is in progress (`interrupted()` turns true); twice: quit at once.
+ * Ctrl-C once: finish what is in progress (`interrupted()` turns true), or with `pause`,
+ * say so and stop it (`then`); twice: quit at once.
  * Call `dispose()` when the command ends.
  */
-export function catchInterrupt(whatIsFinished: string): { interrupted(): boolean; dispose(): void } {
+export function catchInterrupt(whatIsFinished: string, pause?: { say: string; then(): void }): { interrupted(): boolean; dispose(): void } {
   let interrupted = false;
   const onSignal = () => {
     if (interrupted) process.exit(130);
     interrupted = true;
-    process.stderr.write(`\nstopping after ${whatIsFinished} (press Ctrl-C again to quit at once)\n`);
+    process.stderr.write(`\n${pause ? pause.say : `stopping after ${whatIsFinished}`} (press Ctrl-C again to quit at once)\n`);
+    pause?.then();
   };
   process.on('SIGINT', onSignal);
   return { interrupted: () => interrupted, dispose: () => process.off('SIGINT', onSignal) };

@@ -7,6 +7,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 export interface SlowUplink {
   url: string;
   bytesPerSecond: number;
+  /** Bytes sent up through the proxy so far (request lines, headers and bodies). */
+  bytesUp: number;
   /** Drops every connection through the proxy now (a request in flight breaks off). */
   cut(): void;
   close(): Promise<void>;
@@ -18,6 +20,7 @@ export async function slowUplink(target: string): Promise<SlowUplink> {
   const proxy: SlowUplink = {
     url: '',
     bytesPerSecond: Infinity,
+    bytesUp: 0,
     cut: () => {
       for (const s of sockets) s.destroy();
     },
@@ -39,6 +42,7 @@ export async function slowUplink(target: string): Promise<SlowUplink> {
     upstream.pipe(client);
     client.on('data', (chunk: Buffer) => {
       upstream.write(chunk);
+      proxy.bytesUp += chunk.length;
       if (!Number.isFinite(proxy.bytesPerSecond)) return;
       client.pause();
       setTimeout(() => client.resume(), (chunk.length / proxy.bytesPerSecond) * 1000);
