@@ -3,8 +3,8 @@
 // native Buffer search: 256 MiB took 48–94 ms here against 440 ms for busboy 1.6. Each `file` part is ingested as it
 // arrives; `albumId` adds the files to an album; a `lastModified` field applies to the
 // file part after it. POST /api/assets/check: which SHA-256 hashes are already stored.
+// (Resumable uploads, in chunks: routes/resumable.ts.)
 import { unlink } from 'node:fs/promises';
-import { basename } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { BusboyInstance } from '@fastify/busboy';
@@ -13,23 +13,16 @@ import * as v from 'valibot';
 import type { User } from '../db/schema.ts';
 import { DiskFullError, FileTooLargeError, receiveFile, type ReceivedFile } from '../ingest/receive-file.ts';
 import { ingestFile, type IngestResult } from '../ingest/ingest-file.ts';
-import { albumExists, appendAssetsToAlbum, type EntryAttribution } from '../queries/albums.ts';
+import { albumExists, type EntryAttribution } from '../queries/albums.ts';
 import { findExistingHashes } from '../queries/assets.ts';
 import { isUploaderOfAlbum, type Db } from '../queries/users.ts';
 import type { UploadRefusal, UploadReservation } from '../queries/upload-usage.ts';
 import { currentUser } from '../http/auth.ts';
-import type { AppDeps, AppEnv } from '../http/env.ts';
+import type { AppEnv } from '../http/env.ts';
+import { cleanFilename, LAST_MODIFIED_LIMIT, placeUploads, REFUSED_BY_CAP } from '../ingest/upload-answer.ts';
 import { httpError } from '../http/errors.tsx';
 import { readJson, Uuid } from '../http/validate.ts';
 
-export interface UploadEntry {
-  id?: string;
-  status: 'created' | 'duplicate' | 'rejected';
-  originalFilename: string;
-  error?: string;
-  /** These bytes were in the trash: the upload took them out (back into their albums). */
-  restoredFromTrash?: true;
-}
 
 const CheckInput = v.object({
   hashes: v.pipe(
@@ -38,28 +31,9 @@ const CheckInput = v.object({
   ),
 });
 
-/** 10000-01-01T00:00:00Z: a file modified later is a made-up time (and no date a timestamptz takes as written). */
-const LAST_MODIFIED_LIMIT = Date.UTC(10000, 0, 1);
 
-/** A client's file name, for display and downloads only (never used as a path). */
-export function cleanFilename(name: string | undefined): string {
-  const base = basename((name ?? '').replaceAll('\\', '/')).normalize('NFC').replace(/[\u0000-\u001f\u007f]/g, '');
-  return base.slice(0, 255) || 'unnamed';
-}
 
-function toEntry(name: string, result: IngestResult): UploadEntry {
-  if (result.status === 'rejected') return { status: 'rejected', originalFilename: name, error: result.error };
-  if (result.status === 'created' && result.restoredFromTrash) return { id: result.asset.id, status: result.status, originalFilename: name, restoredFromTrash: true };
-  return { id: result.asset.id, status: result.status, originalFilename: name };
-}
 
-/** 201 when anything was created, 200 when the rest were duplicates, else the refusal's status. */
-function overallStatus(results: IngestResult[]): 200 | 201 | 413 | 415 | 422 | 429 | 507 {
-  if (results.some((r) => r.status === 'created')) return 201;
-  if (results.some((r) => r.status === 'duplicate')) return 200;
-  const first = results.find((r) => r.status === 'rejected');
-  return first && first.status === 'rejected' ? first.httpStatus : 422;
-}
 
 /** The owner may upload anywhere (no album: the library); an uploader only into an album granted to them. */
 export async function checkAlbumAccess(db: Db, user: User, albumId: string | undefined): Promise<void> {
@@ -91,11 +65,6 @@ export interface UploadRules {
   };
 }
 
-export const REFUSED_BY_CAP: Record<UploadRefusal, string> = {
-  files: 'this link has taken as many files as it may today',
-  bytes: 'this link has taken as many bytes as it may today',
-  'file size': 'the file is larger than this link takes',
-};
 
 interface ParsedUpload {
   names: string[];
@@ -298,22 +267,6 @@ export async function parseUpload(c: Context<AppEnv>, rules: UploadRules): Promi
   });
 }
 
-/**
- * Adds what was stored to the album, wakes the worker, and gives one entry per file.
- * `addedBy`: a guest or an uploader. Their upload of bytes the library already holds is
- * their own entry in this album (their file name, their name on it), answered "created";
- * "duplicate" only when this album holds it already, which they can see.
- */
-export async function placeUploads(deps: AppDeps, names: string[], results: IngestResult[], albumId: string | undefined, addedBy?: Omit<EntryAttribution, 'entryNames'>) {
-  if (albumId !== undefined) {
-    const ids = results.flatMap((r) => (r.status === 'rejected' ? [] : [r.asset.id]));
-    const entryNames = addedBy ? new Map(results.flatMap((r, i) => (r.status === 'rejected' ? [] : [[r.asset.id, names[i]!] as const]))) : undefined;
-    const added = new Set(await appendAssetsToAlbum(deps.database.db, albumId, ids, addedBy && { ...addedBy, entryNames }));
-    if (addedBy) results = results.map((r) => (r.status === 'duplicate' && added.has(r.asset.id) ? { status: 'created', asset: r.asset } : r));
-  }
-  if (results.some((r) => r.status === 'created')) deps.worker?.wake();
-  return { assets: results.map((r, i) => toEntry(names[i]!, r)), status: overallStatus(results) };
-}
 
 /** Places what was stored (see placeUploads) and answers with one entry per file. */
 export async function answerUpload(c: Context<AppEnv>, upload: ParsedUpload, albumId: string | undefined, addedBy?: Omit<EntryAttribution, 'entryNames'>) {

@@ -20,7 +20,7 @@ import { checksumFile, formatBytes } from '../ingest/checksum.ts';
 import { ingestFile, type IngestResult } from '../ingest/ingest-file.ts';
 import type { UploadReservation, UploadRefusal } from '../queries/upload-usage.ts';
 import type { EntryAttribution } from '../queries/albums.ts';
-import { cleanFilename, placeUploads, REFUSED_BY_CAP } from '../routes/upload.ts';
+import { cleanFilename, LAST_MODIFIED_LIMIT, placeUploads, REFUSED_BY_CAP } from '../ingest/upload-answer.ts';
 
 /** Who is uploading through tus, and what they may do; built by the route for each request. */
 export interface Uploader {
@@ -55,8 +55,6 @@ export interface KeptMetadata {
   linkId?: string;
 }
 
-/** 10000-01-01T00:00:00Z: a later modification time is made up. */
-const LAST_MODIFIED_LIMIT = Date.UTC(10000, 0, 1);
 /** Room left on the disk after an upload is admitted, for everything else that writes there. */
 const DISK_MARGIN_BYTES = 64 * 1024 * 1024;
 const ID = /^[0-9a-f]{32}$/;

@@ -29,6 +29,11 @@ const PUBLIC = new Set([
   'GET /api/share/:token',
   'POST /api/share/:token/auth',
   'POST /api/share/:token/upload',
+  // Guests' resumable uploads (test/ingest/resumable-upload.test.ts).
+  'POST /api/share/:token/uploads',
+  'GET /api/share/:token/uploads/:id',
+  'PATCH /api/share/:token/uploads/:id',
+  'DELETE /api/share/:token/uploads/:id',
   'GET /api/share/:token/assets/:id',
   // The guest page's live grid (test/sharing/share-live-grid.test.ts).
   'GET /s/:token/placed-tiles',
@@ -50,6 +55,11 @@ const UPLOADER = new Set([
   'POST /api/auth/logout',
   'POST /api/assets/upload',
   'POST /api/assets/check',
+  // Resumable uploads, each answering only its creator (test/ingest/resumable-upload.test.ts).
+  'POST /api/uploads',
+  'GET /api/uploads/:id',
+  'PATCH /api/uploads/:id',
+  'DELETE /api/uploads/:id',
   // Albums granted to them (others answer 404); see test/albums.
   'GET /api/albums',
   'GET /api/albums/:id',

@@ -1,0 +1,63 @@
+// What every upload path (multipart, tus, a guest's) answers, and what it does once files are
+// stored: the client's file name cleaned, the caps' refusals in words, the files placed in
+// their album, and one entry per file with the overall status.
+import { basename } from 'node:path';
+import type { AppDeps } from '../http/env.ts';
+import { appendAssetsToAlbum, type EntryAttribution } from '../queries/albums.ts';
+import type { UploadRefusal } from '../queries/upload-usage.ts';
+import type { IngestResult } from './ingest-file.ts';
+
+export interface UploadEntry {
+  id?: string;
+  status: 'created' | 'duplicate' | 'rejected';
+  originalFilename: string;
+  error?: string;
+  /** These bytes were in the trash: the upload took them out (back into their albums). */
+  restoredFromTrash?: true;
+}
+
+/** 10000-01-01T00:00:00Z: a file modified later is a made-up time (and no date a timestamptz takes as written). */
+export const LAST_MODIFIED_LIMIT = Date.UTC(10000, 0, 1);
+
+/** A client's file name, for display and downloads only (never used as a path). */
+export function cleanFilename(name: string | undefined): string {
+  const base = basename((name ?? '').replaceAll('\\', '/')).normalize('NFC').replace(/[\u0000-\u001f\u007f]/g, '');
+  return base.slice(0, 255) || 'unnamed';
+}
+
+export const REFUSED_BY_CAP: Record<UploadRefusal, string> = {
+  files: 'this link has taken as many files as it may today',
+  bytes: 'this link has taken as many bytes as it may today',
+  'file size': 'the file is larger than this link takes',
+};
+
+function toEntry(name: string, result: IngestResult): UploadEntry {
+  if (result.status === 'rejected') return { status: 'rejected', originalFilename: name, error: result.error };
+  if (result.status === 'created' && result.restoredFromTrash) return { id: result.asset.id, status: result.status, originalFilename: name, restoredFromTrash: true };
+  return { id: result.asset.id, status: result.status, originalFilename: name };
+}
+
+/** 201 when anything was created, 200 when the rest were duplicates, else the refusal's status. */
+function overallStatus(results: IngestResult[]): 200 | 201 | 413 | 415 | 422 | 429 | 507 {
+  if (results.some((r) => r.status === 'created')) return 201;
+  if (results.some((r) => r.status === 'duplicate')) return 200;
+  const first = results.find((r) => r.status === 'rejected');
+  return first && first.status === 'rejected' ? first.httpStatus : 422;
+}
+
+/**
+ * Adds what was stored to the album, wakes the worker, and gives one entry per file.
+ * `addedBy`: a guest or an uploader. Their upload of bytes the library already holds is
+ * their own entry in this album (their file name, their name on it), answered "created";
+ * "duplicate" only when this album holds it already, which they can see.
+ */
+export async function placeUploads(deps: AppDeps, names: string[], results: IngestResult[], albumId: string | undefined, addedBy?: Omit<EntryAttribution, 'entryNames'>) {
+  if (albumId !== undefined) {
+    const ids = results.flatMap((r) => (r.status === 'rejected' ? [] : [r.asset.id]));
+    const entryNames = addedBy ? new Map(results.flatMap((r, i) => (r.status === 'rejected' ? [] : [[r.asset.id, names[i]!] as const]))) : undefined;
+    const added = new Set(await appendAssetsToAlbum(deps.database.db, albumId, ids, addedBy && { ...addedBy, entryNames }));
+    if (addedBy) results = results.map((r) => (r.status === 'duplicate' && added.has(r.asset.id) ? { status: 'created', asset: r.asset } : r));
+  }
+  if (results.some((r) => r.status === 'created')) deps.worker?.wake();
+  return { assets: results.map((r, i) => toEntry(names[i]!, r)), status: overallStatus(results) };
+}
