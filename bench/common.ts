@@ -1,7 +1,8 @@
 // What the benches share: the rows they hand to `npm run bench` (bench/run.ts), and the
 // inputs that are slow to make, made once and kept in bench/.cache/ (git-ignored).
+import { execFileSync } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
-import { appendFileSync, closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +55,29 @@ export function cachedFile(name: string, make: (tmpPath: string) => void): strin
   renameSync(tmp, path);
   return path;
 }
+
+/** A valid MP4: ffmpeg's tiny clip (the seed drawn on it), then one `free` box of `mb` MiB of random bytes. */
+function makeMp4(path: string, mb: number, seed: number) {
+  const clip = `${path}.clip.mp4`;
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=320x240:rate=10:duration=1`, '-vf', `drawtext=text=${seed}:x=10:y=10:fontsize=20:fontcolor=white`, '-pix_fmt', 'yuv420p', '-f', 'mp4', clip], { stdio: 'ignore' });
+  const fd = openSync(path, 'w');
+  writeSync(fd, readFileSync(clip));
+  rmSync(clip);
+  const payload = mb * 1024 * 1024;
+  const header = Buffer.alloc(8);
+  header.writeUInt32BE(8 + payload, 0);
+  header.write('free', 4, 'latin1');
+  writeSync(fd, header);
+  const chunk = Buffer.alloc(4 * 1024 * 1024);
+  for (let left = payload; left > 0; left -= chunk.length) {
+    randomFillSync(chunk);
+    writeSync(fd, chunk, 0, Math.min(chunk.length, left));
+  }
+  closeSync(fd);
+}
+
+/** The cached MP4 of `mb` MiB for `seed` (each seed its own bytes: no upload is a duplicate of another). */
+export const cachedMp4 = (mb: number, seed: number) => cachedFile(`upload-${mb}mb-${seed}.mp4`, (tmp) => makeMp4(tmp, mb, seed));
 
 /** Hard-links `from` to `to` (the cache and the temp dirs share a file system here), else copies it. */
 export function linkOrCopy(from: string, to: string): void {

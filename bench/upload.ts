@@ -16,41 +16,18 @@
 //
 // Run: node --import tsx bench/upload.ts [--size-mb 1024] [--big-mb 2048] [--runs 2]
 import { execFileSync, spawn } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnServer } from '../test/helpers/server.ts';
-import { cachedFile, emitRows } from './common.ts';
+import { cachedMp4, emitRows } from './common.ts';
 
 const { values } = parseArgs({
   options: { 'size-mb': { type: 'string', default: '1024' }, 'big-mb': { type: 'string', default: '2048' }, runs: { type: 'string', default: '2' } },
 });
 const MB = 1024 * 1024;
 const work = mkdtempSync(join(tmpdir(), 'sbx-bench-up-'));
-
-/** A valid MP4: ffmpeg's tiny clip, then one `free` box of `mb` MiB of random bytes. */
-function makeMp4(path: string, mb: number, seed: number) {
-  const clip = join(work, `clip-${seed}.mp4`);
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=320x240:rate=10:duration=1`, '-vf', `drawtext=text=${seed}:x=10:y=10:fontsize=20:fontcolor=white`, '-pix_fmt', 'yuv420p', clip], { stdio: 'ignore' });
-  const fd = openSync(path, 'w');
-  writeSync(fd, readFileSync(clip));
-  const payload = mb * MB;
-  const header = Buffer.alloc(8);
-  header.writeUInt32BE(8 + payload, 0);
-  header.write('free', 4, 'latin1');
-  writeSync(fd, header);
-  const chunk = Buffer.alloc(4 * MB);
-  for (let left = payload; left > 0; left -= chunk.length) {
-    randomFillSync(chunk);
-    writeSync(fd, chunk, 0, Math.min(chunk.length, left));
-  }
-  closeSync(fd);
-}
-
-/** The cached MP4 of `mb` MiB for `seed` (each seed its own bytes: no upload is a duplicate of another). */
-const testFile = (mb: number, seed: number) => cachedFile(`upload-${mb}mb-${seed}.mp4`, (tmp) => makeMp4(tmp, mb, seed));
 
 /** Flushes every dirty page to disk, untimed: what comes next starts with none to pay for. */
 const flush = () => execFileSync('sync');
@@ -103,7 +80,7 @@ async function main() {
     const ratios: number[] = [];
     const times: { baseline: number; upload: number; size: number }[] = [];
     for (let run = 0; run < runs; run++) {
-      const file = testFile(sizeMb, run);
+      const file = cachedMp4(sizeMb, run);
       const copy = join(work, 'copy.bin');
       warm(file);
       flush();
@@ -124,7 +101,7 @@ async function main() {
     }
 
     // Memory while a big file streams in.
-    const big = testFile(bigMb, 99);
+    const big = cachedMp4(bigMb, 99);
     warm(big);
     flush();
     await new Promise((r) => setTimeout(r, 2000));

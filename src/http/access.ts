@@ -18,6 +18,7 @@ const rules: Rule[] = [
   ['GET', /^\/api\/share\/[^/]+\/assets\/[^/]+$/, 'public'],
   ['GET', /^\/api\/share\/[^/]+\/status$/, 'public'],
   ['POST', /^\/api\/share\/[^/]+\/(auth|upload|uploads|downloads)$/, 'public'],
+  ['OPTIONS', /^\/api\/share\/[^/]+\/uploads$/, 'public'],
   ['GET HEAD PATCH DELETE', /^\/api\/share\/[^/]+\/uploads\/[^/]+$/, 'public'],
   ['GET HEAD', /^\/media\//, 'public'],
 
@@ -34,7 +35,7 @@ const rules: Rule[] = [
   ['GET', /^\/api\/albums$/, 'uploader'],
   ['GET', /^\/api\/albums\/[^/]+$/, 'uploader'],
   ['POST', /^\/api\/assets\/(upload|check)$/, 'uploader'],
-  ['POST', /^\/api\/uploads$/, 'uploader'],
+  ['POST OPTIONS', /^\/api\/uploads$/, 'uploader'],
   ['GET HEAD PATCH DELETE', /^\/api\/uploads\/[^/]+$/, 'uploader'],
   ['GET HEAD', /^\/api\/assets\/[^/]+\/download$/, 'uploader'],
 ];

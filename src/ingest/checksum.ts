@@ -29,28 +29,42 @@ export function formatBytes(n: number): string {
   return `${Number.isInteger(n) ? n : n.toFixed(1)} ${units[i]}`;
 }
 
+/** SHA-256, CRC-32, size and first bytes of what it is given, chunk after chunk. */
+export class RunningChecksums {
+  #hash = createHash('sha256');
+  #crc = 0;
+  #head: Buffer[] = [];
+  #headLength = 0;
+  size = 0;
+
+  update(chunk: Buffer): void {
+    this.size += chunk.length;
+    this.#hash.update(chunk);
+    this.#crc = crc32(chunk, this.#crc);
+    if (this.#headLength < HEAD_BYTES) {
+      const part = chunk.subarray(0, HEAD_BYTES - this.#headLength);
+      this.#head.push(Buffer.from(part));
+      this.#headLength += part.length;
+    }
+  }
+
+  /** Once: the hash is finished by it. */
+  result(): Checksums {
+    return { size: this.size, sha256: this.#hash.digest('hex'), crc32: this.#crc >>> 0, head: Buffer.concat(this.#head) };
+  }
+}
+
 /** A pass-through that measures; it fails as soon as more than `maxBytes` went through. */
 export function checksumMeter(maxBytes = Number.POSITIVE_INFINITY): { stream: Transform; result(): Checksums } {
-  const hash = createHash('sha256');
-  let crc = 0;
-  let size = 0;
-  const headChunks: Buffer[] = [];
-  let headLength = 0;
+  const sums = new RunningChecksums();
   const stream = new Transform({
     transform(chunk: Buffer, _enc, done) {
-      size += chunk.length;
-      if (size > maxBytes) return done(new FileTooLargeError(maxBytes));
-      hash.update(chunk);
-      crc = crc32(chunk, crc);
-      if (headLength < HEAD_BYTES) {
-        const part = chunk.subarray(0, HEAD_BYTES - headLength);
-        headChunks.push(Buffer.from(part));
-        headLength += part.length;
-      }
+      if (sums.size + chunk.length > maxBytes) return done(new FileTooLargeError(maxBytes));
+      sums.update(chunk);
       done(null, chunk);
     },
   });
-  return { stream, result: () => ({ size, sha256: hash.digest('hex'), crc32: crc >>> 0, head: Buffer.concat(headChunks) }) };
+  return { stream, result: () => sums.result() };
 }
 
 export async function checksumFile(path: string): Promise<Checksums> {

@@ -12,11 +12,11 @@
 // file, and the answer is the upload API's {assets: [{id, status, …}]}.
 import { statfs, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileStore } from '@tus/file-store';
 import { Server, type Upload } from '@tus/server';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps } from '../http/env.ts';
-import { checksumFile, formatBytes } from '../ingest/checksum.ts';
+import { formatBytes } from '../ingest/checksum.ts';
+import { PartStore } from './part-store.ts';
 import { ingestFile, type IngestResult } from '../ingest/ingest-file.ts';
 import type { UploadReservation, UploadRefusal } from '../queries/upload-usage.ts';
 import type { EntryAttribution } from '../queries/albums.ts';
@@ -83,7 +83,7 @@ export function reservationOf(kept: KeptMetadata): UploadReservation | undefined
 
 export class ResumableUploads {
   readonly directory: string;
-  readonly store: FileStore;
+  readonly store: PartStore;
   readonly server: Server;
   private readonly requests = new WeakMap<Request, RequestState>();
 
@@ -93,11 +93,13 @@ export class ResumableUploads {
     private readonly releaseReservation: (linkId: string, r: UploadReservation) => Promise<void>,
   ) {
     this.directory = join(deps.dataDir.tmp, 'tus');
-    this.store = new FileStore({ directory: this.directory, expirationPeriodInMilliseconds: deps.config.uploadExpiryMs });
+    this.store = new PartStore({ directory: this.directory, expirationPeriodInMilliseconds: deps.config.uploadExpiryMs });
     this.server = new Server({
       path: '/api/uploads',
       datastore: this.store,
       relativeLocation: true,
+      // Same origin only: no CORS headers for other sites' pages.
+      allowedOrigins: () => false,
       // Our routes answer under two prefixes (/api/uploads, /api/share/<token>/uploads): the
       // new upload's URL is the collection it was posted to, plus its id.
       generateUrl: (req, { id }) => `${new URL(req.url).pathname.replace(/\/$/, '')}/${id}`,
@@ -188,12 +190,12 @@ export class ResumableUploads {
     const state = this.state(req);
     const { uploader } = state;
     const kept = upload.metadata as unknown as KeptMetadata;
-    const partPath = join(this.directory, upload.id);
+    const partPath = this.store.partPath(upload.id);
     const reservation = reservationOf(kept);
     let stored: number | null = null;
     let result: IngestResult;
     try {
-      const sums = await checksumFile(partPath);
+      const sums = await this.store.finished(upload.id, upload.size!);
       result = await ingestFile(
         { tmpPath: partPath, ...sums },
         {

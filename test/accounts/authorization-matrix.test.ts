@@ -31,6 +31,7 @@ const PUBLIC = new Set([
   'POST /api/share/:token/upload',
   // Guests' resumable uploads (test/ingest/resumable-upload.test.ts).
   'POST /api/share/:token/uploads',
+  'OPTIONS /api/share/:token/uploads',
   'GET /api/share/:token/uploads/:id',
   'PATCH /api/share/:token/uploads/:id',
   'DELETE /api/share/:token/uploads/:id',
@@ -57,6 +58,7 @@ const UPLOADER = new Set([
   'POST /api/assets/check',
   // Resumable uploads, each answering only its creator (test/ingest/resumable-upload.test.ts).
   'POST /api/uploads',
+  'OPTIONS /api/uploads',
   'GET /api/uploads/:id',
   'PATCH /api/uploads/:id',
   'DELETE /api/uploads/:id',

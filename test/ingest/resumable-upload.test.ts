@@ -84,6 +84,33 @@ describe.each(backends())('resumable uploads on %s', (backend) => {
     expect(sha256(await storedBytes(assets[0].id))).toBe(sha256(file));
   });
 
+  it('checks a chunk against its Upload-Checksum: a mismatch is answered 460 and not kept', async () => {
+    const options = await fetch(`${server.url}/api/uploads`, { method: 'OPTIONS', headers: { authorization: `Bearer ${ownerToken}`, 'Tus-Resumable': '1.0.0' } });
+    expect(options.status).toBe(204);
+    expect(options.headers.get('tus-extension')!.split(',')).toEqual(expect.arrayContaining(['creation', 'creation-with-upload', 'termination', 'expiration', 'checksum']));
+    expect(options.headers.get('tus-checksum-algorithm')).toBe('sha1,sha256,md5');
+    const file = Buffer.concat([photo, randomBytes(100 * KiB)]);
+    const location = (await owner.create(file.length, { filename: 'checked.jpg' })).headers.get('location')!;
+    const first = file.subarray(0, 64 * KiB);
+    const patch = (offset: number, bytes: Buffer, checksum: string) =>
+      fetch(new URL(location, server.url), {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${ownerToken}`, 'Tus-Resumable': '1.0.0', 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream', 'Upload-Checksum': checksum },
+        body: new Uint8Array(bytes),
+      });
+    const digest = (algorithm: string, b: Buffer) => createHash(algorithm).update(b).digest('base64');
+    const wrong = await patch(0, first, `sha1 ${digest('sha1', Buffer.from('something else'))}`);
+    expect(wrong.status).toBe(460);
+    expect(Number((await owner.head(location)).headers.get('upload-offset'))).toBe(0);
+    expect((await patch(0, first, 'crc99 AAAA')).status).toBe(400);
+    const right = await patch(0, first, `sha1 ${digest('sha1', first)}`);
+    expect(right.status).toBe(204);
+    expect(right.headers.get('upload-offset')).toBe(String(first.length));
+    const rest = file.subarray(first.length);
+    const { assets } = await expectJson(await patch(first.length, rest, `sha256 ${digest('sha256', rest)}`), 201);
+    expect(sha256(await storedBytes(assets[0].id))).toBe(sha256(file));
+  });
+
   it('answers only its creator: another token, another user and a guest get 404', async () => {
     const location = (await owner.create(photo.length, { filename: 'mine.jpg' })).headers.get('location')!;
     const id = location.split('/').at(-1)!;
