@@ -47,6 +47,7 @@ const BENCHES: Bench[] = [
   { name: 'idle-rss', quick: ['--idle', '2'], full: [], needs: ['postgres'], limitMin: { quick: 4, full: 6 } },
   { name: 'derivatives', quick: ['--runs', '5', '--batch', '40'], full: [], needs: ['vipsthumbnail'], limitMin: { quick: 4, full: 10 } },
   { name: 'upload', quick: ['--size-mb', '256', '--big-mb', '256', '--runs', '3'], full: ['--runs', '3'], needs: ['ffmpeg', 'openssl', 'curl'], limitMin: { quick: 4, full: 10 } },
+  { name: 'tus-upload', quick: ['--size-mb', '256', '--runs', '2'], full: [], needs: ['ffmpeg', 'curl'], limitMin: { quick: 4, full: 10 } },
   { name: 'zip', quick: ['--files', '50', '--file-mb', '10', '--runs', '3'], full: [], needs: ['postgres', 'nginx', 'curl', 'python3', 'taskset'], limitMin: { quick: 4, full: 10 } },
   {
     name: 'album-pages',
