@@ -1,6 +1,6 @@
 // What the benches share: the rows they hand to `npm run bench` (bench/run.ts), and the
 // inputs that are slow to make, made once and kept in bench/.cache/ (git-ignored).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { appendFileSync, closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -78,6 +78,18 @@ function makeMp4(path: string, mb: number, seed: number) {
 
 /** The cached MP4 of `mb` MiB for `seed` (each seed its own bytes: no upload is a duplicate of another). */
 export const cachedMp4 = (mb: number, seed: number) => cachedFile(`upload-${mb}mb-${seed}.mp4`, (tmp) => makeMp4(tmp, mb, seed));
+
+/** A multipart upload of `file` with curl (POST /api/assets/upload): how long it took and the answer's body. */
+export function curlUpload(url: string, token: string, file: string): Promise<{ seconds: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const t = process.hrtime.bigint();
+    const curl = spawn('curl', ['-s', '-S', '-H', `Authorization: Bearer ${token}`, '-F', `file=@${file};type=video/mp4`, `${url}/api/assets/upload`]);
+    let body = '';
+    curl.stdout.on('data', (d) => (body += d));
+    curl.on('error', reject);
+    curl.on('exit', (code) => (code === 0 ? resolve({ seconds: Number(process.hrtime.bigint() - t) / 1e9, body }) : reject(new Error(`curl exited ${code}`))));
+  });
+}
 
 /** Hard-links `from` to `to` (the cache and the temp dirs share a file system here), else copies it. */
 export function linkOrCopy(from: string, to: string): void {

@@ -19,7 +19,7 @@
 //    be at most 1.05× the file size.
 //
 // Run: node --import tsx bench/tus-upload.ts [--size-mb 1024] [--chunk-mb 50] [--runs 4]
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +28,7 @@ import * as tus from 'tus-js-client';
 import { waitForBacklog } from '../test/helpers/crash-checks.ts';
 import { spawnServer, type SpawnedServer } from '../test/helpers/server.ts';
 import { slowUplink } from '../test/helpers/slow-uplink.ts';
-import { cachedMp4, emitRows, note } from './common.ts';
+import { cachedMp4, curlUpload, emitRows, note } from './common.ts';
 
 const { values } = parseArgs({
   options: { 'size-mb': { type: 'string', default: '1024' }, 'chunk-mb': { type: 'string', default: '50' }, runs: { type: 'string', default: '4' } },
@@ -57,18 +57,10 @@ interface Timed {
   id: string;
 }
 
-function curlMultipart(url: string, token: string, file: string): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const t = process.hrtime.bigint();
-    const curl = spawn('curl', ['-s', '-S', '-H', `Authorization: Bearer ${token}`, '-F', `file=@${file};type=video/mp4`, `${url}/api/assets/upload`]);
-    let body = '';
-    curl.stdout.on('data', (d) => (body += d));
-    curl.on('error', reject);
-    curl.on('exit', (code) => {
-      if (code !== 0 || !body.includes('"created"')) return reject(new Error(`multipart upload failed (${code}): ${body}`));
-      resolve({ seconds: Number(process.hrtime.bigint() - t) / 1e9, id: (JSON.parse(body) as { assets: { id: string }[] }).assets[0]!.id });
-    });
-  });
+async function curlMultipart(url: string, token: string, file: string): Promise<Timed> {
+  const { seconds, body } = await curlUpload(url, token, file);
+  if (!body.includes('"created"')) throw new Error(`multipart upload answered ${body}`);
+  return { seconds, id: (JSON.parse(body) as { assets: { id: string }[] }).assets[0]!.id };
 }
 
 /** Sends `file` over tus; `onFraction` sees the share of the file sent so far. Resolves with the seconds it took. */

@@ -15,13 +15,13 @@
 // The test files are made once and kept in bench/.cache/ (see common.ts).
 //
 // Run: node --import tsx bench/upload.ts [--size-mb 1024] [--big-mb 2048] [--runs 2]
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnServer } from '../test/helpers/server.ts';
-import { cachedMp4, emitRows } from './common.ts';
+import { cachedMp4, curlUpload, emitRows } from './common.ts';
 
 const { values } = parseArgs({
   options: { 'size-mb': { type: 'string', default: '1024' }, 'big-mb': { type: 'string', default: '2048' }, runs: { type: 'string', default: '2' } },
@@ -49,17 +49,6 @@ function time(fn: () => void): number {
 function status(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
-}
-
-function curlUpload(url: string, token: string, file: string): Promise<{ seconds: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const t = process.hrtime.bigint();
-    const curl = spawn('curl', ['-s', '-S', '-H', `Authorization: Bearer ${token}`, '-F', `file=@${file};type=video/mp4`, `${url}/api/assets/upload`]);
-    let body = '';
-    curl.stdout.on('data', (d) => (body += d));
-    curl.on('error', reject);
-    curl.on('exit', (code) => (code === 0 ? resolve({ seconds: Number(process.hrtime.bigint() - t) / 1e9, body }) : reject(new Error(`curl exited ${code}`))));
-  });
 }
 
 async function main() {

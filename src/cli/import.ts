@@ -93,7 +93,7 @@ export async function walkFolder(root: string): Promise<FolderWalk> {
 }
 
 /** SHA-256 of a file, streamed, reporting bytes as they are read. */
-async function hashFile(path: string, onBytes: (n: number) => void): Promise<string> {
+export async function hashFile(path: string, onBytes: (n: number) => void): Promise<string> {
   const meter = checksumMeter();
   const source = createReadStream(path, { highWaterMark: 1024 * 1024 });
   source.on('data', (chunk) => onBytes(chunk.length));
@@ -108,6 +108,17 @@ type Outcome =
   | { status: 'failed'; error: string };
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** What became of the files of a run (import, upload): counts by outcome, the failures, how many were not reached. */
+export function tally<O extends { status: 'created' | 'duplicate' | 'skipped' | 'failed'; error?: string }>(files: FolderFile[], outcomes: Map<FolderFile, O>) {
+  const count = { created: 0, duplicate: 0, skipped: 0, failed: 0 };
+  for (const o of outcomes.values()) count[o.status]++;
+  const failed = files.flatMap((f) => {
+    const o = outcomes.get(f);
+    return o?.status === 'failed' ? [{ file: f.rel, error: o.error ?? 'failed' }] : [];
+  });
+  return { count, failed, notDone: files.length - outcomes.size };
+}
 
 export const importCommand: CliCommand = {
   summary: 'import a folder of photos and videos (recursive; skips what is already stored)',
@@ -220,13 +231,7 @@ export const importCommand: CliCommand = {
       await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(files.length, 1)) }, lane));
       progress.stop();
 
-      const count = { created: 0, duplicate: 0, skipped: 0, failed: 0 };
-      for (const o of outcomes.values()) count[o.status]++;
-      const notProcessed = files.length - outcomes.size;
-      const failed = files.flatMap((f) => {
-        const o = outcomes.get(f);
-        return o?.status === 'failed' ? [{ file: f.rel, error: o.error }] : [];
-      });
+      const { count, failed, notDone: notProcessed } = tally(files, outcomes);
       const duplicates = files.flatMap((f) => {
         const o = outcomes.get(f);
         return o?.status === 'duplicate' ? [{ file: f.rel, of: o.of }] : [];

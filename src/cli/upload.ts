@@ -9,12 +9,10 @@ import { createReadStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import * as tus from 'tus-js-client';
 import { CommandError } from '../admin/commands.ts';
-import { checksumMeter, formatBytes } from '../ingest/checksum.ts';
-import { walkFolder, type FolderFile } from './import.ts';
+import { formatBytes } from '../ingest/checksum.ts';
+import { hashFile, tally, walkFolder, type FolderFile } from './import.ts';
 import type { CliCommand } from './main.ts';
 import { catchInterrupt, createProgress } from './progress.ts';
 
@@ -30,14 +28,6 @@ const CHECK_BATCH = 5000;
 function stateFile(): string {
   const dir = process.env.SHOEBOX_STATE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'shoebox');
   return join(dir, 'uploads.json');
-}
-
-async function sha256Of(path: string, onBytes: (n: number) => void): Promise<string> {
-  const meter = checksumMeter();
-  const source = createReadStream(path, { highWaterMark: 1024 * 1024 });
-  source.on('data', (chunk) => onBytes(chunk.length));
-  await pipeline(source, meter.stream, new Writable({ write: (_c, _e, done) => done() }));
-  return meter.result().sha256;
 }
 
 /** JSON calls to the server with the token; a refusal becomes a CommandError in the server's words. */
@@ -148,7 +138,7 @@ export const uploadCommand: CliCommand = {
       for (const file of files) {
         if (interrupt.interrupted()) break;
         try {
-          hashes.set(file, await sha256Of(file.path, (n) => ((hashedBytes += n), show())));
+          hashes.set(file, await hashFile(file.path, (n) => ((hashedBytes += n), show())));
         } catch (err) {
           outcomes.set(file, { status: 'failed', error: `cannot be read: ${(err as Error).message}` });
           done++;
@@ -244,13 +234,7 @@ export const uploadCommand: CliCommand = {
       await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(toSend.length, 1)) }, lane));
       progress.stop();
 
-      const count = { created: 0, duplicate: 0, skipped: 0, failed: 0 };
-      for (const o of outcomes.values()) count[o.status]++;
-      const notSent = files.length - outcomes.size;
-      const failed = files.flatMap((f) => {
-        const o = outcomes.get(f);
-        return o?.status === 'failed' ? [{ file: f.rel, error: o.error }] : [];
-      });
+      const { count, failed, notDone: notSent } = tally(files, outcomes);
       say(`created ${count.created}, duplicate ${count.duplicate}, skipped (already on the server) ${count.skipped}, failed ${count.failed}`);
       if (failed.length) {
         say('failed:');
