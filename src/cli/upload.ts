@@ -127,12 +127,13 @@ export const uploadCommand: CliCommand = {
       },
     });
     try {
-      // 1. Hash every file (half of the bar), then ask the server what it has.
-      const progress = createProgress({ label: 'upload', total: files.length, unit: 'files', totalBytes: totalBytes * 2 });
+      // 1. Hash every file, then ask the server what it has. As in import, half of a file's
+      // bytes count when it is hashed here, the other half when it has been sent.
+      const progress = createProgress({ label: 'upload', total: files.length, unit: 'files', totalBytes });
       let hashedBytes = 0;
       let sentBytes = 0;
       let done = 0;
-      const show = () => progress.update(done, hashedBytes + sentBytes);
+      const show = () => progress.update(done, Math.round((hashedBytes + sentBytes) / 2));
       const hashes = new Map<FolderFile, string>();
       const outcomes = new Map<FolderFile, Outcome>();
       for (const file of files) {
