@@ -3,7 +3,7 @@
 // The files are MP4s (a short clip, then a `free` box of random bytes), as bench/upload.ts.
 //
 // 1. Time: a 1 GiB file over tus in 50 MiB chunks (tus-js-client in Node, as
-//    `shoebox upload` sends it) against a multipart POST of a file of the same size made
+//    `shoebox upload` sends it, in its own process: bench/tus-client.ts) against a multipart POST of a file of the same size made
 //    the same way (curl -F), in the same run, which goes first alternating from run to run,
 //    median of the runs' ratios. Both files
 //    are new to the server (each run its own random bytes), both are read from the page
@@ -19,12 +19,12 @@
 //    be at most 1.05× the file size.
 //
 // Run: node --import tsx bench/tus-upload.ts [--size-mb 1024] [--chunk-mb 50] [--runs 4]
-import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import * as tus from 'tus-js-client';
 import { waitForBacklog } from '../test/helpers/crash-checks.ts';
 import { spawnServer, type SpawnedServer } from '../test/helpers/server.ts';
 import { slowUplink } from '../test/helpers/slow-uplink.ts';
@@ -37,6 +37,7 @@ const MB = 1024 * 1024;
 const sizeMb = Number(values['size-mb']);
 const chunkBytes = Number(values['chunk-mb']) * MB;
 const runs = Number(values.runs);
+const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'sbx-bench-tus-'));
 
 /** A valid MP4 of `mb` MiB (bench/common.ts, cached), read once so it is in the page cache. */
@@ -63,27 +64,33 @@ async function curlMultipart(url: string, token: string, file: string): Promise<
   return { seconds, id: (JSON.parse(body) as { assets: { id: string }[] }).assets[0]!.id };
 }
 
-/** Sends `file` over tus; `onFraction` sees the share of the file sent so far. Resolves with the seconds it took. */
-function tusUpload(url: string, token: string, file: string, onFraction: (f: number) => void = () => {}): Promise<Timed> {
+/**
+ * Sends `file` over tus from its own process (bench/tus-client.ts); with `cutAt`, the client
+ * says when it has sent each of those fractions and `onCut` runs. Resolves with the seconds
+ * the client measured from its start to the last answer.
+ */
+function tusUpload(url: string, token: string, file: string, cutAt: number[] = [], onCut: (fraction: number) => void = () => {}): Promise<Timed> {
   return new Promise((resolve, reject) => {
-    const t = process.hrtime.bigint();
-    const size = statSync(file).size;
-    const upload = new tus.Upload(createReadStream(file), {
-      endpoint: `${url}/api/uploads`,
-      chunkSize: chunkBytes,
-      uploadSize: size,
-      headers: { authorization: `Bearer ${token}` },
-      metadata: { filename: file.split('/').at(-1)! },
-      retryDelays: [0, 200, 1000],
-      onProgress: (sent) => onFraction(sent / size),
-      onChunkComplete: process.env.TUS_CHUNKS ? (_c, sent) => note(`  chunk to ${(sent / MB).toFixed(0)} MiB at ${(Number(process.hrtime.bigint() - t) / 1e6).toFixed(0)} ms`) : undefined,
-      onSuccess: ({ lastResponse }) => {
-        if (!lastResponse.getBody().includes('"created"')) return reject(new Error(`tus upload answered ${lastResponse.getBody()}`));
-        resolve({ seconds: Number(process.hrtime.bigint() - t) / 1e9, id: (JSON.parse(lastResponse.getBody()) as { assets: { id: string }[] }).assets[0]!.id });
-      },
-      onError: reject,
+    const args = ['--import', 'tsx', join(benchDir, 'tus-client.ts'), `${url}/api/uploads`, token, file, String(chunkBytes)];
+    if (cutAt.length) args.push('--cut', cutAt.join(','));
+    const client = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    client.stdout.on('data', (d) => {
+      out += d;
+      let nl: number;
+      while ((nl = out.indexOf('\n')) >= 0) {
+        const line = out.slice(0, nl);
+        out = out.slice(nl + 1);
+        if (line.startsWith('cut ')) onCut(Number(line.slice(4)));
+        else {
+          const { seconds, body } = JSON.parse(line) as { seconds: number; body: string };
+          if (!body.includes('"created"')) return reject(new Error(`tus upload answered ${body}`));
+          resolve({ seconds, id: (JSON.parse(body) as { assets: { id: string }[] }).assets[0]!.id });
+        }
+      }
     });
-    upload.start();
+    client.on('error', reject);
+    client.on('exit', (code) => code !== 0 && reject(new Error(`bench/tus-client.ts exited ${code}`)));
   });
 }
 
@@ -144,14 +151,10 @@ async function main() {
     const cutFile = testFile(sizeMb, 291);
     await settle();
     const proxy = await slowUplink(server.url);
-    const cuts = [0.4, 0.7];
     const cutAt: number[] = [];
-    await tusUpload(proxy.url, token, cutFile, (fraction) => {
-      if (cuts.length && fraction >= cuts[0]!) {
-        cutAt.push(fraction);
-        cuts.shift();
-        proxy.cut();
-      }
+    await tusUpload(proxy.url, token, cutFile, [0.4, 0.7], (fraction) => {
+      cutAt.push(fraction);
+      proxy.cut();
     });
     const sentUp = proxy.bytesUp;
     await proxy.close();
