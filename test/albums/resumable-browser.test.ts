@@ -1,7 +1,8 @@
 // A large file on a phone's bad connection, in Chromium at phone size: it goes up over tus in
 // chunks, the network goes away at about half (Chromium offline through CDP, and the
 // connection carrying the chunk in flight cut) for 20 s, and when it is back the upload
-// goes on from the last byte the server holds, with nothing for the user to do.
+// goes on from the last byte the server holds, with nothing for the user to do. Then a page
+// reloaded part-way through a file: chosen again, the file goes on from what the server holds.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +26,8 @@ describe('a resumable upload in Chromium', () => {
   let dir: string;
   let file: string;
   let bytes: Buffer;
+  let second: string;
+  let secondBytes: Buffer;
   beforeAll(async () => {
     mkdirSync(OUT, { recursive: true });
     dir = tempDir();
@@ -32,6 +35,9 @@ describe('a resumable upload in Chromium', () => {
     bytes = Buffer.concat([readFileSync(fixture('jpeg/camera/canon-dslr.jpg')), randomBytes(19 * MiB)]);
     file = join(dir, 'IMG_0042.JPG');
     writeFileSync(file, bytes);
+    secondBytes = Buffer.concat([readFileSync(fixture('jpeg/orientation/landscape_1.jpg')), randomBytes(12 * MiB)]);
+    second = join(dir, 'IMG_0043.JPG');
+    writeFileSync(second, secondBytes);
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -39,7 +45,7 @@ describe('a resumable upload in Chromium', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('goes on by itself after 20 s offline at half-way, from the bytes the server holds, and the tile appears', async () => {
+  it('goes on by itself after 20 s offline at half-way, from the bytes the server holds, and the tile appears; after a reload, the same file goes on', async () => {
     const server = await startTestServer({ backend: 'pglite', worker: true, config: { uploadChunkBytes: 4 * MiB } });
     const uplink = await slowUplink(server.url);
     try {
@@ -89,6 +95,7 @@ describe('a resumable upload in Chromium', () => {
       await page.waitForFunction(() => document.querySelectorAll('#album-grid .tile').length === 1, null, { timeout: 30_000 });
       await page.waitForFunction(() => document.querySelector<HTMLElement>('.upload-row')!.dataset.state === 'done', null, { timeout: 30_000 });
       await page.screenshot({ path: join(OUT, 'phone-done.png') });
+      // 2. (After the first file.)
 
       const row = await db.selectFrom('assets').select(['storage_path', 'original_filename', 'status']).executeTakeFirstOrThrow();
       expect(row).toMatchObject({ original_filename: 'IMG_0042.JPG', status: 'ready' });
@@ -96,6 +103,27 @@ describe('a resumable upload in Chromium', () => {
       // In chunks, resumed with HEAD; never started again from byte 0 (one creation).
       expect(tusRequests.filter((m) => m === 'POST')).toHaveLength(1);
       expect(tusRequests).toContain('HEAD');
+
+      // A reload part-way: the same file chosen again goes on from what the server holds.
+      const posts = () => tusRequests.filter((m) => m === 'POST').length;
+      await page.setInputFiles('#upload-input', second);
+      await page.waitForFunction(() => (document.querySelector<HTMLProgressElement>('.upload-row:last-child .upload-progress')?.position ?? 0) >= 0.4, null, { timeout: 30_000 });
+      await page.reload();
+      // What was in flight when the page went still reaches the part: wait until it stops growing.
+      let heldAfterReload = -1;
+      for (let still = 0; still < 3; await page.waitForTimeout(200)) {
+        const now = partBytes(server.deps.dataDir.tmp);
+        still = now === heldAfterReload ? still + 1 : 0;
+        heldAfterReload = now;
+      }
+      expect(heldAfterReload).toBeGreaterThan(0);
+      await page.setInputFiles('#upload-input', second);
+      await page.waitForFunction(() => /^Resuming… /.test(document.querySelector('.upload-row .upload-state')?.textContent ?? ''), null, { timeout: 10_000, polling: 20 });
+      expect((await uploadRows(page))[0]!.text).toBe(`Resuming… ${mb(heldAfterReload)} of ${mb(secondBytes.length)} already there`);
+      await page.waitForFunction(() => ['processing', 'done'].includes(document.querySelector<HTMLElement>('.upload-row')!.dataset.state!), null, { timeout: 30_000 });
+      expect(posts(), 'the reloaded page made no new upload').toBe(2);
+      const again = await db.selectFrom('assets').select('storage_path').where('original_filename', '=', 'IMG_0043.JPG').executeTakeFirstOrThrow();
+      expect(sha256(readFileSync(join(server.deps.dataDir.root, again.storage_path)))).toBe(sha256(secondBytes));
       expect(problems).toEqual([]);
       await context.close();
     } finally {
