@@ -45,7 +45,15 @@ async function answer(c: Context<AppEnv>, uploader: Uploader): Promise<Response>
     },
   } as unknown as Request;
   // A request refused before its bytes were written leaves no expectation for the next one.
-  const response = await uploads.handle(request, uploader).finally(() => checksum && id && uploads.store.expectChecksum(id, undefined));
+  let response = await uploads.handle(request, uploader).finally(() => checksum && id && uploads.store.expectChecksum(id, undefined));
+  // @tus/server refuses in plain text ("Invalid upload-length"): in JSON, as every API error.
+  if (response.status >= 400 && !response.headers.get('content-type')?.includes('json')) {
+    const text = (await response.text()).trim();
+    const headers = new Headers(response.headers);
+    headers.set('Content-Type', 'application/json');
+    headers.delete('Content-Length');
+    response = new Response(text.startsWith('{') ? text : JSON.stringify({ error: text }), { status: response.status, headers });
+  }
   if (c.req.method === 'OPTIONS') response.headers.set('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHMS.join(','));
   return response;
 }

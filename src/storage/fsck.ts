@@ -235,10 +235,12 @@ export async function repairStorage(deps: Deps, report: FsckReport): Promise<Rep
     if (await unlink(absolute(root, t.rel)).then(() => true, () => false)) outcome.removedTemp++;
   }
   for (const p of report.strayUploadParts) {
-    if (!(await removeUploadPart(root, p.id))) continue;
+    const removed = await removeUploadPart(root, p.id);
+    if (!removed.part && !removed.record) continue;
     outcome.removedUploadParts++;
-    // A guest's share of the link's caps comes back, as the server's expiry gives it back.
-    if (p.release) await settleUpload(deps.database.db, p.release.linkId, p.release.reservation, null);
+    // A guest's share of the link's caps comes back, as the server's expiry gives it back
+    // (only by whoever removed the record: the server may have expired it meanwhile).
+    if (p.release && removed.record) await settleUpload(deps.database.db, p.release.linkId, p.release.reservation, null);
   }
   for (const d of report.orphanDerived) {
     if (await unlink(absolute(root, d.rel)).then(() => true, () => false)) outcome.removedDerived++;

@@ -68,9 +68,9 @@ export async function scanUploadParts(root: string, o: { expiryMs: number; grace
   return scan;
 }
 
-/** Removes a stray's part and record; true when anything was removed. */
-export async function removeUploadPart(root: string, id: string): Promise<boolean> {
+/** Removes an upload's part and record: which of them this call removed (the record's remover gives a reservation back). */
+export async function removeUploadPart(root: string, id: string): Promise<{ part: boolean; record: boolean }> {
   const dir = join(root, UPLOAD_PARTS_DIR);
-  const removed = await Promise.all([unlink(join(dir, id)).then(() => true, () => false), unlink(join(dir, `${id}.json`)).then(() => true, () => false)]);
-  return removed.some(Boolean);
+  const [part, record] = await Promise.all([unlink(join(dir, id)).then(() => true, () => false), unlink(join(dir, `${id}.json`)).then(() => true, () => false)]);
+  return { part, record };
 }

@@ -11,7 +11,7 @@
 // finished file is not read again; after a restart, or a chunk that broke off, they are
 // worked out from the file at the end instead.
 import { createHash } from 'node:crypto';
-import { open, truncate } from 'node:fs/promises';
+import { open, stat, truncate } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -20,6 +20,7 @@ import { FileStore } from '@tus/file-store';
 import { ERRORS } from '@tus/server';
 import { checksumFile, RunningChecksums, type Checksums } from '../ingest/checksum.ts';
 import { FileSink } from '../ingest/file-sink.ts';
+import { removeUploadPart } from '../storage/upload-parts.ts';
 
 export const CHECKSUM_ALGORITHMS = ['sha1', 'sha256', 'md5'] as const;
 export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
@@ -73,6 +74,7 @@ export class PartStore extends FileStore {
       // What reached the disk stays (unchecked when a checksum was sent: cut off again); the
       // client asks (HEAD) how much that was.
       if (expected) await truncate(this.partPath(id), offset);
+      else await this.#neverCompleteBroken(id);
       throw ERRORS.FILE_WRITE_ERROR;
     }
     if (expected && chunkHash!.digest('base64') !== expected.digest) {
@@ -81,6 +83,17 @@ export class PartStore extends FileStore {
     }
     if (sums) this.#sums.set(id, sums);
     return offset + received;
+  }
+
+  /**
+   * A chunk that broke off after the file's last byte arrived would leave a part that is
+   * whole but never went through the finish (tus finishes only on a PATCH that ends well):
+   * its last byte is left for the client's retry, whose answer is then the upload's.
+   */
+  async #neverCompleteBroken(id: string): Promise<void> {
+    const size = ((await this.configstore.get(id)) as { size?: number } | undefined)?.size;
+    const held = (await stat(this.partPath(id)).catch(() => undefined))?.size;
+    if (size !== undefined && size > 0 && held !== undefined && held >= size) await truncate(this.partPath(id), size - 1);
   }
 
   /** The finished part made durable, and its checksums: those kept as it arrived, else read from the file. */
@@ -94,6 +107,12 @@ export class PartStore extends FileStore {
     const sums = this.#sums.get(id);
     this.#sums.delete(id);
     return sums?.size === size ? sums.result() : checksumFile(this.partPath(id));
+  }
+
+  /** Removes an upload's part and record; true when this call removed the record. */
+  async discard(id: string): Promise<boolean> {
+    this.#sums.delete(id);
+    return (await removeUploadPart(join(this.directory, '..', '..'), id)).record;
   }
 
   override async remove(id: string): Promise<void> {

@@ -114,7 +114,7 @@ export class ResumableUploads {
       onUploadFinish: (req, upload) => this.finish(req, upload),
       onResponseError: (_req, err) => {
         if (err instanceof HTTPException) return refusal(err.status, err.message);
-        if ('status_code' in err) return undefined; // a tus answer (409, 410, 460...): as it is
+        if ('status_code' in err) return undefined; // a tus answer (409, 410, 460...): as it is (routes/resumable.ts makes it JSON)
         this.deps.log.error('resumable upload failed', { error: err.message });
         return refusal(500, `the upload failed on the server: ${err.message}`);
       },
@@ -214,11 +214,12 @@ export class ResumableUploads {
       await unlink(partPath).catch(() => {});
       throw err;
     } finally {
-      await this.store.configstore.delete(upload.id).catch(() => {});
+      // The record's removal decides who gives the reservation back (expiry may have raced us).
+      const ownsRecord = await this.store.configstore.delete(upload.id).then(() => true, () => false);
       // The upload is gone now. Without a creation date @tus/server does not look it up
       // again (for an Upload-Expires header), which would answer 404 to a finished upload.
       upload.creation_date = undefined;
-      if (reservation) await this.settle(state, reservation, stored);
+      if (reservation && ownsRecord) await this.settle(state, reservation, stored);
     }
     const { assets, status } = await placeUploads(this.deps, [kept.filename], [result], kept.albumId, uploader.addedBy?.(kept));
     // A creation that carried the whole file answers 201 (tus clients need its Location).
@@ -232,7 +233,9 @@ export class ResumableUploads {
     for (const id of await this.store.configstore.list!().catch(() => [] as string[])) {
       const info = (await this.store.configstore.get(id)) as { creation_date?: string; metadata?: KeptMetadata } | undefined;
       if (!info?.creation_date || now - new Date(info.creation_date).getTime() <= this.deps.config.uploadExpiryMs) continue;
-      await this.store.remove(id).catch(() => {});
+      // Whoever removes an upload's record gives its reservation back: fsck --repair, a DELETE
+      // or the finish may have just done so.
+      if (!(await this.store.discard(id))) continue;
       const r = info.metadata && reservationOf(info.metadata);
       if (r && info.metadata?.linkId) await this.releaseReservation(info.metadata.linkId, r).catch((err: Error) => this.deps.log.error('upload quota not settled', { error: err.message }));
       removed++;

@@ -16,8 +16,12 @@ export interface TusClient {
   patch(location: string, offset: number, bytes: Buffer): Promise<Response>;
   head(location: string): Promise<Response>;
   remove(location: string): Promise<Response>;
-  /** Sends `bytes` as one chunk but stops after `sendBytes` of them and drops the connection; resolves once the socket is gone. */
-  cut(location: string, offset: number, bytes: Buffer, sendBytes: number): Promise<void>;
+  /**
+   * Sends `bytes` as one chunk but stops after `sendBytes` of them and drops the connection;
+   * resolves once the socket is gone. `chunked`: without a Content-Length, so even all the
+   * bytes sent leave the request unfinished.
+   */
+  cut(location: string, offset: number, bytes: Buffer, sendBytes: number, options?: { chunked?: boolean }): Promise<void>;
   /** Sends everything from the offset the server holds, in chunks; the last answer. */
   finish(location: string, file: Buffer, chunkBytes: number): Promise<Response>;
 }
@@ -37,12 +41,12 @@ export function tusClient(base: string, collection: string, headers: Record<stri
       fetch(absolute(location), { method: 'PATCH', headers: h({ 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' }), body: new Uint8Array(bytes) }),
     head: (location) => fetch(absolute(location), { method: 'HEAD', headers: h() }),
     remove: (location) => fetch(absolute(location), { method: 'DELETE', headers: h() }),
-    cut: (location, offset, bytes, sendBytes) =>
+    cut: (location, offset, bytes, sendBytes, options = {}) =>
       new Promise<void>((resolve) => {
         const req = request(absolute(location), {
           method: 'PATCH',
           agent: false,
-          headers: h({ 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream', 'Content-Length': String(bytes.length) }),
+          headers: h({ 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream', ...(options.chunked ? {} : { 'Content-Length': String(bytes.length) }) }),
         });
         req.on('error', () => {});
         req.on('close', () => resolve());

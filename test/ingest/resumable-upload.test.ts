@@ -111,6 +111,22 @@ describe.each(backends())('resumable uploads on %s', (backend) => {
     expect(sha256(await storedBytes(assets[0].id))).toBe(sha256(file));
   });
 
+  it('a chunk that breaks off after the last byte leaves that byte for the retry, whose answer is the upload', async () => {
+    const file = Buffer.concat([photo, randomBytes(200 * KiB)]);
+    const location = (await owner.create(file.length, { filename: 'broken-at-the-end.jpg' })).headers.get('location')!;
+    await owner.cut(location, 0, file, file.length, { chunked: true });
+    const held = Number((await owner.head(location)).headers.get('upload-offset'));
+    expect(held).toBe(file.length - 1);
+    const { assets } = await expectJson(await owner.finish(location, file, 1 << 20), 201);
+    expect(sha256(await storedBytes(assets[0].id))).toBe(sha256(file));
+  });
+
+  it('answers tus refusals in JSON, as every API error', async () => {
+    const res = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: { authorization: `Bearer ${ownerToken}`, 'Tus-Resumable': '1.0.0', 'Upload-Length': 'abc' } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'Invalid upload-length' });
+  });
+
   it('answers only its creator: another token, another user and a guest get 404', async () => {
     const location = (await owner.create(photo.length, { filename: 'mine.jpg' })).headers.get('location')!;
     const id = location.split('/').at(-1)!;
@@ -211,16 +227,20 @@ describe.each(backends())('resumable uploads on %s', (backend) => {
     });
     const usage = () => uploadUsageToday(server.database.db, linkId);
 
-    it('reserves the link’s caps at creation: of two parallel uploads passing the daily bytes together, one is refused', async () => {
+    it('reserves the link’s caps at creation: of 50 parallel uploads, exactly as many as the daily bytes hold are taken', async () => {
       const before = await usage();
-      const [a, b] = await Promise.all([guest.create(photo.length, { filename: 'a.jpg', name: 'Ann' }), guest.create(photo.length, { filename: 'b.jpg', name: 'Ann' })]);
-      expect([a.status, b.status].sort()).toEqual([201, 429]);
-      const refused = a.status === 429 ? a : b;
-      expect((await refused.json()).error).toBe(`${a.status === 429 ? 'a' : 'b'}.jpg: this link has taken as many bytes as it may today`);
-      expect(await usage()).toEqual({ files: before.files + 1, bytes: before.bytes + photo.length });
-      // Cancelled: the reservation comes back.
-      const accepted = (a.status === 201 ? a : b).headers.get('location')!;
-      expect((await guest.remove(accepted)).status).toBe(204);
+      const cap = server.deps.config.shareUpload.maxBytesPerDay - before.bytes;
+      const size = Math.floor(cap / 7) + 1; // six fit, a seventh does not
+      const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => guest.create(size, { filename: `p${i}.jpg`, name: 'Ann' })));
+      const taken = answers.filter((a) => a.status === 201);
+      expect(taken).toHaveLength(6);
+      expect(answers.filter((a) => a.status === 429)).toHaveLength(44);
+      const refused = answers.find((a) => a.status === 429)!;
+      expect((await refused.json()).error).toMatch(/^p\d+\.jpg: this link has taken as many bytes as it may today$/);
+      expect(await usage()).toEqual({ files: before.files + 6, bytes: before.bytes + 6 * size });
+      // Cancelled, all at once: every reservation comes back, once.
+      const removed = await Promise.all(taken.map((a) => guest.remove(a.headers.get('location')!)));
+      expect(removed.map((r) => r.status)).toEqual(taken.map(() => 204));
       expect(await usage()).toEqual(before);
     });
 
