@@ -69,7 +69,7 @@ import { countViews } from '../src/queries/links.ts';
 import { loadGridPage } from '../src/routes/album-grid.ts';
 import { createSigner } from '../src/sharing/signatures.ts';
 import { readPermissions } from '../src/sharing/link-settings.ts';
-import { mediaUrl } from '../views/parts/album-grid.tsx';
+import { mediaUrl, type MediaVariant } from '../views/parts/album-grid.tsx';
 import { yearIn } from '../views/parts/dates.ts';
 import { AlbumPage } from '../views/pages/album.tsx';
 import { SharePage } from '../views/pages/share.tsx';
@@ -634,7 +634,7 @@ async function breakdown(db: AnyDb, seeded: Seeded): Promise<Breakdown> {
   const guestPage = await loadGridPage(db, guestGrid);
   const signer = createSigner(SECRET_KEY);
   const permissions = readPermissions(link.permissions);
-  const signed = (id: string, variant: 'thumb' | 'preview' | 'original') => signer.signMedia(`/media/assets/${id}/${variant}`, link.id, '');
+  const signed = (id: string, variant: MediaVariant) => signer.signMedia(`/media/assets/${id}/${variant}`, link.id, '');
   const guestCtx = (media: typeof mediaUrl) => ({ currentYear: yearIn(tz), media, originals: permissions.allowDownload });
   const render = async (node: unknown) => String(await (node as { toString(): string | Promise<string> }).toString());
   const renderOwner = () => render(AlbumPage({ user, album, page: ownerPage, currentYear: yearIn(tz), uploadChunkBytes: 50 * 1024 * 1024 }));

@@ -39,9 +39,6 @@ export interface AssetsTable {
   thumbhash: string | null;
   uploaded_by: string | null;
   status: ColumnType<AssetStatus, AssetStatus | undefined, AssetStatus>;
-  attempts: Generated<number>;
-  next_attempt_at: ColumnType<Date, Date | undefined, Date>;
-  locked_at: Timestamp | null;
   processing_error: string | null;
   processing_warning: string | null;
   derived_source: string | null;
@@ -53,10 +50,34 @@ export interface AssetsTable {
   location_crc32: ColumnType<number | null, number | null | undefined, number | null>;
   /** The patched bytes checked again: 'clean', or why a position remains; null: not checked yet. */
   location_check: ColumnType<string | null, string | null | undefined, string | null>;
+  /** How a video plays in browsers (migrations/0014_jobs.sql); null for photos and videos not looked at yet. */
+  playback: ColumnType<VideoPlayback | null, VideoPlayback | null | undefined, VideoPlayback | null>;
 }
 
+export type VideoPlayback = 'original' | 'copy' | 'preparing' | 'none';
+
 export type AssetKind = 'photo' | 'raw' | 'video';
-export type AssetStatus = 'pending' | 'processing' | 'ready' | 'failed';
+export type AssetStatus = 'pending' | 'ready' | 'failed';
+
+export const JOB_KINDS = ['derive', 'transcode'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** One kind of background work on one asset (migrations/0014_jobs.sql). */
+export interface JobsTable {
+  id: Generated<number>;
+  kind: JobKind;
+  asset_id: string;
+  payload: ColumnType<Record<string, unknown>, Record<string, unknown> | undefined, Record<string, unknown>>;
+  status: ColumnType<JobStatus, JobStatus | undefined, JobStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | undefined, Date>;
+  locked_at: Timestamp | null;
+  progress: number | null;
+  error: string | null;
+  created_at: CreatedAt;
+  finished_at: Timestamp | null;
+}
 
 export interface AlbumsTable {
   id: Generated<string>;
@@ -193,6 +214,7 @@ export interface DownloadSelectionsTable {
 export interface DB {
   users: UsersTable;
   assets: AssetsTable;
+  jobs: JobsTable;
   albums: AlbumsTable;
   album_assets: AlbumAssetsTable;
   album_stats: AlbumStatsTable;

@@ -1,6 +1,7 @@
 // One asset's derived files: grid thumbnail and preview under thumbnails/, and the
-// ThumbHash placeholder. Rebuildable from the original at any time.
-import { mkdir } from 'node:fs/promises';
+// ThumbHash placeholder. Rebuildable from the original at any time. For a video, the job
+// also decides how it plays (media/web-video.ts) and queues its web-playable copy.
+import { access, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Asset } from '../db/schema.ts';
 import { lowerImageThreads } from '../media/background-priority.ts';
@@ -9,7 +10,16 @@ import { detectFileType } from '../media/file-type.ts';
 import { readFileHead } from '../media/read-bytes.ts';
 import { HEAD_BYTES } from '../media/file-type.ts';
 import { removeTempLeftovers } from '../media/atomic-write.ts';
-import { absolute, previewRelPath, smallAvifRelPath, smallThumbRelPath } from '../storage/layout.ts';
+import { absolute, previewRelPath, smallAvifRelPath, smallThumbRelPath, videoCopyRelPath } from '../storage/layout.ts';
+import { markAssetFailed, markAssetReady } from '../queries/assets.ts';
+import { queueJob } from '../queries/jobs.ts';
+import { blankedOriginal } from '../queries/location-patches.ts';
+import type { Db } from '../queries/users.ts';
+import { locationLeft } from '../media/blanked-original.ts';
+import { readVideoMetadata } from '../media/video-metadata.ts';
+import { playsInBrowsers } from '../media/web-video.ts';
+import type { VideoPlayback } from '../db/schema.ts';
+import type { JobContext, JobHandler } from './worker.ts';
 
 export class PermanentJobError extends Error {
   readonly permanent = true;
@@ -48,4 +58,49 @@ export async function deriveAsset(asset: Asset, ctx: { dataRoot: string; ffmpegP
   } finally {
     lowerImageThreads(); // those libvips started for this one
   }
+}
+
+/** Derived files for up to `concurrency` assets at a time (one per core by default). */
+export function deriveJob(concurrency: number): JobHandler {
+  return {
+    kind: 'derive',
+    concurrency,
+    async run({ asset }, ctx) {
+      const result = await deriveAsset(asset, { dataRoot: ctx.dataRoot, ffmpegPath: ctx.ffmpegPath });
+      // What "strip location" links serve of it (patches, their CRC, the check), while its
+      // bytes are fresh in the page cache; asked for again on first use if this fails.
+      const blanked = await blankedOriginal(ctx.db, asset, ctx.dataRoot).catch((err) => {
+        ctx.log.warn('location not worked out', { asset: asset.id, error: (err as Error).message });
+        return undefined;
+      });
+      const playback = asset.kind === 'video' ? await videoPlayback(asset, ctx, blanked ? locationLeft(blanked.check) : false) : null;
+      return async (trx) => {
+        await markAssetReady(trx, asset.id, {
+          thumbhash: result.thumbhash,
+          width: result.width,
+          height: result.height,
+          derivedSource: result.source,
+          warning: result.warning ?? null,
+          playback,
+        });
+        if (playback === 'preparing') await queueJob(trx, 'transcode', asset.id);
+      };
+    },
+    failed: (trx: Db, asset, message) => markAssetFailed(trx, asset.id, message),
+  };
+}
+
+/**
+ * How a video plays: as uploaded when every browser can play it; else from its copy, made
+ * now unless it is on disk already (a rebuild does not make it again). An original whose
+ * location could not be blanked gets a copy too, which carries none: guests of a "strip
+ * location" link play that.
+ */
+async function videoPlayback(asset: Asset, ctx: JobContext, locationRemains: boolean): Promise<VideoPlayback> {
+  const path = absolute(ctx.dataRoot, asset.storage_path);
+  const meta = await readVideoMetadata(path).catch(() => undefined);
+  if (meta && playsInBrowsers(meta) && !locationRemains) return 'original';
+  const copy = absolute(ctx.dataRoot, videoCopyRelPath(asset.file_hash));
+  if (await access(copy).then(() => true, () => false)) return 'copy';
+  return ctx.ffmpegPath ? 'preparing' : 'none';
 }

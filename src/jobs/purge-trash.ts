@@ -12,7 +12,7 @@ import type { Logger } from '../log.ts';
 import { deleteTrashedAssets, forgetPurgedFile, isFileInUse, listPurgedFiles, TRASH_DAYS, type PurgeScope } from '../queries/trash.ts';
 import type { Db } from '../queries/users.ts';
 import { withHashLock } from '../db/hash-lock.ts';
-import { absolute, derivedRelPaths } from '../storage/layout.ts';
+import { absolute, allDerivedRelPaths } from '../storage/layout.ts';
 
 const BATCH = 500;
 const HOUR = 3600_000;
@@ -42,7 +42,7 @@ export async function removePurgedFiles(deps: PurgeDeps): Promise<number> {
       const gone = await withHashLock(deps.db, file.file_hash, async () => {
         if (await isFileInUse(deps.db, file)) return false;
         try {
-          for (const rel of [file.storage_path, ...derivedRelPaths(file.file_hash)]) {
+          for (const rel of [file.storage_path, ...allDerivedRelPaths(file.file_hash)]) {
             await removeFile(absolute(deps.dataRoot, rel));
           }
           return true;

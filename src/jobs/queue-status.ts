@@ -1,6 +1,7 @@
-// How far the background worker is: assets by processing state, and when the next
-// postponed retry is due (so a CLI waiting for the work knows how long to wait).
+// How far the derived-file work is: assets by outcome, derive jobs waiting and running, and
+// when the next postponed retry is due (so a CLI waiting for the work knows how long to wait).
 import { countAssetsByStatus } from '../queries/assets.ts';
+import { countJobs } from '../queries/jobs.ts';
 import type { Db } from '../queries/users.ts';
 
 export interface QueueStatus {
@@ -8,23 +9,17 @@ export interface QueueStatus {
   processing: number;
   ready: number;
   failed: number;
-  /** The earliest next_attempt_at of a pending asset, ISO; null when nothing is pending. */
+  /** The earliest next_attempt_at of a waiting derive job, ISO; null when nothing waits. */
   nextAttemptAt: string | null;
 }
 
 export async function queueStatus(db: Db): Promise<QueueStatus> {
-  const counts = await countAssetsByStatus(db);
-  const next = await db
-    .selectFrom('assets')
-    .select((eb) => eb.fn.min('next_attempt_at').as('at'))
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  const at = next?.at as Date | string | null | undefined;
+  const [assets, jobs] = await Promise.all([countAssetsByStatus(db), countJobs(db, 'derive')]);
   return {
-    pending: counts.pending ?? 0,
-    processing: counts.processing ?? 0,
-    ready: counts.ready ?? 0,
-    failed: counts.failed ?? 0,
-    nextAttemptAt: at ? new Date(at).toISOString() : null,
+    pending: jobs.queued,
+    processing: jobs.running,
+    ready: assets.ready ?? 0,
+    failed: assets.failed ?? 0,
+    nextAttemptAt: jobs.nextAttemptAt?.toISOString() ?? null,
   };
 }

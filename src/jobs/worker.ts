@@ -1,26 +1,50 @@
-// The background worker: makes derived files (thumbnail, preview, placeholder) and works
-// out what "strip location" links serve of the original (patches, CRC, check) outside the
-// request. It claims pending assets from Postgres with FOR UPDATE SKIP LOCKED, so several
-// processes can share the queue; a claimed job holds a lease that it renews while it runs,
-// and a job whose lease ran out (its process died) goes back to the queue. Failures retry
-// with backoff; after the last try the error is recorded and the asset marked failed.
+// The background worker: runs the job queue (queries/jobs.ts), each kind of job with its
+// own handler and its own number at a time (derived files: one per core; video transcodes:
+// one). It claims due jobs with FOR UPDATE SKIP LOCKED, so several processes can share the
+// queue; a claimed job holds a lease that it renews while it runs, and a job whose lease
+// ran out (its process died) goes back to the queue. Failures retry with backoff; after the
+// last try the handler records the failure on the asset.
 import { cpus } from 'node:os';
-import type { Asset } from '../db/schema.ts';
+import type { Asset, JobKind } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
-import {
-  claimPendingAssets,
-  markAssetFailed,
-  markAssetReady,
-  markAssetRetry,
-  releaseStaleJobs,
-  renewLeases,
-} from '../queries/assets.ts';
+import { findAsset } from '../queries/assets.ts';
+import { claimJobs, endRun, releaseStaleJobs, renewLeases, reportProgress, type Job } from '../queries/jobs.ts';
 import type { Db } from '../queries/users.ts';
-import { deriveAsset } from './derive-asset.ts';
-import { blankedOriginal } from '../queries/location-patches.ts';
+import { deriveJob } from './derive-asset.ts';
+import { transcodeJob } from './transcode-video.ts';
 
 export const MAX_ATTEMPTS = 3;
 const IDLE_POLL_MS = 2_000;
+/** A running job's progress is written at most this often. */
+const PROGRESS_EVERY_MS = 1_000;
+
+export interface JobContext {
+  db: Db;
+  dataRoot: string;
+  log: Logger;
+  ffmpegPath: string | null;
+  /** Longest edge of a web-playable video copy, in pixels. */
+  videoMaxEdge: number;
+}
+
+export interface JobRun {
+  job: Job;
+  asset: Asset;
+  /** Aborted when the job is cancelled or queued again while it runs. */
+  signal: AbortSignal;
+  /** How far the work is, 0..1 (written now and then; a cancelled job's signal aborts). */
+  progress(fraction: number): void;
+}
+
+export interface JobHandler {
+  kind: JobKind;
+  /** At most this many at a time in this process. */
+  concurrency: number;
+  /** Does the work; returns what to record when the run is still the job's (inside the transaction that ends it). */
+  run(run: JobRun, ctx: JobContext): Promise<(trx: Db) => Promise<void>>;
+  /** Records on the asset that the work failed for good. */
+  failed(trx: Db, asset: Asset, message: string): Promise<void>;
+}
 
 export interface WorkerOptions {
   db: Db;
@@ -28,7 +52,10 @@ export interface WorkerOptions {
   log: Logger;
   concurrency?: number;
   ffmpegPath: string | null;
-  /** On the embedded database this is the only process: every "processing" row is stale at start. */
+  videoMaxEdge?: number;
+  /** The kinds this worker runs (a CLI's own worker makes derived files only); all when absent. */
+  kinds?: JobKind[];
+  /** On the embedded database this is the only process: every running job is stale at start. */
   soleProcess: boolean;
   /** A claimed job's lease, renewed every third of it; one unrenewed for two leases goes back to the queue. */
   leaseMs?: number;
@@ -44,12 +71,21 @@ export interface Worker {
   idle(): Promise<void>;
 }
 
+interface Running {
+  promise: Promise<void>;
+  kind: JobKind;
+  abort: AbortController;
+}
+
 export function createWorker(options: WorkerOptions): Worker {
   const { db, log } = options;
-  const concurrency = Math.max(1, options.concurrency ?? cpus().length);
+  const ctx: JobContext = { db, dataRoot: options.dataRoot, log, ffmpegPath: options.ffmpegPath, videoMaxEdge: options.videoMaxEdge ?? 1080 };
+  const handlers = [deriveJob(Math.max(1, options.concurrency ?? cpus().length)), transcodeJob()].filter(
+    (h) => !options.kinds || options.kinds.includes(h.kind),
+  );
   const leaseMs = options.leaseMs ?? 60_000;
   const backoff = options.backoffMs ?? ((attempt: number) => 5_000 * 4 ** (attempt - 1));
-  const running = new Map<string, Promise<void>>();
+  const running = new Map<number, Running>();
   let stopped = true;
   let timer: NodeJS.Timeout | undefined;
   let leaseTimer: NodeJS.Timeout | undefined;
@@ -57,27 +93,36 @@ export function createWorker(options: WorkerOptions): Worker {
   let idleWaiters: (() => void)[] = [];
   let queueEmpty = false;
 
-  async function runJob(asset: Asset) {
+  const runningOf = (kind: JobKind) => [...running.values()].filter((r) => r.kind === kind).length;
+
+  async function runJob(handler: JobHandler, job: Job, abort: AbortController) {
+    const asset = await findAsset(db, job.asset_id);
+    if (!asset) return; // deleted meanwhile: its job went with it
+    let lastWrite = 0;
+    const progress = (fraction: number) => {
+      const now = Date.now();
+      if (now - lastWrite < PROGRESS_EVERY_MS) return;
+      lastWrite = now;
+      reportProgress(db, job, Math.min(1, Math.max(0, fraction)))
+        .then((own) => own || abort.abort())
+        .catch(() => {});
+    };
     try {
-      const result = await deriveAsset(asset, { dataRoot: options.dataRoot, ffmpegPath: options.ffmpegPath });
-      // What "strip location" links serve of it (patches, their CRC, the check), while its
-      // bytes are fresh in the page cache; asked for again on first use if this fails.
-      await blankedOriginal(db, asset, options.dataRoot).catch((err) => log.warn('location not worked out', { asset: asset.id, error: (err as Error).message }));
-      await markAssetReady(db, asset.id, {
-        thumbhash: result.thumbhash,
-        width: result.width,
-        height: result.height,
-        derivedSource: result.source,
-        warning: result.warning ?? null,
+      const record = await handler.run({ job, asset, signal: abort.signal, progress }, ctx);
+      await db.transaction().execute(async (trx) => {
+        if (await endRun(trx, job, { status: 'done' })) await record(trx);
       });
     } catch (err) {
+      if (abort.signal.aborted) return; // cancelled or queued again: whoever did that owns the row now
       const message = (err as Error).message || String(err);
       const permanent = (err as { permanent?: boolean }).permanent === true;
-      if (permanent || asset.attempts >= MAX_ATTEMPTS) {
-        log.warn('processing failed', { asset: asset.id, file: asset.original_filename, error: message });
-        await markAssetFailed(db, asset.id, message);
+      if (permanent || job.attempts >= MAX_ATTEMPTS) {
+        log.warn('job failed', { kind: job.kind, asset: asset.id, file: asset.original_filename, error: message });
+        await db.transaction().execute(async (trx) => {
+          if (await endRun(trx, job, { status: 'failed', error: message })) await handler.failed(trx, asset, message);
+        });
       } else {
-        await markAssetRetry(db, asset.id, message, new Date(Date.now() + backoff(asset.attempts)));
+        await endRun(db, job, { status: 'retry', error: message, at: new Date(Date.now() + backoff(job.attempts)) });
       }
     }
   }
@@ -97,23 +142,25 @@ export function createWorker(options: WorkerOptions): Worker {
 
   async function claimAndRun() {
     try {
-      while (!stopped && running.size < concurrency) {
-        const claimed = await claimPendingAssets(db, concurrency - running.size);
-        if (!claimed.length) {
-          queueEmpty = true;
-          break;
-        }
-        queueEmpty = false;
-        for (const asset of claimed) {
-          const job = runJob(asset)
-            .catch((err) => log.error('worker job crashed', { asset: asset.id, error: (err as Error).stack }))
-            .finally(() => {
-              running.delete(asset.id);
-              void pump();
-            });
-          running.set(asset.id, job);
+      let claimedAny = true;
+      while (!stopped && claimedAny) {
+        claimedAny = false;
+        for (const handler of handlers) {
+          const claimed = await claimJobs(db, handler.kind, handler.concurrency - runningOf(handler.kind));
+          for (const job of claimed) {
+            claimedAny = true;
+            const abort = new AbortController();
+            const promise = runJob(handler, job, abort)
+              .catch((err) => log.error('worker job crashed', { kind: job.kind, asset: job.asset_id, error: (err as Error).stack }))
+              .finally(() => {
+                running.delete(job.id);
+                void pump();
+              });
+            running.set(job.id, { promise, kind: handler.kind, abort });
+          }
         }
       }
+      queueEmpty = handlers.every((h) => runningOf(h.kind) < h.concurrency);
     } catch (err) {
       log.error('worker could not claim work', { error: (err as Error).message });
     }
@@ -133,7 +180,7 @@ export function createWorker(options: WorkerOptions): Worker {
       stopped = false;
       const staleBefore = options.soleProcess ? new Date(Date.now() + 1000) : new Date(Date.now() - 2 * leaseMs);
       const released = await releaseStaleJobs(db, staleBefore);
-      if (released) log.info('resuming interrupted processing', { assets: released });
+      if (released) log.info('resuming interrupted work', { jobs: released });
       leaseTimer = setInterval(() => {
         renewLeases(db, [...running.keys()]).catch(() => {});
         releaseStaleJobs(db, new Date(Date.now() - 2 * leaseMs)).catch(() => {});
@@ -150,9 +197,11 @@ export function createWorker(options: WorkerOptions): Worker {
       stopped = true;
       clearTimeout(timer);
       clearInterval(leaseTimer);
-      // A claim in flight may still hand out jobs: let it, then wait for them all.
+      // A claim in flight may still hand out jobs: let it, then wait for them all. A
+      // transcode can take many minutes: it is stopped, and starts again at the next start.
       await pumping;
-      await Promise.race([Promise.allSettled(running.values()), new Promise((r) => setTimeout(r, 15_000).unref())]);
+      for (const r of running.values()) if (r.kind === 'transcode') r.abort.abort();
+      await Promise.race([Promise.allSettled([...running.values()].map((r) => r.promise)), new Promise((r) => setTimeout(r, 15_000).unref())]);
     },
     idle() {
       if (stopped) return Promise.resolve(); // never started, or stopped: nothing will run

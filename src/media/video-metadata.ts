@@ -26,6 +26,12 @@ export interface VideoMetadata {
   audioCodec: string | null;
   /** 'mp4', 'mov', 'webm', 'mkv', '3gp', ... */
   container: string | null;
+  /** Bits per sample of the video, e.g. 8 or 10. */
+  bitDepth: number | null;
+  /** '4:2:0', '4:2:2', ... */
+  chromaSubsampling: string | null;
+  /** The transfer is PQ or HLG (HDR): needs tone mapping to look right on an SDR screen. */
+  hdr: boolean;
   takenAt: TakenAt | null;
   gps: GpsPosition | null;
   make: string | null;
@@ -181,6 +187,9 @@ export async function readVideoMetadata(path: string, options: VideoMetadataOpti
     videoCodec: videoFormat ? (VIDEO_CODECS[videoFormat] ?? videoFormat.toLowerCase()) : null,
     audioCodec: audioFormat ? (AUDIO_CODECS[audioFormat] ?? audioFormat.toLowerCase()) : null,
     container: containerOf(general),
+    bitDepth: num(video.BitDepth),
+    chromaSubsampling: str(video.ChromaSubsampling),
+    hdr: /\b(PQ|HLG|SMPTE ST 2084|ARIB STD-B67)\b/i.test(String(video.transfer_characteristics ?? '')) || str(video.HDR_Format) !== null,
     takenAt: takenAtOf(general, video, defaultTz),
     gps,
     make: str(general.Encoded_Hardware_CompanyName) ?? str(extra.com_android_manufacturer),

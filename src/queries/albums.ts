@@ -7,7 +7,7 @@
 // Days are the wall-clock date where the item was taken (taken_at_local), else the
 // instant's date in DEFAULT_TZ.
 import { sql, type RawBuilder } from 'kysely';
-import type { Album, AlbumSortOrder, AssetKind, AssetStatus } from '../db/schema.ts';
+import type { Album, AlbumSortOrder, AssetKind, AssetStatus, VideoPlayback } from '../db/schema.ts';
 import type { Db } from './users.ts';
 
 export interface AlbumSummary extends Album {
@@ -42,6 +42,8 @@ export interface GridAssetRow {
   day: string;
   /** Whether "strip location" links may serve its original: 'clean', why not, or null (not checked yet). */
   location_check: string | null;
+  /** How a video plays (original, its copy, a copy in the making, or no way that works everywhere). */
+  playback: VideoPlayback | null;
 }
 
 export interface AlbumAssetRow extends GridAssetRow {
@@ -59,7 +61,7 @@ const dayOf = (a: string, tz: string) =>
 export const gridAssetColumns = (tz: string, o: { entry?: boolean } = {}) => sql`
   a.id, a.width, a.height, a.kind, a.status, a.thumbhash, a.duration_seconds, a.processing_error,
   ${o.entry ? sql`coalesce(aa.entry_filename, a.original_filename)` : sql`a.original_filename`} AS original_filename,
-  a.mime_type, a.file_size, a.taken_at, a.taken_at_local, a.location_check, ${dayOf('a', tz)} AS day`;
+  a.mime_type, a.file_size, a.taken_at, a.taken_at_local, a.location_check, a.playback, ${dayOf('a', tz)} AS day`;
 
 type SummaryRow = Album & Omit<AlbumSummary, 'cover'> & {
   cover_id: string | null;

@@ -1,7 +1,7 @@
 // Assets: insert-if-new (the unique file_hash decides duplicates), lookups, and the
-// worker's queue (claim with FOR UPDATE SKIP LOCKED, finish, retry).
+// outcome of the derive work (queries/jobs.ts holds the queue).
 import { sql, type Insertable } from 'kysely';
-import type { Asset, AssetsTable } from '../db/schema.ts';
+import type { Asset, AssetsTable, VideoPlayback } from '../db/schema.ts';
 import type { Db } from './users.ts';
 
 export type NewAsset = Insertable<AssetsTable>;
@@ -55,57 +55,20 @@ export function listAllAssetFiles(db: Db): Promise<Pick<Asset, 'id' | 'file_hash
   return db.selectFrom('assets').select(['id', 'file_hash', 'storage_path', 'status', 'kind', 'file_size']).execute();
 }
 
-/** Takes up to `limit` due pending assets for this worker; concurrent workers never get the same one. */
-export async function claimPendingAssets(db: Db, limit: number): Promise<Asset[]> {
-  return db
-    .updateTable('assets')
-    .set({ status: 'processing', locked_at: new Date(), attempts: sql`attempts + 1` })
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('assets')
-        .select('id')
-        .where('status', '=', 'pending')
-        .where('next_attempt_at', '<=', new Date())
-        .orderBy('next_attempt_at')
-        .limit(limit)
-        .forUpdate()
-        .skipLocked(),
-    )
-    .returningAll()
-    .execute();
-}
-
-/** Keeps a running job's lease fresh so others don't take it over. */
-export async function renewLeases(db: Db, ids: string[]): Promise<void> {
-  if (!ids.length) return;
-  await db.updateTable('assets').set({ locked_at: new Date() }).where('id', 'in', ids).where('status', '=', 'processing').execute();
-}
-
-/** Jobs whose worker died (no lease renewal since `staleBefore`) go back to the queue. */
-export async function releaseStaleJobs(db: Db, staleBefore: Date): Promise<number> {
-  const result = await db
-    .updateTable('assets')
-    .set({ status: 'pending', locked_at: null })
-    .where('status', '=', 'processing')
-    .where((eb) => eb.or([eb('locked_at', '<', staleBefore), eb('locked_at', 'is', null)]))
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
-
 export async function markAssetReady(
   db: Db,
   id: string,
-  values: { thumbhash: string; width: number; height: number; derivedSource: string; warning: string | null },
+  values: { thumbhash: string; width: number; height: number; derivedSource: string; warning: string | null; playback: VideoPlayback | null },
 ): Promise<void> {
   await db
     .updateTable('assets')
     .set({
       status: 'ready',
-      locked_at: null,
       thumbhash: values.thumbhash,
       derived_source: values.derivedSource,
       processing_warning: values.warning,
       processing_error: null,
+      playback: values.playback,
       // Metadata may have lacked the size (a RAW without dimensions, a video mediainfo could not read).
       width: sql`coalesce(width, ${values.width})`,
       height: sql`coalesce(height, ${values.height})`,
@@ -114,32 +77,32 @@ export async function markAssetReady(
     .execute();
 }
 
-export async function markAssetRetry(db: Db, id: string, error: string, retryAt: Date): Promise<void> {
-  await db
-    .updateTable('assets')
-    .set({ status: 'pending', locked_at: null, processing_error: error, next_attempt_at: retryAt })
-    .where('id', '=', id)
-    .execute();
-}
-
 export async function markAssetFailed(db: Db, id: string, error: string): Promise<void> {
-  await db.updateTable('assets').set({ status: 'failed', locked_at: null, processing_error: error }).where('id', '=', id).execute();
+  await db.updateTable('assets').set({ status: 'failed', processing_error: error }).where('id', '=', id).execute();
 }
 
-/** Requeues derived-file work: all assets, or only these. */
+/** Requeues derived-file work: all assets, or only these (their derive jobs queued again, due now). */
 export async function requeueAssets(db: Db, ids?: string[]): Promise<number> {
-  let query = db
-    .updateTable('assets')
-    .set({ status: 'pending', attempts: 0, next_attempt_at: new Date(), processing_error: null, locked_at: null });
-  if (ids) {
-    if (!ids.length) return 0;
-    query = query.where('id', 'in', ids);
-  }
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  if (ids && !ids.length) return 0;
+  const chosen = ids ? sql`id IN (${sql.join(ids)})` : sql`true`;
+  return db.transaction().execute(async (trx) => {
+    // An asset that was not pending gets its job from the trigger (migrations/0014_jobs.sql);
+    // one already pending may wait for a postponed retry: that job is made due now.
+    const { rows } = await sql<{ id: string }>`UPDATE assets SET status = 'pending', processing_error = NULL WHERE ${chosen} RETURNING id`.execute(trx);
+    await sql`
+      INSERT INTO jobs (kind, asset_id) SELECT 'derive', id FROM assets WHERE ${chosen}
+      ON CONFLICT (kind, asset_id) DO UPDATE
+        SET status = 'queued', attempts = 0, next_attempt_at = now(), locked_at = NULL, progress = NULL, error = NULL, finished_at = NULL`.execute(trx);
+    return rows.length;
+  });
 }
 
 export async function countAssetsByStatus(db: Db): Promise<Record<string, number>> {
   const rows = await db.selectFrom('assets').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/** How a video plays now (its copy made, failed, cancelled). */
+export async function setPlayback(db: Db, id: string, playback: VideoPlayback): Promise<void> {
+  await db.updateTable('assets').set({ playback }).where('id', '=', id).execute();
 }

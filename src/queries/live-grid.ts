@@ -4,7 +4,7 @@
 // leaves it to a later page when neither is loaded), their processing states, and the
 // worker's backlog.
 import { sql } from 'kysely';
-import type { AlbumSortOrder, AssetStatus } from '../db/schema.ts';
+import type { AlbumSortOrder, AssetStatus, VideoPlayback } from '../db/schema.ts';
 import { albumOrder, gridAssetColumns, takenKey, type GridAssetRow } from './albums.ts';
 import type { LibraryFilter } from './library.ts';
 import type { Db } from './users.ts';
@@ -69,6 +69,9 @@ export interface AssetState {
   id: string;
   status: AssetStatus;
   processing_error: string | null;
+  playback: VideoPlayback | null;
+  /** How far its video's web copy is (0..1) while it is made. */
+  progress: number | null;
 }
 
 /**
@@ -85,13 +88,8 @@ export async function listAssetStates(db: Db, ids: string[], options: { uploader
           WHERE aa.asset_id = a.id AND au.user_id = ${options.uploaderId}))`
       : sql``;
   const { rows } = await sql<AssetState>`
-    SELECT a.id, a.status, a.processing_error FROM assets a
+    SELECT a.id, a.status, a.processing_error, a.playback, j.progress FROM assets a
+    LEFT JOIN jobs j ON j.asset_id = a.id AND j.kind = 'transcode' AND j.status = 'running'
     WHERE a.id IN (${sql.join(ids)}) ${visible}`.execute(db);
   return rows;
-}
-
-/** Assets waiting for the worker or being worked on. */
-export async function countBacklog(db: Db): Promise<number> {
-  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM assets WHERE status IN ('pending', 'processing')`.execute(db);
-  return rows[0]!.n;
 }

@@ -13,6 +13,7 @@ import { httpError } from '../http/errors.tsx';
 import { sendFile } from '../http/send-file.ts';
 import { Uuid } from '../http/validate.ts';
 import { publicAsset } from './asset-json.ts';
+import { sendVideoCopy } from './video-copy.ts';
 import { sendGridThumbnail } from './grid-thumbnail.ts';
 import type { MediaVariant } from './share-media.ts';
 
@@ -56,13 +57,14 @@ export const assetRoutes = new Hono<AppEnv>()
     await requireMediaAccess(c, asset);
     return sendOriginal(c, asset, { download: true });
   })
-  .on(['GET', 'HEAD'], '/media/assets/:id/:variant{thumb|preview|original}', async (c) => {
+  .on(['GET', 'HEAD'], '/media/assets/:id/:variant{thumb|preview|original|video}', async (c) => {
     const variant = c.req.param('variant') as MediaVariant; // signed URLs were answered by signedMediaRoutes
     if (!c.get('auth')) throw httpError(401, 'sign in required');
     const asset = await assetOr404(c, c.req.param('id'));
     await requireMediaAccess(c, asset);
     const root = c.get('deps').dataDir.root;
     if (variant === 'original') return sendOriginal(c, asset, { download: c.req.query('download') !== undefined });
+    if (variant === 'video') return sendVideoCopy(c, asset, { cacheControl: DERIVED_CACHE, etag: `${asset.file_hash}-video` });
     if (asset.status !== 'ready') throw httpError(404, 'not ready yet');
     if (variant === 'thumb') return sendGridThumbnail(c, root, asset.file_hash, { cacheControl: DERIVED_CACHE });
     return sendFile(c, absolute(root, previewRelPath(asset.file_hash)), { contentType: 'image/webp', etag: `${asset.file_hash}-preview`, cacheControl: DERIVED_CACHE });

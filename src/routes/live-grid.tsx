@@ -7,12 +7,13 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { albumMetaLine } from '../../views/pages/album.tsx';
-import { ownerGridContext, type GridContext } from '../../views/parts/album-grid.tsx';
+import { ownerGridContext, tileState, type GridContext } from '../../views/parts/album-grid.tsx';
 import { plural, yearIn } from '../../views/parts/dates.ts';
 import { PlacedTiles } from '../../views/parts/live-grid.tsx';
 import { findAlbum, type AlbumSummary } from '../queries/albums.ts';
 import { countLibraryAssets } from '../queries/library.ts';
-import { countBacklog, listAssetStates, listPlacedAlbumTiles, listPlacedLibraryTiles, type AssetState } from '../queries/live-grid.ts';
+import { countBacklog } from '../queries/jobs.ts';
+import { listAssetStates, listPlacedAlbumTiles, listPlacedLibraryTiles, type AssetState } from '../queries/live-grid.ts';
 import { isUploaderOfAlbum } from '../queries/users.ts';
 import { currentUser } from '../http/auth.ts';
 import type { AppEnv } from '../http/env.ts';
@@ -61,7 +62,13 @@ export async function placedAlbumTiles(c: Context<AppEnv>, album: AlbumSummary, 
 /** The states live-grid.js polls for; the worker's backlog only where the caller may know it. */
 export function assetStates(c: Context<AppEnv>, states: AssetState[], backlog?: number) {
   c.header('Cache-Control', 'no-store');
-  return c.json({ assets: states.map((s) => ({ id: s.id, status: s.status, error: s.processing_error })), ...(backlog === undefined ? {} : { backlog }) });
+  const answer = states.map((s) => ({
+    id: s.id,
+    status: tileState(s),
+    error: s.processing_error,
+    ...(s.playback === 'preparing' && s.progress !== null ? { progress: Math.floor(s.progress * 100) } : {}),
+  }));
+  return c.json({ assets: answer, ...(backlog === undefined ? {} : { backlog }) });
 }
 
 export const liveGridRoutes = new Hono<AppEnv>()

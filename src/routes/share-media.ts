@@ -18,10 +18,11 @@ import { Uuid } from '../http/validate.ts';
 import { createPatchedReadStream } from '../media/location-patches.ts';
 import { blankedOriginal } from '../queries/location-patches.ts';
 import { LOCATION_CLEAN } from '../media/blanked-original.ts';
+import { sendVideoCopy } from './video-copy.ts';
 import { sendGridThumbnail } from './grid-thumbnail.ts';
 import { boundIp, passwordGranted } from './share-access.ts';
 
-export type MediaVariant = 'thumb' | 'preview' | 'original';
+export type MediaVariant = 'thumb' | 'preview' | 'original' | 'video';
 
 const denied = () => httpError(404, 'not found');
 
@@ -30,7 +31,7 @@ const denied = () => httpError(404, 'not found');
  * needs, and a shared album's page asks for its thumbnails by the hundred. Without `sig`
  * the request goes on to the owner's media route.
  */
-export const signedMediaRoutes = new Hono<AppEnv>().on(['GET', 'HEAD'], '/media/assets/:id/:variant{thumb|preview|original}', async (c, next) => {
+export const signedMediaRoutes = new Hono<AppEnv>().on(['GET', 'HEAD'], '/media/assets/:id/:variant{thumb|preview|original|video}', async (c, next) => {
   if (c.req.query('sig') === undefined) return next();
   const id = c.req.param('id');
   if (!v.is(Uuid, id) || id !== id.toLowerCase()) throw httpError(404, 'not found');
@@ -63,6 +64,7 @@ async function serveSignedMedia(c: Context<AppEnv>, assetId: string, variant: Me
   const cacheControl = signedCacheControl(query.exp!);
   const accel = (rel: string) => (config.mediaAccel === 'nginx' ? `/_accel/${rel}` : undefined);
 
+  if (variant === 'video') return sendVideoCopy(c, asset, { cacheControl, etag: signer.mediaTag(asset.file_hash, 'video'), accel });
   if (variant !== 'original') {
     if (asset.status !== 'ready') throw httpError(404, 'not ready yet');
     // Grid thumbnails come from memory, with MEDIA_ACCEL=nginx too: for a file this small,

@@ -4,7 +4,7 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { yearIn } from '../../views/parts/dates.ts';
-import { GridContinuationFragment, GridSections, type GridContext } from '../../views/parts/album-grid.tsx';
+import { GridContinuationFragment, GridSections, type GridContext, type MediaVariant, videoSource } from '../../views/parts/album-grid.tsx';
 import { ShareGatePage, SharePage, type OpenGraph } from '../../views/pages/share.tsx';
 import { albumMetaLine } from '../../views/pages/album.tsx';
 import { findAlbum, listAlbumAssets, type AlbumSummary } from '../queries/albums.ts';
@@ -47,7 +47,7 @@ async function sharedAlbum(c: Context<AppEnv>, link: LinkState): Promise<AlbumSu
 export function signedMedia(c: Context<AppEnv>, link: LinkState) {
   const signer = c.get('sharing').signer;
   const ip = boundIp(c);
-  return (id: string, variant: 'thumb' | 'preview' | 'original') => signer.signMedia(id, variant, link.id, ip);
+  return (id: string, variant: MediaVariant) => signer.signMedia(id, variant, link.id, ip);
 }
 
 function guestGridContext(c: Context<AppEnv>, link: LinkState): GridContext {
@@ -213,6 +213,7 @@ export const shareRoutes = new Hono<AppEnv>()
         thumbUrl: a.status === 'ready' ? media(a.id, 'thumb') : null,
         previewUrl: a.status === 'ready' ? media(a.id, 'preview') : null,
         ...(allowDownload && !(link.permissions.stripLocation && locationLeft(a.location_check)) ? { originalUrl: media(a.id, 'original') } : {}),
+        ...(a.kind === 'video' ? { playback: a.playback, videoUrl: videoSource(a, media, link.permissions.stripLocation && locationLeft(a.location_check)) ?? null } : {}),
       })),
       next: more ? `/api/share/${link.token}?after=${rows[JSON_PAGE - 1]!.id}` : null,
     });

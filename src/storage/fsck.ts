@@ -13,7 +13,7 @@ import { requeueAssets } from '../queries/assets.ts';
 import type { Db } from '../queries/users.ts';
 import { settleUpload } from '../queries/upload-usage.ts';
 import { removeUploadPart, scanUploadParts, UPLOAD_PARTS_DIR, type StrayUploadPart } from './upload-parts.ts';
-import { absolute, derivedFileHash, derivedRelPaths, parseOriginalName } from './layout.ts';
+import { absolute, derivedFileHash, derivedRelPaths, parseOriginalName, videoCopyRelPath } from './layout.ts';
 
 type Deps = Pick<AppDeps, 'database' | 'dataDir' | 'config'>;
 
@@ -99,12 +99,13 @@ interface AssetFileRow {
   file_size: number;
   original_filename: string;
   processing_error: string | null;
+  playback: string | null;
 }
 
 async function listAssetRows(db: Db): Promise<AssetFileRow[]> {
   const rows = await db
     .selectFrom('assets')
-    .select(['id', 'file_hash', 'storage_path', 'status', 'file_size', 'original_filename', 'processing_error'])
+    .select(['id', 'file_hash', 'storage_path', 'status', 'file_size', 'original_filename', 'processing_error', 'playback'])
     .execute();
   // bigint columns may come back as strings from postgres.js.
   return rows.map((r) => ({ ...r, file_size: Number(r.file_size) }));
@@ -117,7 +118,7 @@ const ORIGINAL_IN_FLIGHT_MS = 10 * 60_000;
 async function inspect(deps: Deps) {
   const root = deps.dataDir.root;
   const originalFiles = await walk(root, 'originals');
-  const derivedFiles = await walk(root, 'thumbnails');
+  const derivedFiles = [...(await walk(root, 'thumbnails')), ...(await walk(root, 'videos'))];
   const tmpFiles = await walk(root, 'tmp');
   const rows = await listAssetRows(deps.database.db);
   return { originalFiles, derivedFiles, tmpFiles, rows };
@@ -179,7 +180,8 @@ export async function scanStorage(deps: Deps, options: { tempMinAgeMs: number })
     }
     if (row.status === 'failed') report.failedAssets.push({ id: row.id, filename: row.original_filename, error: row.processing_error });
     if (row.status === 'ready') {
-      const missing = derivedRelPaths(row.file_hash).filter((rel) => !derived.has(rel));
+      const expected = [...derivedRelPaths(row.file_hash), ...(row.playback === 'copy' ? [videoCopyRelPath(row.file_hash)] : [])];
+      const missing = expected.filter((rel) => !derived.has(rel));
       if (missing.length) report.missingDerived.push({ id: row.id, filename: row.original_filename, missing });
     }
   }

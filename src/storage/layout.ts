@@ -9,10 +9,14 @@ export const smallThumbRelPath = (hash: string) => `thumbnails/${shard(hash)}/${
 /** The grid thumbnail again as AVIF: about half the bytes, for browsers that take it. */
 export const smallAvifRelPath = (hash: string) => `thumbnails/${shard(hash)}/${hash}_sm.avif`;
 export const previewRelPath = (hash: string) => `thumbnails/${shard(hash)}/${hash}_lg.webp`;
-/** Every derived file of an original. */
+/** A video's web-playable copy (H.264/AAC MP4), made only for videos browsers cannot play as uploaded. */
+export const videoCopyRelPath = (hash: string) => `videos/${shard(hash)}/${hash}.mp4`;
+/** The derived files every processed original has (a video copy only some have). */
 export const derivedRelPaths = (hash: string) => [smallThumbRelPath(hash), smallAvifRelPath(hash), previewRelPath(hash)];
-/** The hash in a derived file's name, or undefined for a stranger. */
-export const derivedFileHash = (name: string) => /^([0-9a-f]{64})_(?:sm\.(?:webp|avif)|lg\.webp)$/.exec(name)?.[1];
+/** Every file made from an original, to remove with it. */
+export const allDerivedRelPaths = (hash: string) => [...derivedRelPaths(hash), videoCopyRelPath(hash)];
+/** The hash in a derived file's name (thumbnails/ or videos/), or undefined for a stranger. */
+export const derivedFileHash = (name: string) => /^([0-9a-f]{64})(?:_(?:sm\.(?:webp|avif)|lg\.webp)|\.mp4)$/.exec(name)?.[1];
 
 export const absolute = (root: string, rel: string) => join(root, rel);
 

@@ -40,7 +40,7 @@
     tile.matches('a.tile') &&
     !tile.classList.contains('selected') &&
     tile.dataset.status !== 'pending' &&
-    tile.dataset.status !== 'processing' &&
+    tile.dataset.status !== 'preparing' &&
     !tile.contains(document.activeElement);
 
   /** The container's in-flow items grouped into lines, top to bottom. */

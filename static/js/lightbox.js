@@ -89,7 +89,8 @@ function slideData(tile) {
   };
   const ready = d.status === 'ready';
   if (d.kind === 'video') {
-    return { ...base, type: 'video', videoSrc: d.original ?? tile.href, poster: ready ? tile.href : undefined };
+    // The web copy when there is one, else the original (which may not play here: see videoProblem).
+    return { ...base, type: 'video', videoSrc: d.video, playback: d.playback, poster: ready || d.status === 'preparing' ? tile.href : undefined };
   }
   if (!ready) {
     // Not processed (yet): the original when a browser can show it, else a word on what is going on.
@@ -104,6 +105,36 @@ function slideData(tile) {
   // Without an original a browser can show, the preview is as far as zoom goes.
   if (!d.original || previewWidth >= width) return { ...base, src: tile.href, width: previewWidth, height: previewHeight };
   return { ...base, src: tile.href, srcset: `${tile.href} ${previewWidth}w, ${d.original} ${width}w` };
+}
+
+/** In place of a video this browser cannot play: why, in words, and the download where it is allowed. */
+function videoProblem(data) {
+  const box = document.createElement('div');
+  box.className = 'lb-video-problem';
+  if (data.poster) box.style.backgroundImage = `url("${data.poster}")`;
+  const card = document.createElement('div');
+  card.className = 'lb-video-card';
+  const title = document.createElement('p');
+  title.className = 'lb-video-title';
+  const detail = document.createElement('p');
+  if (data.playback === 'preparing') {
+    title.textContent = 'This video is being prepared to play here.';
+    detail.textContent = 'Come back in a few minutes.';
+  } else {
+    title.textContent = 'This video cannot be played in this browser.';
+    detail.textContent = data.download ? 'Download it to watch it on your device.' : 'Ask the person who shared it for a copy.';
+  }
+  card.append(title, detail);
+  if (data.download) {
+    const link = document.createElement('a');
+    link.className = 'button lb-video-download';
+    link.href = data.download;
+    link.setAttribute('download', '');
+    link.textContent = 'Download video';
+    card.append(link);
+  }
+  box.append(card);
+  return box;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -227,12 +258,25 @@ function createLightbox(PhotoSwipe, tile) {
     if (content.type !== 'video') return;
     event.preventDefault();
     if (content.element) return;
+    if (!content.data.videoSrc) {
+      content.element = videoProblem(content.data);
+      content.state = 'loaded';
+      return;
+    }
     const video = document.createElement('video');
     video.className = 'lb-video';
     video.controls = true;
     video.playsInline = true;
     video.preload = 'metadata';
     if (content.data.poster) video.poster = content.data.poster;
+    // A browser that cannot play it says so in words, never a black box.
+    video.addEventListener('error', () => {
+      if (!video.isConnected && content.element !== video) return;
+      const note = videoProblem(content.data);
+      note.style.cssText = video.style.cssText;
+      video.replaceWith(note);
+      content.element = note;
+    });
     video.src = content.data.videoSrc;
     video.setAttribute('aria-label', content.data.alt || 'Video');
     content.element = video;

@@ -2,7 +2,9 @@
 // items still being processed swap their placeholder for the thumbnail when the worker is
 // done, without a reload. Plain script, configured by #live-grid (views/parts/live-grid.tsx):
 //   data-place-url   tiles for ?ids=…, each in a <template data-id data-prev data-next data-day data-status>
-//   data-status-url  {assets: [{id, status, error}], backlog} for ?ids=…
+//   data-status-url  {assets: [{id, status, error, progress?}], backlog} for ?ids=…
+// A video tile in 'preparing' (its web copy being made) counts as waiting: its badge shows
+// the copy's progress, and the tile is swapped when it is ready to play.
 // It polls only while some item on the page (or just uploaded) is pending or processing:
 // every 2 s, slower when nothing changes for a while, never while the tab is hidden.
 // Listens for 'shoebox:uploaded' {ids} (static/js/upload.js); tells 'shoebox:asset-status'
@@ -208,7 +210,7 @@
   // ---- polling ------------------------------------------------------------------------
 
   function collectWaiting(root = document) {
-    for (const tile of root.querySelectorAll('.tile[data-status="pending"], .tile[data-status="processing"]')) {
+    for (const tile of root.querySelectorAll('.tile[data-status="pending"], .tile[data-status="preparing"]')) {
       if (!waiting.has(tile.dataset.id)) waiting.set(tile.dataset.id, tile.dataset.status);
     }
   }
@@ -265,11 +267,21 @@
           done.push(a.id);
           tell(a.id, a.status, a.error ?? undefined);
         } else if (waiting.get(a.id) !== a.status) {
+          // A video whose poster is made now: its tile (poster, badge) comes in as for a finished one.
+          if (a.status === 'preparing') done.push(a.id);
           waiting.set(a.id, a.status);
           const tile = tileOf(a.id);
-          if (tile) tile.dataset.status = a.status;
+          if (tile && a.status !== 'preparing') tile.dataset.status = a.status;
           tell(a.id, a.status);
           changed = true;
+        }
+        if (a.progress !== undefined) {
+          const badge = tileOf(a.id)?.querySelector('.badge.preparing');
+          const text = `Preparing video ${a.progress} %`;
+          if (badge && badge.textContent !== text) {
+            badge.textContent = text;
+            changed = true;
+          }
         }
       }
       if (done.length) {

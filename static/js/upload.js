@@ -452,7 +452,8 @@
     const { id, status, error } = event.detail || {};
     for (const it of items) {
       if (it.id !== id || it.state !== 'processing') continue;
-      if (status === 'ready') it.state = 'done';
+      // 'preparing': its thumbnail is made and its video's web copy is on its way: uploaded all the same.
+      if (status === 'ready' || status === 'preparing') it.state = 'done';
       else if (status === 'failed') {
         it.state = 'broken';
         it.error = error || 'unknown error';

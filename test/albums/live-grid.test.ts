@@ -139,7 +139,7 @@ describe.each(backends())('live grid routes on %s', (backend) => {
     expect(second!.querySelector('.badge.failed')!.getAttribute('title')).toBe('This file is damaged and could not be read');
 
     const backlogBefore = Number(
-      (await db().selectFrom('assets').select((eb) => eb.fn.countAll().as('n')).where('status', 'in', ['pending', 'processing']).executeTakeFirstOrThrow()).n,
+      (await db().selectFrom('jobs').select((eb) => eb.fn.countAll().as('n')).where('status', 'in', ['queued', 'running']).executeTakeFirstOrThrow()).n,
     );
     const unknown = crypto.randomUUID();
     let res = await get(`/api/assets/status?ids=${waiting!.id},${broken!.id},${unknown}`);
@@ -156,7 +156,9 @@ describe.each(backends())('live grid routes on %s', (backend) => {
     expect(body.backlog).toBe(backlogBefore);
     expect(backlogBefore).toBeGreaterThanOrEqual(1);
 
+    // What the worker does when it has made an asset's derived files.
     await db().updateTable('assets').set({ status: 'ready' }).where('id', '=', waiting!.id).execute();
+    await db().updateTable('jobs').set({ status: 'done' }).where('asset_id', '=', waiting!.id).execute();
     res = await get(`/api/assets/status?ids=${waiting!.id}`);
     body = await res.json();
     expect(body).toEqual({ assets: [{ id: waiting!.id, status: 'ready', error: null }], backlog: backlogBefore - 1 });

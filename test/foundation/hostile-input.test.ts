@@ -1991,7 +1991,11 @@ describe('hostile input', () => {
     }
     if (leftovers.length) found.push(`temp files left: ${leftovers.map((f) => relative(root, f)).join(', ')}`);
 
-    const rows = await server.database.db.selectFrom('assets').select(['id', 'storage_path', 'status', 'processing_error', 'original_filename', 'next_attempt_at']).execute();
+    const rows = await server.database.db
+      .selectFrom('assets')
+      .leftJoin('jobs', (j) => j.onRef('jobs.asset_id', '=', 'assets.id').on('jobs.kind', '=', 'derive'))
+      .select(['assets.id', 'assets.storage_path', 'assets.status', 'assets.processing_error', 'assets.original_filename', 'jobs.error as job_error', 'jobs.next_attempt_at'])
+      .execute();
     const originals = filesUnder(server.deps.dataDir.originals).map((f) => relative(root, f));
     for (const f of originals) if (!parseOriginalName(f.split('/').at(-1)!)) found.push(`a stranger under originals/: ${f}`);
     const paths = new Set(rows.map((r) => r.storage_path));
@@ -2010,7 +2014,7 @@ describe('hostile input', () => {
     const statuses = new Map<string, number>();
     for (const r of rows) {
       statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-      const retrying = r.status === 'pending' && r.processing_error && r.next_attempt_at.getTime() > now;
+      const retrying = r.status === 'pending' && r.job_error && r.next_attempt_at && new Date(r.next_attempt_at).getTime() > now;
       if (r.status === 'failed' && !r.processing_error?.trim()) found.push(`asset ${r.id} (case ${accepted.get(r.id)}) failed without a reason`);
       if (r.status !== 'ready' && r.status !== 'failed' && !retrying) found.push(`asset ${r.id} (case ${accepted.get(r.id)}) stuck in ${r.status}`);
     }

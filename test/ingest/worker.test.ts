@@ -4,6 +4,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorker } from '../../src/jobs/worker.ts';
+import { requeueAssets } from '../../src/queries/assets.ts';
 import { silentLogger } from '../../src/log.ts';
 import { smallThumbRelPath } from '../../src/storage/layout.ts';
 import { backends } from '../helpers/database.ts';
@@ -41,37 +42,50 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('worker on %s', (backend) => {
     expect(rows.map((r) => r.status)).toEqual(photos.map(() => 'pending'));
   });
 
-  it('a job a dead process held (status processing, lease not renewed) is done after a restart', async () => {
+  it('uploads queue one derive job per asset', async () => {
+    const jobs = await db().selectFrom('jobs').select(['kind', 'status', 'attempts']).where('asset_id', 'in', ids).execute();
+    expect(jobs).toEqual(photos.map(() => ({ kind: 'derive', status: 'queued', attempts: 0 })));
+  });
+
+  it('a job a dead process held (status running, lease not renewed) is done after a restart', async () => {
     // What a process killed mid-job leaves behind.
     await db()
-      .updateTable('assets')
-      .set({ status: 'processing', attempts: 1, locked_at: new Date(Date.now() - 5 * 60_000) })
-      .where('id', '=', ids[0]!)
+      .updateTable('jobs')
+      .set({ status: 'running', attempts: 1, locked_at: new Date(Date.now() - 5 * 60_000) })
+      .where('asset_id', '=', ids[0]!)
       .execute();
     const w = worker();
     await w.start();
     await w.idle();
     await w.stop();
-    const rows = await db().selectFrom('assets').select(['id', 'status', 'file_hash', 'attempts']).where('id', 'in', ids).execute();
+    const rows = await db().selectFrom('assets').select(['id', 'status', 'file_hash']).where('id', 'in', ids).execute();
     expect(rows.map((r) => r.status)).toEqual(photos.map(() => 'ready'));
+    const jobs = await db().selectFrom('jobs').select(['status', 'attempts']).where('asset_id', 'in', ids).execute();
+    expect(jobs.every((j) => j.status === 'done')).toBe(true);
     for (const r of rows) expect(existsSync(join(server.deps.dataDir.root, smallThumbRelPath(r.file_hash)))).toBe(true);
   });
 
   it('two workers on one queue process each asset exactly once', async () => {
-    await db().updateTable('assets').set({ status: 'pending', attempts: 0, next_attempt_at: new Date() }).where('id', 'in', ids).execute();
+    await requeueAssets(db(), ids);
     const a = worker({ soleProcess: false });
     const b = worker({ soleProcess: false });
     await Promise.all([a.start(), b.start()]);
     await Promise.all([a.idle(), b.idle()]);
     await Promise.all([a.stop(), b.stop()]);
-    const rows = await db().selectFrom('assets').select(['status', 'attempts']).where('id', 'in', ids).execute();
-    expect(rows.every((r) => r.status === 'ready' && r.attempts === 1)).toBe(true);
+    const rows = await db()
+      .selectFrom('assets')
+      .innerJoin('jobs', 'jobs.asset_id', 'assets.id')
+      .select(['assets.status', 'jobs.status as job', 'jobs.attempts'])
+      .where('assets.id', 'in', ids)
+      .execute();
+    expect(rows).toHaveLength(ids.length);
+    expect(rows.every((r) => r.status === 'ready' && r.job === 'done' && r.attempts === 1)).toBe(true);
   });
 
   it('an asset whose original is gone fails with the reason recorded, not forever retried', async () => {
     const row = await db().selectFrom('assets').selectAll().where('id', '=', ids[1]!).executeTakeFirstOrThrow();
     rmSync(join(server.deps.dataDir.root, row.storage_path));
-    await db().updateTable('assets').set({ status: 'pending', attempts: 0, next_attempt_at: new Date() }).where('id', '=', row.id).execute();
+    await requeueAssets(db(), [row.id]);
     const w = worker({ backoffMs: () => 10 });
     await w.start();
     await w.idle();

@@ -24,7 +24,8 @@ const PREVIEW_LONG_EDGE = 2048;
 const MIN_AR = 0.25;
 const MAX_AR = 4;
 
-export type MediaVariant = 'thumb' | 'preview' | 'original';
+/** 'video': a video's web-playable copy. */
+export type MediaVariant = 'thumb' | 'preview' | 'original' | 'video';
 /** The URL of one of an asset's files: plain for the owner, signed for a guest link. */
 export type MediaUrlFor = (id: string, variant: MediaVariant) => string;
 
@@ -72,10 +73,21 @@ function sizesOf(w: number, h: number) {
   return { thumbWidth: Math.round(w * thumb), previewWidth: Math.round(w * preview) };
 }
 
+/** What the tile shows of the work on it: the asset's status, or 'preparing' while its video's web copy is made. */
+export const tileState = (a: Pick<GridAssetRow, 'status' | 'playback'>) => (a.status === 'ready' && a.playback === 'preparing' ? 'preparing' : a.status);
+
 function tileLabel(a: GridAssetRow): string {
   const time = a.taken_at_local?.slice(11, 16);
   const when = dayHeading(a.day, 0) + (time ? `, ${time}` : '');
-  return `${a.kind === 'video' ? 'Video' : 'Photo'}, ${when}${a.status === 'failed' ? ', could not be processed' : ''}`;
+  const state = a.status === 'failed' ? ', could not be processed' : tileState(a) === 'preparing' ? ', preparing to play' : '';
+  return `${a.kind === 'video' ? 'Video' : 'Photo'}, ${when}${state}`;
+}
+
+/** What a video tile plays: its copy when it has one, else the original unless that is withheld. */
+export function videoSource(a: Pick<GridAssetRow, 'id' | 'kind' | 'playback'>, url: MediaUrlFor, withheld: boolean): string | undefined {
+  if (a.kind !== 'video') return undefined;
+  if (a.playback === 'copy') return url(a.id, 'video');
+  return withheld ? undefined : url(a.id, 'original');
 }
 
 export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
@@ -96,8 +108,10 @@ export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
       href={url(a.id, ready ? 'preview' : 'original')}
       style={style}
       data-id={a.id}
-      data-status={a.status}
+      data-status={tileState(a)}
       data-kind={a.kind}
+      data-video={videoSource(a, url, withheld)}
+      data-playback={a.playback ?? undefined}
       data-w={w}
       data-h={h}
       data-original={(a.kind === 'video' && !withheld) || (originals && BROWSER_IMAGES.has(a.mime_type)) ? url(a.id, 'original') : undefined}
@@ -136,6 +150,7 @@ export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
           {a.duration_seconds !== null ? duration(a.duration_seconds) : null}
         </span>
       )}
+      {tileState(a) === 'preparing' && <span class="badge preparing">Preparing video…</span>}
       {a.status === 'failed' && (
         <span class="badge failed" title={a.processing_error ?? 'Could not be processed'}>
           <Icon name="circle-alert" />
