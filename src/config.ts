@@ -24,6 +24,8 @@ export interface Config {
   uploadExpiryMs: number;
   defaultTz: string;
   ffmpegPath: string | undefined;
+  /** Longest edge of a video's web-playable copy, in pixels. */
+  videoMaxEdge: number;
   mediaAccel: 'none' | 'nginx';
   workerConcurrency: number;
   /** With a shared Postgres: how long a job may go unrenewed before another process takes it over (its process died). */
@@ -128,6 +130,7 @@ const EnvSchema = v.object({
     v.check(isTimeZone, 'DEFAULT_TZ must be an IANA time zone such as Europe/Berlin'),
   ),
   FFMPEG_PATH: v.optional(v.pipe(v.string(), v.minLength(1, 'FFMPEG_PATH must not be empty'))),
+  VIDEO_MAX_EDGE: integer('VIDEO_MAX_EDGE', 240, 4320, 1080),
   MEDIA_ACCEL: v.optional(v.picklist(['none', 'nginx'], 'MEDIA_ACCEL must be none or nginx'), 'none'),
   WORKER_CONCURRENCY: integer('WORKER_CONCURRENCY', 0, 64, 0),
   JOB_LEASE_SECONDS: integer('JOB_LEASE_SECONDS', 2, 3600, 60),
@@ -168,6 +171,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
     defaultTz: e.DEFAULT_TZ,
     ffmpegPath: e.FFMPEG_PATH,
     mediaAccel: e.MEDIA_ACCEL,
+    videoMaxEdge: e.VIDEO_MAX_EDGE,
     workerConcurrency: e.WORKER_CONCURRENCY || Math.max(1, cores),
     jobLeaseSeconds: e.JOB_LEASE_SECONDS,
     shareUpload: {

@@ -45,6 +45,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       dataRoot: deps.dataDir.root,
       log,
       concurrency: config.workerConcurrency,
+      videoMaxEdge: config.videoMaxEdge,
       leaseMs: config.jobLeaseSeconds * 1000,
       ffmpegPath,
       soleProcess: !config.databaseUrl,

@@ -59,9 +59,12 @@ function localSession(config: Config, log: Logger, runtime: Runtime): AdminSessi
         // errors are worth interrupting the progress display for.
         log: { ...log, warn: () => {}, info: () => {} },
         concurrency: config.workerConcurrency,
+      videoMaxEdge: config.videoMaxEdge,
         leaseMs: config.jobLeaseSeconds * 1000,
         ffmpegPath: await findFfmpeg(config.ffmpegPath),
         soleProcess: !config.databaseUrl,
+        // Thumbnails only: video copies take minutes each, and the server makes them.
+        kinds: ['derive'],
       });
       runtime.deps.worker = worker;
       await worker.start();

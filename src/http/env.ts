@@ -24,7 +24,7 @@ export interface AppDeps {
   log: Logger;
   version: string;
   /** The background worker, when this process runs one: told when new work arrives. */
-  worker?: { wake(): void };
+  worker?: { wake(): void; /** ffmpeg was found: videos get web copies. */ readonly makesVideoCopies: boolean };
 }
 
 /** In-process limiters, one set per app. */

@@ -74,16 +74,18 @@ export function deriveJob(concurrency: number): JobHandler {
         return undefined;
       });
       const playback = asset.kind === 'video' ? await videoPlayback(asset, ctx, blanked ? locationLeft(blanked.check) : false) : null;
-      return async (trx) => {
-        await markAssetReady(trx, asset.id, {
-          thumbhash: result.thumbhash,
-          width: result.width,
-          height: result.height,
-          derivedSource: result.source,
-          warning: result.warning ?? null,
-          playback,
-        });
-        if (playback === 'preparing') await queueJob(trx, 'transcode', asset.id);
+      return {
+        async record(trx) {
+          await markAssetReady(trx, asset.id, {
+            thumbhash: result.thumbhash,
+            width: result.width,
+            height: result.height,
+            derivedSource: result.source,
+            warning: result.warning ?? null,
+            playback,
+          });
+          if (playback === 'preparing') await queueJob(trx, 'transcode', asset.id);
+        },
       };
     },
     failed: (trx: Db, asset, message) => markAssetFailed(trx, asset.id, message),

@@ -1,5 +1,5 @@
 // A video's web-playable copy (media/web-video.ts), one at a time, at background priority.
-// Written to a temp file beside its place and renamed in whole; a run stopped by a restart
+// Written to a temp file beside its place and renamed in whole when the run ends; a run stopped by a restart
 // or a crash starts again from the beginning at the next start (its temp file removed).
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -34,12 +34,19 @@ export function transcodeJob(): JobHandler {
         });
         const handle = await open(temp, 'r');
         await handle.sync().finally(() => handle.close());
-        await rename(temp, output);
       } catch (err) {
         await unlink(temp).catch(() => {});
         throw err;
       }
-      return (trx) => setPlayback(trx, asset.id, 'copy');
+      return {
+        // Put in place only while the job is still this run's: a copy cancelled in its last
+        // second is not left behind.
+        async record(trx) {
+          await rename(temp, output);
+          await setPlayback(trx, asset.id, 'copy');
+        },
+        abandon: () => unlink(temp).catch(() => {}),
+      };
     },
     // The original then plays where it can; the player says so where it cannot.
     failed: (trx, asset) => setPlayback(trx, asset.id, 'none'),

@@ -8,7 +8,7 @@ import { cpus } from 'node:os';
 import type { Asset, JobKind } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import { findAsset } from '../queries/assets.ts';
-import { claimJobs, endRun, releaseStaleJobs, renewLeases, reportProgress, type Job } from '../queries/jobs.ts';
+import { claimJobs, endRun, giveBackRun, queueCopiesWithoutFfmpeg, releaseStaleJobs, renewLeases, reportProgress, type Job } from '../queries/jobs.ts';
 import type { Db } from '../queries/users.ts';
 import { deriveJob } from './derive-asset.ts';
 import { transcodeJob } from './transcode-video.ts';
@@ -40,10 +40,17 @@ export interface JobHandler {
   kind: JobKind;
   /** At most this many at a time in this process. */
   concurrency: number;
-  /** Does the work; returns what to record when the run is still the job's (inside the transaction that ends it). */
-  run(run: JobRun, ctx: JobContext): Promise<(trx: Db) => Promise<void>>;
+  /** Does the work; returns how to keep its result. */
+  run(run: JobRun, ctx: JobContext): Promise<JobResult>;
   /** Records on the asset that the work failed for good. */
   failed(trx: Db, asset: Asset, message: string): Promise<void>;
+}
+
+export interface JobResult {
+  /** Keeps the result: runs inside the transaction that ends the run, only while the run is still the job's. */
+  record(trx: Db): Promise<void>;
+  /** Throws the result away when the job was cancelled or queued again meanwhile. */
+  abandon?(): Promise<void>;
 }
 
 export interface WorkerOptions {
@@ -63,6 +70,8 @@ export interface WorkerOptions {
 }
 
 export interface Worker {
+  /** ffmpeg was found: videos get web copies. */
+  readonly makesVideoCopies: boolean;
   start(): Promise<void>;
   wake(): void;
   /** Stops claiming; waits for running jobs (bounded). */
@@ -108,12 +117,20 @@ export function createWorker(options: WorkerOptions): Worker {
         .catch(() => {});
     };
     try {
-      const record = await handler.run({ job, asset, signal: abort.signal, progress }, ctx);
-      await db.transaction().execute(async (trx) => {
-        if (await endRun(trx, job, { status: 'done' })) await record(trx);
+      const result = await handler.run({ job, asset, signal: abort.signal, progress }, ctx);
+      const kept = await db.transaction().execute(async (trx) => {
+        if (!(await endRun(trx, job, { status: 'done' }))) return false;
+        await result.record(trx);
+        return true;
       });
+      if (!kept) await result.abandon?.();
     } catch (err) {
-      if (abort.signal.aborted) return; // cancelled or queued again: whoever did that owns the row now
+      if (abort.signal.aborted) {
+        // Stopped by a shutdown: it runs again at the next start. Else it was cancelled or
+        // queued again, and whoever did that owns the row now.
+        if (stopped) await giveBackRun(db, job);
+        return;
+      }
       const message = (err as Error).message || String(err);
       const permanent = (err as { permanent?: boolean }).permanent === true;
       if (permanent || job.attempts >= MAX_ATTEMPTS) {
@@ -176,8 +193,13 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   return {
+    makesVideoCopies: options.ffmpegPath !== null && handlers.some((h) => h.kind === 'transcode'),
     async start() {
       stopped = false;
+      if (this.makesVideoCopies) {
+        const queued = await queueCopiesWithoutFfmpeg(db);
+        if (queued) log.info('ffmpeg is here now: making web copies of videos that waited for it', { videos: queued });
+      }
       const staleBefore = options.soleProcess ? new Date(Date.now() + 1000) : new Date(Date.now() - 2 * leaseMs);
       const released = await releaseStaleJobs(db, staleBefore);
       if (released) log.info('resuming interrupted work', { jobs: released });

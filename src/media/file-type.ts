@@ -12,7 +12,7 @@ export const HEAD_BYTES = 64 * 1024;
 export type MediaKind = 'photo' | 'raw' | 'video';
 export type PhotoFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'heic' | 'tiff';
 export type RawFormat = 'dng' | 'cr2' | 'cr3' | 'nef' | 'arw' | 'orf' | 'raf' | 'rw2';
-export type VideoFormat = 'mp4' | 'mov' | 'webm' | '3gp' | 'mkv';
+export type VideoFormat = 'mp4' | 'mov' | 'webm' | '3gp' | 'mkv' | 'avi' | 'mts' | 'mpg';
 export type MediaFormat = PhotoFormat | RawFormat | VideoFormat;
 
 export interface DetectedType {
@@ -44,6 +44,11 @@ const TYPES: Record<MediaFormat, DetectedType> = {
   webm: { kind: 'video', format: 'webm', mime: 'video/webm', ext: 'webm' },
   '3gp': { kind: 'video', format: '3gp', mime: 'video/3gpp', ext: '3gp' },
   mkv: { kind: 'video', format: 'mkv', mime: 'video/x-matroska', ext: 'mkv' },
+  avi: { kind: 'video', format: 'avi', mime: 'video/x-msvideo', ext: 'avi' },
+  /** MPEG transport stream: 188-byte packets (.ts, .mts) or AVCHD's 192 (.m2ts). */
+  mts: { kind: 'video', format: 'mts', mime: 'video/mp2t', ext: 'mts' },
+  /** MPEG program stream (.mpg, .vob, old camcorders' .mod). */
+  mpg: { kind: 'video', format: 'mpg', mime: 'video/mpeg', ext: 'mpg' },
 };
 
 const HEIC_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'hevs']);
@@ -74,6 +79,11 @@ export function detectFileType(head: Uint8Array): DetectedType | undefined {
   const first12 = ascii(head, 0, 12);
   if (first12.startsWith('GIF87a') || first12.startsWith('GIF89a')) return TYPES.gif;
   if (first12.startsWith('RIFF') && first12.slice(8, 12) === 'WEBP') return TYPES.webp;
+  if (first12.startsWith('RIFF') && first12.slice(8, 12) === 'AVI ') return TYPES.avi;
+  const packets = transportPacketSize(head);
+  if (packets === 188) return TYPES.mts;
+  if (packets === 192) return { ...TYPES.mts, ext: 'm2ts' };
+  if (startsWith(head, [0x00, 0x00, 0x01, 0xba])) return TYPES.mpg;
   if (ascii(head, 0, 15) === 'FUJIFILMCCD-RAW') return TYPES.raf;
   if (startsWith(head, [0x1a, 0x45, 0xdf, 0xa3])) return detectMatroska(head);
   if (first12.startsWith('II') || first12.startsWith('MM')) {
@@ -84,6 +94,18 @@ export function detectFileType(head: Uint8Array): DetectedType | undefined {
   if (head.length >= 8 && QUICKTIME_FIRST_BOXES.has(ascii(head, 4, 8))) {
     const size = new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(0);
     if (size === 0 || size === 1 || size >= 8) return TYPES.mov;
+  }
+  return undefined;
+}
+
+/** 188 or 192 when the head is MPEG-TS packets (a 0x47 sync byte at each packet's start, 4 bytes in for 192), else undefined. */
+function transportPacketSize(head: Uint8Array): 188 | 192 | undefined {
+  const PACKETS = 5;
+  for (const [size, offset] of [[188, 0], [192, 4]] as const) {
+    if (head.length < size * PACKETS) continue;
+    let all = true;
+    for (let i = 0; i < PACKETS && all; i++) all = head[offset + i * size] === 0x47;
+    if (all) return size;
   }
   return undefined;
 }

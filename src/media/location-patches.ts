@@ -153,6 +153,12 @@ export async function locationEdits(r: Reader, format: MediaFormat): Promise<Edi
     case 'webm':
     case 'mkv':
       return matroskaEdits(r);
+    case 'avi':
+    case 'mts':
+    case 'mpg':
+      // No location records of these are known here: blanked-original.ts treats them as
+      // unknown, and "strip location" guests play their web copy, which carries none.
+      return [];
   }
 }
 

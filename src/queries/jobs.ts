@@ -156,3 +156,39 @@ export async function listQueuedWork(db: Db, limit: number): Promise<QueuedWork[
     .limit(limit)
     .execute() as Promise<QueuedWork[]>;
 }
+
+/** Puts a run stopped by a shutdown back in the queue, as if it had not started (a restart is not a failure). */
+export async function giveBackRun(db: Db, job: Job): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ status: 'queued', attempts: sql`greatest(attempts - 1, 0)`, locked_at: null, progress: null, next_attempt_at: new Date() })
+    .where('id', '=', job.id)
+    .where('status', '=', 'running')
+    .where('attempts', '=', job.attempts)
+    .execute();
+}
+
+/**
+ * Videos that needed a copy while there was no ffmpeg (playback 'none', never tried): queued
+ * now that there is one. Those whose transcode failed or was cancelled are left alone.
+ */
+export async function queueCopiesWithoutFfmpeg(db: Db): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const { rows } = await sql<{ id: string }>`
+      UPDATE assets a SET playback = 'preparing'
+      WHERE a.playback = 'none' AND a.deleted_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'transcode' AND j.asset_id = a.id)
+      RETURNING a.id`.execute(trx);
+    for (const { id } of rows) await queueJob(trx, 'transcode', id);
+    return rows.length;
+  });
+}
+
+/** Videos that need a web copy and have none because ffmpeg is missing. */
+export async function countCopiesWithoutFfmpeg(db: Db): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM assets a
+    WHERE a.playback = 'none' AND a.deleted_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'transcode' AND j.asset_id = a.id)`.execute(db);
+  return rows[0]!.n;
+}

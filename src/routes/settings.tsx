@@ -7,6 +7,8 @@ import { attemptLogin } from './auth.tsx';
 import { createApiToken } from '../auth/api-tokens.ts';
 import { TOKEN_SCOPES, type ApiToken, type Session } from '../db/schema.ts';
 import { existingAlbumIds, listAlbumTitles } from '../queries/albums.ts';
+import { setPlayback } from '../queries/assets.ts';
+import { cancelJob, countBacklog, countCopiesWithoutFfmpeg, listQueuedWork } from '../queries/jobs.ts';
 import { listApiTokens, revokeApiToken } from '../queries/api-tokens.ts';
 import { deleteUserSession, deleteUserSessions, listUserSessions } from '../queries/sessions.ts';
 import { deleteUploader, findUserById, listUploaderAlbumIds, listUploaders, setUploaderAlbums } from '../queries/users.ts';
@@ -26,14 +28,20 @@ const TokenInput = v.object({
 const AlbumIds = v.object({ albumIds: v.pipe(v.array(Uuid, 'albumIds must be a list of album ids'), v.maxLength(10_000)) });
 
 const db = (c: Context<AppEnv>) => c.get('deps').database.db;
+/** The background work Settings lists; the rest is counted. */
+const QUEUE_SHOWN = 20;
 
 async function settingsProps(c: Context<AppEnv>, extra: Partial<SettingsProps> = {}): Promise<SettingsProps> {
   const user = currentUser(c);
-  const [sessions, tokens, uploaders, albums] = await Promise.all([
+  const worker = c.get('deps').worker;
+  const [sessions, tokens, uploaders, albums, queue, backlog, waitingForFfmpeg] = await Promise.all([
     listUserSessions(db(c), user.id),
     listApiTokens(db(c), user.id),
     listUploaders(db(c)),
     listAlbumTitles(db(c)),
+    listQueuedWork(db(c), QUEUE_SHOWN),
+    countBacklog(db(c)),
+    worker && !worker.makesVideoCopies ? countCopiesWithoutFfmpeg(db(c)) : Promise.resolve(0),
   ]);
   return {
     user,
@@ -42,6 +50,7 @@ async function settingsProps(c: Context<AppEnv>, extra: Partial<SettingsProps> =
     tokens,
     uploaders: await Promise.all(uploaders.map(async (u) => ({ user: u, albumIds: await listUploaderAlbumIds(db(c), u.id) }))),
     albums,
+    work: { queue, backlog, ffmpegMissing: worker !== undefined && !worker.makesVideoCopies, waitingForFfmpeg },
     ...extra,
   };
 }
@@ -118,6 +127,18 @@ export const settingsRoutes = new Hono<AppEnv>()
     }
     const others = result.ended === 1 ? '1 other device was' : `${result.ended} other devices were`;
     return c.html(<SettingsPage {...await settingsProps(c, { notice: `Password changed. ${others} signed out; this one stays signed in.` })} />);
+  })
+  // A video's web copy, waiting or being made, stopped: the original then plays where it can.
+  .post('/settings/transcodes/:assetId/cancel', async (c) => {
+    const id = c.req.param('assetId').toLowerCase();
+    if (!v.is(Uuid, id)) throw httpError(404, 'no such video');
+    const cancelled = await db(c).transaction().execute(async (trx) => {
+      if (!(await cancelJob(trx, 'transcode', id))) return false;
+      await setPlayback(trx, id, 'none');
+      return true;
+    });
+    if (!cancelled) throw httpError(409, 'this video is not being prepared any more');
+    return back(c);
   })
   .post('/settings/tokens', async (c) => {
     const form = await readForm(c);

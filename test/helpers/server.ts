@@ -82,6 +82,7 @@ export async function startTestServer(options: {
       dataRoot: root,
       log: deps.log,
       concurrency: 2,
+      videoMaxEdge: config.videoMaxEdge,
       ffmpegPath: await findFfmpeg(config.ffmpegPath),
       soleProcess: options.backend === 'pglite',
     });

@@ -1,5 +1,7 @@
 // Settings: the owner's sessions, API tokens and uploader accounts.
 import type { ApiToken, Session, User } from '../../src/db/schema.ts';
+import type { QueuedWork } from '../../src/queries/jobs.ts';
+import { plural } from '../parts/dates.ts';
 import { Page } from '../layouts/page.tsx';
 import { FormError } from '../parts/form.tsx';
 import { TopBar } from '../parts/top-bar.tsx';
@@ -17,6 +19,36 @@ export interface SettingsProps {
   /** The error is about the password form: the page opens at it. */
   passwordError?: boolean;
   notice?: string;
+  work: {
+    /** Running first, then waiting, in the order they will run. */
+    queue: QueuedWork[];
+    /** All work running or waiting (the list shows the first of it). */
+    backlog: number;
+    ffmpegMissing: boolean;
+    /** Videos without a web copy because ffmpeg is missing. */
+    waitingForFfmpeg: number;
+  };
+}
+
+const WORK_NAMES: Record<QueuedWork['kind'], string> = { derive: 'Thumbnails', transcode: 'Video for the web' };
+
+function WorkRow({ w }: { w: QueuedWork }) {
+  const state = w.status === 'running' ? (w.progress !== null ? `${Math.floor(w.progress * 100)} %` : 'running') : w.attempts > 0 ? 'waiting to try again' : 'waiting';
+  return (
+    <li class="row" data-kind={w.kind} data-status={w.status}>
+      <span class="grow">
+        <strong class="work-file">{w.original_filename}</strong>
+        <span class="muted"> · {WORK_NAMES[w.kind]} · {state}</span>
+      </span>
+      {w.kind === 'transcode' && (
+        <form method="post" action={`/settings/transcodes/${w.asset_id}/cancel`}>
+          <button type="submit" aria-label={`Cancel the web copy of ${w.original_filename}`}>
+            Cancel
+          </button>
+        </form>
+      )}
+    </li>
+  );
 }
 
 export function SettingsPage(p: SettingsProps) {
@@ -148,6 +180,27 @@ export function SettingsPage(p: SettingsProps) {
               Create token
             </button>
           </form>
+        </section>
+
+        <section class="card" aria-labelledby="work-heading">
+          <h2 id="work-heading">Background work</h2>
+          {p.work.ffmpegMissing && (
+            <p class="notice warn" role="note">
+              ffmpeg is not installed, so videos that browsers cannot play as uploaded (an iPhone's HEVC, AVI, MTS, MKV) get no web copy
+              {p.work.waitingForFfmpeg ? `: ${plural(p.work.waitingForFfmpeg, 'video')} will not play for some guests` : ' and will not play for some guests'} until it is. Install
+              ffmpeg and restart Shoebox; the copies are then made.
+            </p>
+          )}
+          {p.work.queue.length === 0 ? (
+            <p class="muted">Nothing waiting: thumbnails and video copies are all made.</p>
+          ) : (
+            <ul class="rows work-queue">
+              {p.work.queue.map((w) => (
+                <WorkRow w={w} />
+              ))}
+            </ul>
+          )}
+          {p.work.backlog > p.work.queue.length && <p class="muted">and {plural(p.work.backlog - p.work.queue.length, 'more item')} waiting</p>}
         </section>
 
         <section class="card" aria-labelledby="uploaders-heading">

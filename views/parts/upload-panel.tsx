@@ -9,7 +9,7 @@ import { staticUrl } from '../../src/static-files.ts';
 export const RESUMABLE_FROM_BYTES = 8 * 1024 * 1024;
 
 // What the picker offers: photos and videos, plus the types browsers do not file under them.
-export const UPLOAD_ACCEPT = 'image/*,video/*,.heic,.heif,.hif,.avif,.dng,.cr2,.cr3,.nef,.arw,.orf,.raf,.rw2,.tif,.tiff,.mkv,.3gp';
+export const UPLOAD_ACCEPT = 'image/*,video/*,.heic,.heif,.hif,.avif,.dng,.cr2,.cr3,.nef,.arw,.orf,.raf,.rw2,.tif,.tiff,.mkv,.3gp,.avi,.mts,.m2ts,.ts,.mpg,.mpeg,.mod';
 
 export interface UploadPanelProps {
   /** Where each file is POSTed (multipart: the fields, lastModified, then the file). */
