@@ -12,7 +12,8 @@ CREATE TABLE jobs (
   status text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
   attempts integer NOT NULL DEFAULT 0,
   next_attempt_at timestamptz NOT NULL DEFAULT now(),
-  -- A running job's lease, renewed while it runs; one left stale goes back to the queue.
+  -- When its latest run started, and its lease, renewed while it runs (one left stale goes back to the queue).
+  started_at timestamptz,
   locked_at timestamptz,
   -- 0..1 while it runs, for work long enough to show (a transcode).
   progress real,

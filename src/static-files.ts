@@ -29,6 +29,8 @@ const vendored: Record<string, string> = {
 const bundles: Record<string, string[]> = {
   'css/app.css': ['css/base.css', 'css/grid.css', 'css/upload.css', 'css/select.css', 'css/owner.css'],
   'css/guest.css': ['css/base.css', 'css/grid.css', 'css/select.css'],
+  // The lightbox module: Live Photos' part ahead of the rest, as one file.
+  'js/lightbox.js': ['js/lightbox-live.js', 'js/lightbox-core.js'],
   // A guest's select mode, which comes after the first paint: one request, not three.
   'js/guest-select.bundle.js': ['js/select-core.js', 'js/download.js', 'js/guest-select.js'],
 };

@@ -52,6 +52,10 @@ export interface AssetsTable {
   location_check: ColumnType<string | null, string | null | undefined, string | null>;
   /** How a video plays in browsers (migrations/0014_jobs.sql); null for photos and videos not looked at yet. */
   playback: ColumnType<VideoPlayback | null, VideoPlayback | null | undefined, VideoPlayback | null>;
+  /** Apple's content identifier, which pairs a Live Photo's photo and video. */
+  content_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** On a Live Photo's video: its photo (the item it is the motion clip of). */
+  live_photo_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type VideoPlayback = 'original' | 'copy' | 'preparing' | 'none';
@@ -72,6 +76,7 @@ export interface JobsTable {
   status: ColumnType<JobStatus, JobStatus | undefined, JobStatus>;
   attempts: Generated<number>;
   next_attempt_at: ColumnType<Date, Date | undefined, Date>;
+  started_at: Timestamp | null;
   locked_at: Timestamp | null;
   progress: number | null;
   error: string | null;

@@ -14,6 +14,8 @@ export interface AssetDescription {
   durationSeconds: number | null;
   takenAt: TakenAt;
   takenAtSource: 'metadata' | 'file-modified' | 'uploaded';
+  /** Apple's content identifier (a Live Photo's photo or video), when the file has one. */
+  contentId: string | null;
   metadata: Record<string, unknown>;
 }
 
@@ -40,12 +42,12 @@ async function readMetadata(path: string, type: DetectedType, defaultTz: string)
   try {
     if (type.kind === 'video') {
       const m = await readVideoMetadata(path, { defaultTz });
-      return { width: m.width, height: m.height, duration: m.duration, takenAt: m.takenAt, json: videoJson(m), warnings: m.warnings };
+      return { width: m.width, height: m.height, duration: m.duration, takenAt: m.takenAt, contentId: m.contentId, json: videoJson(m), warnings: m.warnings };
     }
     const m = await readPhotoMetadata(path, type.format, { defaultTz });
-    return { width: m.width, height: m.height, duration: null, takenAt: m.takenAt, json: photoJson(m), warnings: m.warnings };
+    return { width: m.width, height: m.height, duration: null, takenAt: m.takenAt, contentId: m.contentId, json: photoJson(m), warnings: m.warnings };
   } catch (err) {
-    return { width: null, height: null, duration: null, takenAt: null, json: {}, warnings: [`metadata unreadable: ${(err as Error).message}`] };
+    return { width: null, height: null, duration: null, takenAt: null, contentId: null, json: {}, warnings: [`metadata unreadable: ${(err as Error).message}`] };
   }
 }
 
@@ -72,6 +74,7 @@ export async function describeAsset(
     durationSeconds: m.duration,
     takenAt,
     takenAtSource,
+    contentId: m.contentId,
     metadata: { ...m.json, takenAtSource, ...(m.warnings.length ? { warnings: m.warnings } : {}) },
   };
 }
@@ -101,5 +104,6 @@ export function assetRow(
     storage_path: where.storagePath,
     metadata: { ...described.metadata, ...where.extraMetadata },
     uploaded_by: where.uploadedBy,
+    content_id: described.contentId,
   };
 }

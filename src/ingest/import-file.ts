@@ -10,6 +10,7 @@ import { appendAssetsToAlbum } from '../queries/albums.ts';
 import { findExistingHashes } from '../queries/assets.ts';
 import type { Db } from '../queries/users.ts';
 import { ingestFile } from './ingest-file.ts';
+import { pairLivePhotos } from './live-photos.ts';
 import { receiveFile } from './receive-file.ts';
 
 export interface ImportFileInput {
@@ -100,6 +101,7 @@ export async function importFile(deps: Pick<AppDeps, 'database' | 'dataDir' | 'c
   });
   if (result.status === 'rejected') return { status: 'rejected', originalFilename, error: result.error, httpStatus: result.httpStatus };
   if (input.albumId) await appendAssetsToAlbum(db, input.albumId, [result.asset.id]);
+  await pairLivePhotos(db, [result.asset.id]);
   if (result.status === 'created') deps.worker?.wake();
   return { status: result.status, id: result.asset.id, originalFilename };
 }

@@ -3,6 +3,7 @@
 // their album, and one entry per file with the overall status.
 import { basename } from 'node:path';
 import type { AppDeps } from '../http/env.ts';
+import { pairLivePhotos } from './live-photos.ts';
 import { appendAssetsToAlbum, type EntryAttribution } from '../queries/albums.ts';
 import type { UploadRefusal } from '../queries/upload-usage.ts';
 import type { IngestResult } from './ingest-file.ts';
@@ -58,6 +59,7 @@ export async function placeUploads(deps: AppDeps, names: string[], results: Inge
     const added = new Set(await appendAssetsToAlbum(deps.database.db, albumId, ids, addedBy && { ...addedBy, entryNames }));
     if (addedBy) results = results.map((r) => (r.status === 'duplicate' && added.has(r.asset.id) ? { status: 'created', asset: r.asset } : r));
   }
+  await pairLivePhotos(deps.database.db, results.flatMap((r) => (r.status === 'rejected' ? [] : [r.asset.id])));
   if (results.some((r) => r.status === 'created')) deps.worker?.wake();
   return { assets: results.map((r, i) => toEntry(names[i]!, r)), status: overallStatus(results) };
 }

@@ -26,6 +26,8 @@ export interface ExifSources {
   gps: TagBlock;
   xmp: string | undefined;
   iptc: Uint8Array | undefined;
+  /** The maker note's bytes, as the camera wrote them. */
+  makerNote: Uint8Array | undefined;
   /** sharp's header read, for the formats sharp can open. */
   sharpMeta: Metadata | undefined;
   /** Bytes of a TIFF-based RAW's head, for layout questions (sensor size). */
@@ -44,7 +46,7 @@ const EXIFR_OPTIONS = {
   gps: true,
   ifd1: false,
   interop: false,
-  makerNote: false,
+  makerNote: true, // raw bytes: Apple's carries a Live Photo's content identifier
   userComment: false,
   xmp: false,
   icc: false,
@@ -65,7 +67,7 @@ function message(error: unknown): string {
 }
 
 function emptySources(): ExifSources {
-  return { ifd0: {}, exif: {}, gps: {}, xmp: undefined, iptc: undefined, sharpMeta: undefined, rawHead: undefined, warnings: [] };
+  return { ifd0: {}, exif: {}, gps: {}, xmp: undefined, iptc: undefined, makerNote: undefined, sharpMeta: undefined, rawHead: undefined, warnings: [] };
 }
 
 /** The TIFF structure inside an EXIF payload ('Exif\0\0' prefix, HEIF's 4-byte offset, ...). */
@@ -88,6 +90,7 @@ async function parseWithExifr(bytes: Uint8Array, into: ExifSources, what: string
       const tags = out[block];
       if (tags && typeof tags === 'object') Object.assign(into[block], tags);
     }
+    if (out.makerNote instanceof Uint8Array) into.makerNote ??= out.makerNote;
     const errors = out.errors;
     if (Array.isArray(errors)) {
       for (const error of errors) into.warnings.push(`${what}: ${message(error)}`);

@@ -6,6 +6,7 @@
 // dates; without a recorded offset the wall clock is read in `defaultTz` (default UTC).
 import type { MediaFormat } from './file-type.ts';
 import { iptcCaptureDate, xmpCaptureDate } from './embedded-dates.ts';
+import { contentIdFromMakerNote, contentIdFromXmp } from './content-id.ts';
 import { readExifSources, type ExifSources, type TagBlock } from './exif-read.ts';
 import { gpsFromExif, type GpsPosition } from './gps.ts';
 import { pickJsonSafe, toJsonSafe } from './json-safe.ts';
@@ -31,6 +32,8 @@ export interface PhotoMetadata {
   height: number | null;
   gps: GpsPosition | null;
   takenAt: TakenAt | null;
+  /** Apple's content identifier: the photo of a Live Photo. */
+  contentId: string | null;
   /** A JSON-safe selection of the tags, for JSONB. */
   raw: Record<string, unknown>;
   warnings: string[];
@@ -109,6 +112,7 @@ export async function readPhotoMetadata(
     height: size?.height ?? null,
     gps: position,
     takenAt: taken.takenAt,
+    contentId: contentIdFromMakerNote(sources.makerNote) ?? contentIdFromXmp(sources.xmp),
     raw,
     warnings,
   };

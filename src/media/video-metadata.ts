@@ -33,6 +33,8 @@ export interface VideoMetadata {
   /** The transfer is PQ or HLG (HDR): needs tone mapping to look right on an SDR screen. */
   hdr: boolean;
   takenAt: TakenAt | null;
+  /** Apple's content identifier: the video of a Live Photo. */
+  contentId: string | null;
   gps: GpsPosition | null;
   make: string | null;
   model: string | null;
@@ -191,6 +193,7 @@ export async function readVideoMetadata(path: string, options: VideoMetadataOpti
     chromaSubsampling: str(video.ChromaSubsampling),
     hdr: /\b(PQ|HLG|SMPTE ST 2084|ARIB STD-B67)\b/i.test(String(video.transfer_characteristics ?? '')) || str(video.HDR_Format) !== null,
     takenAt: takenAtOf(general, video, defaultTz),
+    contentId: str(extra.com_apple_quicktime_content_identifier),
     gps,
     make: str(general.Encoded_Hardware_CompanyName) ?? str(extra.com_android_manufacturer),
     model: str(general.Encoded_Hardware_Model) ?? str(general.Encoded_Hardware_Name) ?? str(extra.com_android_model),

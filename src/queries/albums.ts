@@ -44,6 +44,9 @@ export interface GridAssetRow {
   location_check: string | null;
   /** How a video plays (original, its copy, a copy in the making, or no way that works everywhere). */
   playback: VideoPlayback | null;
+  /** A Live Photo's video (its motion clip) and how that plays; null for everything else. */
+  live_clip_id: string | null;
+  live_clip_playback: VideoPlayback | null;
 }
 
 export interface AlbumAssetRow extends GridAssetRow {
@@ -61,7 +64,12 @@ const dayOf = (a: string, tz: string) =>
 export const gridAssetColumns = (tz: string, o: { entry?: boolean } = {}) => sql`
   a.id, a.width, a.height, a.kind, a.status, a.thumbhash, a.duration_seconds, a.processing_error,
   ${o.entry ? sql`coalesce(aa.entry_filename, a.original_filename)` : sql`a.original_filename`} AS original_filename,
-  a.mime_type, a.file_size, a.taken_at, a.taken_at_local, a.location_check, a.playback, ${dayOf('a', tz)} AS day`;
+  a.mime_type, a.file_size, a.taken_at, a.taken_at_local, a.location_check, a.playback, ${dayOf('a', tz)} AS day,
+  ${liveClip('id')} AS live_clip_id, ${liveClip('playback')} AS live_clip_playback`;
+
+/** A column of the photo `a`'s Live Photo clip (one index probe; null for all but Live Photos). */
+const liveClip = (column: 'id' | 'playback') =>
+  sql`(SELECT ${sql.ref(`v.${column}`)} FROM assets v WHERE v.live_photo_id = a.id AND v.deleted_at IS NULL ORDER BY v.created_at LIMIT 1)`;
 
 type SummaryRow = Album & Omit<AlbumSummary, 'cover'> & {
   cover_id: string | null;

@@ -1,5 +1,5 @@
-// What goes into a downloaded ZIP, in the order it goes in, and the selections that
-// become short download URLs.
+// What goes into a downloaded ZIP, in the order it goes in (a Live Photo's video right
+// after its photo), and the selections that become short download URLs.
 //   listAlbumZipItems(db, albumId, { sort, tz, onlyIds? }) → an album's items in its order
 //   listLibraryZipItems(db, ids, { tz })                   → library items, newest first
 //   upsertSelection / findSelection / trimLinkSelections   → download_selections
@@ -32,11 +32,35 @@ interface ItemOptions {
   withPatches?: boolean;
 }
 
-const itemColumns = (o: ItemOptions & { entry?: boolean }) => sql`
-  a.id, ${o.entry ? sql`coalesce(aa.entry_filename, a.original_filename)` : sql`a.original_filename`} AS original_filename, a.file_hash, a.file_size, a.crc32, a.location_crc32, a.location_check, a.storage_path, a.format,
-  ${o.withPatches ? sql`a.location_patches,` : sql``}
-  ${takenKey('a')} AS instant,
-  coalesce(a.taken_at_local, to_char(${takenKey('a')} AT TIME ZONE ${o.tz}, 'YYYY-MM-DD"T"HH24:MI:SS')) AS local`;
+/** The columns of a ZipItemRow from assets aliased `x` (`a` unless told), its name given. */
+const itemColumns = (o: ItemOptions & { name: RawBuilder<unknown>; x?: string }) => {
+  const x = (column: string) => sql.ref(`${o.x ?? 'a'}.${column}`);
+  return sql`
+  ${x('id')} AS id, ${o.name} AS original_filename, ${x('file_hash')} AS file_hash, ${x('file_size')} AS file_size, ${x('crc32')} AS crc32,
+  ${x('location_crc32')} AS location_crc32, ${x('location_check')} AS location_check, ${x('storage_path')} AS storage_path, ${x('format')} AS format,
+  ${o.withPatches ? sql`${x('location_patches')} AS location_patches,` : sql``}
+  ${takenKey(o.x ?? 'a')} AS instant,
+  coalesce(${x('taken_at_local')}, to_char(${takenKey(o.x ?? 'a')} AT TIME ZONE ${o.tz}, 'YYYY-MM-DD"T"HH24:MI:SS')) AS local`;
+};
+
+/**
+ * The items `a` the query selects, in `order`, each followed by its Live Photo clip `v`
+ * when it has one: under the photo's name with the clip's extension (IMG_0001.HEIC,
+ * IMG_0001.MOV).
+ */
+function withLiveClips(o: ItemOptions, photoName: RawBuilder<unknown>, from: RawBuilder<unknown>, order: RawBuilder<unknown>) {
+  const columns = sql`id, original_filename, file_hash, file_size, crc32, location_crc32, location_check, storage_path, format, ${o.withPatches ? sql`location_patches,` : sql``} instant, local`;
+  const clipName = sql`regexp_replace(items.original_filename, '\.[^./]*$', '') || coalesce(substring(v.original_filename from '\.[^./]*$'), '.mov')`;
+  return sql<ZipItemRow>`
+    WITH items AS (SELECT ${itemColumns({ ...o, name: photoName })}, row_number() OVER (ORDER BY ${order}) AS item_order ${from})
+    SELECT ${columns} FROM (
+      SELECT ${columns}, item_order, 0 AS part FROM items
+      UNION ALL
+      SELECT ${itemColumns({ ...o, name: clipName, x: 'v' })}, items.item_order, 1 AS part
+      FROM items JOIN assets v ON v.live_photo_id = items.id AND v.deleted_at IS NULL
+    ) entries
+    ORDER BY item_order, part`;
+}
 
 const uuidArray = (ids: string[]) => sql`string_to_array(${ids.join(',')}, ',')::uuid[]`;
 
@@ -47,22 +71,18 @@ export async function listAlbumZipItems(
   options: ItemOptions & { sort: AlbumSortOrder; onlyIds?: string[] },
 ): Promise<ZipItemRow[]> {
   const only: RawBuilder<unknown> = options.onlyIds ? sql`AND aa.asset_id = ANY(${uuidArray(options.onlyIds)})` : sql``;
-  const { rows } = await sql<ZipItemRow>`
-    SELECT ${itemColumns({ ...options, entry: true })}
-    FROM album_assets aa JOIN assets a ON a.id = aa.asset_id
-    WHERE aa.album_id = ${albumId} ${only}
-    ORDER BY ${albumOrder(options.sort)}`.execute(db);
+  const from = sql`FROM album_assets aa JOIN assets a ON a.id = aa.asset_id WHERE aa.album_id = ${albumId} ${only}`;
+  const order = albumOrder(options.sort);
+  const { rows } = await withLiveClips(options, sql`coalesce(aa.entry_filename, a.original_filename)`, from, order).execute(db);
   return rows;
 }
 
 /** Library items among `ids` (not in the trash), newest first as the library lists them. */
 export async function listLibraryZipItems(db: Db, ids: string[], options: ItemOptions): Promise<ZipItemRow[]> {
   if (!ids.length) return [];
-  const { rows } = await sql<ZipItemRow>`
-    SELECT ${itemColumns(options)}
-    FROM assets a
-    WHERE a.id = ANY(${uuidArray(ids)}) AND a.deleted_at IS NULL
-    ORDER BY ${takenKey('a')} DESC, a.id DESC`.execute(db);
+  const from = sql`FROM assets a WHERE a.id = ANY(${uuidArray(ids)}) AND a.deleted_at IS NULL`;
+  const order = sql`${takenKey('a')} DESC, a.id DESC`;
+  const { rows } = await withLiveClips(options, sql`a.original_filename`, from, order).execute(db);
   return rows;
 }
 

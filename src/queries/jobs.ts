@@ -13,7 +13,7 @@ export async function claimJobs(db: Db, kind: JobKind, limit: number): Promise<J
   if (limit <= 0) return [];
   return db
     .updateTable('jobs')
-    .set({ status: 'running', locked_at: new Date(), attempts: sql`attempts + 1`, progress: null })
+    .set({ status: 'running', started_at: new Date(), locked_at: new Date(), attempts: sql`attempts + 1`, progress: null })
     .where('id', 'in', (eb) =>
       eb
         .selectFrom('jobs')
@@ -191,4 +191,9 @@ export async function countCopiesWithoutFfmpeg(db: Db): Promise<number> {
     WHERE a.playback = 'none' AND a.deleted_at IS NULL
       AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'transcode' AND j.asset_id = a.id)`.execute(db);
   return rows[0]!.n;
+}
+
+/** The jobs of one asset, every kind, as they stand. */
+export function listAssetJobs(db: Db, assetId: string): Promise<Job[]> {
+  return db.selectFrom('jobs').selectAll().where('asset_id', '=', assetId).orderBy('id').execute();
 }

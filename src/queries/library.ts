@@ -6,11 +6,12 @@ import type { Db } from './users.ts';
 
 export type LibraryFilter = 'all' | 'unsorted';
 
-// Trashed assets are in no album but not in the library either.
+// Trashed assets are in no album but not in the library either; nor is a Live Photo's
+// video, which is part of its photo's item.
 const filterSql = (filter: LibraryFilter) =>
   filter === 'unsorted'
-    ? sql`WHERE a.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM album_assets aa WHERE aa.asset_id = a.id)`
-    : sql`WHERE a.deleted_at IS NULL`;
+    ? sql`WHERE a.deleted_at IS NULL AND a.live_photo_id IS NULL AND NOT EXISTS (SELECT 1 FROM album_assets aa WHERE aa.asset_id = a.id)`
+    : sql`WHERE a.deleted_at IS NULL AND a.live_photo_id IS NULL`;
 
 export async function listLibraryAssets(db: Db, options: { filter: LibraryFilter; offset: number; limit: number; tz: string }): Promise<GridAssetRow[]> {
   const { rows } = await sql<GridAssetRow>`

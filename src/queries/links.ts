@@ -79,7 +79,7 @@ export async function countDownload(db: Kysely<DB>, id: string): Promise<void> {
   await db.updateTable('shared_links').set({ download_count: sql`download_count + 1` }).where('id', '=', id).execute();
 }
 
-/** The asset, when the album holds it right now (guests reach nothing else), under the name its entry carries. */
+/** The asset, when the album holds it right now (guests reach nothing else; a Live Photo's video comes with its photo), under the name its entry carries. */
 export async function findAssetInAlbum(db: Kysely<DB>, albumId: string, assetId: string): Promise<Asset | undefined> {
   const row = await db
     .selectFrom('album_assets as aa')
@@ -89,7 +89,17 @@ export async function findAssetInAlbum(db: Kysely<DB>, albumId: string, assetId:
     .where('aa.album_id', '=', albumId)
     .where('aa.asset_id', '=', assetId)
     .executeTakeFirst();
-  if (!row) return undefined;
+  if (!row) {
+    // A Live Photo's video is in the album through its photo.
+    return db
+      .selectFrom('assets as v')
+      .innerJoin('album_assets as aa', 'aa.asset_id', 'v.live_photo_id')
+      .selectAll('v')
+      .where('aa.album_id', '=', albumId)
+      .where('v.id', '=', assetId)
+      .where('v.deleted_at', 'is', null)
+      .executeTakeFirst();
+  }
   const { entry_filename, ...asset } = row;
   return entry_filename ? { ...asset, original_filename: entry_filename } : asset;
 }

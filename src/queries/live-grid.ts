@@ -41,7 +41,7 @@ export async function listPlacedLibraryTiles(db: Db, ids: string[], options: { f
   // As the library page lists them (queries/library.ts): none from the trash.
   const listed = (alias: string) => {
     const id = sql.ref(`${alias}.id`);
-    const live = sql`${sql.ref(`${alias}.deleted_at`)} IS NULL`;
+    const live = sql`${sql.ref(`${alias}.deleted_at`)} IS NULL AND ${sql.ref(`${alias}.live_photo_id`)} IS NULL`;
     return options.filter === 'unsorted' ? sql`${live} AND NOT EXISTS (SELECT 1 FROM album_assets x WHERE x.asset_id = ${id})` : live;
   };
   // Each neighbour is one step along the (taken key, id) index: the library can be large.

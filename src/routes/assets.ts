@@ -13,6 +13,7 @@ import { httpError } from '../http/errors.tsx';
 import { sendFile } from '../http/send-file.ts';
 import { Uuid } from '../http/validate.ts';
 import { publicAsset } from './asset-json.ts';
+import { listAssetJobs } from '../queries/jobs.ts';
 import { sendVideoCopy } from './video-copy.ts';
 import { sendGridThumbnail } from './grid-thumbnail.ts';
 import type { MediaVariant } from './share-media.ts';
@@ -49,6 +50,23 @@ export const assetRoutes = new Hono<AppEnv>()
   .get('/api/assets/:id', async (c) => {
     currentUser(c);
     return c.json({ asset: publicAsset(await assetOr404(c, c.req.param('id'))) });
+  })
+  // The background work on one asset (derived files, its video's web copy): where it stands.
+  .get('/api/assets/:id/jobs', async (c) => {
+    const asset = await assetOr404(c, c.req.param('id'));
+    const jobs = await listAssetJobs(c.get('deps').database.db, asset.id);
+    c.header('Cache-Control', 'no-store');
+    return c.json({
+      jobs: jobs.map((j) => ({
+        kind: j.kind,
+        status: j.status,
+        attempts: j.attempts,
+        progress: j.progress,
+        error: j.error,
+        startedAt: j.started_at ? new Date(j.started_at).toISOString() : null,
+        finishedAt: j.finished_at ? new Date(j.finished_at).toISOString() : null,
+      })),
+    });
   })
   // The original as uploaded, under its own name: the owner, an uploader for what they
   // can see, bearer tokens. Range, ETag, HEAD (send-file.ts).

@@ -4,7 +4,7 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { yearIn } from '../../views/parts/dates.ts';
-import { GridContinuationFragment, GridSections, type GridContext, type MediaVariant, videoSource } from '../../views/parts/album-grid.tsx';
+import { GridContinuationFragment, GridSections, type GridContext, type MediaVariant, liveClipSource, videoSource } from '../../views/parts/album-grid.tsx';
 import { ShareGatePage, SharePage, type OpenGraph } from '../../views/pages/share.tsx';
 import { albumMetaLine } from '../../views/pages/album.tsx';
 import { findAlbum, listAlbumAssets, type AlbumSummary } from '../queries/albums.ts';
@@ -214,6 +214,7 @@ export const shareRoutes = new Hono<AppEnv>()
         previewUrl: a.status === 'ready' ? media(a.id, 'preview') : null,
         ...(allowDownload && !(link.permissions.stripLocation && locationLeft(a.location_check)) ? { originalUrl: media(a.id, 'original') } : {}),
         ...(a.kind === 'video' ? { playback: a.playback, videoUrl: videoSource(a, media, link.permissions.stripLocation && locationLeft(a.location_check)) ?? null } : {}),
+        ...(a.live_clip_id ? { liveVideoUrl: liveClipSource(a, media) } : {}),
       })),
       next: more ? `/api/share/${link.token}?after=${rows[JSON_PAGE - 1]!.id}` : null,
     });

@@ -20,8 +20,8 @@ const PUBLIC = new Set([
   'POST /api/setup',
   'POST /api/auth/login',
   // Media checks its own access (session now, signed URLs for guests); see test/ingest.
-  'GET /media/assets/:id/:variant{thumb|preview|original}',
-  'HEAD /media/assets/:id/:variant{thumb|preview|original}',
+  'GET /media/assets/:id/:variant{thumb|preview|original|video}',
+  'HEAD /media/assets/:id/:variant{thumb|preview|original|video}',
   // Guests of share links: each checks the link itself (test/sharing/guest-matrix.test.ts).
   'GET /s/:token',
   'POST /s/:token',

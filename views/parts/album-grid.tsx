@@ -80,7 +80,13 @@ function tileLabel(a: GridAssetRow): string {
   const time = a.taken_at_local?.slice(11, 16);
   const when = dayHeading(a.day, 0) + (time ? `, ${time}` : '');
   const state = a.status === 'failed' ? ', could not be processed' : tileState(a) === 'preparing' ? ', preparing to play' : '';
-  return `${a.kind === 'video' ? 'Video' : 'Photo'}, ${when}${state}`;
+  return `${a.kind === 'video' ? 'Video' : a.live_clip_id ? 'Live Photo' : 'Photo'}, ${when}${state}`;
+}
+
+/** A Live Photo's motion clip: its video's web copy, else that video as uploaded. */
+export function liveClipSource(a: Pick<GridAssetRow, 'live_clip_id' | 'live_clip_playback'>, url: MediaUrlFor): string | undefined {
+  if (!a.live_clip_id) return undefined;
+  return videoSource({ id: a.live_clip_id, kind: 'video', playback: a.live_clip_playback }, url, false);
 }
 
 /** What a video tile plays: its copy when it has one, else the original unless that is withheld. */
@@ -111,6 +117,7 @@ export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
       data-status={tileState(a)}
       data-kind={a.kind}
       data-video={videoSource(a, url, withheld)}
+      data-live={liveClipSource(a, url)}
       data-playback={a.playback ?? undefined}
       data-w={w}
       data-h={h}
@@ -148,6 +155,11 @@ export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
         <span class="badge">
           <Icon name="play" />
           {a.duration_seconds !== null ? duration(a.duration_seconds) : null}
+        </span>
+      )}
+      {a.live_clip_id && (
+        <span class="badge live" title="Live Photo">
+          Live
         </span>
       )}
       {tileState(a) === 'preparing' && <span class="badge preparing">Preparing video…</span>}

@@ -79,6 +79,7 @@ function slideData(tile) {
   const base = {
     element: tile,
     id: d.id,
+    live: d.live,
     info: d.info,
     download: d.download,
     alt: tile.getAttribute('aria-label') ?? '',
@@ -108,9 +109,10 @@ function slideData(tile) {
 }
 
 /** In place of a video this browser cannot play: why, in words, and the download where it is allowed. */
-function videoProblem(data) {
+function videoProblem(data, sizing = '') {
   const box = document.createElement('div');
   box.className = 'lb-video-problem';
+  box.style.cssText = sizing; // the size PhotoSwipe gave the video
   if (data.poster) box.style.backgroundImage = `url("${data.poster}")`;
   const card = document.createElement('div');
   card.className = 'lb-video-card';
@@ -272,8 +274,7 @@ function createLightbox(PhotoSwipe, tile) {
     // A browser that cannot play it says so in words, never a black box.
     video.addEventListener('error', () => {
       if (!video.isConnected && content.element !== video) return;
-      const note = videoProblem(content.data);
-      note.style.cssText = video.style.cssText;
+      const note = videoProblem(content.data, video.style.cssText);
       video.replaceWith(note);
       content.element = note;
     });
@@ -396,6 +397,7 @@ function createLightbox(PhotoSwipe, tile) {
   });
 
   drawer.attach(pswp);
+  attachLivePhotos(pswp); // lightbox-live.js
   pswp.init();
   pswp.element?.append(drawer.element);
 
