@@ -56,6 +56,9 @@ export interface AssetsTable {
   content_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** On a Live Photo's video: its photo (the item it is the motion clip of). */
   live_photo_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A motion photo's clip: where the MP4 lies inside the original. */
+  motion_offset: ColumnType<number | null, number | null | undefined, number | null>;
+  motion_length: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export type VideoPlayback = 'original' | 'copy' | 'preparing' | 'none';

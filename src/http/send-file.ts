@@ -26,6 +26,8 @@ export interface SendFileOptions {
   memo?: FileMemo;
   /** The request headers the choice of file depended on. */
   vary?: string;
+  /** Only these bytes of the file, as a body of their own (a motion photo's clip); `open` then gets positions within them. */
+  slice?: { offset: number; length: number };
 }
 
 /** RFC 6266: an ASCII fallback and the UTF-8 name; the name made safe as inside a ZIP (no separators, controls or bidi overrides). */
@@ -73,9 +75,10 @@ export async function sendFile(c: Context, path: string, options: SendFileOption
   try {
     const info = await file.stat();
     if (!info.isFile()) throw httpError(404, 'file not found');
-    const small = !options.open && !options.accelRedirect && info.size <= READ_WHOLE_BYTES;
+    if (options.slice && options.slice.offset + options.slice.length > info.size) throw httpError(404, 'file not found');
+    const small = !options.open && !options.accelRedirect && !options.slice && info.size <= READ_WHOLE_BYTES;
     const whole = small ? await readWhole(file, info.size) : undefined;
-    const found: FileInfo = { size: info.size, mtime: info.mtime, whole };
+    const found: FileInfo = { size: options.slice?.length ?? info.size, mtime: info.mtime, whole };
     if (whole) options.memo?.keep(path, { size: info.size, mtime: info.mtime, whole });
     return answer(c, path, found, options);
   } finally {
@@ -143,7 +146,8 @@ function answer(c: Context, path: string, info: FileInfo, options: SendFileOptio
   const { start, end, status } = span;
   if (c.req.method === 'HEAD' || info.size === 0) return new Response(null, { status, headers });
   if (info.whole) return new Response(info.whole.subarray(start, end + 1) as Uint8Array<ArrayBuffer>, { status, headers });
-  const stream = options.open ? options.open(start, end) : createReadStream(path, { start, end, highWaterMark: 256 * 1024 });
+  const at = options.slice?.offset ?? 0;
+  const stream = options.open ? options.open(start, end) : createReadStream(path, { start: at + start, end: at + end, highWaterMark: 256 * 1024 });
   const body = Readable.toWeb(stream) as ReadableStream;
   return new Response(body, { status, headers });
 }

@@ -16,6 +16,7 @@ import { queueJob } from '../queries/jobs.ts';
 import { blankedOriginal } from '../queries/location-patches.ts';
 import type { Db } from '../queries/users.ts';
 import { locationLeft } from '../media/blanked-original.ts';
+import { findMotionPhotoClip } from '../media/location-patches.ts';
 import { readVideoMetadata } from '../media/video-metadata.ts';
 import { playsInBrowsers } from '../media/web-video.ts';
 import type { VideoPlayback } from '../db/schema.ts';
@@ -74,6 +75,8 @@ export function deriveJob(concurrency: number): JobHandler {
         return undefined;
       });
       const playback = asset.kind === 'video' ? await videoPlayback(asset, ctx, blanked ? locationLeft(blanked.check) : false) : null;
+      // A motion photo's clip, which the lightbox plays as a Live Photo's.
+      const motionClip = asset.format === 'jpeg' ? await findMotionPhotoClip(absolute(ctx.dataRoot, asset.storage_path)).catch(() => undefined) : undefined;
       return {
         async record(trx) {
           await markAssetReady(trx, asset.id, {
@@ -83,6 +86,7 @@ export function deriveJob(concurrency: number): JobHandler {
             derivedSource: result.source,
             warning: result.warning ?? null,
             playback,
+            motionClip: motionClip ?? null,
           });
           if (playback === 'preparing') await queueJob(trx, 'transcode', asset.id);
         },

@@ -271,7 +271,7 @@ async function assemble(r: Reader, pieces: Piece[], total: number): Promise<Buff
 const XMP_SIG = 'http://ns.adobe.com/xap/1.0/\0';
 const XMP_EXT_SIG = 'http://ns.adobe.com/xmp/extension/\0';
 
-async function jpegEdits(r: Reader, start: number, end: number, depth: number): Promise<Edit[]> {
+async function jpegEdits(r: Reader, start: number, end: number, depth: number, found?: { motionClips: Span[] }): Promise<Edit[]> {
   const soi = await r.read(start, 2);
   if (soi.length < 2 || soi[0] !== 0xff || soi[1] !== 0xd8) return [];
   const edits: Edit[] = [];
@@ -339,6 +339,7 @@ async function jpegEdits(r: Reader, start: number, end: number, depth: number): 
     const motion = await motionPhotoEdits(r, mainXmp);
     edits.push(...motion.edits);
     claimed.push(...motion.claimed);
+    if (found) found.motionClips = motion.clips;
     const imageEnd = await jpegImageEnd(r, p, end);
     if (imageEnd !== undefined) edits.push(...unclaimedTail(imageEnd, r.size, claimed));
   }
@@ -425,8 +426,27 @@ function mpfImages(tiff: Buffer): { offset: number; size: number }[] {
   return images;
 }
 
-/** The MP4 a motion photo carries after its JPEG (Google: XMP offsets; Samsung: SEFT trailer): its edits, and the bytes it spans. */
-async function motionPhotoEdits(r: Reader, xmp: string): Promise<{ edits: Edit[]; claimed: { from: number; to: number }[] }> {
+type Span = { from: number; to: number };
+
+/**
+ * Where the MP4 a motion photo (a JPEG from Google's or Samsung's camera) carries after its
+ * image lies in the file: its motion clip, played by the lightbox. Undefined for other files.
+ */
+export async function findMotionPhotoClip(path: string): Promise<{ offset: number; length: number } | undefined> {
+  const handle = await open(path, 'r');
+  try {
+    const r = fileReader(handle, (await handle.stat()).size);
+    const found = { motionClips: [] as Span[] };
+    await jpegEdits(r, 0, r.size, 0, found);
+    const clip = found.motionClips[0];
+    return clip && clip.to > clip.from ? { offset: clip.from, length: clip.to - clip.from } : undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The MP4 a motion photo carries after its JPEG (Google: XMP offsets; Samsung: SEFT trailer): its edits, the bytes it and its trailer span, and the clip's own. */
+async function motionPhotoEdits(r: Reader, xmp: string): Promise<{ edits: Edit[]; claimed: Span[]; clips: Span[] }> {
   const starts = new Set<number>();
   const micro = /MicroVideoOffset\s*=\s*["'](\d+)["']/.exec(xmp) ?? /MicroVideoOffset>(\d+)</.exec(xmp);
   if (micro) starts.add(r.size - Number(micro[1]));
@@ -461,15 +481,18 @@ async function motionPhotoEdits(r: Reader, xmp: string): Promise<{ edits: Edit[]
       claimed.push({ from: first, to: r.size }); // the entries, their directory and the footer
     }
   }
+  const clips: Span[] = [];
   for (const at of starts) {
     if (at <= 0 || at >= r.size) continue;
     const head = await r.read(at, 8);
     if (head.length !== 8 || head.toString('latin1', 4, 8) !== 'ftyp') continue;
     edits.push(...(await bmffEdits(r, at, r.size)));
     const boxes = await listBoxes(r, at, r.size);
-    claimed.push({ from: at, to: boxes.length ? boxes[boxes.length - 1]!.end : at });
+    const clip = { from: at, to: boxes.length ? boxes[boxes.length - 1]!.end : at };
+    claimed.push(clip);
+    clips.push(clip);
   }
-  return { edits, claimed };
+  return { edits, claimed, clips };
 }
 
 // ---------------------------------------------------------------------------------------

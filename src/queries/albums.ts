@@ -47,6 +47,8 @@ export interface GridAssetRow {
   /** A Live Photo's video (its motion clip) and how that plays; null for everything else. */
   live_clip_id: string | null;
   live_clip_playback: VideoPlayback | null;
+  /** A motion photo's clip inside the original: its length (null for other files). */
+  motion_length: number | null;
 }
 
 export interface AlbumAssetRow extends GridAssetRow {
@@ -65,7 +67,7 @@ export const gridAssetColumns = (tz: string, o: { entry?: boolean } = {}) => sql
   a.id, a.width, a.height, a.kind, a.status, a.thumbhash, a.duration_seconds, a.processing_error,
   ${o.entry ? sql`coalesce(aa.entry_filename, a.original_filename)` : sql`a.original_filename`} AS original_filename,
   a.mime_type, a.file_size, a.taken_at, a.taken_at_local, a.location_check, a.playback, ${dayOf('a', tz)} AS day,
-  ${liveClip('id')} AS live_clip_id, ${liveClip('playback')} AS live_clip_playback`;
+  ${liveClip('id')} AS live_clip_id, ${liveClip('playback')} AS live_clip_playback, a.motion_length`;
 
 /** A column of the photo `a`'s Live Photo clip (one index probe; null for all but Live Photos). */
 const liveClip = (column: 'id' | 'playback') =>

@@ -58,7 +58,15 @@ export function listAllAssetFiles(db: Db): Promise<Pick<Asset, 'id' | 'file_hash
 export async function markAssetReady(
   db: Db,
   id: string,
-  values: { thumbhash: string; width: number; height: number; derivedSource: string; warning: string | null; playback: VideoPlayback | null },
+  values: {
+    thumbhash: string;
+    width: number;
+    height: number;
+    derivedSource: string;
+    warning: string | null;
+    playback: VideoPlayback | null;
+    motionClip: { offset: number; length: number } | null;
+  },
 ): Promise<void> {
   await db
     .updateTable('assets')
@@ -69,6 +77,8 @@ export async function markAssetReady(
       processing_warning: values.warning,
       processing_error: null,
       playback: values.playback,
+      motion_offset: values.motionClip?.offset ?? null,
+      motion_length: values.motionClip?.length ?? null,
       // Metadata may have lacked the size (a RAW without dimensions, a video mediainfo could not read).
       width: sql`coalesce(width, ${values.width})`,
       height: sql`coalesce(height, ${values.height})`,

@@ -15,6 +15,7 @@ import { Uuid } from '../http/validate.ts';
 import { publicAsset } from './asset-json.ts';
 import { listAssetJobs } from '../queries/jobs.ts';
 import { sendVideoCopy } from './video-copy.ts';
+import { sendMotionClip } from './motion-clip.ts';
 import { sendGridThumbnail } from './grid-thumbnail.ts';
 import type { MediaVariant } from './share-media.ts';
 
@@ -75,7 +76,7 @@ export const assetRoutes = new Hono<AppEnv>()
     await requireMediaAccess(c, asset);
     return sendOriginal(c, asset, { download: true });
   })
-  .on(['GET', 'HEAD'], '/media/assets/:id/:variant{thumb|preview|original|video}', async (c) => {
+  .on(['GET', 'HEAD'], '/media/assets/:id/:variant{thumb|preview|original|video|motion}', async (c) => {
     const variant = c.req.param('variant') as MediaVariant; // signed URLs were answered by signedMediaRoutes
     if (!c.get('auth')) throw httpError(401, 'sign in required');
     const asset = await assetOr404(c, c.req.param('id'));
@@ -83,6 +84,7 @@ export const assetRoutes = new Hono<AppEnv>()
     const root = c.get('deps').dataDir.root;
     if (variant === 'original') return sendOriginal(c, asset, { download: c.req.query('download') !== undefined });
     if (variant === 'video') return sendVideoCopy(c, asset, { cacheControl: DERIVED_CACHE, etag: `${asset.file_hash}-video` });
+    if (variant === 'motion') return sendMotionClip(c, asset, { cacheControl: DERIVED_CACHE, etag: `${asset.file_hash}-motion`, stripLocation: false });
     if (asset.status !== 'ready') throw httpError(404, 'not ready yet');
     if (variant === 'thumb') return sendGridThumbnail(c, root, asset.file_hash, { cacheControl: DERIVED_CACHE });
     return sendFile(c, absolute(root, previewRelPath(asset.file_hash)), { contentType: 'image/webp', etag: `${asset.file_hash}-preview`, cacheControl: DERIVED_CACHE });

@@ -19,10 +19,11 @@ import { createPatchedReadStream } from '../media/location-patches.ts';
 import { blankedOriginal } from '../queries/location-patches.ts';
 import { LOCATION_CLEAN } from '../media/blanked-original.ts';
 import { sendVideoCopy } from './video-copy.ts';
+import { sendMotionClip } from './motion-clip.ts';
 import { sendGridThumbnail } from './grid-thumbnail.ts';
 import { boundIp, passwordGranted } from './share-access.ts';
 
-export type MediaVariant = 'thumb' | 'preview' | 'original' | 'video';
+export type MediaVariant = 'thumb' | 'preview' | 'original' | 'video' | 'motion';
 
 const denied = () => httpError(404, 'not found');
 
@@ -31,7 +32,7 @@ const denied = () => httpError(404, 'not found');
  * needs, and a shared album's page asks for its thumbnails by the hundred. Without `sig`
  * the request goes on to the owner's media route.
  */
-export const signedMediaRoutes = new Hono<AppEnv>().on(['GET', 'HEAD'], '/media/assets/:id/:variant{thumb|preview|original|video}', async (c, next) => {
+export const signedMediaRoutes = new Hono<AppEnv>().on(['GET', 'HEAD'], '/media/assets/:id/:variant{thumb|preview|original|video|motion}', async (c, next) => {
   if (c.req.query('sig') === undefined) return next();
   const id = c.req.param('id');
   if (!v.is(Uuid, id) || id !== id.toLowerCase()) throw httpError(404, 'not found');
@@ -65,6 +66,8 @@ async function serveSignedMedia(c: Context<AppEnv>, assetId: string, variant: Me
   const accel = (rel: string) => (config.mediaAccel === 'nginx' ? `/_accel/${rel}` : undefined);
 
   if (variant === 'video') return sendVideoCopy(c, asset, { cacheControl, etag: signer.mediaTag(asset.file_hash, 'video'), accel });
+  // Played as the photo's Live Photo clip: allowed where downloads are off, as videos are.
+  if (variant === 'motion') return sendMotionClip(c, asset, { cacheControl, etag: signer.mediaTag(asset.file_hash, 'motion'), stripLocation: link.permissions.stripLocation });
   if (variant !== 'original') {
     if (asset.status !== 'ready') throw httpError(404, 'not ready yet');
     // Grid thumbnails come from memory, with MEDIA_ACCEL=nginx too: for a file this small,

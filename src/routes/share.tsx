@@ -214,7 +214,7 @@ export const shareRoutes = new Hono<AppEnv>()
         previewUrl: a.status === 'ready' ? media(a.id, 'preview') : null,
         ...(allowDownload && !(link.permissions.stripLocation && locationLeft(a.location_check)) ? { originalUrl: media(a.id, 'original') } : {}),
         ...(a.kind === 'video' ? { playback: a.playback, videoUrl: videoSource(a, media, link.permissions.stripLocation && locationLeft(a.location_check)) ?? null } : {}),
-        ...(a.live_clip_id ? { liveVideoUrl: liveClipSource(a, media) } : {}),
+        ...(a.live_clip_id || a.motion_length ? { liveVideoUrl: liveClipSource(a, media) } : {}),
       })),
       next: more ? `/api/share/${link.token}?after=${rows[JSON_PAGE - 1]!.id}` : null,
     });

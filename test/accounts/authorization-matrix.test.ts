@@ -20,8 +20,8 @@ const PUBLIC = new Set([
   'POST /api/setup',
   'POST /api/auth/login',
   // Media checks its own access (session now, signed URLs for guests); see test/ingest.
-  'GET /media/assets/:id/:variant{thumb|preview|original|video}',
-  'HEAD /media/assets/:id/:variant{thumb|preview|original|video}',
+  'GET /media/assets/:id/:variant{thumb|preview|original|video|motion}',
+  'HEAD /media/assets/:id/:variant{thumb|preview|original|video|motion}',
   // Guests of share links: each checks the link itself (test/sharing/guest-matrix.test.ts).
   'GET /s/:token',
   'POST /s/:token',

@@ -13,7 +13,7 @@ import { CHROMIUM, hasChromium, launchBrowser, PHONE } from '../helpers/browser.
 import { newAlbum, newUser, sessionCookie } from '../helpers/factories.ts';
 import { repoRoot, startTestServer, type TestServer } from '../helpers/server.ts';
 import { CLIPS, makeClips } from '../media/video-clips.ts';
-import { makeLivePair } from '../media/live-photo-files.ts';
+import { makeLivePair, makeMotionPhoto } from '../media/live-photo-files.ts';
 import { execFileSync } from 'node:child_process';
 
 const OUT = join(repoRoot, 'test-output', 'video');
@@ -133,10 +133,12 @@ describe.skipIf(!hasChromium())('a Live Photo in the guest lightbox in Chromium'
   let browser: Browser;
   let token: string;
   let photoId: string;
+  let motionId: string;
 
   beforeAll(async () => {
     mkdirSync(OUT, { recursive: true });
     const pair = await makeLivePair(work, 'IMG_0042', 60);
+    const motion = await makeMotionPhoto(work, 'PXL_0043');
     server = await startTestServer({ backend: 'pglite', worker: true });
     const db = server.database.db;
     const owner = await newUser(db, { role: 'owner' });
@@ -150,6 +152,10 @@ describe.skipIf(!hasChromium())('a Live Photo in the guest lightbox in Chromium'
       const { assets } = await (await server.fetch('/api/assets/upload', { method: 'POST', headers, body: form })).json();
       photoId = assets[0].id;
     }
+    const form = new FormData();
+    form.set('albumId', albumId);
+    form.append('file', new Blob([new Uint8Array(readFileSync(motion.path))]), basename(motion.path));
+    motionId = (await (await server.fetch('/api/assets/upload', { method: 'POST', headers, body: form })).json()).assets[0].id;
     await server.idle();
     const res = await server.fetch(`/api/albums/${albumId}/share`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({}) });
     token = (await res.json()).link.token;
@@ -193,7 +199,7 @@ describe.skipIf(!hasChromium())('a Live Photo in the guest lightbox in Chromium'
     }
   });
 
-  it('plays the clip from the Live button (desktop)', async () => {
+  it('plays the clip from the Live button (desktop), a motion photo\'s too', async () => {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
     try {
@@ -204,6 +210,12 @@ describe.skipIf(!hasChromium())('a Live Photo in the guest lightbox in Chromium'
       await page.screenshot({ path: join(OUT, 'live-desktop.png') });
       // Once through, then the photo again.
       await page.waitForFunction(() => !document.querySelector('.pswp .lb-live-clip'), null, { timeout: 10_000 });
+      // A motion photo plays the clip from inside its JPEG the same way.
+      await page.goto(`${server.url}/s/${token}#photo=${motionId}`, { waitUntil: 'load' });
+      await page.waitForSelector('.pswp--open.pswp--ui-visible');
+      await page.click('.pswp__button--live');
+      await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('.pswp .lb-live-clip')?.currentTime ?? 0) > 0.2, null, { timeout: 10_000 });
+      expect(new URL(await page.$eval('.pswp .lb-live-clip', (v) => (v as HTMLVideoElement).src)).pathname).toBe(`/media/assets/${motionId}/motion`);
     } finally {
       await context.close();
     }

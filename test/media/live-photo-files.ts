@@ -2,7 +2,7 @@
 // content identifier (tag 0x0011, what exiftool calls MediaGroupUUID/ContentIdentifier), and
 // a QuickTime clip whose com.apple.quicktime.content.identifier key carries the same.
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
@@ -57,4 +57,29 @@ export async function makeLivePair(dir: string, name: string, hue: number): Prom
     '-f', 'mov', video,
   ]);
   return { photo, video, contentId };
+}
+
+/**
+ * A Google motion photo: a JPEG whose XMP says GCamera:MicroVideoOffset (bytes from the end
+ * of the file to the clip), and the clip, an MP4 with a position (©xyz), after the image.
+ */
+export async function makeMotionPhoto(dir: string, name: string): Promise<{ path: string; clip: Buffer }> {
+  const clipPath = join(dir, `${name}-clip.mp4`);
+  await run('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc2=s=480x360:r=25:d=2',
+    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-metadata', 'location=+48.8570+002.2950/', '-f', 'mp4', clipPath,
+  ]);
+  const clip = await readFile(clipPath);
+  const xmp = Buffer.from(
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
+      `<rdf:Description rdf:about="" xmlns:GCamera="http://ns.google.com/photos/1.0/camera/" GCamera:MicroVideo="1" GCamera:MicroVideoVersion="1" GCamera:MicroVideoOffset="${clip.length}"/>` +
+      '</rdf:RDF></x:xmpmeta>',
+  );
+  const payload = Buffer.concat([Buffer.from('http://ns.adobe.com/xap/1.0/\0'), xmp]);
+  const app1 = Buffer.concat([Buffer.from([0xff, 0xe1]), Buffer.from([(payload.length + 2) >> 8, (payload.length + 2) & 255]), payload]);
+  const jpeg = await sharp({ create: { width: 480, height: 360, channels: 3, background: '#3a7' } }).jpeg().toBuffer();
+  const path = join(dir, `${name}.jpg`);
+  await writeFile(path, Buffer.concat([jpeg.subarray(0, 2), app1, jpeg.subarray(2), clip]));
+  return { path, clip };
 }

@@ -16,7 +16,7 @@ import { newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { pythonZip } from '../downloads/zip-readers.ts';
 import { exiftool } from './fixtures.ts';
-import { makeLivePair, type LivePair } from './live-photo-files.ts';
+import { makeLivePair, makeMotionPhoto, type LivePair } from './live-photo-files.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'shoebox-live-'));
 const pairs: Record<'together' | 'videoFirst' | 'apart' | 'apartVideoFirst', LivePair> = {} as never;
@@ -126,5 +126,58 @@ describe.each(backends())('Live Photos on %s', (backend) => {
       expect(names[photo + 1]).toBe(names[photo]!.replace(/\.jpg$/, '.mov'));
     }
     execFileSync('python3', ['-c', 'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None', zip]);
+  });
+});
+
+describe.each(backends())('motion photos on %s', (backend) => {
+  let server: TestServer;
+  let headers: Record<string, string>;
+  let albumId: string;
+  let id: string;
+  let clip: Buffer;
+
+  beforeAll(async () => {
+    const motion = await makeMotionPhoto(work, `PXL_motion_${backend}`);
+    clip = motion.clip;
+    server = await startTestServer({ backend, worker: true });
+    const owner = await newUser(server.database.db, { role: 'owner' });
+    headers = { cookie: await sessionCookie(server.database.db, owner), origin: server.url };
+    const res = await server.fetch('/api/albums', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Motion' }) });
+    albumId = (await res.json()).album.id;
+    const form = new FormData();
+    form.set('albumId', albumId);
+    form.append('file', new Blob([new Uint8Array(readFileSync(motion.path))]), basename(motion.path));
+    id = (await (await server.fetch('/api/assets/upload', { method: 'POST', headers, body: form })).json()).assets[0].id;
+    await server.idle();
+  }, 60_000);
+  afterAll(() => server?.close());
+
+  it('plays the clip inside the JPEG: the owner gets its bytes as video/mp4, with Range', async () => {
+    const page = await (await server.fetch(`/albums/${albumId}`, { headers })).text();
+    expect(page).toContain(`data-live="/media/assets/${id}/motion"`);
+    const res = await server.fetch(`/media/assets/${id}/motion`, { headers });
+    expect(res.headers.get('content-type')).toBe('video/mp4');
+    expect(sha256(new Uint8Array(await res.arrayBuffer()))).toBe(sha256(clip));
+    const part = await server.fetch(`/media/assets/${id}/motion`, { headers: { ...headers, range: 'bytes=4-11' } });
+    expect(part.status).toBe(206);
+    expect(Buffer.from(await part.arrayBuffer()).toString('latin1')).toBe('ftypisom');
+  });
+
+  it('a "strip location" guest plays the clip without its position', async () => {
+    const res = await server.fetch(`/api/albums/${albumId}/share`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ stripLocation: true, allowDownload: false }) });
+    const token = (await res.json()).link.token;
+    const body = await (await server.fetch(`/api/share/${token}`)).json();
+    const url = body.assets[0].liveVideoUrl;
+    expect(new URL(url, server.url).pathname).toBe(`/media/assets/${id}/motion`);
+    const served = Buffer.from(await (await server.fetch(url)).arrayBuffer());
+    expect(served.length).toBe(clip.length);
+    const file = join(work, `motion-served-${backend}.mp4`);
+    writeFileSync(file, served);
+    const [tags] = exiftool([file], ['-ee']);
+    expect(Object.keys(tags!).filter((k) => /GPS|Location/i.test(k))).toEqual([]);
+    expect(JSON.stringify(tags)).not.toMatch(/48\.85|2\.295/);
+    // Still a playable MP4.
+    const duration = Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]).toString());
+    expect(duration).toBeGreaterThan(1.9);
   });
 });

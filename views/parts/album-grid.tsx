@@ -25,7 +25,8 @@ const MIN_AR = 0.25;
 const MAX_AR = 4;
 
 /** 'video': a video's web-playable copy. */
-export type MediaVariant = 'thumb' | 'preview' | 'original' | 'video';
+/** 'motion': a motion photo's clip, from inside its JPEG. */
+export type MediaVariant = 'thumb' | 'preview' | 'original' | 'video' | 'motion';
 /** The URL of one of an asset's files: plain for the owner, signed for a guest link. */
 export type MediaUrlFor = (id: string, variant: MediaVariant) => string;
 
@@ -80,13 +81,13 @@ function tileLabel(a: GridAssetRow): string {
   const time = a.taken_at_local?.slice(11, 16);
   const when = dayHeading(a.day, 0) + (time ? `, ${time}` : '');
   const state = a.status === 'failed' ? ', could not be processed' : tileState(a) === 'preparing' ? ', preparing to play' : '';
-  return `${a.kind === 'video' ? 'Video' : a.live_clip_id ? 'Live Photo' : 'Photo'}, ${when}${state}`;
+  return `${a.kind === 'video' ? 'Video' : a.live_clip_id || a.motion_length ? 'Live Photo' : 'Photo'}, ${when}${state}`;
 }
 
-/** A Live Photo's motion clip: its video's web copy, else that video as uploaded. */
-export function liveClipSource(a: Pick<GridAssetRow, 'live_clip_id' | 'live_clip_playback'>, url: MediaUrlFor): string | undefined {
-  if (!a.live_clip_id) return undefined;
-  return videoSource({ id: a.live_clip_id, kind: 'video', playback: a.live_clip_playback }, url, false);
+/** What a photo plays as its motion: a Live Photo's video (its web copy, else as uploaded), or a motion photo's own clip. */
+export function liveClipSource(a: Pick<GridAssetRow, 'id' | 'live_clip_id' | 'live_clip_playback' | 'motion_length'>, url: MediaUrlFor): string | undefined {
+  if (a.live_clip_id) return videoSource({ id: a.live_clip_id, kind: 'video', playback: a.live_clip_playback }, url, false);
+  return a.motion_length ? url(a.id, 'motion') : undefined;
 }
 
 /** What a video tile plays: its copy when it has one, else the original unless that is withheld. */
@@ -108,6 +109,7 @@ export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
   const style = `--ar:${+ar.toFixed(4)}${placeholder ? `;background-image:${placeholder}` : ''}`;
   const ready = a.status === 'ready';
   const { thumbWidth, previewWidth } = sizesOf(w, h);
+  const live = liveClipSource(a, url);
   return (
     <a
       class="tile"
@@ -117,7 +119,7 @@ export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
       data-status={tileState(a)}
       data-kind={a.kind}
       data-video={videoSource(a, url, withheld)}
-      data-live={liveClipSource(a, url)}
+      data-live={live}
       data-playback={a.playback ?? undefined}
       data-w={w}
       data-h={h}
@@ -157,7 +159,7 @@ export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
           {a.duration_seconds !== null ? duration(a.duration_seconds) : null}
         </span>
       )}
-      {a.live_clip_id && (
+      {live && (
         <span class="badge live" title="Live Photo">
           Live
         </span>
