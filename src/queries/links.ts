@@ -81,25 +81,19 @@ export async function countDownload(db: Kysely<DB>, id: string): Promise<void> {
 
 /** The asset, when the album holds it right now (guests reach nothing else; a Live Photo's video comes with its photo), under the name its entry carries. */
 export async function findAssetInAlbum(db: Kysely<DB>, albumId: string, assetId: string): Promise<Asset | undefined> {
+  // One read, a miss included: the entry of the asset itself, or of the photo whose clip it is.
   const row = await db
-    .selectFrom('album_assets as aa')
-    .innerJoin('assets', 'assets.id', 'aa.asset_id')
+    .selectFrom('assets')
+    .innerJoin('album_assets as aa', (join) =>
+      join
+        .on('aa.album_id', '=', albumId)
+        .on((eb) => eb.or([eb('aa.asset_id', '=', eb.ref('assets.id')), eb.and([eb('aa.asset_id', '=', eb.ref('assets.live_photo_id')), eb('assets.deleted_at', 'is', null)])])),
+    )
     .selectAll('assets')
-    .select('aa.entry_filename')
-    .where('aa.album_id', '=', albumId)
-    .where('aa.asset_id', '=', assetId)
+    .select((eb) => eb.case().when('aa.asset_id', '=', eb.ref('assets.id')).then(eb.ref('aa.entry_filename')).else(null).end().as('entry_filename'))
+    .where('assets.id', '=', assetId)
     .executeTakeFirst();
-  if (!row) {
-    // A Live Photo's video is in the album through its photo.
-    return db
-      .selectFrom('assets as v')
-      .innerJoin('album_assets as aa', 'aa.asset_id', 'v.live_photo_id')
-      .selectAll('v')
-      .where('aa.album_id', '=', albumId)
-      .where('v.id', '=', assetId)
-      .where('v.deleted_at', 'is', null)
-      .executeTakeFirst();
-  }
+  if (!row) return undefined;
   const { entry_filename, ...asset } = row;
   return entry_filename ? { ...asset, original_filename: entry_filename } : asset;
 }

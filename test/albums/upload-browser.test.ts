@@ -261,6 +261,7 @@ describe.skipIf(!hasChromium() || !HAS_FIXTURES)('uploading in Chromium', () => 
         // One item it gives up on (its verdict written here by hand: no fixture fails for sure).
         const damaged = await db.selectFrom('assets').select('id').where('original_filename', '=', name(CHOSEN[4]!)).executeTakeFirstOrThrow();
         await db.updateTable('assets').set({ status: 'failed', processing_error: 'no image data after the header' }).where('id', '=', damaged.id).execute();
+        await db.updateTable('jobs').set({ status: 'failed', error: 'no image data after the header' }).where('asset_id', '=', damaged.id).execute();
         await startWorker(server);
         await page.waitForFunction(() => [...document.querySelectorAll<HTMLElement>('.tile')].every((t) => (t.dataset.status === 'ready' && t.querySelector('img.in')) || (t.dataset.status === 'failed' && t.querySelector('.badge.failed'))), null, { timeout: 60_000 });
         await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-processing-status]')!.hidden);

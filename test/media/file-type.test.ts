@@ -152,3 +152,30 @@ describe.skipIf(!HAS_FIXTURES)('detectFileType on videos ffmpeg writes', () => {
     expect(detectFileType(await readFileHead(join(dir, 'empty'), HEAD_BYTES))).toBeUndefined();
   });
 });
+
+describe('camera video containers, as ffmpeg writes them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shoebox-containers-'));
+  const make = (name: string, args: string[]) => {
+    const path = join(dir, name);
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=1', ...args, path]);
+    return path;
+  };
+
+  it('AVI, MPEG-TS with 188-byte packets, AVCHD .m2ts with 192, and MPEG-PS are videos', async () => {
+    const cases: [string, string[], { format: string; ext: string; mime: string }][] = [
+      ['a.avi', ['-c:v', 'mjpeg'], { format: 'avi', ext: 'avi', mime: 'video/x-msvideo' }],
+      ['a.mts', ['-c:v', 'libx264', '-f', 'mpegts'], { format: 'mts', ext: 'mts', mime: 'video/mp2t' }],
+      ['a.m2ts', ['-c:v', 'libx264', '-f', 'mpegts', '-mpegts_m2ts_mode', '1'], { format: 'mts', ext: 'm2ts', mime: 'video/mp2t' }],
+      ['a.mpg', ['-c:v', 'mpeg2video', '-f', 'mpeg'], { format: 'mpg', ext: 'mpg', mime: 'video/mpeg' }],
+    ];
+    for (const [name, args, want] of cases) {
+      const type = detectFileType(await readFileHead(make(name, args), HEAD_BYTES));
+      expect([name, type]).toEqual([name, { kind: 'video', ...want }]);
+    }
+    // A stray 0x47 is not a transport stream: every packet start must have it.
+    const fake = Buffer.alloc(188 * 5, 0);
+    fake[0] = 0x47;
+    fake[188] = 0x47;
+    expect(detectFileType(fake)).toBeUndefined();
+  });
+});

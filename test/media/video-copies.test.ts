@@ -5,15 +5,16 @@
 // without a position). A restart in the middle of a transcode makes it again; a cancel
 // from Settings stops ffmpeg; a transcode that fails does not hold up the next.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorker, type Worker } from '../../src/jobs/worker.ts';
 import { findFfmpeg } from '../../src/media/video-frame.ts';
 import { silentLogger } from '../../src/log.ts';
 import { queueJob } from '../../src/queries/jobs.ts';
 import { absolute, videoCopyRelPath } from '../../src/storage/layout.ts';
+import { repairStorage, scanStorage } from '../../src/storage/fsck.ts';
 import { backends } from '../helpers/database.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -216,4 +217,23 @@ describe.each(backends())('video copies on %s', (backend) => {
     expect((await job('mpeg2.ts'))!.status).toBe('done');
     expect((await asset('mpeg2.ts')).playback).toBe('copy');
   }, 60_000);
+
+  it('fsck knows videos/: a missing copy is reported and made again by --repair, a copy of no asset is an orphan', async () => {
+    const a = await asset('vp9.webm');
+    const copy = absolute(root(), videoCopyRelPath(a.file_hash));
+    rmSync(copy);
+    const stranger = absolute(root(), videoCopyRelPath('f'.repeat(64)));
+    mkdirSync(dirname(stranger), { recursive: true });
+    writeFileSync(stranger, 'not a video of ours');
+    const report = await scanStorage(server.deps, { tempMinAgeMs: 60_000 });
+    expect(report.missingDerived).toEqual([{ id: a.id, filename: 'vp9.webm', missing: [videoCopyRelPath(a.file_hash)] }]);
+    expect(report.orphanDerived).toEqual([{ rel: videoCopyRelPath('f'.repeat(64)) }]);
+    await repairStorage(server.deps, report);
+    const w = server.deps.worker as Worker;
+    w.wake();
+    await w.idle();
+    expect(existsSync(copy)).toBe(true);
+    expect(existsSync(stranger)).toBe(false);
+    expect((await asset('vp9.webm')).playback).toBe('copy');
+  });
 });

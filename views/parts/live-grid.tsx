@@ -2,7 +2,7 @@
 // (static/js/live-grid.js): where to ask, the backlog indicator for the top bar, and the
 // fragment of tiles, each in a <template> that names its neighbours and its day.
 import type { PlacedRow } from '../../src/queries/live-grid.ts';
-import { Section, type GridContext } from './album-grid.tsx';
+import { Section, tileState, type GridContext } from './album-grid.tsx';
 
 /** Where live-grid.js asks: tiles for ids (`placeUrl`, may carry a query) and their states. */
 export function LiveGrid({ placeUrl, statusUrl }: { placeUrl: string; statusUrl: string }) {
@@ -28,7 +28,7 @@ export function PlacedTiles({ rows, ctx, byDay, meta }: { rows: PlacedRow[]; ctx
     <>
       {meta !== undefined && <template data-meta={meta} />}
       {rows.map((row) => (
-        <template data-id={row.id} data-prev={row.prev_id ?? ''} data-next={row.next_id ?? ''} data-day={byDay ? row.day : ''} data-status={row.status}>
+        <template data-id={row.id} data-prev={row.prev_id ?? ''} data-next={row.next_id ?? ''} data-day={byDay ? row.day : ''} data-status={tileState(row)}>
           <Section s={{ day: byDay ? row.day : undefined, tiles: [row] }} ctx={ctx} />
         </template>
       ))}
