@@ -36,7 +36,8 @@ async function pairContent(db: Db, contentId: string): Promise<number> {
         .set({ live_photo_id: photo.id })
         .where('content_id', '=', contentId)
         .where('kind', '=', 'video')
-        .where('live_photo_id', 'is', null)
+        // Its clip already: placed into an album again (uploaded there once more), it goes to the photo there too.
+        .where((eb) => eb.or([eb('live_photo_id', 'is', null), eb('live_photo_id', '=', photo.id)]))
         .where('deleted_at', 'is', null)
         .returning('id')
         .execute()

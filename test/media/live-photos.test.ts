@@ -89,6 +89,18 @@ describe.each(backends())('Live Photos on %s', (backend) => {
     expect([stats.item_count, stats.photo_count, stats.video_count]).toEqual([4, 4, 0]);
   });
 
+  it("a clip uploaded again into another album (a duplicate) is its photo's there too, not an item of its own", async () => {
+    const res = await server.fetch('/api/albums', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Again' }) });
+    const other = (await res.json()).album.id;
+    const form = new FormData();
+    form.set('albumId', other);
+    form.append('file', new Blob([new Uint8Array(readFileSync(pairs.together.video))]), 'IMG_0001.mov');
+    const again = await server.fetch('/api/assets/upload', { method: 'POST', headers, body: form });
+    expect((await again.json()).assets[0].id).toBe(videoOf(pairs.together));
+    const members = (await db().selectFrom('album_assets').select('asset_id').where('album_id', '=', other).execute()).map((r) => r.asset_id);
+    expect(members).toEqual([photoOf(pairs.together)]);
+  });
+
   it('the photo tile plays its clip and carries the Live mark; the library lists the photo only', async () => {
     const page = await (await server.fetch(`/albums/${albumId}`, { headers })).text();
     for (const pair of Object.values(pairs)) {
