@@ -1,5 +1,7 @@
 // JSON calls to a test server as a browser of our own origin would make them, and the
 // check of their answers that most API tests repeat.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { expect } from 'vitest';
 import type { TestServer } from './server.ts';
 
@@ -17,4 +19,14 @@ export async function expectJson(res: Response, status: number) {
   const text = await res.text();
   expect(res.status, text).toBe(status);
   return text ? JSON.parse(text) : undefined;
+}
+
+/** Uploads files from disk into an album in one request (201 expected): their new ids by file name. */
+export async function uploadFiles(server: TestServer, headers: Record<string, string>, albumId: string | undefined, paths: string[]): Promise<Map<string, string>> {
+  const form = new FormData();
+  if (albumId) form.set('albumId', albumId);
+  for (const p of paths) form.append('file', new Blob([new Uint8Array(readFileSync(p))]), basename(p));
+  const res = await server.fetch('/api/assets/upload', { method: 'POST', headers, body: form });
+  const body = await expectJson(res, 201);
+  return new Map(paths.map((p, i) => [basename(p), body.assets[i].id as string]));
 }

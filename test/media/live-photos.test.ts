@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentIdFromMakerNote } from '../../src/media/content-id.ts';
 import { absolute } from '../../src/storage/layout.ts';
 import { backends } from '../helpers/database.ts';
+import { uploadFiles } from '../helpers/api.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { pythonZip } from '../downloads/zip-readers.ts';
@@ -46,13 +47,7 @@ describe.each(backends())('Live Photos on %s', (backend) => {
   const db = () => server.database.db;
 
   const upload = async (paths: string[]) => {
-    const form = new FormData();
-    form.set('albumId', albumId);
-    for (const p of paths) form.append('file', new Blob([new Uint8Array(readFileSync(p))]), basename(p));
-    const res = await server.fetch('/api/assets/upload', { method: 'POST', headers, body: form });
-    expect(res.status).toBe(201);
-    const { assets } = await res.json();
-    paths.forEach((p, i) => ids.set(basename(p), assets[i].id));
+    for (const [name, id] of await uploadFiles(server, headers, albumId, paths)) ids.set(name, id);
   };
   const photoOf = (pair: LivePair) => ids.get(basename(pair.photo))!;
   const videoOf = (pair: LivePair) => ids.get(basename(pair.video))!;

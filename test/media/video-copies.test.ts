@@ -16,6 +16,7 @@ import { queueJob } from '../../src/queries/jobs.ts';
 import { absolute, videoCopyRelPath } from '../../src/storage/layout.ts';
 import { repairStorage, scanStorage } from '../../src/storage/fsck.ts';
 import { backends } from '../helpers/database.ts';
+import { uploadFiles } from '../helpers/api.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { exiftool } from './fixtures.ts';
@@ -47,13 +48,7 @@ describe.each(backends())('video copies on %s', (backend) => {
   const json = (path: string, body: unknown) =>
     server.fetch(path, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const upload = async (paths: string[]) => {
-    const form = new FormData();
-    form.set('albumId', albumId);
-    for (const p of paths) form.append('file', new Blob([new Uint8Array(readFileSync(p))]), basename(p));
-    const res = await server.fetch('/api/assets/upload', { method: 'POST', headers, body: form });
-    expect(res.status).toBe(201);
-    const { assets } = await res.json();
-    for (const [i, a] of (assets as { id: string }[]).entries()) ids.set(basename(paths[i]!), a.id);
+    for (const [name, id] of await uploadFiles(server, headers, albumId, paths)) ids.set(name, id);
   };
   const asset = (name: string) => db().selectFrom('assets').selectAll().where('id', '=', ids.get(name)!).executeTakeFirstOrThrow();
   const job = (name: string) => db().selectFrom('jobs').selectAll().where('asset_id', '=', ids.get(name)!).where('kind', '=', 'transcode').executeTakeFirst();
