@@ -6,7 +6,8 @@
 //               source: 'decoded' | 'embedded-preview' | 'video-frame' | 'placeholder', warning? }
 //   Throws UndecodableError (TooManyPixelsError above opts.maxPixels) for photos whose pixels
 //   cannot be decoded; a photo that decodes partially gets derivatives and a `warning`.
-//   RAWs and videos never throw for their content: they fall back to a neutral placeholder.
+//   RAWs and videos fall back to a neutral placeholder, but for a video with no readable
+//   video track that ffmpeg cannot decode either (damaged: UndecodableError).
 //   findFfmpeg, UndecodableError, TooManyPixelsError, DEFAULT_MAX_PIXELS are re-exported.
 // The source is decoded once, to an intermediate just large enough for both sizes, and every
 // output is resized from that (STACK.md: faster than separate pipelines or vipsthumbnail).
@@ -342,6 +343,11 @@ async function renderVideo(
       maxPixels,
     );
   } catch (error) {
+    // ffmpeg decoded nothing, and no video track can be read either (a cut-off or garbled
+    // file): damaged. A readable track whose frames are elsewhere keeps a neutral poster.
+    if (!(await readVideoMetadata(input.path).then(() => true, () => false))) {
+      throw new UndecodableError('This video is damaged: no picture could be read from it. The original is kept as uploaded.');
+    }
     return renderPlaceholder(out, displaySize, `no poster frame: ${message(error)}`);
   }
 }

@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, hasChromium, launchBrowser, PHONE } from '../helpers/browser.ts';
+import { uploadFiles } from '../helpers/api.ts';
 import { newAlbum, newUser, sessionCookie } from '../helpers/factories.ts';
 import { repoRoot, startTestServer, type TestServer } from '../helpers/server.ts';
 import { CLIPS, makeClips } from '../media/video-clips.ts';
@@ -21,11 +22,14 @@ const CURRENT = '.pswp__item[aria-hidden="false"]';
 
 if (!hasChromium()) console.warn(`[video-browser] skipped: no Chromium at ${CHROMIUM}`);
 
-describe.skipIf(!hasChromium())('videos in the guest lightbox in Chromium', () => {
+describe.skipIf(!hasChromium())('videos, Live Photos and motion photos in the guest lightbox in Chromium', () => {
   const work = mkdtempSync(join(tmpdir(), 'shoebox-video-browser-'));
   let server: TestServer;
   let browser: Browser;
   let token: string;
+  let liveToken: string;
+  let photoId: string;
+  let motionId: string;
   const ids = new Map<string, string>();
 
   beforeAll(async () => {
@@ -52,6 +56,17 @@ describe.skipIf(!hasChromium())('videos in the guest lightbox in Chromium', () =
       body: JSON.stringify({ allowDownload: true }),
     });
     token = (await res.json()).link.token;
+
+    // A Live Photo (uploaded apart, video first: the harder order) and a motion photo, in an album of their own.
+    const pair = await makeLivePair(work, 'IMG_0042', 60);
+    const motion = await makeMotionPhoto(work, 'PXL_0043');
+    const liveAlbumId = (await newAlbum(db, owner.id, { title: 'Live' })).id;
+    await uploadFiles(server, headers, liveAlbumId, [pair.video]);
+    photoId = (await uploadFiles(server, headers, liveAlbumId, [pair.photo])).get(basename(pair.photo))!;
+    motionId = (await uploadFiles(server, headers, liveAlbumId, [motion.path])).get(basename(motion.path))!;
+    await server.idle();
+    const liveShare = await server.fetch(`/api/albums/${liveAlbumId}/share`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({}) });
+    liveToken = (await liveShare.json()).link.token;
     browser = await launchBrowser();
   }, 180_000);
 
@@ -125,48 +140,6 @@ describe.skipIf(!hasChromium())('videos in the guest lightbox in Chromium', () =
       await close();
     }
   });
-});
-
-describe.skipIf(!hasChromium())('a Live Photo in the guest lightbox in Chromium', () => {
-  const work = mkdtempSync(join(tmpdir(), 'shoebox-live-browser-'));
-  let server: TestServer;
-  let browser: Browser;
-  let token: string;
-  let photoId: string;
-  let motionId: string;
-
-  beforeAll(async () => {
-    mkdirSync(OUT, { recursive: true });
-    const pair = await makeLivePair(work, 'IMG_0042', 60);
-    const motion = await makeMotionPhoto(work, 'PXL_0043');
-    server = await startTestServer({ backend: 'pglite', worker: true });
-    const db = server.database.db;
-    const owner = await newUser(db, { role: 'owner' });
-    const headers = { cookie: await sessionCookie(db, owner), origin: server.url };
-    const albumId = (await newAlbum(db, owner.id, { title: 'Live' })).id;
-    // Apart and video first: the harder order.
-    for (const path of [pair.video, pair.photo]) {
-      const form = new FormData();
-      form.set('albumId', albumId);
-      form.append('file', new Blob([new Uint8Array(readFileSync(path))]), basename(path));
-      const { assets } = await (await server.fetch('/api/assets/upload', { method: 'POST', headers, body: form })).json();
-      photoId = assets[0].id;
-    }
-    const form = new FormData();
-    form.set('albumId', albumId);
-    form.append('file', new Blob([new Uint8Array(readFileSync(motion.path))]), basename(motion.path));
-    motionId = (await (await server.fetch('/api/assets/upload', { method: 'POST', headers, body: form })).json()).assets[0].id;
-    await server.idle();
-    const res = await server.fetch(`/api/albums/${albumId}/share`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({}) });
-    token = (await res.json()).link.token;
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    rmSync(work, { recursive: true, force: true });
-  });
 
   const clipTime = (page: Page) => page.evaluate(() => document.querySelector<HTMLVideoElement>('.pswp .lb-live-clip')?.currentTime ?? null);
 
@@ -176,9 +149,9 @@ describe.skipIf(!hasChromium())('a Live Photo in the guest lightbox in Chromium'
     const problems: string[] = [];
     page.on('pageerror', (err) => problems.push(err.message));
     try {
-      await page.goto(`${server.url}/s/${token}`, { waitUntil: 'load' });
+      await page.goto(`${server.url}/s/${liveToken}`, { waitUntil: 'load' });
       expect(await page.$eval(`.tile[data-id="${photoId}"] .badge.live`, (b) => b.textContent)).toBe('Live');
-      await page.goto(`${server.url}/s/${token}#photo=${photoId}`, { waitUntil: 'load' });
+      await page.goto(`${server.url}/s/${liveToken}#photo=${photoId}`, { waitUntil: 'load' });
       await page.waitForSelector('.pswp--open.pswp--ui-visible');
       await page.waitForSelector(`${CURRENT} img.pswp__img:not(.pswp__img--placeholder)`);
       await page.waitForTimeout(400);
@@ -203,7 +176,7 @@ describe.skipIf(!hasChromium())('a Live Photo in the guest lightbox in Chromium'
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
     try {
-      await page.goto(`${server.url}/s/${token}#photo=${photoId}`, { waitUntil: 'load' });
+      await page.goto(`${server.url}/s/${liveToken}#photo=${photoId}`, { waitUntil: 'load' });
       await page.waitForSelector('.pswp--open.pswp--ui-visible');
       await page.click('.pswp__button--live');
       await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('.pswp .lb-live-clip')?.currentTime ?? 0) > 0.2, null, { timeout: 10_000 });
@@ -211,7 +184,7 @@ describe.skipIf(!hasChromium())('a Live Photo in the guest lightbox in Chromium'
       // Once through, then the photo again.
       await page.waitForFunction(() => !document.querySelector('.pswp .lb-live-clip'), null, { timeout: 10_000 });
       // A motion photo plays the clip from inside its JPEG the same way.
-      await page.goto(`${server.url}/s/${token}#photo=${motionId}`, { waitUntil: 'load' });
+      await page.goto(`${server.url}/s/${liveToken}#photo=${motionId}`, { waitUntil: 'load' });
       await page.waitForSelector('.pswp--open.pswp--ui-visible');
       await page.click('.pswp__button--live');
       await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('.pswp .lb-live-clip')?.currentTime ?? 0) > 0.2, null, { timeout: 10_000 });

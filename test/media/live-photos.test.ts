@@ -39,11 +39,14 @@ it('the test photo carries its identifier where an iPhone writes it (exiftool re
   expect(contentIdFromMakerNote(new Uint8Array(16))).toBeNull();
 });
 
-describe.each(backends())('Live Photos on %s', (backend) => {
+describe.each(backends())('Live Photos and motion photos on %s', (backend) => {
   let server: TestServer;
   let headers: Record<string, string>;
   let albumId: string;
   const ids = new Map<string, string>();
+  let motionAlbumId: string;
+  let motionId: string;
+  let motionClip: Buffer;
   const db = () => server.database.db;
 
   const upload = async (paths: string[]) => {
@@ -65,6 +68,12 @@ describe.each(backends())('Live Photos on %s', (backend) => {
     await upload([pairs.apartVideoFirst.video]);
     await server.idle();
     await upload([pairs.apartVideoFirst.photo]);
+    // A motion photo (a JPEG with its clip inside), in an album of its own.
+    const motion = await makeMotionPhoto(work, `PXL_motion_${backend}`);
+    motionClip = motion.clip;
+    const res2 = await server.fetch('/api/albums', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Motion' }) });
+    motionAlbumId = (await res2.json()).album.id;
+    motionId = (await uploadFiles(server, headers, motionAlbumId, [motion.path])).get(basename(motion.path))!;
     await server.idle();
   }, 120_000);
   afterAll(() => server?.close());
@@ -134,50 +143,26 @@ describe.each(backends())('Live Photos on %s', (backend) => {
     }
     execFileSync('python3', ['-c', 'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None', zip]);
   });
-});
-
-describe.each(backends())('motion photos on %s', (backend) => {
-  let server: TestServer;
-  let headers: Record<string, string>;
-  let albumId: string;
-  let id: string;
-  let clip: Buffer;
-
-  beforeAll(async () => {
-    const motion = await makeMotionPhoto(work, `PXL_motion_${backend}`);
-    clip = motion.clip;
-    server = await startTestServer({ backend, worker: true });
-    const owner = await newUser(server.database.db, { role: 'owner' });
-    headers = { cookie: await sessionCookie(server.database.db, owner), origin: server.url };
-    const res = await server.fetch('/api/albums', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Motion' }) });
-    albumId = (await res.json()).album.id;
-    const form = new FormData();
-    form.set('albumId', albumId);
-    form.append('file', new Blob([new Uint8Array(readFileSync(motion.path))]), basename(motion.path));
-    id = (await (await server.fetch('/api/assets/upload', { method: 'POST', headers, body: form })).json()).assets[0].id;
-    await server.idle();
-  }, 60_000);
-  afterAll(() => server?.close());
 
   it('plays the clip inside the JPEG: the owner gets its bytes as video/mp4, with Range', async () => {
-    const page = await (await server.fetch(`/albums/${albumId}`, { headers })).text();
-    expect(page).toContain(`data-live="/media/assets/${id}/motion"`);
-    const res = await server.fetch(`/media/assets/${id}/motion`, { headers });
+    const page = await (await server.fetch(`/albums/${motionAlbumId}`, { headers })).text();
+    expect(page).toContain(`data-live="/media/assets/${motionId}/motion"`);
+    const res = await server.fetch(`/media/assets/${motionId}/motion`, { headers });
     expect(res.headers.get('content-type')).toBe('video/mp4');
-    expect(sha256(new Uint8Array(await res.arrayBuffer()))).toBe(sha256(clip));
-    const part = await server.fetch(`/media/assets/${id}/motion`, { headers: { ...headers, range: 'bytes=4-11' } });
+    expect(sha256(new Uint8Array(await res.arrayBuffer()))).toBe(sha256(motionClip));
+    const part = await server.fetch(`/media/assets/${motionId}/motion`, { headers: { ...headers, range: 'bytes=4-11' } });
     expect(part.status).toBe(206);
     expect(Buffer.from(await part.arrayBuffer()).toString('latin1')).toBe('ftypisom');
   });
 
   it('a "strip location" guest plays the clip without its position', async () => {
-    const res = await server.fetch(`/api/albums/${albumId}/share`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ stripLocation: true, allowDownload: false }) });
+    const res = await server.fetch(`/api/albums/${motionAlbumId}/share`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ stripLocation: true, allowDownload: false }) });
     const token = (await res.json()).link.token;
     const body = await (await server.fetch(`/api/share/${token}`)).json();
-    const url = body.assets[0].liveVideoUrl;
-    expect(new URL(url, server.url).pathname).toBe(`/media/assets/${id}/motion`);
+    const url = body.assets.find((a: { id: string }) => a.id === motionId).liveVideoUrl;
+    expect(new URL(url, server.url).pathname).toBe(`/media/assets/${motionId}/motion`);
     const served = Buffer.from(await (await server.fetch(url)).arrayBuffer());
-    expect(served.length).toBe(clip.length);
+    expect(served.length).toBe(motionClip.length);
     const file = join(work, `motion-served-${backend}.mp4`);
     writeFileSync(file, served);
     const [tags] = exiftool([file], ['-ee']);

@@ -188,7 +188,11 @@ describe.each(backends())('video copies on %s', (backend) => {
     expect(await (await server.fetch('/settings', { headers })).text()).toContain('Nothing waiting');
   }, 120_000);
 
-  it('a transcode that fails is recorded after its tries and does not hold up the next one', async () => {
+  it('a corrupt video gets a failed badge with the reason; a transcode that fails is recorded after its tries; neither holds up the next', async () => {
+    // Cut off where a dropped upload would leave it: no moov, no frames.
+    const cut = join(work, `cut-${backend}.mov`);
+    writeFileSync(cut, readFileSync(longClip).subarray(0, 20_000));
+    await upload([cut]);
     const [broken, next] = [await asset('mjpeg.avi'), await asset('mpeg2.ts')];
     for (const a of [broken, next]) {
       rmSync(absolute(root(), videoCopyRelPath(a.file_hash)));
@@ -205,6 +209,11 @@ describe.each(backends())('video copies on %s', (backend) => {
       await new Promise((r) => setTimeout(r, 100));
       await w.idle();
     }
+    const corrupt = await asset(basename(cut));
+    expect([corrupt.status, corrupt.processing_error]).toEqual(['failed', 'This video is damaged: no picture could be read from it. The original is kept as uploaded.']);
+    const page = await (await server.fetch(`/albums/${albumId}`, { headers })).text();
+    expect(page).toMatch(new RegExp(`data-id="${corrupt.id}"[^>]*data-status="failed"`));
+    expect(page).toContain('title="This video is damaged: no picture could be read from it.');
     const failed = await job('mjpeg.avi');
     expect([failed!.status, failed!.attempts]).toEqual(['failed', 3]);
     expect(failed!.error).toMatch(/ffmpeg/);
