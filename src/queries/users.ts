@@ -71,7 +71,8 @@ export async function uploaderSeesAsset(db: Db, userId: string, assetId: string)
     .innerJoin('album_uploaders as u', 'u.album_id', 'aa.album_id')
     .select('aa.asset_id')
     .where('u.user_id', '=', userId)
-    .where('aa.asset_id', '=', assetId)
+    // The asset itself, or the photo whose Live Photo clip it is.
+    .where((eb) => eb.or([eb('aa.asset_id', '=', assetId), eb('aa.asset_id', '=', eb.selectFrom('assets').select('live_photo_id').where('id', '=', assetId))]))
     .executeTakeFirst();
   return row !== undefined;
 }

@@ -120,6 +120,15 @@ describe.each(backends())('Live Photos and motion photos on %s', (backend) => {
     }
   });
 
+  it('an uploader of the album plays the clip too (it is in the album through its photo)', async () => {
+    const uploader = await newUser(db(), { role: 'uploader' });
+    await db().insertInto('album_uploaders').values({ album_id: albumId, user_id: uploader.id }).execute();
+    const cookie = await sessionCookie(db(), uploader);
+    const res = await server.fetch(`/media/assets/${videoOf(pairs.apart)}/original`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    expect(sha256(new Uint8Array(await res.arrayBuffer()))).toBe(sha256(readFileSync(pairs.apart.video)));
+  });
+
   it('guests get the clip in the JSON and can play it; the album ZIP holds both files, the clip after its photo under its base name', async () => {
     const res = await server.fetch(`/api/albums/${albumId}/share`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ allowDownload: true }) });
     const token = (await res.json()).link.token;

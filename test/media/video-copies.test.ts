@@ -15,6 +15,8 @@ import { silentLogger } from '../../src/log.ts';
 import { queueJob } from '../../src/queries/jobs.ts';
 import { absolute, videoCopyRelPath } from '../../src/storage/layout.ts';
 import { repairStorage, scanStorage } from '../../src/storage/fsck.ts';
+import { purgeAssets } from '../../src/jobs/purge-trash.ts';
+import { trashAssets } from '../../src/queries/trash.ts';
 import { backends } from '../helpers/database.ts';
 import { uploadFiles } from '../helpers/api.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
@@ -239,5 +241,15 @@ describe.each(backends())('video copies on %s', (backend) => {
     expect(existsSync(copy)).toBe(true);
     expect(existsSync(stranger)).toBe(false);
     expect((await asset('vp9.webm')).playback).toBe('copy');
+  });
+
+  it("emptying the trash removes a video's web copy with its original", async () => {
+    const a = await asset('h263.3gp');
+    const copy = absolute(root(), videoCopyRelPath(a.file_hash));
+    expect(existsSync(copy)).toBe(true);
+    await trashAssets(db(), [a.id]);
+    expect(await purgeAssets({ db: db(), dataRoot: root() }, { ids: [a.id] })).toBe(1);
+    expect(existsSync(copy)).toBe(false);
+    expect(existsSync(absolute(root(), a.storage_path))).toBe(false);
   });
 });
