@@ -1,6 +1,7 @@
 // Commands a person runs by hand (the `shoebox` CLI). Each takes the app's dependencies
 // and a JSON input, so it runs the same in the CLI's own process or inside the running
 // server (reached through the admin socket).
+import { isAbsolute } from 'node:path';
 import * as v from 'valibot';
 import type { AppDeps } from '../http/env.ts';
 import { appliedMigrations } from '../db/migrate.ts';
@@ -63,6 +64,13 @@ export const adminCommands: AdminCommands = {
     if (requeued) deps.worker?.wake();
     return { requeued, alreadyQueued: queued, missingOriginals };
   },
+  // `shoebox backup`: the dump is taken where the database is open (the running server for
+  // the embedded one) and written to the backup folder the CLI names.
+  async 'dump-database'(deps, input) {
+    const { path } = parse(DumpInput, input);
+    const { writeDatabaseDump, DumpError } = await import('../backup/database-dump.ts');
+    return importRefusal(DumpError, writeDatabaseDump(deps.database, deps.config.databaseUrl, path));
+  },
   async 'queue-status'(deps) {
     return queueStatus(deps.database.db);
   },
@@ -102,6 +110,7 @@ const FsckInput = v.object({
   /** Temp files younger than this are taken for uploads in flight. */
   tempMinAgeMs: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
 });
+const DumpInput = v.object({ path: v.pipe(v.string('path is required'), v.check((p) => isAbsolute(p), 'path must be absolute')) });
 const RebuildInput = v.object({ mode: v.optional(v.picklist(['all', 'missing'], 'mode must be all or missing'), 'missing') });
 const ImportAlbumInput = v.object({ title: v.pipe(v.string('title is required'), v.trim(), v.minLength(1, 'the album title must not be empty'), v.maxLength(200, 'the album title is too long')) });
 const CheckHashesInput = v.object({

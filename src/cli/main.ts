@@ -11,6 +11,8 @@ import { fsckCommand } from './fsck.ts';
 import { importCommand } from './import.ts';
 import { rebuildCommand } from './rebuild.ts';
 import { uploadCommand } from './upload.ts';
+import { backupCommand } from './backup.ts';
+import { restoreCommand } from './restore.ts';
 import { NoLibraryError } from '../storage/library-check.ts';
 
 export interface CliContext {
@@ -70,6 +72,8 @@ const commands: Record<string, CliCommand> = {
   upload: uploadCommand,
   rebuild: rebuildCommand,
   fsck: fsckCommand,
+  backup: backupCommand,
+  restore: restoreCommand,
 };
 
 function helpText(): string {

@@ -21,6 +21,8 @@ export interface Database {
   close(): Promise<void>;
   /** PGlite only: the data directory as a tarball (test snapshots). */
   dumpDataDir?: () => Promise<Blob>;
+  /** PGlite only: a plain SQL dump (pg_dump in WebAssembly) taken while no query of the app runs. */
+  dumpSql?: (args: string[]) => Promise<string>;
 }
 
 export class DatabaseUnavailableError extends Error {}
@@ -56,6 +58,19 @@ async function openPglite(options: { dataDir?: string; loadDataDir?: Blob }): Pr
       if (!pg.closed) await pg.close();
     },
     dumpDataDir: () => pg.dumpDataDir('none'),
+    // Kysely's one connection is held for the dump, so no transaction of the app is open on
+    // PGlite's single session while pg_dump runs its own there. pg_dump ends its read-only
+    // transaction by disconnecting, which PGlite's one session never does: it is rolled back
+    // here, and the session settings pg_dump made (DateStyle, extra_float_digits, ...) reset.
+    dumpSql: (args) =>
+      db.connection().execute(async () => {
+        const { pgDump } = await import('@electric-sql/pglite-tools/pg_dump');
+        try {
+          return await (await pgDump({ pg, args })).text();
+        } finally {
+          await pg.exec('ROLLBACK; RESET ALL;');
+        }
+      }),
   };
 }
 

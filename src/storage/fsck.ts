@@ -4,8 +4,7 @@
 // every original (bit rot). `repairStorage` fixes what may be fixed without losing anything:
 // derived files are requeued, temp leftovers, stray upload parts and orphaned derived files removed, orphan
 // originals given rows. An original is never deleted or changed.
-import { readdir, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { unlink } from 'node:fs/promises';
 import type { AppDeps } from '../http/env.ts';
 import { checksumFile } from '../ingest/checksum.ts';
 import { TEMP_FILE_PATTERN } from '../media/atomic-write.ts';
@@ -13,6 +12,7 @@ import { requeueAssets } from '../queries/assets.ts';
 import type { Db } from '../queries/users.ts';
 import { settleUpload } from '../queries/upload-usage.ts';
 import { removeUploadPart, scanUploadParts, UPLOAD_PARTS_DIR, type StrayUploadPart } from './upload-parts.ts';
+import { walkFiles as walk, type FileEntry } from './walk.ts';
 import { absolute, derivedFileHash, derivedRelPaths, parseOriginalName, videoCopyRelPath } from './layout.ts';
 
 type Deps = Pick<AppDeps, 'database' | 'dataDir' | 'config'>;
@@ -63,32 +63,6 @@ export interface VerifyResult {
   /** Originals whose bytes no longer hash to their name. */
   mismatches: { rel: string; actual: string }[];
   unreadable: { rel: string; error: string }[];
-}
-
-interface FileEntry {
-  rel: string;
-  size: number;
-  mtimeMs: number;
-}
-
-/** Every regular file under DATA_DIR/<top>, with its path relative to DATA_DIR. Symlinks count as files. */
-async function walk(root: string, top: string): Promise<FileEntry[]> {
-  const found: FileEntry[] = [];
-  async function visit(rel: string) {
-    const entries = await readdir(join(root, rel), { withFileTypes: true }).catch(() => []);
-    for (const entry of entries) {
-      const childRel = `${rel}/${entry.name}`;
-      if (childRel === UPLOAD_PARTS_DIR) continue; // resumable uploads: scanUploadParts
-      if (entry.isDirectory()) {
-        await visit(childRel);
-        continue;
-      }
-      const info = await stat(join(root, childRel)).catch(() => undefined);
-      found.push({ rel: childRel, size: info?.size ?? 0, mtimeMs: info?.mtimeMs ?? 0 });
-    }
-  }
-  await visit(top);
-  return found;
 }
 
 interface AssetFileRow {

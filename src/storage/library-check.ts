@@ -1,6 +1,6 @@
 // Whether DATA_DIR (and DATABASE_URL) hold a library. A CLI command pointed at the wrong
 // folder must not make an empty library there and then report it clean: only the server,
-// `create-owner` and `migrate` may start a new one. Checked before anything is written.
+// `create-owner`, `migrate` and `restore` (into an empty DATA_DIR) may start a new one. Checked before anything is written.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
