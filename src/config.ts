@@ -34,6 +34,10 @@ export interface Config {
   shareUpload: { maxFileBytes: number; maxFilesPerDay: number; maxBytesPerDay: number };
   /** Signed media URLs also carry the client IP (a copied URL fails elsewhere). */
   signedUrlBindIp: boolean;
+  /** The integrity scrub re-hashes at most this many bytes of originals a day (0: off). */
+  scrubBytesPerDay: number;
+  /** GET /metrics answers (to a `metrics` token or a loopback peer). */
+  metrics: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -134,6 +138,12 @@ const EnvSchema = v.object({
   MEDIA_ACCEL: v.optional(v.picklist(['none', 'nginx'], 'MEDIA_ACCEL must be none or nginx'), 'none'),
   WORKER_CONCURRENCY: integer('WORKER_CONCURRENCY', 0, 64, 0),
   JOB_LEASE_SECONDS: integer('JOB_LEASE_SECONDS', 2, 3600, 60),
+  SCRUB_BYTES_PER_DAY: v.pipe(
+    v.optional(v.string(), '35G'),
+    v.transform(parseSize),
+    v.check((n) => n !== undefined, 'SCRUB_BYTES_PER_DAY must be a size such as 35G, or 0 to turn the scrub off'),
+  ),
+  METRICS: boolean('METRICS'),
 });
 
 /** Reads `.env` from the working directory; real environment variables win. */
@@ -180,6 +190,8 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
       maxBytesPerDay: e.SHARE_UPLOAD_MAX_BYTES_PER_DAY,
     },
     signedUrlBindIp: e.SIGNED_URL_BIND_IP,
+    scrubBytesPerDay: e.SCRUB_BYTES_PER_DAY!,
+    metrics: e.METRICS,
   };
 }
 

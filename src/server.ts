@@ -12,6 +12,7 @@ import { adminCommands } from './admin/commands.ts';
 import { describeStartError } from './start-errors.ts';
 import { createWorker, type Worker } from './jobs/worker.ts';
 import { removePurgedFiles, startTrashPurge, type TrashPurger } from './jobs/purge-trash.ts';
+import { startScrubSchedule, type ScrubSchedule } from './jobs/scrub-schedule.ts';
 import { findFfmpeg } from './media/derivatives.ts';
 import { recoverAtStart } from './storage/recovery.ts';
 
@@ -33,6 +34,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   let admin: Server | undefined;
   let worker: Worker | undefined;
   let purger: TrashPurger | undefined;
+  let scrub: ScrubSchedule | undefined;
   let stopExpiry: (() => void) | undefined;
   try {
     // Files of a purge cut short first: recovery would give those originals new rows.
@@ -53,6 +55,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     deps.worker = worker;
     await worker.start();
     purger = startTrashPurge({ db: deps.database.db, dataRoot: deps.dataDir.root, log });
+    const running = worker;
+    scrub = startScrubSchedule({ db: deps.database.db, log, bytesPerDay: config.scrubBytesPerDay, wake: () => running.wake() });
     const uploads = createUploads(deps);
     await uploads.expire(); // what expired while the server was down
     stopExpiry = uploads.startExpiry();
@@ -70,6 +74,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   } catch (err) {
     http?.close();
     stopExpiry?.();
+    scrub?.stop();
     await purger?.stop();
     await worker?.stop();
     await runtime.close();
@@ -89,7 +94,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await closed;
       clearTimeout(timer);
       stopExpiry?.();
-    await purger?.stop();
+      scrub?.stop();
+      await purger?.stop();
       await worker?.stop();
       await new Promise<void>((resolve) => (admin ? admin.close(() => resolve()) : resolve()));
       await runtime.close();

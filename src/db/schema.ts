@@ -52,6 +52,10 @@ export interface AssetsTable {
   location_check: ColumnType<string | null, string | null | undefined, string | null>;
   /** How a video plays in browsers (migrations/0014_jobs.sql); null for photos and videos not looked at yet. */
   playback: ColumnType<VideoPlayback | null, VideoPlayback | null | undefined, VideoPlayback | null>;
+  /** When the integrity scrub last re-hashed its original, and what it found (migrations/0016). */
+  checked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  integrity: ColumnType<IntegrityState | null, IntegrityState | null | undefined, IntegrityState | null>;
+  integrity_detail: ColumnType<string | null, string | null | undefined, string | null>;
   /** Apple's content identifier, which pairs a Live Photo's photo and video. */
   content_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** On a Live Photo's video: its photo (the item it is the motion clip of). */
@@ -63,10 +67,12 @@ export interface AssetsTable {
 
 export type VideoPlayback = 'original' | 'copy' | 'preparing' | 'none';
 
+export type IntegrityState = 'ok' | 'mismatch' | 'missing' | 'unreadable';
+
 export type AssetKind = 'photo' | 'raw' | 'video';
 export type AssetStatus = 'pending' | 'ready' | 'failed';
 
-export const JOB_KINDS = ['derive', 'transcode'] as const;
+export const JOB_KINDS = ['derive', 'transcode', 'scrub'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 

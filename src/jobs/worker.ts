@@ -12,6 +12,7 @@ import { claimJobs, endRun, giveBackRun, queueCopiesWithoutFfmpeg, releaseStaleJ
 import type { Db } from '../queries/users.ts';
 import { deriveJob } from './derive-asset.ts';
 import { transcodeJob } from './transcode-video.ts';
+import { scrubJob } from './scrub-original.ts';
 
 export const MAX_ATTEMPTS = 3;
 const IDLE_POLL_MS = 2_000;
@@ -89,7 +90,7 @@ interface Running {
 export function createWorker(options: WorkerOptions): Worker {
   const { db, log } = options;
   const ctx: JobContext = { db, dataRoot: options.dataRoot, log, ffmpegPath: options.ffmpegPath, videoMaxEdge: options.videoMaxEdge ?? 1080 };
-  const handlers = [deriveJob(Math.max(1, options.concurrency ?? cpus().length)), transcodeJob()].filter(
+  const handlers = [deriveJob(Math.max(1, options.concurrency ?? cpus().length)), transcodeJob(), scrubJob()].filter(
     (h) => !options.kinds || options.kinds.includes(h.kind),
   );
   const leaseMs = options.leaseMs ?? 60_000;

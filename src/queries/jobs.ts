@@ -110,7 +110,8 @@ export async function cancelJob(db: Db, kind: JobKind, assetId: string): Promise
 
 /** Work waiting or running, all kinds. */
 export async function countBacklog(db: Db): Promise<number> {
-  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM jobs WHERE status IN ('queued', 'running')`.execute(db);
+  // The integrity scrub is upkeep, not work the owner waits for (Settings shows it apart).
+  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM jobs WHERE status IN ('queued', 'running') AND kind <> 'scrub'`.execute(db);
   return rows[0]!.n;
 }
 
@@ -150,6 +151,7 @@ export async function listQueuedWork(db: Db, limit: number): Promise<QueuedWork[
     .innerJoin('assets as a', 'a.id', 'j.asset_id')
     .select(['j.kind', 'j.asset_id', 'a.original_filename', 'j.status', 'j.progress', 'j.attempts', 'j.next_attempt_at'])
     .where('j.status', 'in', ['queued', 'running'])
+    .where('j.kind', '<>', 'scrub')
     .orderBy(sql`j.status = 'running'`, 'desc')
     .orderBy('j.next_attempt_at')
     .orderBy('j.id')

@@ -8,6 +8,7 @@ import { createApiToken } from '../auth/api-tokens.ts';
 import { TOKEN_SCOPES, type ApiToken, type Session } from '../db/schema.ts';
 import { existingAlbumIds, listAlbumTitles } from '../queries/albums.ts';
 import { setPlayback } from '../queries/assets.ts';
+import { integritySummary, listIntegrityProblems } from '../queries/integrity.ts';
 import { cancelJob, countBacklog, countCopiesWithoutFfmpeg, listQueuedWork } from '../queries/jobs.ts';
 import { listApiTokens, revokeApiToken } from '../queries/api-tokens.ts';
 import { deleteUserSession, deleteUserSessions, listUserSessions } from '../queries/sessions.ts';
@@ -34,7 +35,7 @@ const QUEUE_SHOWN = 20;
 async function settingsProps(c: Context<AppEnv>, extra: Partial<SettingsProps> = {}): Promise<SettingsProps> {
   const user = currentUser(c);
   const worker = c.get('deps').worker;
-  const [sessions, tokens, uploaders, albums, queue, backlog, waitingForFfmpeg] = await Promise.all([
+  const [sessions, tokens, uploaders, albums, queue, backlog, waitingForFfmpeg, summary, problems] = await Promise.all([
     listUserSessions(db(c), user.id),
     listApiTokens(db(c), user.id),
     listUploaders(db(c)),
@@ -42,6 +43,8 @@ async function settingsProps(c: Context<AppEnv>, extra: Partial<SettingsProps> =
     listQueuedWork(db(c), QUEUE_SHOWN),
     countBacklog(db(c)),
     worker && !worker.makesVideoCopies ? countCopiesWithoutFfmpeg(db(c)) : Promise.resolve(0),
+    integritySummary(db(c)),
+    listIntegrityProblems(db(c)),
   ]);
   return {
     user,
@@ -51,6 +54,7 @@ async function settingsProps(c: Context<AppEnv>, extra: Partial<SettingsProps> =
     uploaders: await Promise.all(uploaders.map(async (u) => ({ user: u, albumIds: await listUploaderAlbumIds(db(c), u.id) }))),
     albums,
     work: { queue, backlog, ffmpegMissing: worker !== undefined && !worker.makesVideoCopies, waitingForFfmpeg },
+    integrity: { summary, problems, scrubOff: c.get('deps').config.scrubBytesPerDay <= 0 },
     ...extra,
   };
 }

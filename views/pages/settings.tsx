@@ -1,6 +1,7 @@
 // Settings: the owner's sessions, API tokens and uploader accounts.
 import type { ApiToken, Session, User } from '../../src/db/schema.ts';
 import type { QueuedWork } from '../../src/queries/jobs.ts';
+import type { IntegrityProblem, IntegritySummary } from '../../src/queries/integrity.ts';
 import { plural } from '../parts/dates.ts';
 import { Page } from '../layouts/page.tsx';
 import { FormError } from '../parts/form.tsx';
@@ -28,9 +29,57 @@ export interface SettingsProps {
     /** Videos without a web copy because ffmpeg is missing. */
     waitingForFfmpeg: number;
   };
+  integrity: { summary: IntegritySummary; problems: IntegrityProblem[]; scrubOff: boolean };
 }
 
-const WORK_NAMES: Record<QueuedWork['kind'], string> = { derive: 'Thumbnails', transcode: 'Video for the web' };
+const PROBLEM_WORDS: Record<IntegrityProblem['integrity'], string> = {
+  mismatch: 'Its bytes have changed since it was stored (damaged on disk)',
+  missing: 'The file is missing from disk',
+  unreadable: 'The file could not be read',
+};
+
+function IntegritySection({ summary, problems, scrubOff }: SettingsProps['integrity']) {
+  return (
+    <section class="card" aria-labelledby="integrity-heading">
+      <h2 id="integrity-heading">Integrity of the originals</h2>
+      {problems.length > 0 && (
+        <>
+          <p class="notice error" role="alert">
+            {plural(summary.problems, 'original')} {summary.problems === 1 ? 'is' : 'are'} damaged or missing. Nothing was changed or deleted: restore{' '}
+            {summary.problems === 1 ? 'it' : 'them'} from a backup (<code>shoebox restore</code> into a new folder, then copy the file back), and the next check clears the warning.
+          </p>
+          <ul class="rows integrity-problems">
+            {problems.map((f) => (
+              <li class="row" data-integrity={f.integrity}>
+                <span class="grow">
+                  <strong class="work-file">{f.original_filename}</strong>
+                  <span class="muted">
+                    {' '}
+                    · {PROBLEM_WORDS[f.integrity]} · {f.albums.length ? `in ${f.albums.join(', ')}` : 'in no album'} · found {timeAgo(f.checked_at)}
+                  </span>
+                  <br />
+                  <small class="muted">
+                    <code>{f.storage_path}</code>
+                  </small>
+                </span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <p class="muted">
+        {scrubOff
+          ? 'The daily check is off (SCRUB_BYTES_PER_DAY=0).'
+          : `Every day Shoebox re-reads a slice of the originals and compares each with the checksum it had when stored. ${summary.checkedEver} of ${plural(summary.originals, 'original')} checked so far`}
+        {!scrubOff && summary.lastCheckedAt ? `, the latest ${timeAgo(summary.lastCheckedAt)}` : ''}
+        {!scrubOff && '.'}
+        {!scrubOff && summary.problems === 0 && summary.checkedEver > 0 ? ' All of them match.' : ''}
+      </p>
+    </section>
+  );
+}
+
+const WORK_NAMES: Record<QueuedWork['kind'], string> = { derive: 'Thumbnails', transcode: 'Video for the web', scrub: 'Integrity check' };
 
 function WorkRow({ w }: { w: QueuedWork }) {
   const state = w.status === 'running' ? (w.progress !== null ? `${Math.floor(w.progress * 100)} %` : 'running') : w.attempts > 0 ? 'waiting to try again' : 'waiting';
@@ -202,6 +251,8 @@ export function SettingsPage(p: SettingsProps) {
           )}
           {p.work.backlog > p.work.queue.length && <p class="muted">and {plural(p.work.backlog - p.work.queue.length, 'more item')} waiting</p>}
         </section>
+
+        <IntegritySection {...p.integrity} />
 
         <section class="card" aria-labelledby="uploaders-heading">
           <h2 id="uploaders-heading">Uploaders</h2>
