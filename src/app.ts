@@ -21,6 +21,7 @@ import { securityHeaders } from './http/security-headers.ts';
 import type { AppDeps, AppEnv, Limits, Sharing } from './http/env.ts';
 import { LocationPrep } from './downloads/location-prep.ts';
 import { RunningZips } from './downloads/running-zips.ts';
+import { countRequests, metricsForLoopback, metricsForToken } from './http/metrics.ts';
 import { UnreadableOriginals } from './downloads/unreadable-originals.ts';
 import { AlbumAssetCache } from './sharing/album-asset-cache.ts';
 import { LinkCache } from './sharing/link-cache.ts';
@@ -139,12 +140,14 @@ export function createApp(deps: AppDeps, limits: Limits = createLimits(), sharin
     await next();
   });
   app.use(requestLog());
+  app.use(countRequests());
   app.use(securityHeaders());
   app.onError(onError);
   app.notFound(onNotFound);
 
   app.route('/', staticRoutes);
   app.route('/', healthRoutes);
+  app.get('/metrics', metricsForLoopback());
   app.route('/', signedMediaRoutes);
   app.use(compressRendered());
   app.use(htmlAsBytes());
@@ -155,6 +158,7 @@ export function createApp(deps: AppDeps, limits: Limits = createLimits(), sharin
   app.use(authorize());
   app.use(forgetOnChange(sharing.pages, sharing.albumAssets));
 
+  app.get('/metrics', metricsForToken);
   app.route('/', authRoutes);
   app.route('/', settingsRoutes);
   app.route('/', uploadRoutes);

@@ -11,6 +11,7 @@ export interface ZipSlotRequest {
 
 export class RunningZips {
   private readonly counts = new Map<string, number>();
+  private all = 0;
 
   /** Whether a new download (or, with `resume`, a resumed one) would be refused now. */
   refuses(requests: ZipSlotRequest[], resume = false): boolean {
@@ -21,10 +22,12 @@ export class RunningZips {
   take(requests: ZipSlotRequest[], resume = false): (() => void) | undefined {
     if (this.refuses(requests, resume)) return undefined;
     for (const r of requests) this.counts.set(r.key, (this.counts.get(r.key) ?? 0) + 1);
+    this.all++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
+      this.all--;
       for (const r of requests) {
         const n = (this.counts.get(r.key) ?? 1) - 1;
         if (n > 0) this.counts.set(r.key, n);
@@ -33,8 +36,13 @@ export class RunningZips {
     };
   }
 
-  /** How many are running under `key` ('all': every one). */
+  /** How many are running under `key` ('all': the owner's). */
   running(key: string): number {
     return this.counts.get(key) ?? 0;
+  }
+
+  /** How many are running, whoever asked. */
+  total(): number {
+    return this.all;
   }
 }

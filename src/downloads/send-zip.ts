@@ -12,6 +12,7 @@ import { contentDisposition, conditionalRange } from '../http/send-file.ts';
 import { securityHeaderValues } from '../http/security-headers.ts';
 import type { ZipLayout } from '../zip/zip-layout.ts';
 import { writeZip, zipResponseBody, type ZipFileSource, type ZipStreamHooks } from '../zip/zip-stream.ts';
+import { countDownloadBytes } from '../metrics/counters.ts';
 
 export interface SendZipOptions<T extends ZipFileSource> {
   /** The downloaded file's name, e.g. 'Holiday.zip'. */
@@ -41,6 +42,7 @@ export async function sendZip<T extends ZipFileSource>(c: Context, layout: ZipLa
     return new Response(null, { status: span.status, headers });
   }
   const hooks = (await o.starting?.({ start: span.start, end: span.end, size: layout.size })) ?? {};
+  countDownloadBytes('zip', span.end - span.start + 1);
   const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
   if (!outgoing) {
     return new Response(zipResponseBody(layout, span.start, span.end, { ...hooks, abort: () => {} }), { status: span.status, headers });

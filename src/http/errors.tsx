@@ -7,7 +7,8 @@ import { ErrorPage } from '../../views/pages/error.tsx';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { AppEnv } from './env.ts';
 
-export const isApiPath = (path: string) => path === '/api' || path.startsWith('/api/');
+/** Paths for programs (answered in JSON, bearer tokens accepted), not for people. */
+export const isApiPath = (path: string) => path === '/api' || path.startsWith('/api/') || path === '/metrics';
 
 /** Throw where the problem is found; `onError` answers. */
 export function httpError(status: ContentfulStatusCode, message: string, extra?: Record<string, unknown>): HTTPException {

@@ -10,6 +10,7 @@ import type { Context } from 'hono';
 import { safeFileName } from '../zip/zip-names.ts';
 import { httpError } from './errors.tsx';
 import type { FileMemo } from './file-memo.ts';
+import { countDownloadBytes } from '../metrics/counters.ts';
 
 export interface SendFileOptions {
   contentType: string;
@@ -145,6 +146,7 @@ function answer(c: Context, path: string, info: FileInfo, options: SendFileOptio
   if (span instanceof Response) return span;
   const { start, end, status } = span;
   if (c.req.method === 'HEAD' || info.size === 0) return new Response(null, { status, headers });
+  countDownloadBytes('file', end - start + 1);
   if (info.whole) return new Response(info.whole.subarray(start, end + 1) as Uint8Array<ArrayBuffer>, { status, headers });
   const at = options.slice?.offset ?? 0;
   const stream = options.open ? options.open(start, end) : createReadStream(path, { start: at + start, end: at + end, highWaterMark: 256 * 1024 });

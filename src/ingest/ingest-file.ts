@@ -18,6 +18,7 @@ import { withHashLock } from '../db/hash-lock.ts';
 import { crashPoint } from '../crash-points.ts';
 import { assetRow, describeAsset } from './describe-asset.ts';
 import type { ReceivedFile } from './receive-file.ts';
+import { countUploadBytes } from '../metrics/counters.ts';
 
 export type IngestResult =
   | { status: 'created'; asset: Asset; /** The bytes were in the trash: that asset is back, in its albums. */ restoredFromTrash?: true }
@@ -39,6 +40,7 @@ export interface IngestContext {
 export async function ingestFile(file: ReceivedFile, ctx: IngestContext): Promise<IngestResult> {
   const discard = () => unlink(file.tmpPath).catch(() => {});
   const name = ctx.originalFilename;
+  countUploadBytes(file.size);
   if (file.size === 0) {
     await discard();
     return { status: 'rejected', httpStatus: 415, error: `${name} is empty (0 bytes)` };

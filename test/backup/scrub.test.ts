@@ -49,7 +49,8 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('integrity scrub (%s)', (backend
     const root = server.deps.dataDir.root;
     const damaged = join(root, (await row('landscape_1.jpg')).storage_path);
     const bytes = readFileSync(damaged);
-    bytes[bytes.length >> 1] ^= 0x01;
+    const middle = bytes.length >> 1;
+    bytes[middle] = bytes[middle]! ^ 0x01;
     writeFileSync(damaged, bytes);
     rmSync(join(root, (await row('landscape_2.jpg')).storage_path));
     const before = await snapshot(root);

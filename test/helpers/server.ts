@@ -70,6 +70,8 @@ export async function startTestServer(options: {
   worker?: boolean;
   /** A DATA_DIR the caller made and removes (e.g. a small tmpfs); by default a temp dir. */
   dataRoot?: string;
+  /** Where to listen (default 127.0.0.1; 0.0.0.0 to be reached from a non-loopback address too). */
+  hostname?: string;
 }): Promise<TestServer> {
   const root = options.dataRoot ?? tempDir();
   const dataDir = prepareDataDir(root);
@@ -92,7 +94,7 @@ export async function startTestServer(options: {
   const sharing = createSharing(deps);
   const uploads = createUploads(deps);
   const server = await new Promise<Server>((resolve) => {
-    const s = serve({ ...createNodeServing(deps, limits, sharing, uploads), port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+    const s = serve({ ...createNodeServing(deps, limits, sharing, uploads), port: 0, hostname: options.hostname ?? '127.0.0.1' }, () => resolve(s as Server)) as Server;
   });
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

@@ -23,7 +23,7 @@ describe.skipIf(!HAS_FIXTURES || !existsSync(NGINX))('nginx/shoebox.conf with ME
   const dir = tempDir('sbx-nginx-');
 
   beforeAll(async () => {
-    server = await startTestServer({ backend: backends()[0]!, worker: true, config: { mediaAccel: 'nginx', trustProxy: true } });
+    server = await startTestServer({ backend: backends()[0]!, worker: true, config: { mediaAccel: 'nginx', trustProxy: true, metrics: true } });
     const owner = await newUser(server.database.db, { role: 'owner' });
     token = await bearerToken(server.database.db, owner);
     cookie = await sessionCookie(server.database.db, owner);
@@ -48,6 +48,13 @@ describe.skipIf(!HAS_FIXTURES || !existsSync(NGINX))('nginx/shoebox.conf with ME
       body: JSON.stringify({ title: 'Forged' }),
     });
     expect(crossSite.status).toBe(403);
+  });
+
+  it('refuses /metrics, which the app answers only to a scraper beside it', async () => {
+    const through = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect(through.status).toBe(404);
+    expect(through.headers.get('content-security-policy')).toBeNull(); // nginx's answer: the app never saw it
+    expect((await server.fetch('/metrics')).status).toBe(200);
   });
 
   it('caps request bodies per location: 64 KB where anyone posts, 1 MB elsewhere, none on uploads', async () => {
