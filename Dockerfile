@@ -9,8 +9,10 @@
 FROM node:22-bookworm-slim
 
 # ffmpeg: video posters and web-playable copies (without it videos still upload).
+# postgresql-client-15: pg_dump for `shoebox backup` with DATABASE_URL; its major version is
+# the one compose.yaml's Postgres runs (a pg_dump older than its server refuses to dump it).
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ffmpeg ca-certificates \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ffmpeg postgresql-client-15 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 
 # Runs as an unprivileged user. Its group is gid 101, the group nginx workers run as in

@@ -146,6 +146,9 @@ const EnvSchema = v.object({
   METRICS: boolean('METRICS'),
 });
 
+/** Every variable the configuration reads (.env.example documents each). */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.entries);
+
 /** Reads `.env` from the working directory; real environment variables win. */
 export function readEnv(env: NodeJS.ProcessEnv = process.env, envFile = resolve('.env')): Record<string, string> {
   const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};

@@ -27,6 +27,7 @@ export function requirements(): { what: string; present: boolean }[] {
     { what: 'bsdtar (libarchive-tools)', present: runs('bsdtar', ['--version']) },
     { what: 'python3', present: runs('python3', ['--version']) },
     { what: 'curl', present: runs('curl', ['--version']) },
+    { what: 'caddy', present: runs('caddy', ['version']) },
     { what: 'nginx (/usr/sbin/nginx)', present: existsSync('/usr/sbin/nginx') },
     { what: 'chromium (/usr/bin/chromium)', present: existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') },
   ];
