@@ -15,6 +15,7 @@ import { seededDataDir, spawnServer, tempDir, type SpawnedServer } from '../help
 import { fixture, HAS_FIXTURES, SKIP_REASON } from '../media/fixtures.ts';
 import { shoebox } from '../ingest/cli-helpers.ts';
 import { walkFiles } from '../../src/storage/walk.ts';
+import { writeDatabaseDump } from '../../src/backup/database-dump.ts';
 
 const HAS_POSTGRES = inject('postgresUrl') !== null;
 const dirs: string[] = [];
@@ -88,6 +89,8 @@ async function buildLibrary(env: Record<string, string>): Promise<Library & { li
   await json(await call(lib, 'PUT', `/api/albums/${trip.id}/order`, { assetIds: [...ids].reverse() }));
   await json(await call(lib, 'PATCH', `/api/albums/${trip.id}`, { coverAssetId: ids[2], sortOrder: 'manual' }));
   await json(await call(lib, 'POST', '/api/albums', { title: 'Empty for now' }), 201);
+  const uploader = (await json(await call(lib, 'POST', '/api/users', { email: 'aunt@example.com', password: 'another long password' }), 201)).user;
+  await json(await call(lib, 'PUT', `/api/users/${uploader.id}/albums`, { albumIds: [trip.id] }));
   const locked = (
     await json(
       await call(lib, 'POST', `/api/albums/${trip.id}/share`, {
@@ -112,7 +115,8 @@ async function ownerView(lib: { server: SpawnedServer; cookie: string }) {
   const details = [];
   for (const a of albums) details.push(await json(await call(lib, 'GET', `/api/albums/${a.id}?limit=200`)));
   const links = (await json(await call(lib, 'GET', '/api/links'))).links;
-  return JSON.parse(JSON.stringify({ albums, details, links }).replaceAll(lib.server.url, 'ORIGIN'));
+  const users = (await json(await call(lib, 'GET', '/api/users'))).users;
+  return JSON.parse(JSON.stringify({ albums, details, links, users }).replaceAll(lib.server.url, 'ORIGIN'));
 }
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -230,6 +234,7 @@ describe.skipIf(!HAS_FIXTURES)('backup and restore', () => {
     const first4120 = shared.assets.find((a: { originalFilename: string }) => a.originalFilename === 'IMG_4120.JPG');
     const source = { view, cookie: lib.cookie, linkToken: lib.linkToken, grantCookie, signedOriginal: first4120.originalUrl };
     expect(source.view.albums).toHaveLength(3);
+    expect(source.view.users).toHaveLength(1);
 
     // 3. Restored on the embedded database, and moved to a real Postgres by the same command.
     const onPglite = keep(tempDir('sbx-restore-'));
@@ -239,7 +244,8 @@ describe.skipIf(!HAS_FIXTURES)('backup and restore', () => {
     await expectSameLibrary(source, restored.env);
 
     if (HAS_POSTGRES) {
-      const moved = await restoreInto(backup, { dataDir: keep(tempDir('sbx-restore-')), databaseUrl: await emptyPostgres() });
+      // Thumbnails were made in the restore above; here the server's worker makes them later.
+      const moved = await restoreInto(backup, { dataDir: keep(tempDir('sbx-restore-')), databaseUrl: await emptyPostgres() }, ['--no-thumbnails']);
       expect(moved.summary.restored.load.skippedSettings).toContain('transaction_timeout'); // PGlite's pg_dump is newer
       expect(await expectOriginalsIntact(moved.env.DATA_DIR!)).toBe(total);
       await expectSameLibrary(source, moved.env);
@@ -268,6 +274,20 @@ describe.skipIf(!HAS_FIXTURES)('backup and restore', () => {
     const back = await restoreInto(backup, { dataDir: keep(tempDir('sbx-restore-')) });
     expect(await expectOriginalsIntact(back.env.DATA_DIR!)).toBe(PHOTOS.length);
     await expectSameLibrary(source, back.env);
+  });
+
+  it.skipIf(!HAS_POSTGRES)('says plainly when pg_dump is missing or older than the server', async () => {
+    const database = await createTestDatabase('postgres');
+    databases.push(database);
+    const dir = keep(tempDir());
+    await expect(writeDatabaseDump(database, database.url, join(dir, 'd.sql'), join(dir, 'no-pg_dump-here'))).rejects.toThrow(
+      /pg_dump was not found .*install the PostgreSQL client tools, version \d+ or newer/,
+    );
+    // A pg_dump of an older major version, as `pg_dump --version` says it.
+    const old = join(dir, 'pg_dump');
+    writeFileSync(old, '#!/bin/sh\necho "pg_dump (PostgreSQL) 9.6.24"\n', { mode: 0o755 });
+    await expect(writeDatabaseDump(database, database.url, join(dir, 'd.sql'), old)).rejects.toThrow(/pg_dump 9\.6 is older than the database server \(\d+\.\d+.*\) and cannot dump it/);
+    expect(readdirSync(dir)).toEqual(['pg_dump']); // no dump, no partial file
   });
 
   it('refuses a target that is not empty, a folder that is not a backup, and a backup folder that holds other things', { timeout: 60_000 }, async () => {
