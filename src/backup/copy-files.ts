@@ -1,17 +1,16 @@
 // Copying stored files between a library and a backup, only what the other side lacks. An
 // original's name is its SHA-256, so a file already there with the same name and size is
 // the same file. Each copy goes to a temp name, is fsynced and renamed, so an interrupted run
-// leaves no half file under a real name. Folders are made 0700, files 0600.
+// leaves no half file under a real name (private-files.ts).
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import { makePrivateDirs, PARTIAL, writePrivateFile } from './private-files.ts';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { checksumMeter } from '../ingest/checksum.ts';
 import { parseOriginalName } from '../storage/layout.ts';
 import { walkFiles, type FileEntry } from '../storage/walk.ts';
 import { TEMP_FILE_PATTERN } from '../media/atomic-write.ts';
-
-const PARTIAL = '.partial';
 
 export interface CopyProgress {
   files: number;
@@ -35,6 +34,8 @@ export interface CopyOptions {
   folders: string[];
   /** Check each original's SHA-256 against its name while copying (restore). */
   verifyOriginals?: boolean;
+  /** 'backup': folders 0700, files 0600; 'library': as the server makes them (0644 under a 0700 DATA_DIR, which nginx may be given group access to). */
+  modes: 'backup' | 'library';
   onProgress?: (p: CopyProgress) => void;
 }
 
@@ -62,7 +63,7 @@ export async function copyNewFiles(fromRoot: string, toRoot: string, options: Co
         outcome.skipped++;
       } else {
         const expected = options.verifyOriginals && file.rel.startsWith('originals/') ? parseOriginalName(file.rel.split('/').at(-1)!)?.hash : undefined;
-        await copyOne(join(fromRoot, file.rel), target, expected);
+        await copyOne(join(fromRoot, file.rel), target, expected, options.modes);
         outcome.copied++;
         outcome.copiedBytes += file.size;
       }
@@ -77,31 +78,15 @@ export async function copyNewFiles(fromRoot: string, toRoot: string, options: Co
   return outcome;
 }
 
-async function copyOne(from: string, to: string, expectedSha256: string | undefined): Promise<void> {
-  await makePrivateDirs(dirname(to));
-  const temp = `${to}${PARTIAL}`;
-  try {
+async function copyOne(from: string, to: string, expectedSha256: string | undefined, modes: CopyOptions['modes']): Promise<void> {
+  if (modes === 'backup') await makePrivateDirs(dirname(to));
+  else await mkdir(dirname(to), { recursive: true });
+  await writePrivateFile(to, async (temp) => {
     const meter = checksumMeter();
     await pipeline(createReadStream(from, { highWaterMark: 1024 * 1024 }), meter.stream, createWriteStream(temp, { mode: 0o600 }));
     if (expectedSha256) {
       const actual = meter.result().sha256;
       if (actual !== expectedSha256) throw new Error(`its content does not match its name (SHA-256 ${actual}): the copy in the backup is damaged`);
     }
-    const handle = await open(temp, 'r+');
-    try {
-      await handle.chmod(0o600);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, to);
-  } catch (err) {
-    await unlink(temp).catch(() => {});
-    throw err;
-  }
-}
-
-/** mkdir -p with 0700 for each folder it makes. */
-export async function makePrivateDirs(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  }, modes === 'backup' ? 0o600 : 0o644);
 }

@@ -3,10 +3,11 @@
 // pg_dump for a real Postgres. Both with --inserts (plain statements the embedded database
 // can replay too), without owners or grants (the restoring role owns everything).
 import { execFile, spawn } from 'node:child_process';
-import { open, rename, stat, unlink } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { writePrivateFile, writePrivateText } from './private-files.ts';
 
 const run = promisify(execFile);
 
@@ -26,24 +27,17 @@ export class DumpError extends Error {}
 export async function writeDatabaseDump(database: Database, databaseUrl: string | undefined, path: string, pgDumpPath = 'pg_dump'): Promise<DumpInfo> {
   const { rows } = await sql<{ server_version: string }>`SHOW server_version`.execute(database.db);
   const serverVersion = rows[0]!.server_version.split(' ')[0]!;
-  const temp = `${path}.partial`;
-  try {
-    let dumpedBy: string;
-    if (database.dumpSql) {
-      await writePrivateFile(temp, await database.dumpSql(['--no-owner', '--no-privileges']));
-      dumpedBy = 'PGlite pg_dump';
-    } else {
-      if (!databaseUrl) throw new Error('a Postgres database without DATABASE_URL');
-      dumpedBy = await checkPgDump(pgDumpPath, serverVersion);
-      await runPgDump(pgDumpPath, databaseUrl, temp);
-    }
-    await syncFile(temp);
-    await rename(temp, path);
-    return { bytes: (await stat(path)).size, serverVersion, dumpedBy };
-  } catch (err) {
-    await unlink(temp).catch(() => {});
-    throw err;
+  let dumpedBy: string;
+  if (database.dumpSql) {
+    const text = await database.dumpSql(['--no-owner', '--no-privileges']);
+    await writePrivateText(path, text);
+    dumpedBy = 'PGlite pg_dump';
+  } else {
+    if (!databaseUrl) throw new Error('a Postgres database without DATABASE_URL');
+    dumpedBy = await checkPgDump(pgDumpPath, serverVersion);
+    await writePrivateFile(path, (temp) => runPgDump(pgDumpPath, databaseUrl, temp));
   }
+  return { bytes: (await stat(path)).size, serverVersion, dumpedBy };
 }
 
 const major = (version: string) => Number(/^(\d+)/.exec(version)?.[1] ?? NaN);
@@ -83,23 +77,4 @@ function runPgDump(pgDumpPath: string, databaseUrl: string, file: string): Promi
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve() : reject(new DumpError(`pg_dump failed (exit code ${code}): ${stderr.trim()}`))));
   });
-}
-
-async function writePrivateFile(path: string, text: string): Promise<void> {
-  const handle = await open(path, 'w', 0o600);
-  try {
-    await handle.writeFile(text);
-  } finally {
-    await handle.close();
-  }
-}
-
-async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r+');
-  try {
-    await handle.chmod(0o600);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -2,7 +2,7 @@
 // the embedded one, or the DATABASE_URL one. A backup of either kind restores into either,
 // which is how a library moves between the embedded database and a real Postgres. The
 // originals are copied back with their SHA-256 checked against their names.
-import { readdir, readFile, copyFile, chmod, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -10,6 +10,7 @@ import type { Config } from '../config.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { acquireLock } from '../storage/lock-file.ts';
 import { prepareDataDir } from '../storage/data-dir.ts';
+import { copyPrivateFile } from './private-files.ts';
 import { copyNewFiles, type CopyOutcome, type CopyProgress } from './copy-files.ts';
 import { loadDump, type LoadOutcome } from './load-dump.ts';
 import { DUMP_FILE, readManifest, SECRET_KEY_FILE, type BackupManifest } from './manifest.ts';
@@ -53,14 +54,14 @@ export async function restoreLibrary(config: Config, src: string, hooks: Restore
     }
     let secretKey: RestoreOutcome['secretKey'] = config.secretKey ? 'environment' : 'new';
     if (manifest.secretKeyIncluded && !config.secretKey) {
-      await copyFile(join(src, SECRET_KEY_FILE), dataDir.secretKeyFile);
-      await chmod(dataDir.secretKeyFile, 0o600);
+      await copyPrivateFile(join(src, SECRET_KEY_FILE), dataDir.secretKeyFile);
       secretKey = 'restored';
     }
     hooks.onStage?.('files');
     const files = await copyNewFiles(src, dataDir.root, {
       folders: manifest.withDerived ? ['originals', 'thumbnails', 'videos'] : ['originals'],
       verifyOriginals: true,
+      modes: 'library',
       onProgress: hooks.onFiles,
     });
     return { manifest, load, files, secretKey };

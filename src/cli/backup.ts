@@ -2,10 +2,11 @@
 // server when it holds the embedded database), the secret key, and the originals copied
 // into <dest> incrementally. The new dump replaces the old one only after every file it
 // names was copied, so the folder always holds a dump whose originals are all there.
-import { copyFile, chmod, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { chmod, readdir, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CommandError } from '../admin/commands.ts';
-import { copyNewFiles, listStoredFiles, makePrivateDirs, type CopyOutcome } from '../backup/copy-files.ts';
+import { copyNewFiles, listStoredFiles, type CopyOutcome } from '../backup/copy-files.ts';
+import { copyPrivateFile, makePrivateDirs, writePrivateText } from '../backup/private-files.ts';
 import type { DumpInfo } from '../backup/database-dump.ts';
 import { DUMP_FILE, MANIFEST_FILE, SECRET_KEY_FILE, type BackupManifest } from '../backup/manifest.ts';
 import { formatBytes } from '../ingest/checksum.ts';
@@ -54,12 +55,13 @@ export const backupCommand: CliCommand = {
 
     const layout = dataDirLayout(config.dataDir);
     const secretKeyIncluded = !config.secretKey;
-    if (secretKeyIncluded) await copyPrivate(layout.secretKeyFile, join(dest, SECRET_KEY_FILE));
+    if (secretKeyIncluded) await copyPrivateFile(layout.secretKeyFile, join(dest, SECRET_KEY_FILE));
 
     const folders = withDerived ? ['originals', ...DERIVED_FOLDERS] : ['originals'];
     let progress: ReturnType<typeof createProgress> | undefined;
     const files = await copyNewFiles(layout.root, dest, {
       folders,
+      modes: 'backup',
       onProgress: (p) => {
         progress ??= json ? undefined : createProgress({ label: 'backup', total: p.totalFiles, unit: 'files', totalBytes: p.totalBytes });
         progress?.update(p.files, p.bytes);
@@ -79,7 +81,7 @@ export const backupCommand: CliCommand = {
         withDerived,
         originals,
       };
-      await writePrivate(join(dest, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+      await writePrivateText(join(dest, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
     } else {
       await unlink(newDump).catch(() => {});
     }
@@ -115,19 +117,6 @@ async function prepareDest(dest: string): Promise<void> {
     throw new CommandError(`${dest} is not empty and holds no Shoebox backup: choose an empty or new folder`);
   }
   await chmod(dest, 0o700);
-}
-
-async function copyPrivate(from: string, to: string): Promise<void> {
-  const temp = `${to}.partial`;
-  await copyFile(from, temp);
-  await chmod(temp, 0o600);
-  await rename(temp, to);
-}
-
-async function writePrivate(path: string, text: string): Promise<void> {
-  const temp = `${path}.partial`;
-  await writeFile(temp, text, { mode: 0o600 });
-  await rename(temp, path);
 }
 
 async function countOriginals(dest: string): Promise<{ files: number; bytes: number }> {

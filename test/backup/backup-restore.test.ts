@@ -119,12 +119,26 @@ async function ownerView(lib: { server: SpawnedServer; cookie: string }) {
   return JSON.parse(JSON.stringify({ albums, details, links, users }).replaceAll(lib.server.url, 'ORIGIN'));
 }
 
+/** The owner's view once the server's worker has made every thumbnail (nothing pending). */
+async function settledView(lib: { server: SpawnedServer; cookie: string }) {
+  for (const deadline = Date.now() + 60_000; ; ) {
+    const view = await ownerView(lib);
+    if (!JSON.stringify(view).includes('"status":"pending"')) return view;
+    if (Date.now() > deadline) throw new Error('thumbnails still pending after 60 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 async function expectOriginalsIntact(dataDir: string) {
   const originals = await walkFiles(dataDir, 'originals');
   expect(originals.length).toBeGreaterThan(0);
-  for (const f of originals) expect(sha256(join(dataDir, f.rel)), f.rel).toBe(basename(f.rel).split('.')[0]);
+  for (const f of originals) {
+    expect(sha256(join(dataDir, f.rel)), f.rel).toBe(basename(f.rel).split('.')[0]);
+    // As the server makes them (DATA_DIR itself is 0700), not the backup's 0600: nginx may be given group access.
+    expect(statSync(join(dataDir, f.rel)).mode & 0o777, f.rel).toBe(0o644);
+  }
   return originals.length;
 }
 
@@ -163,7 +177,7 @@ async function expectSameLibrary(
   const server = await startLibrary(restoredEnv);
   try {
     const lib = { server, cookie: source.cookie }; // the session made before the backup
-    expect(await ownerView(lib)).toEqual(source.view);
+    expect(await settledView(lib)).toEqual(source.view);
     // The link's guest grant (a cookie signed with the secret key) and a signed media URL made before.
     const guest = await fetch(`${server.url}/api/share/${source.linkToken}`, { headers: { cookie: source.grantCookie } });
     expect(guest.status).toBe(200);
@@ -213,7 +227,7 @@ describe.skipIf(!HAS_FIXTURES)('backup and restore', () => {
     await expectOriginalsIntact(midway);
 
     // 2. Quiet now: a second backup copies only the originals that came since, and nothing else.
-    const view = await ownerView(lib); // what the restored libraries must show (guests' visits below come after)
+    const view = await settledView(lib); // what the restored libraries must show (guests' visits below come after)
     const before = fileTimes(backup);
     const second = await shoebox(['backup', backup, '--json'], { DATA_DIR: dataDir });
     expect(second.code, second.stderr).toBe(0);
@@ -257,7 +271,7 @@ describe.skipIf(!HAS_FIXTURES)('backup and restore', () => {
     databases.push(database);
     const env = { DATA_DIR: keep(tempDir()), DATABASE_URL: database.url! };
     const lib = await buildLibrary(env);
-    const view = await ownerView(lib);
+    const view = await settledView(lib);
     const backup = keep(tempDir('sbx-backup-'));
     const made = await shoebox(['backup', backup, '--json'], env);
     expect(made.code, made.stderr).toBe(0);
