@@ -2,7 +2,7 @@
 // the embedded one, or the DATABASE_URL one. A backup of either kind restores into either,
 // which is how a library moves between the embedded database and a real Postgres. The
 // originals are copied back with their SHA-256 checked against their names.
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -37,10 +37,10 @@ export async function restoreLibrary(config: Config, src: string, hooks: Restore
   const dump = await readFile(join(src, DUMP_FILE), 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw err.code === 'ENOENT' ? new RestoreRefusedError(`the backup in ${src} has no ${DUMP_FILE}: it is incomplete`) : err;
   });
-  await refuseNonEmptyDataDir(config.dataDir);
+  // An embedded database already made there may stay if it is empty (checked below).
+  await refuseNonEmptyDataDir(config.dataDir, config.databaseUrl ? [] : ['db']);
   const dataDir = prepareDataDir(config.dataDir);
   const lock = config.databaseUrl ? undefined : acquireLock(dataDir.lockFile);
-  let loaded = false;
   try {
     const database = config.databaseUrl ? await openDatabase({ kind: 'postgres', url: config.databaseUrl, max: 1 }) : await openDatabase({ kind: 'pglite', dataDir: dataDir.db });
     let load: LoadOutcome;
@@ -48,7 +48,6 @@ export async function restoreLibrary(config: Config, src: string, hooks: Restore
       await refuseNonEmptyDatabase(database, config);
       hooks.onStage?.('database');
       load = await loadDump(database, dump, hooks.onStatements);
-      loaded = true;
     } finally {
       await database.close();
     }
@@ -65,28 +64,24 @@ export async function restoreLibrary(config: Config, src: string, hooks: Restore
       onProgress: hooks.onFiles,
     });
     return { manifest, load, files, secretKey };
-  } catch (err) {
-    // The load rolled back; an embedded database made for it is left empty but initialised,
-    // which would refuse the next try: DATA_DIR was empty, so it is emptied again.
-    if (!loaded && !config.databaseUrl) await rm(dataDir.db, { recursive: true, force: true });
-    throw err;
   } finally {
     lock?.release();
   }
 }
 
-/** Only empty folders may be there (a DATA_DIR made ready by hand, with its permissions). */
-async function refuseNonEmptyDataDir(root: string): Promise<void> {
+/** Only empty folders may be there (a DATA_DIR made ready by hand, with its permissions), and the folders `allowed`. */
+async function refuseNonEmptyDataDir(root: string, allowed: string[]): Promise<void> {
   if (!existsSync(root)) return;
-  const found = await firstFile(root);
+  const found = await firstFile(root, '', allowed);
   if (found) throw new RestoreRefusedError(`DATA_DIR=${root} is not empty (it holds ${found}): restore only into an empty DATA_DIR, so that nothing there is overwritten`);
 }
 
-async function firstFile(dir: string, rel = ''): Promise<string | undefined> {
+async function firstFile(dir: string, rel: string, allowed: string[]): Promise<string | undefined> {
   for (const entry of await readdir(join(dir, rel), { withFileTypes: true })) {
     const path = rel ? `${rel}/${entry.name}` : entry.name;
+    if (allowed.includes(path)) continue;
     if (!entry.isDirectory()) return path;
-    const inside = await firstFile(dir, path);
+    const inside = await firstFile(dir, path, allowed);
     if (inside) return inside;
   }
   return undefined;

@@ -220,7 +220,9 @@ describe.skipIf(!HAS_FIXTURES)('backup and restore', () => {
     expect(readdirSync(join(backup, 'originals')).every((d) => /^[0-9a-f]{2}$/.test(d))).toBe(true);
 
     // What it holds is consistent: every row restored has its original (fsck clean, exit 0).
-    const midway = keep(tempDir('sbx-restore-'));
+    // Into an embedded database initialised but empty (initdb takes seconds; the restore into a
+    // DATA_DIR with nothing at all is the Postgres test's move back below).
+    const midway = keep(seededDataDir('sbx-restore-', 'pgliteEmptySnapshot'));
     const { summary: midwaySummary } = await restoreInto(backup, { dataDir: midway }, ['--no-thumbnails']);
     expect(midwaySummary.fsckProblems).toBe(0);
     expect(midwaySummary.restored.secretKey).toBe('restored');
@@ -251,11 +253,25 @@ describe.skipIf(!HAS_FIXTURES)('backup and restore', () => {
     expect(source.view.users).toHaveLength(1);
 
     // 3. Restored on the embedded database, and moved to a real Postgres by the same command.
-    const onPglite = keep(tempDir('sbx-restore-'));
+    const onPglite = keep(seededDataDir('sbx-restore-', 'pgliteEmptySnapshot'));
     const restored = await restoreInto(backup, { dataDir: onPglite });
     expect(restored.summary.thumbnails).toMatchObject({ ready: total, failed: 0 });
     expect(await expectOriginalsIntact(onPglite)).toBe(total);
     await expectSameLibrary(source, restored.env);
+
+    // 4. Refusals: a library that is not empty (this one, its server running), a folder that is
+    // not a backup, a backup into a folder that holds other things.
+    const refused = await shoebox(['restore', backup], { DATA_DIR: dataDir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`DATA_DIR=${dataDir} is not empty (it holds `);
+    const noBackup = await shoebox(['restore', keep(tempDir())], { DATA_DIR: keep(tempDir()) });
+    expect(noBackup.stderr).toMatch(/is not a Shoebox backup: it has no shoebox-backup\.json/);
+    const elsewhere = keep(tempDir());
+    writeFileSync(join(elsewhere, 'notes.txt'), 'mine');
+    const intoOther = await shoebox(['backup', elsewhere], { DATA_DIR: dataDir });
+    expect(intoOther.code).toBe(1);
+    expect(intoOther.stderr).toContain('is not empty and holds no Shoebox backup');
+    expect(readdirSync(elsewhere)).toEqual(['notes.txt']);
 
     if (HAS_POSTGRES) {
       // Thumbnails were made in the restore above; here the server's worker makes them later.
@@ -285,7 +301,7 @@ describe.skipIf(!HAS_FIXTURES)('backup and restore', () => {
       grantCookie: grant.headers.getSetCookie().map((c) => c.split(';')[0]).join('; '),
       signedOriginal: shared.assets.find((a: { originalFilename: string }) => a.originalFilename === 'IMG_4120.JPG').originalUrl,
     };
-    const back = await restoreInto(backup, { dataDir: keep(tempDir('sbx-restore-')) });
+    const back = await restoreInto(backup, { dataDir: join(keep(tempDir('sbx-restore-')), 'new-library') }); // a DATA_DIR that does not exist yet
     expect(await expectOriginalsIntact(back.env.DATA_DIR!)).toBe(PHOTOS.length);
     await expectSameLibrary(source, back.env);
   });
@@ -304,20 +320,4 @@ describe.skipIf(!HAS_FIXTURES)('backup and restore', () => {
     expect(readdirSync(dir)).toEqual(['pg_dump']); // no dump, no partial file
   });
 
-  it('refuses a target that is not empty, a folder that is not a backup, and a backup folder that holds other things', { timeout: 60_000 }, async () => {
-    const notEmpty = keep(seededDataDir());
-    const backup = keep(tempDir('sbx-backup-'));
-    const made = await shoebox(['backup', backup], { DATA_DIR: notEmpty });
-    expect(made.code, made.stderr).toBe(0);
-    const refused = await shoebox(['restore', backup], { DATA_DIR: notEmpty });
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`DATA_DIR=${notEmpty} is not empty (it holds db/`);
-    const noBackup = await shoebox(['restore', keep(tempDir())], { DATA_DIR: keep(tempDir()) });
-    expect(noBackup.stderr).toMatch(/is not a Shoebox backup: it has no shoebox-backup\.json/);
-    const elsewhere = keep(tempDir());
-    writeFileSync(join(elsewhere, 'notes.txt'), 'mine');
-    const intoOther = await shoebox(['backup', elsewhere], { DATA_DIR: notEmpty });
-    expect(intoOther.code).toBe(1);
-    expect(intoOther.stderr).toContain('is not empty and holds no Shoebox backup');
-  });
 });

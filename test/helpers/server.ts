@@ -32,12 +32,13 @@ export function tempDir(prefix = 'sbx-'): string {
 
 /**
  * A DATA_DIR whose embedded database is already initialised and migrated (from the
- * run's PGlite snapshot), so a spawned server starts in ~1 s instead of running initdb.
+ * run's PGlite snapshot), so a spawned server starts in ~1 s instead of running initdb;
+ * with 'pgliteEmptySnapshot', initialised but without tables (as `restore` takes it).
  */
-export function seededDataDir(prefix = 'sbx-'): string {
+export function seededDataDir(prefix = 'sbx-', snapshot: 'pgliteSnapshot' | 'pgliteEmptySnapshot' = 'pgliteSnapshot'): string {
   const dir = tempDir(prefix);
   mkdirSync(join(dir, 'db'), { mode: 0o700 });
-  execFileSync('tar', ['-xf', inject('pgliteSnapshot'), '-C', join(dir, 'db')], { stdio: 'ignore' });
+  execFileSync('tar', ['-xf', inject(snapshot), '-C', join(dir, 'db')], { stdio: 'ignore' });
   return dir;
 }
 
