@@ -4,7 +4,8 @@ import { sql } from 'kysely';
 import type { IntegrityState } from '../db/schema.ts';
 import type { Db } from './users.ts';
 
-/** An original checked this recently is not checked again, however large the day's budget. */
+/** An original found sound this recently is not checked again, however large the day's budget
+ *  (one found damaged or missing is, every round, so that a file put back clears its report). */
 export const RECHECK_AFTER_DAYS = 7;
 /** One process plans each round, however many share the database. */
 const PLAN_EVERY = '50 minutes';
@@ -22,7 +23,7 @@ export async function planScrub(db: Db, budgetBytes: number): Promise<number | n
       WITH candidates AS (
         SELECT a.id, sum(a.file_size) OVER (ORDER BY a.checked_at NULLS FIRST, a.id) - a.file_size AS before
         FROM assets a
-        WHERE (a.checked_at IS NULL OR a.checked_at < now() - make_interval(days => ${RECHECK_AFTER_DAYS}))
+        WHERE (a.checked_at IS NULL OR a.checked_at < now() - make_interval(days => ${RECHECK_AFTER_DAYS}) OR a.integrity <> 'ok')
           AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'scrub' AND j.asset_id = a.id AND j.status IN ('queued', 'running'))
       ), queued AS (
         INSERT INTO jobs (kind, asset_id)

@@ -109,9 +109,24 @@ describe.skipIf(!HAS_FIXTURES).each(backends())('integrity scrub (%s)', (backend
     // Next round: the next two by age, as far as the budget goes (landscape_1 fits, landscape_2 starts within it).
     await resetScrubPlan(db);
     expect(await planScrub(db, size('landscape_1.jpg') + 1)).toBe(2);
-    // Checked within the week: not again.
     server.deps.worker!.wake();
     await server.idle();
+
+    // Sound and checked within the week: not again. The damaged and the missing one are, every
+    // round: once their files are put back (from a backup), the report clears.
+    await resetScrubPlan(db);
+    expect(await planScrub(db, 10 * 1024 ** 3)).toBe(2);
+    const root = server.deps.dataDir.root;
+    for (const name of ['landscape_1.jpg', 'landscape_2.jpg']) {
+      writeFileSync(join(root, (await row(name)).storage_path), readFileSync(fixture(PHOTOS.find((p) => p.endsWith(name))!)));
+    }
+    server.deps.worker!.wake();
+    await server.idle();
+    for (const name of ['landscape_1.jpg', 'landscape_2.jpg', 'landscape_3.jpg']) expect((await row(name)).integrity, name).toBe('ok');
+    const settings = await (await server.fetch('/settings', { headers })).text();
+    expect(settings).not.toContain('damaged or missing');
+    expect(settings).toContain('3 of 3 originals checked so far');
+    expect((await (await server.fetch('/healthz')).json()).integrity).toEqual({ problems: 0 });
     await resetScrubPlan(db);
     expect(await planScrub(db, 10 * 1024 ** 3)).toBe(0);
   });

@@ -45,8 +45,9 @@ function IntegritySection({ summary, problems, scrubOff }: SettingsProps['integr
       {problems.length > 0 && (
         <>
           <p class="notice error" role="alert">
-            {plural(summary.problems, 'original')} {summary.problems === 1 ? 'is' : 'are'} damaged or missing. Nothing was changed or deleted: restore{' '}
-            {summary.problems === 1 ? 'it' : 'them'} from a backup (<code>shoebox restore</code> into a new folder, then copy the file back), and the next check clears the warning.
+            {plural(summary.problems, 'original')} {summary.problems === 1 ? 'is' : 'are'} damaged or missing. Nothing was changed or deleted. Copy{' '}
+            {summary.problems === 1 ? 'it' : 'each'} back from your backup (<code>shoebox backup</code> keeps it under the same path) into DATA_DIR; the next check,
+            within the hour, clears the warning.
           </p>
           <ul class="rows integrity-problems">
             {problems.map((f) => (
@@ -58,7 +59,7 @@ function IntegritySection({ summary, problems, scrubOff }: SettingsProps['integr
                     · {PROBLEM_WORDS[f.integrity]} · {f.albums.length ? `in ${f.albums.join(', ')}` : 'in no album'} · found {timeAgo(f.checked_at)}
                   </span>
                   <br />
-                  <small class="muted">
+                  <small class="muted file-path">
                     <code>{f.storage_path}</code>
                   </small>
                 </span>
