@@ -239,8 +239,6 @@ describe.skipIf(!HAS_FIXTURES)('backup and restore', () => {
     expect(secondSummary.files.skipped).toBe(firstSummary.files.copied);
     const written = [...fileTimes(backup)].filter(([rel, t]) => rel.startsWith('originals/') && before.get(rel) !== t).map(([rel]) => rel);
     expect(written).toHaveLength(secondSummary.files.copied);
-    const third = JSON.parse((await shoebox(['backup', backup, '--json'], { DATA_DIR: dataDir })).stdout);
-    expect(third.files).toMatchObject({ copied: 0, skipped: total });
 
     // What the source serves, and what the restored libraries must serve the same way.
     const grant = await fetch(`${lib.server.url}/api/share/${lib.linkToken}/auth`, { method: 'POST', headers: { origin: lib.server.url, 'content-type': 'application/json' }, body: JSON.stringify({ password: 'sesame-street-42' }) });
