@@ -33,6 +33,7 @@ async function answer(c: Context<AppEnv>, uploader: Uploader): Promise<Response>
   if (checksum && id && c.req.method === 'PATCH') uploads.store.expectChecksum(id, checksum);
   const raw = c.req.raw;
   const incoming = (c.env as { incoming: IncomingMessage }).incoming;
+  if (id && c.req.method === 'PATCH') uploads.store.watchBody(id, incoming);
   // What @tus/server reads of a request, with the body straight from Node's stream: Hono's
   // Request would put undici's body machinery in between (a 50 MB chunk took ~4× as long).
   const request = {
@@ -45,7 +46,10 @@ async function answer(c: Context<AppEnv>, uploader: Uploader): Promise<Response>
     },
   } as unknown as Request;
   // A request refused before its bytes were written leaves no expectation for the next one.
-  let response = await uploads.handle(request, uploader).finally(() => checksum && id && uploads.store.expectChecksum(id, undefined));
+  let response = await uploads.handle(request, uploader).finally(() => {
+    if (checksum && id) uploads.store.expectChecksum(id, undefined);
+    if (id) uploads.store.watchBody(id, undefined);
+  });
   // @tus/server refuses in plain text ("Invalid upload-length"): in JSON, as every API error.
   if (response.status >= 400 && !response.headers.get('content-type')?.includes('json')) {
     const text = (await response.text()).trim();

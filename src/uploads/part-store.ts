@@ -46,6 +46,15 @@ export class PartStore extends FileStore {
     this.extensions = [...this.extensions, 'checksum'];
   }
 
+  /** Per upload id: the request whose body the chunk now arriving comes from. */
+  readonly #bodies = new Map<string, { readonly complete: boolean }>();
+
+  /** The next chunk written for `id` comes from this request (set just before it reaches tus, cleared after it: undefined). */
+  watchBody(id: string, request: { readonly complete: boolean } | undefined): void {
+    if (request) this.#bodies.set(id, request);
+    else this.#bodies.delete(id);
+  }
+
   /** The next chunk written for `id` must hash to this (set just before its request reaches tus, cleared after it: undefined). */
   expectChecksum(id: string, expected: { algorithm: ChecksumAlgorithm; digest: string } | undefined): void {
     if (expected) this.#expected.set(id, expected);
@@ -58,6 +67,8 @@ export class PartStore extends FileStore {
     const sums = known?.size === offset ? known : offset === 0 ? new RunningChecksums() : undefined;
     const expected = this.#expected.get(id);
     this.#expected.delete(id);
+    const body = this.#bodies.get(id);
+    this.#bodies.delete(id);
     const chunkHash = expected && createHash(expected.algorithm);
     let received = 0;
     const meter = new Transform({
@@ -70,6 +81,9 @@ export class PartStore extends FileStore {
     });
     try {
       await pipeline(readable, meter, new FileSink(this.partPath(id), { position: offset, durable: false }));
+      // @tus/server ends the stream it hands us gracefully when the request is aborted, so a
+      // chunk that broke off can end here as if whole: Node knows whether the body really ended.
+      if (body && !body.complete) throw new Error('the request broke off before its body ended');
     } catch {
       // What reached the disk stays (unchecked when a checksum was sent: cut off again); the
       // client asks (HEAD) how much that was.
