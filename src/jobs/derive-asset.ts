@@ -21,6 +21,7 @@ import { readVideoMetadata } from '../media/video-metadata.ts';
 import { playsInBrowsers } from '../media/web-video.ts';
 import type { VideoPlayback } from '../db/schema.ts';
 import type { JobContext, JobHandler } from './worker.ts';
+import { plainFailure } from '../media/failure-words.ts';
 
 export class PermanentJobError extends Error {
   readonly permanent = true;
@@ -92,7 +93,8 @@ export function deriveJob(concurrency: number): JobHandler {
         },
       };
     },
-    failed: (trx: Db, asset, message) => markAssetFailed(trx, asset.id, message),
+    // The owner reads plain words; the job's row and the log keep the library's own message.
+    failed: (trx: Db, asset, message) => markAssetFailed(trx, asset.id, plainFailure(message)),
   };
 }
 

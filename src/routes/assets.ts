@@ -4,7 +4,7 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import type { Asset } from '../db/schema.ts';
-import { findAsset } from '../queries/assets.ts';
+import { findAsset, requeueAssets } from '../queries/assets.ts';
 import { uploaderSeesAsset } from '../queries/users.ts';
 import { absolute, previewRelPath } from '../storage/layout.ts';
 import { currentUser } from '../http/auth.ts';
@@ -50,7 +50,16 @@ const DERIVED_CACHE = 'private, max-age=31536000, immutable';
 export const assetRoutes = new Hono<AppEnv>()
   .get('/api/assets/:id', async (c) => {
     currentUser(c);
-    return c.json({ asset: publicAsset(await assetOr404(c, c.req.param('id'))) });
+    const asset = await assetOr404(c, c.req.param('id'));
+    return c.json({ asset: { ...publicAsset(asset), ...(asset.status === 'failed' ? { retryUrl: `/api/assets/${asset.id}/retry` } : {}) } });
+  })
+  // The owner tries the processing again (from the details panel of a failed item).
+  .post('/api/assets/:id/retry', async (c) => {
+    const asset = await assetOr404(c, c.req.param('id'));
+    if (asset.status === 'pending') return c.json({ status: 'pending' });
+    await requeueAssets(c.get('deps').database.db, [asset.id]);
+    c.get('deps').worker?.wake();
+    return c.json({ status: 'pending' });
   })
   // The background work on one asset (derived files, its video's web copy): where it stands.
   .get('/api/assets/:id/jobs', async (c) => {

@@ -662,6 +662,37 @@ function section(title, ...children) {
 const line = (value, cls) => (value ? el('p', { class: cls ?? 'lb-info-line' }, value) : undefined);
 const joined = (...parts) => parts.filter(Boolean).join(' · ') || undefined;
 
+/** A failed item: why, in the words the server recorded, and for the owner a way to try again. */
+function failureSection(asset) {
+  if (asset.status !== 'failed') return undefined;
+  const why = line(text(asset.processingError) ?? 'This file could not be processed. The original is kept as uploaded.', 'lb-info-main lb-info-warn');
+  if (!text(asset.retryUrl)) return section('Could not be processed', why);
+  const status = el('p', { class: 'lb-info-sub', role: 'status' });
+  const button = el('button', { type: 'button', class: 'lb-info-retry' }, 'Try again');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    status.textContent = 'Asking…';
+    try {
+      const res = await fetch(asset.retryUrl, { method: 'POST', headers: { accept: 'application/json' } });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      infoCache.clear();
+      button.remove();
+      status.textContent = 'Being processed again. The tile updates when it is done.';
+      // The live grid follows tiles that wait: this one waits again.
+      const tile = document.querySelector(`.tile[data-id="${CSS.escape(asset.id)}"]`);
+      if (tile) {
+        tile.dataset.status = 'pending';
+        tile.querySelector('.badge.failed')?.remove();
+        document.dispatchEvent(new CustomEvent('shoebox:tiles'));
+      }
+    } catch {
+      button.disabled = false;
+      status.textContent = 'That did not go through; try again in a moment.';
+    }
+  });
+  return section('Could not be processed', why, el('p', { class: 'lb-info-line' }, button), status);
+}
+
 /** The drawer's sections, each only when the JSON has something for it. */
 function detailSections(asset) {
   const meta = asset.metadata && typeof asset.metadata === 'object' ? asset.metadata : {};
@@ -670,7 +701,7 @@ function detailSections(asset) {
   const video = meta.video ?? {};
   const tags = meta.tags ?? {};
   const isVideo = asset.kind === 'video';
-  const out = [];
+  const out = [failureSection(asset)];
 
   const source =
     meta.takenAtSource === 'file-modified'

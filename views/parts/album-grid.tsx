@@ -168,6 +168,7 @@ export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
       {a.status === 'failed' && (
         <span class="badge failed" title={a.processing_error ?? 'Could not be processed'}>
           <Icon name="circle-alert" />
+          Failed
         </span>
       )}
       {addedBy && (
