@@ -46,7 +46,7 @@ export const backupCommand: CliCommand = {
     const withDerived = values['with-derived'] === true;
     const json = values.json === true;
     const say = json ? () => {} : out;
-    await prepareDest(dest);
+    await prepareBackupFolder(dest);
 
     const newDump = join(dest, `${DUMP_FILE}.new`);
     say(`dumping the database…`);
@@ -104,7 +104,7 @@ function printSummary(say: (l: string) => void, s: BackupSummary, keyFromEnv: bo
 }
 
 /** Created 0700; an existing folder must be empty or hold a Shoebox backup. */
-async function prepareDest(dest: string): Promise<void> {
+export async function prepareBackupFolder(dest: string): Promise<void> {
   const entries = await readdir(dest).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
     throw err;
