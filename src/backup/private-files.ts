@@ -1,6 +1,6 @@
 // Files of a backup are the owner's alone: folders 0700, files 0600, each written under a
 // temp name, fsynced and renamed, so a run cut short leaves no half file under a real name.
-import { chmod, copyFile, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, rename, unlink } from 'node:fs/promises';
 
 export const PARTIAL = '.partial';
 
@@ -43,8 +43,4 @@ export const writePrivateText = (path: string, text: string) =>
     }
   });
 
-export const copyPrivateFile = (from: string, to: string) =>
-  writePrivateFile(to, async (temp) => {
-    await copyFile(from, temp);
-    await chmod(temp, 0o600);
-  });
+export const copyPrivateFile = (from: string, to: string) => writePrivateFile(to, (temp) => copyFile(from, temp));

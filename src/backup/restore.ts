@@ -40,7 +40,8 @@ export async function restoreLibrary(config: Config, src: string, hooks: Restore
   // An embedded database already made there may stay if it is empty (checked below).
   await refuseNonEmptyDataDir(config.dataDir, config.databaseUrl ? [] : ['db']);
   const dataDir = prepareDataDir(config.dataDir);
-  const lock = config.databaseUrl ? undefined : acquireLock(dataDir.lockFile);
+  // Held with DATABASE_URL too: two restores into one DATA_DIR would copy over each other.
+  const lock = acquireLock(dataDir.lockFile);
   try {
     const database = config.databaseUrl ? await openDatabase({ kind: 'postgres', url: config.databaseUrl, max: 1 }) : await openDatabase({ kind: 'pglite', dataDir: dataDir.db });
     let load: LoadOutcome;
@@ -65,7 +66,7 @@ export async function restoreLibrary(config: Config, src: string, hooks: Restore
     });
     return { manifest, load, files, secretKey };
   } finally {
-    lock?.release();
+    lock.release();
   }
 }
 

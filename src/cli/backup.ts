@@ -12,6 +12,7 @@ import { DUMP_FILE, MANIFEST_FILE, SECRET_KEY_FILE, type BackupManifest } from '
 import { formatBytes } from '../ingest/checksum.ts';
 import { dataDirLayout } from '../storage/data-dir.ts';
 import { missingLibrary, noLibrary } from '../storage/library-check.ts';
+import { acquireLock, DataDirLockedError, type LockHandle } from '../storage/lock-file.ts';
 import { version } from '../version.ts';
 import { runAdminCommand } from './admin-client.ts';
 import type { CliCommand } from './main.ts';
@@ -26,6 +27,7 @@ export interface BackupSummary {
 }
 
 const DERIVED_FOLDERS = ['thumbnails', 'videos'];
+const LOCK_FILE = '.shoebox-backup.lock';
 
 export const backupCommand: CliCommand = {
   summary: 'back up the database, the secret key and the originals into a folder (only new files are copied)',
@@ -48,48 +50,53 @@ export const backupCommand: CliCommand = {
     const say = json ? () => {} : out;
     await prepareBackupFolder(dest);
 
-    const newDump = join(dest, `${DUMP_FILE}.new`);
-    say(`dumping the database…`);
-    const { where, result } = await runAdminCommand(config, log, 'dump-database', { path: newDump });
-    const dump = result as DumpInfo;
+    const lock = lockBackupFolder(dest);
+    try {
+      const newDump = join(dest, `${DUMP_FILE}.new`);
+      say(`dumping the database…`);
+      const { where, result } = await runAdminCommand(config, log, 'dump-database', { path: newDump });
+      const dump = result as DumpInfo;
 
-    const layout = dataDirLayout(config.dataDir);
-    const secretKeyIncluded = !config.secretKey;
-    if (secretKeyIncluded) await copyPrivateFile(layout.secretKeyFile, join(dest, SECRET_KEY_FILE));
+      const layout = dataDirLayout(config.dataDir);
+      const secretKeyIncluded = !config.secretKey;
+      if (secretKeyIncluded) await copyPrivateFile(layout.secretKeyFile, join(dest, SECRET_KEY_FILE));
 
-    const folders = withDerived ? ['originals', ...DERIVED_FOLDERS] : ['originals'];
-    let progress: ReturnType<typeof createProgress> | undefined;
-    const files = await copyNewFiles(layout.root, dest, {
-      folders,
-      modes: 'backup',
-      onProgress: (p) => {
-        progress ??= json ? undefined : createProgress({ label: 'backup', total: p.totalFiles, unit: 'files', totalBytes: p.totalBytes });
-        progress?.update(p.files, p.bytes);
-      },
-    });
-    progress?.stop();
-    const ok = files.failures.length === 0;
-    if (ok) {
-      await rename(newDump, join(dest, DUMP_FILE));
-      const originals = await countOriginals(dest);
-      const manifest: BackupManifest = {
-        format: 1,
-        createdAt: new Date().toISOString(),
-        shoeboxVersion: version,
-        database: { kind: config.databaseUrl ? 'postgres' : 'pglite', serverVersion: dump.serverVersion, dumpedBy: dump.dumpedBy, bytes: dump.bytes },
-        secretKeyIncluded,
-        withDerived,
-        originals,
-      };
-      await writePrivateText(join(dest, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
-    } else {
-      await unlink(newDump).catch(() => {});
+      const folders = withDerived ? ['originals', ...DERIVED_FOLDERS] : ['originals'];
+      let progress: ReturnType<typeof createProgress> | undefined;
+      const files = await copyNewFiles(layout.root, dest, {
+        folders,
+        modes: 'backup',
+        onProgress: (p) => {
+          progress ??= json ? undefined : createProgress({ label: 'backup', total: p.totalFiles, unit: 'files', totalBytes: p.totalBytes });
+          progress?.update(p.files, p.bytes);
+        },
+      });
+      progress?.stop();
+      const ok = files.failures.length === 0;
+      if (ok) {
+        await rename(newDump, join(dest, DUMP_FILE));
+        const originals = await countOriginals(dest);
+        const manifest: BackupManifest = {
+          format: 1,
+          createdAt: new Date().toISOString(),
+          shoeboxVersion: version,
+          database: { kind: config.databaseUrl ? 'postgres' : 'pglite', serverVersion: dump.serverVersion, dumpedBy: dump.dumpedBy, bytes: dump.bytes },
+          secretKeyIncluded,
+          withDerived,
+          originals,
+        };
+        await writePrivateText(join(dest, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+      } else {
+        await unlink(newDump).catch(() => {});
+      }
+
+      const summary: BackupSummary = { dest, database: { ...dump, where }, secretKeyIncluded, files, ok };
+      if (json) out(JSON.stringify(summary, null, 2));
+      else printSummary(say, summary, config.secretKey !== undefined);
+      return ok ? 0 : 1;
+    } finally {
+      lock.release();
     }
-
-    const summary: BackupSummary = { dest, database: { ...dump, where }, secretKeyIncluded, files, ok };
-    if (json) out(JSON.stringify(summary, null, 2));
-    else printSummary(say, summary, config.secretKey !== undefined);
-    return ok ? 0 : 1;
   },
 };
 
@@ -104,11 +111,24 @@ function printSummary(say: (l: string) => void, s: BackupSummary, keyFromEnv: bo
 }
 
 /** Created 0700; an existing folder must be empty or hold a Shoebox backup. */
-export async function prepareBackupFolder(dest: string): Promise<void> {
-  const entries = await readdir(dest).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
+/** Two backups into one folder would write the same temp files: the second one stops. */
+export function lockBackupFolder(dest: string): LockHandle {
+  try {
+    return acquireLock(join(dest, LOCK_FILE));
+  } catch (err) {
+    if (err instanceof DataDirLockedError) throw new CommandError(`another shoebox backup (pid ${err.pid}) is writing into ${dest}: wait until it has finished`);
     throw err;
-  });
+  }
+}
+
+export async function prepareBackupFolder(dest: string): Promise<void> {
+  const entries = await readdir(dest).then(
+    (names) => names.filter((n) => n !== LOCK_FILE),
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    },
+  );
   if (entries === undefined) {
     await makePrivateDirs(dest);
     return;

@@ -5,6 +5,7 @@
 // with their token, password, expiry and switches, assets, originals), with the sessions and
 // signed URLs made before still good; embedded → Postgres and back is the same command; a
 // second backup copies only what is new.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -18,7 +19,7 @@ import { walkFiles } from '../../src/storage/walk.ts';
 import { writeDatabaseDump } from '../../src/backup/database-dump.ts';
 import { splitDump } from '../../src/backup/load-dump.ts';
 import { restoreLibrary } from '../../src/backup/restore.ts';
-import { prepareBackupFolder } from '../../src/cli/backup.ts';
+import { lockBackupFolder, prepareBackupFolder } from '../../src/cli/backup.ts';
 import { loadConfig } from '../../src/config.ts';
 
 const HAS_POSTGRES = inject('postgresUrl') !== null;
@@ -270,6 +271,21 @@ describe.skipIf(!HAS_FIXTURES)('backup and restore', () => {
     writeFileSync(join(elsewhere, 'notes.txt'), 'mine');
     await expect(prepareBackupFolder(elsewhere)).rejects.toThrow('is not empty and holds no Shoebox backup');
     expect(readdirSync(elsewhere)).toEqual(['notes.txt']);
+    // A second backup into a folder another one is writing into stops, saying so; a lock its
+    // process left behind (killed) is taken over, and does not make a new folder "not empty".
+    const rival = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      writeFileSync(join(backup, '.shoebox-backup.lock'), `${rival.pid}\n`);
+      expect(() => lockBackupFolder(backup)).toThrow(`another shoebox backup (pid ${rival.pid}) is writing into ${backup}: wait until it has finished`);
+    } finally {
+      rival.kill();
+      await new Promise((r) => rival.once('exit', r));
+    }
+    lockBackupFolder(backup).release();
+    expect(readdirSync(backup)).not.toContain('.shoebox-backup.lock');
+    const fresh = keep(tempDir());
+    writeFileSync(join(fresh, '.shoebox-backup.lock'), `${rival.pid}\n`);
+    await prepareBackupFolder(fresh);
 
     if (HAS_POSTGRES) {
       // Thumbnails were made in the restore above; here the server's worker makes them later.
