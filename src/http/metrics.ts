@@ -9,6 +9,7 @@ import { collectDefaultMetrics, Gauge } from 'prom-client';
 import { latency, registry, requests } from '../metrics/counters.ts';
 import { sql } from 'kysely';
 import type { AppEnv } from './env.ts';
+import { JOB_KINDS } from '../db/schema.ts';
 import { integritySummary } from '../queries/integrity.ts';
 import type { Db } from '../queries/users.ts';
 
@@ -49,7 +50,7 @@ function databaseGauges(db: () => Db) {
       const { rows } = await sql<{ kind: string; status: string; n: number }>`
         SELECT kind, status, count(*)::int AS n FROM jobs WHERE status IN ('queued', 'running', 'failed') GROUP BY kind, status`.execute(db());
       this.reset();
-      for (const kind of ['derive', 'transcode', 'scrub']) for (const status of ['queued', 'running', 'failed']) this.set({ kind, status }, 0);
+      for (const kind of JOB_KINDS) for (const status of ['queued', 'running', 'failed']) this.set({ kind, status }, 0);
       for (const r of rows) this.set({ kind: r.kind, status: r.status }, r.n);
     },
   });
