@@ -145,7 +145,7 @@ describe.skipIf(!hasChromium())('downloads in Chromium', () => {
       for (const [n, i] of [5, 7].entries()) {
         await (size.touch ? page.tap(tile(i)) : page.click(tile(i)));
         // The click a tap makes comes after the touch events Playwright waits for: wait for it.
-        await page.waitForFunction((want) => document.querySelector('#select-bar .select-count')?.textContent === want, `${n + 2} selected`, { timeout: 5000 });
+        await page.waitForFunction((want) => document.querySelector('#select-bar .select-count')?.textContent === want, `${n + 2} selected`, { timeout: 20_000 });
       }
       expect(await page.textContent('#select-bar .select-count')).toBe('3 selected');
       // A tap selects: it does not open the lightbox.

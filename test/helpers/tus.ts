@@ -21,7 +21,7 @@ export interface TusClient {
    * resolves once the socket is gone. `chunked`: without a Content-Length, so even all the
    * bytes sent leave the request unfinished.
    */
-  cut(location: string, offset: number, bytes: Buffer, sendBytes: number, options?: { chunked?: boolean }): Promise<void>;
+  cut(location: string, offset: number, bytes: Buffer, sendBytes: number, options?: { chunked?: boolean; /** Cut only once this says the server has the bytes (else 200 ms after they were written). */ arrived?: () => boolean }): Promise<void>;
   /** Sends everything from the offset the server holds, in chunks; the last answer. */
   finish(location: string, file: Buffer, chunkBytes: number): Promise<Response>;
 }
@@ -50,9 +50,11 @@ export function tusClient(base: string, collection: string, headers: Record<stri
         });
         req.on('error', () => {});
         req.on('close', () => resolve());
-        req.write(bytes.subarray(0, sendBytes), () => {
+        req.write(bytes.subarray(0, sendBytes), async () => {
           // Let the bytes reach the server before the connection goes.
-          setTimeout(() => req.destroy(), 200);
+          await new Promise((r) => setTimeout(r, 200));
+          for (const deadline = Date.now() + 20_000; options.arrived && !options.arrived() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+          req.destroy();
         });
       }),
     async finish(location, file, chunkBytes) {
