@@ -121,7 +121,7 @@ export interface AlbumAssetsTable {
   entry_filename: Generated<string | null>;
 }
 
-/** An album's counts and date range, kept by triggers (migrations/0013_album_stats.sql); read, never written, by the app. */
+/** An album's counts and date range, kept by triggers (migrations/0013_album_stats.sql, 0017); read, never written, by the app. */
 export interface AlbumStatsTable {
   album_id: string;
   item_count: number;
@@ -134,6 +134,10 @@ export interface AlbumStatsTable {
   /** Of the items without one: their days depend on DEFAULT_TZ. */
   first_instant: Date | null;
   last_instant: Date | null;
+  /** Of the counts above, the items whose processing failed (guests are not shown them). */
+  failed_count: number;
+  failed_video_count: number;
+  failed_byte_count: number;
 }
 
 /** An album membership of a trashed asset, kept to put it back where it was. */

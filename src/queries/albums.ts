@@ -19,7 +19,7 @@ export interface AlbumSummary extends Album {
   /** 'YYYY-MM-DD' of the earliest and latest item, null when empty. */
   first_day: string | null;
   last_day: string | null;
-  /** The explicit cover, or the first item in the album's order; null when empty. */
+  /** The explicit cover, else the newest well-sized photo (see selectSummaries); null when empty. */
   cover: { id: string; width: number | null; height: number | null; thumbhash: string | null; status: AssetStatus } | null;
 }
 
@@ -81,30 +81,56 @@ type SummaryRow = Album & Omit<AlbumSummary, 'cover'> & {
   cover_status: AssetStatus | null;
 };
 
-async function selectSummaries(db: Db, tz: string, where: RawBuilder<unknown>): Promise<AlbumSummary[]> {
-  // Counts and dates from album_stats (kept by triggers, migrations/0013); the cover by an
-  // index: the explicit one while it is in the album, else the first item in the album's order.
+/** Who an album is summed up for: guests are not shown items whose processing failed. */
+export interface AudienceOptions {
+  forGuests?: boolean;
+}
+
+/** Whether asset `a` is in what guests are shown (a failed item would be a blank tile). */
+export const shownToGuests = (a: string) => sql`${sql.ref(`${a}.status`)} <> 'failed'`;
+
+async function selectSummaries(db: Db, tz: string, where: RawBuilder<unknown>, o: AudienceOptions = {}): Promise<AlbumSummary[]> {
+  // Counts and dates from album_stats (kept by triggers, migrations/0013 and 0017); the cover
+  // by an index: the explicit one while it is in the album, else the newest well-sized photo
+  // (neither tiny nor a panorama strip), else the newest ready item, else the first in the
+  // album's order.
+  const shown = (a: string) => (o.forGuests ? sql`AND ${shownToGuests(a)}` : sql``);
+  const newest = (well: RawBuilder<unknown>) => sql`(
+    SELECT a2.id FROM album_assets aa2 JOIN assets a2 ON a2.id = aa2.asset_id
+    WHERE aa2.album_id = al.id AND a2.status = 'ready' AND ${well}
+    ORDER BY ${takenKey('a2')} DESC, a2.id DESC LIMIT 1)`;
+  const wellSized = sql`a2.kind <> 'video' AND least(a2.width, a2.height) >= ${COVER_MIN_SIDE} AND greatest(a2.width, a2.height) <= 3 * least(a2.width, a2.height)`;
   const firstOf = (dir: 'ASC' | 'DESC') => sql`(
     SELECT a2.id FROM album_assets aa2 JOIN assets a2 ON a2.id = aa2.asset_id
-    WHERE aa2.album_id = al.id ORDER BY ${takenKey('a2')} ${sql.raw(dir)}, a2.id ${sql.raw(dir)} LIMIT 1)`;
+    WHERE aa2.album_id = al.id ${shown('a2')} ORDER BY ${takenKey('a2')} ${sql.raw(dir)}, a2.id ${sql.raw(dir)} LIMIT 1)`;
   const dayIn = (instant: string) => sql<string>`to_char(${sql.ref(instant)} AT TIME ZONE ${tz}, 'YYYY-MM-DD')`;
+  // What guests are not shown is taken off the counts for them.
+  const counts = o.forGuests
+    ? sql`st.item_count - st.failed_count AS item_count, st.photo_count - (st.failed_count - st.failed_video_count) AS photo_count,
+          st.video_count - st.failed_video_count AS video_count, st.byte_count - st.failed_byte_count AS byte_count`
+    : sql`st.item_count, st.photo_count, st.video_count, st.byte_count`;
   const { rows } = await sql<SummaryRow>`
     SELECT al.*,
-           coalesce(st.item_count, 0) AS item_count, coalesce(st.photo_count, 0) AS photo_count,
-           coalesce(st.video_count, 0) AS video_count, coalesce(st.byte_count, 0)::bigint AS byte_count,
+           coalesce(counted.item_count, 0) AS item_count, coalesce(counted.photo_count, 0) AS photo_count,
+           coalesce(counted.video_count, 0) AS video_count, coalesce(counted.byte_count, 0)::bigint AS byte_count,
            least(st.first_local_day, ${dayIn('st.first_instant')}) AS first_day,
            greatest(st.last_local_day, ${dayIn('st.last_instant')}) AS last_day,
            cover.id AS cover_id, cover.width AS cover_width, cover.height AS cover_height,
            cover.thumbhash AS cover_thumbhash, cover.status AS cover_status
     FROM albums al
     LEFT JOIN album_stats st ON st.album_id = al.id
+    LEFT JOIN LATERAL (SELECT ${counts}) counted ON true
     LEFT JOIN LATERAL (
       SELECT a.id, a.width, a.height, a.thumbhash, a.status
       FROM assets a
       WHERE a.id = coalesce(
-        (SELECT aa.asset_id FROM album_assets aa WHERE aa.album_id = al.id AND aa.asset_id = al.cover_asset_id),
+        (SELECT aa.asset_id FROM album_assets aa JOIN assets c ON c.id = aa.asset_id
+         WHERE aa.album_id = al.id AND aa.asset_id = al.cover_asset_id ${shown('c')}),
+        ${newest(wellSized)},
+        ${newest(sql`true`)},
         CASE al.sort_order
-          WHEN 'manual' THEN (SELECT aa.asset_id FROM album_assets aa WHERE aa.album_id = al.id ORDER BY aa.position, aa.asset_id LIMIT 1)
+          WHEN 'manual' THEN (SELECT aa.asset_id FROM album_assets aa JOIN assets a2 ON a2.id = aa.asset_id
+                              WHERE aa.album_id = al.id ${shown('a2')} ORDER BY aa.position, aa.asset_id LIMIT 1)
           WHEN 'taken_desc' THEN ${firstOf('DESC')}
           ELSE ${firstOf('ASC')}
         END)
@@ -117,6 +143,9 @@ async function selectSummaries(db: Db, tz: string, where: RawBuilder<unknown>): 
   }));
 }
 
+/** The shorter side, in pixels, a photo needs to be an album's automatic cover. */
+const COVER_MIN_SIDE = 600;
+
 /** Newest first; an uploader's list holds only the albums granted to them. */
 export function listAlbums(db: Db, options: { tz: string; uploaderId?: string }): Promise<AlbumSummary[]> {
   const where = options.uploaderId
@@ -125,8 +154,8 @@ export function listAlbums(db: Db, options: { tz: string; uploaderId?: string })
   return selectSummaries(db, options.tz, where);
 }
 
-export async function findAlbum(db: Db, id: string, options: { tz: string }): Promise<AlbumSummary | undefined> {
-  return (await selectSummaries(db, options.tz, sql`al.id = ${id}`))[0];
+export async function findAlbum(db: Db, id: string, options: { tz: string } & AudienceOptions): Promise<AlbumSummary | undefined> {
+  return (await selectSummaries(db, options.tz, sql`al.id = ${id}`, options))[0];
 }
 
 export function listAlbumTitles(db: Db): Promise<{ id: string; title: string }[]> {
@@ -291,7 +320,7 @@ export async function reorderAlbum(db: Db, albumId: string, assetIds: string[]):
   });
 }
 
-export interface AlbumPageOptions {
+export interface AlbumPageOptions extends AudienceOptions {
   sort: AlbumSortOrder;
   /** Continue after this asset (the last one of the previous page). */
   after?: string;
@@ -309,6 +338,7 @@ export function albumOrder(sort: AlbumSortOrder): RawBuilder<unknown> {
 export async function listAlbumAssets(db: Db, albumId: string, options: AlbumPageOptions): Promise<AlbumAssetRow[]> {
   const { sort, after, limit, tz } = options;
   const order = albumOrder(sort);
+  const shown = options.forGuests ? sql`AND ${shownToGuests('a')}` : sql``;
   let continueAfter = sql``;
   if (sort === 'manual') {
     if (after) {
@@ -326,7 +356,7 @@ export async function listAlbumAssets(db: Db, albumId: string, options: AlbumPag
   const { rows } = await sql<AlbumAssetRow>`
     SELECT ${gridAssetColumns(tz, { entry: true })}, aa.position, aa.added_by_name
     FROM album_assets aa JOIN assets a ON a.id = aa.asset_id
-    WHERE aa.album_id = ${albumId} ${continueAfter}
+    WHERE aa.album_id = ${albumId} ${continueAfter} ${shown}
     ORDER BY ${order}
     LIMIT ${limit}`.execute(db);
   return rows;

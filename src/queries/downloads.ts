@@ -1,12 +1,12 @@
 // What goes into a downloaded ZIP, in the order it goes in (a Live Photo's video right
 // after its photo), and the selections that become short download URLs.
-//   listAlbumZipItems(db, albumId, { sort, tz, onlyIds? }) → an album's items in its order
+//   listAlbumZipItems(db, albumId, { sort, tz, onlyIds?, forGuests? }) → an album's items in its order
 //   listLibraryZipItems(db, ids, { tz })                   → library items, newest first
 //   upsertSelection / findSelection / trimLinkSelections   → download_selections
 import { sql, type RawBuilder } from 'kysely';
 import type { AlbumSortOrder, DownloadSelection } from '../db/schema.ts';
 import type { Patch } from '../media/location-patches.ts';
-import { albumOrder, takenKey } from './albums.ts';
+import { albumOrder, shownToGuests, takenKey, type AudienceOptions } from './albums.ts';
 import type { Db } from './users.ts';
 
 export interface ZipItemRow {
@@ -68,10 +68,11 @@ const uuidArray = (ids: string[]) => sql`string_to_array(${ids.join(',')}, ','):
 export async function listAlbumZipItems(
   db: Db,
   albumId: string,
-  options: ItemOptions & { sort: AlbumSortOrder; onlyIds?: string[] },
+  options: ItemOptions & AudienceOptions & { sort: AlbumSortOrder; onlyIds?: string[] },
 ): Promise<ZipItemRow[]> {
   const only: RawBuilder<unknown> = options.onlyIds ? sql`AND aa.asset_id = ANY(${uuidArray(options.onlyIds)})` : sql``;
-  const from = sql`FROM album_assets aa JOIN assets a ON a.id = aa.asset_id WHERE aa.album_id = ${albumId} ${only}`;
+  const shown = options.forGuests ? sql`AND ${shownToGuests('a')}` : sql``;
+  const from = sql`FROM album_assets aa JOIN assets a ON a.id = aa.asset_id WHERE aa.album_id = ${albumId} ${only} ${shown}`;
   const order = albumOrder(options.sort);
   const { rows } = await withLiveClips(options, sql`coalesce(aa.entry_filename, a.original_filename)`, from, order).execute(db);
   return rows;

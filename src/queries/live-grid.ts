@@ -5,7 +5,7 @@
 // worker's backlog.
 import { sql } from 'kysely';
 import type { AlbumSortOrder, AssetStatus, VideoPlayback } from '../db/schema.ts';
-import { albumOrder, gridAssetColumns, takenKey, type GridAssetRow } from './albums.ts';
+import { albumOrder, gridAssetColumns, shownToGuests, takenKey, type AudienceOptions, type GridAssetRow } from './albums.ts';
 import type { LibraryFilter } from './library.ts';
 import type { Db } from './users.ts';
 
@@ -18,14 +18,19 @@ export interface PlacedRow extends GridAssetRow {
 }
 
 /** These items of the album (others are left out), in the album's order, each with its neighbours. */
-export async function listPlacedAlbumTiles(db: Db, albumId: string, ids: string[], options: { sort: AlbumSortOrder; tz: string }): Promise<PlacedRow[]> {
+export async function listPlacedAlbumTiles(
+  db: Db,
+  albumId: string,
+  ids: string[],
+  options: { sort: AlbumSortOrder; tz: string } & AudienceOptions,
+): Promise<PlacedRow[]> {
   if (!ids.length) return [];
   // One pass over the album's memberships: albums are thousands of items, not millions.
   const { rows } = await sql<PlacedRow>`
     WITH ordered AS (
       SELECT aa.asset_id AS id, aa.added_by_name, lag(aa.asset_id) OVER w AS prev_id, lead(aa.asset_id) OVER w AS next_id, row_number() OVER w AS rank
       FROM album_assets aa JOIN assets a ON a.id = aa.asset_id
-      WHERE aa.album_id = ${albumId}
+      WHERE aa.album_id = ${albumId} ${options.forGuests ? sql`AND ${shownToGuests('a')}` : sql``}
       WINDOW w AS (ORDER BY ${albumOrder(options.sort)})
     )
     SELECT ${gridAssetColumns(options.tz)}, o.prev_id, o.next_id, o.added_by_name

@@ -61,6 +61,8 @@ interface GridQuery {
   after?: string;
   /** Where the album's pages live: `/albums/<id>` (the default) or a share link's `/s/<token>`. */
   base?: string;
+  /** A guest's grid: without items whose processing failed. */
+  forGuests?: boolean;
 }
 
 const sectionKey = (sort: AlbumSortOrder, row: AlbumAssetRow) => (sort === 'manual' ? 'all' : row.day);
@@ -83,7 +85,7 @@ export function sectionsByDay(rows: GridAssetRow[]): GridSection[] {
 }
 
 function fetchRows(db: Db, q: GridQuery, size: number) {
-  return listAlbumAssets(db, q.albumId, { sort: q.sort, after: q.after, tz: q.tz, limit: size + 1 });
+  return listAlbumAssets(db, q.albumId, { sort: q.sort, after: q.after, tz: q.tz, limit: size + 1, forGuests: q.forGuests });
 }
 
 /** A page of whole sections, starting after `q.after` (or at the start). */

@@ -23,7 +23,7 @@ import { sendZip, type SendZipOptions } from '../downloads/send-zip.ts';
 import { layoutZip } from '../zip/zip-layout.ts';
 import { ZipSourceError, type ZipFileSource, type ZipOutcome } from '../zip/zip-stream.ts';
 import { absolute } from '../storage/layout.ts';
-import { unlockedLink } from './share-access.ts';
+import { sharedAlbum, unlockedLink } from './share-access.ts';
 
 const SELECTION_DAYS = 7;
 const SELECTIONS_PER_LINK = 100;
@@ -98,7 +98,7 @@ async function downloadableLink(c: Context<AppEnv>): Promise<LinkState> {
  */
 async function guestZipRows(c: Context<AppEnv>, link: LinkState, album: AlbumSummary, onlyIds?: string[]): Promise<ZipItemRow[]> {
   const strip = link.permissions.stripLocation;
-  let rows = await listAlbumZipItems(db(c), album.id, { sort: album.sort_order, tz: tz(c), withPatches: strip, onlyIds });
+  let rows = await listAlbumZipItems(db(c), album.id, { sort: album.sort_order, tz: tz(c), withPatches: strip, onlyIds, forGuests: true });
   if (!strip) return rows; // (answerZip leaves out unreadable originals)
   const { locationPrep: prep, unreadableOriginals: unreadable } = c.get('sharing');
   const root = c.get('deps').dataDir.root;
@@ -168,12 +168,6 @@ function finished(c: Context<AppEnv>, release: () => void) {
   };
 }
 
-async function sharedAlbum(c: Context<AppEnv>, link: LinkState): Promise<AlbumSummary> {
-  const album = await findAlbum(db(c), link.albumId, { tz: tz(c) });
-  if (!album) throw httpError(404, 'no such link');
-  return album;
-}
-
 // --- Owner ----------------------------------------------------------------------------
 
 /** The owner's own downloads: every item, processed or not, bytes as stored; no limits. */
@@ -218,7 +212,7 @@ export const downloadRoutes = new Hono<AppEnv>()
     const link = await downloadableLink(c);
     const { assetIds } = await readJson(c, GuestSelection);
     const album = await sharedAlbum(c, link);
-    const rows = await listAlbumZipItems(db(c), album.id, { sort: album.sort_order, tz: tz(c), onlyIds: [...new Set(assetIds)] });
+    const rows = await listAlbumZipItems(db(c), album.id, { sort: album.sort_order, tz: tz(c), onlyIds: [...new Set(assetIds)], forGuests: true });
     if (!rows.length) throw httpError(404, 'none of these items is in this album');
     const id = await saveSelection(c, { albumId: album.id, linkId: link.id, assetIds: rows.map((r) => r.id) });
     return c.json({ url: `/s/${link.token}/downloads/${id}.zip`, ...summary(rows) }, 201);

@@ -10,7 +10,7 @@ import { albumMetaLine } from '../../views/pages/album.tsx';
 import { ownerGridContext, tileState, type GridContext } from '../../views/parts/album-grid.tsx';
 import { plural, yearIn } from '../../views/parts/dates.ts';
 import { PlacedTiles } from '../../views/parts/live-grid.tsx';
-import { findAlbum, type AlbumSummary } from '../queries/albums.ts';
+import { findAlbum, type AlbumSummary, type AudienceOptions } from '../queries/albums.ts';
 import { countLibraryAssets } from '../queries/library.ts';
 import { countBacklog } from '../queries/jobs.ts';
 import { listAssetStates, listPlacedAlbumTiles, listPlacedLibraryTiles, type AssetState } from '../queries/live-grid.ts';
@@ -52,9 +52,9 @@ async function albumOr404(c: Context<AppEnv>): Promise<AlbumSummary> {
 }
 
 /** The album's tiles for the ids in the query (others are left out), drawn with `ctx`. */
-export async function placedAlbumTiles(c: Context<AppEnv>, album: AlbumSummary, ctx: GridContext) {
+export async function placedAlbumTiles(c: Context<AppEnv>, album: AlbumSummary, ctx: GridContext, audience: AudienceOptions = {}) {
   const { ids } = parseInput(IdsQuery, c.req.query());
-  const rows = await listPlacedAlbumTiles(db(c), album.id, ids, { sort: album.sort_order, tz: tz(c) });
+  const rows = await listPlacedAlbumTiles(db(c), album.id, ids, { sort: album.sort_order, tz: tz(c), ...audience });
   c.header('Cache-Control', 'no-store');
   return c.html(<PlacedTiles rows={rows} ctx={ctx} byDay={album.sort_order !== 'manual'} meta={albumMetaLine(album)} />);
 }

@@ -9,6 +9,7 @@ import { clientIp, clientKey, isHttps } from '../http/client-ip.ts';
 import { verifyPassword } from '../auth/passwords.ts';
 import type { AppEnv } from '../http/env.ts';
 import { httpError, isApiPath } from '../http/errors.tsx';
+import { findAlbum, type AlbumSummary } from '../queries/albums.ts';
 
 const TOKEN = /^[0-9a-f]{64}$/;
 const COOKIE_MAX_AGE_S = 30 * 86_400;
@@ -28,6 +29,14 @@ export async function openLink(c: Context<AppEnv>, token: string): Promise<LinkS
   if (verdict.kind === 'gone') throw linkGone(c);
   if (verdict.kind === 'expired') throw linkExpired(c);
   return verdict.link;
+}
+
+/** The link's album as its guests are shown it (its counts without items that failed processing). */
+export async function sharedAlbum(c: Context<AppEnv>, link: LinkState): Promise<AlbumSummary> {
+  const deps = c.get('deps');
+  const album = await findAlbum(deps.database.db, link.albumId, { tz: deps.config.defaultTz, forGuests: true });
+  if (!album) throw linkGone(c);
+  return album;
 }
 
 /** The open link for the request's `:token`, unlocked: a password link without its cookie answers 401 and nothing else. */

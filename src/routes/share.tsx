@@ -7,7 +7,7 @@ import { yearIn } from '../../views/parts/dates.ts';
 import { GridContinuationFragment, GridSections, type GridContext, type MediaVariant, liveClipSource, videoSource } from '../../views/parts/album-grid.tsx';
 import { ShareGatePage, SharePage, type OpenGraph } from '../../views/pages/share.tsx';
 import { albumMetaLine } from '../../views/pages/album.tsx';
-import { findAlbum, listAlbumAssets, type AlbumSummary } from '../queries/albums.ts';
+import { listAlbumAssets, type AlbumSummary } from '../queries/albums.ts';
 import { findAssetInAlbum } from '../queries/links.ts';
 import { reserveUpload, settleUpload, uploadUsageToday, type UploadReservation } from '../queries/upload-usage.ts';
 import { listAssetStates } from '../queries/live-grid.ts';
@@ -21,12 +21,13 @@ import { httpError } from '../http/errors.tsx';
 import { parseInput, readForm, readJson, Uuid } from '../http/validate.ts';
 import { GridPageQuery, GridTilesQuery, loadGridContinuation, loadGridPage } from './album-grid.ts';
 import { answerUpload, parseUpload } from './upload.ts';
-import { boundIp, checkLinkPassword, grantPassword, linkGone, openLink, passwordGranted, unlockedLink } from './share-access.ts';
+import { boundIp, checkLinkPassword, grantPassword, openLink, passwordGranted, sharedAlbum, unlockedLink } from './share-access.ts';
 import { assetStates, IdsQuery, placedAlbumTiles } from './live-grid.tsx';
 
 const db = (c: Context<AppEnv>) => c.get('deps').database.db;
 const tz = (c: Context<AppEnv>) => c.get('deps').config.defaultTz;
 const JSON_PAGE = 500;
+const GUEST_FAILURE = 'This file could not be processed. The album’s owner can see why.';
 
 const PasswordInput = v.object({ password: v.pipe(v.string('password is required'), v.maxLength(200, 'password is too long')) });
 export const GuestName = v.pipe(
@@ -36,12 +37,6 @@ export const GuestName = v.pipe(
   v.maxLength(60, 'name is too long (60 characters at most)'),
 );
 const JsonQuery = v.object({ after: v.optional(v.pipe(Uuid, v.toLowerCase())) });
-
-async function sharedAlbum(c: Context<AppEnv>, link: LinkState): Promise<AlbumSummary> {
-  const album = await findAlbum(db(c), link.albumId, { tz: tz(c) });
-  if (!album) throw linkGone(c);
-  return album;
-}
 
 /** Signed URLs for this link's media. */
 export function signedMedia(c: Context<AppEnv>, link: LinkState) {
@@ -98,7 +93,7 @@ async function sendCachedHtml(c: Context<AppEnv>, key: string[], render: () => P
 async function renderSharePage(c: Context<AppEnv>, link: LinkState, after: string | undefined): Promise<string> {
   const album = await sharedAlbum(c, link);
   const base = `/s/${link.token}`;
-  const page = await loadGridPage(db(c), { albumId: album.id, sort: album.sort_order, tz: tz(c), after, base });
+  const page = await loadGridPage(db(c), { albumId: album.id, sort: album.sort_order, tz: tz(c), after, base, forGuests: true });
   const config = c.get('deps').config;
   return String(
     await (
@@ -147,7 +142,7 @@ export const shareRoutes = new Hono<AppEnv>()
     const link = await unlockedLink(c);
     const album = await sharedAlbum(c, link);
     const q = parseInput(GridTilesQuery, c.req.query());
-    const grid = { albumId: album.id, sort: q.sort ?? album.sort_order, tz: tz(c), after: q.after, base: `/s/${link.token}` };
+    const grid = { albumId: album.id, sort: q.sort ?? album.sort_order, tz: tz(c), after: q.after, base: `/s/${link.token}`, forGuests: true };
     // Every guest scrolling the album asks for the same pages of tiles: rendered once a moment.
     return sendCachedHtml(c, ['tiles', link.id, grid.sort, q.after ?? '', q.open ?? '', boundIp(c) ?? ''], async () => {
       const ctx = guestGridContext(c, link);
@@ -161,18 +156,20 @@ export const shareRoutes = new Hono<AppEnv>()
   // only items of the link's album answer, and no word of the owner's other work.
   .get('/s/:token/placed-tiles', async (c) => {
     const link = await unlockedLink(c);
-    return placedAlbumTiles(c, await sharedAlbum(c, link), guestGridContext(c, link));
+    return placedAlbumTiles(c, await sharedAlbum(c, link), guestGridContext(c, link), { forGuests: true });
   })
   .get('/api/share/:token/status', async (c) => {
     const link = await unlockedLink(c);
     const { ids } = parseInput(IdsQuery, c.req.query());
-    return assetStates(c, await listAssetStates(db(c), ids, { albumId: link.albumId }));
+    const states = await listAssetStates(db(c), ids, { albumId: link.albumId });
+    // A guest is told that their file failed, in their words: why is for the owner (storage, limits).
+    return assetStates(c, states.map((s) => (s.status === 'failed' ? { ...s, processing_error: GUEST_FAILURE } : s)));
   })
   .get('/api/share/:token', async (c) => {
     const link = await unlockedLink(c);
     const album = await sharedAlbum(c, link);
     const { after } = parseInput(JsonQuery, c.req.query());
-    const rows = await listAlbumAssets(db(c), album.id, { sort: album.sort_order, after, tz: tz(c), limit: JSON_PAGE + 1 });
+    const rows = await listAlbumAssets(db(c), album.id, { sort: album.sort_order, after, tz: tz(c), limit: JSON_PAGE + 1, forGuests: true });
     const more = rows.length > JSON_PAGE;
     const media = signedMedia(c, link);
     const { allowDownload, showMetadata, allowUpload } = link.permissions;
@@ -255,7 +252,7 @@ export const shareRoutes = new Hono<AppEnv>()
     const link = await unlockedLink(c);
     const id = c.req.param('id').toLowerCase();
     const asset = link.permissions.showMetadata && v.is(Uuid, id) ? await findAssetInAlbum(db(c), link.albumId, id) : undefined;
-    if (!asset) throw httpError(404, 'not found');
+    if (!asset || asset.status === 'failed') throw httpError(404, 'not found'); // guests are not shown failed items
     c.header('Cache-Control', 'private, no-cache');
     return c.json({ asset: guestAssetInfo(publicAsset(asset), link.permissions) });
   });

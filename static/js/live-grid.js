@@ -3,6 +3,7 @@
 // done, without a reload. Plain script, configured by #live-grid (views/parts/live-grid.tsx):
 //   data-place-url   tiles for ?ids=…, each in a <template data-id data-prev data-next data-day data-status>
 //   data-status-url  {assets: [{id, status, error, progress?}], backlog} for ?ids=…
+//   data-hide-failed (guest pages) an item whose processing failed leaves the grid
 // A video tile in 'preparing' (its web copy being made) counts as waiting: its badge shows
 // the copy's progress, and the tile is swapped when it is ready to play.
 // It polls only while some item on the page (or just uploaded) is pending or processing:
@@ -15,6 +16,7 @@
   if (!config) return;
   const placeUrl = config.dataset.placeUrl;
   const statusUrl = config.dataset.statusUrl;
+  const hideFailed = config.hasAttribute('data-hide-failed');
   const indicator = document.querySelector('[data-processing-status]');
   const FAST_MS = 2000;
   const SLOWEST_MS = 30000;
@@ -164,6 +166,14 @@
     return pending.map((tpl) => tpl.dataset.id);
   }
 
+  /** Takes the tile out of the grid, and its day when that is left without tiles. */
+  function dropTile(id) {
+    const tile = tileOf(id);
+    const section = tile?.closest('section');
+    tile?.remove();
+    if (section && !section.querySelector('.tile') && !section.querySelector('.more')) section.remove();
+  }
+
   const tileError = (tpl) => tpl.content.querySelector('.badge.failed')?.getAttribute('title') ?? undefined;
 
   function updateMeta(text) {
@@ -264,7 +274,10 @@
       for (const a of body.assets) {
         if (settled(a.status)) {
           waiting.delete(a.id);
-          done.push(a.id);
+          if (hideFailed && a.status === 'failed') {
+            dropTile(a.id); // guests are not shown what could not be processed
+            changed = true;
+          } else done.push(a.id);
           tell(a.id, a.status, a.error ?? undefined);
         } else if (waiting.get(a.id) !== a.status) {
           // A video whose poster is made now: its tile (poster, badge) comes in as for a finished one.

@@ -82,6 +82,21 @@ describe.each(backends())('album stats on %s', (backend) => {
     await expectStats(db, album.id, 'a date changed');
     expect((await findAlbum(db, album.id, { tz: TZ }))!.first_day).toBe('2019-06-01');
 
+    // An item failing processing (and being made ready again) counts again: guests are not shown it.
+    const asGuests = async () => {
+      const a = (await findAlbum(db, album.id, { tz: TZ, forGuests: true }))!;
+      return { items: a.item_count, photos: a.photo_count, videos: a.video_count, bytes: Number(a.byte_count) };
+    };
+    const whole = (await findAlbum(db, album.id, { tz: TZ }))!;
+    expect(await asGuests()).toEqual({ items: whole.item_count, photos: whole.photo_count, videos: whole.video_count, bytes: Number(whole.byte_count) });
+    const failing = await newAsset(db, { kind: 'video', file_size: 777 });
+    await appendAssetsToAlbum(db, album.id, [failing.id]);
+    await db.updateTable('assets').set({ status: 'failed' }).where('id', '=', failing.id).execute();
+    await expectStats(db, album.id, 'an item failed');
+    expect(await asGuests()).toEqual({ items: whole.item_count, photos: whole.photo_count, videos: whole.video_count, bytes: Number(whole.byte_count) });
+    await db.updateTable('assets').set({ status: 'ready' }).where('id', '=', failing.id).execute();
+    expect(await asGuests()).toEqual({ items: whole.item_count + 1, photos: whole.photo_count, videos: whole.video_count + 1, bytes: Number(whole.byte_count) + 777 });
+
     await deleteAlbum(db, other.id);
     expect(await db.selectFrom('album_stats').select('album_id').where('album_id', '=', other.id).execute()).toEqual([]);
   });

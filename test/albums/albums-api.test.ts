@@ -180,6 +180,32 @@ describe.each(backends())('albums API on %s', (backend) => {
     expect((await json(await api('PUT', `/api/albums/${album.id}/order`, { assetIds: [a, a] }), 400)).error).toMatch(/more than once/);
   });
 
+  it('the automatic cover is the newest well-sized photo that is ready, whatever the order', async () => {
+    const album = await createAlbum();
+    const at = (day: string, values: Parameters<typeof newAsset>[1] = {}) => newAsset(db(), { taken_at: new Date(day), status: 'ready', ...values });
+    const oldBig = await at('2020-01-01T10:00:00Z');
+    const items = [
+      oldBig,
+      await at('2021-01-01T10:00:00Z', { width: 320, height: 240 }), // too small
+      await at('2022-01-01T10:00:00Z', { width: 9000, height: 1500 }), // a panorama strip
+      await at('2023-01-01T10:00:00Z', { kind: 'video' }),
+      await at('2024-01-01T10:00:00Z', { status: 'pending' }), // no thumbnail yet
+      await at('2025-01-01T10:00:00Z', { status: 'failed' }),
+    ];
+    await api('POST', `/api/albums/${album.id}/assets`, { assetIds: items.map((a) => a.id) });
+    for (const sortOrder of ['taken_asc', 'taken_desc', 'manual']) {
+      const body = await json(await api('PATCH', `/api/albums/${album.id}`, { sortOrder }), 200);
+      expect(body.album.cover.id, sortOrder).toBe(oldBig.id);
+    }
+    const newer = await at('2019-06-01T10:00:00Z', { width: 3000, height: 4000 });
+    const newest = await at('2026-01-01T10:00:00Z', { width: 3000, height: 4000 });
+    await api('POST', `/api/albums/${album.id}/assets`, { assetIds: [newer.id, newest.id] });
+    expect((await json(await api('GET', `/api/albums/${album.id}`), 200)).album.cover.id).toBe(newest.id);
+    // With no well-sized photo, the newest ready item (the video's poster).
+    await api('DELETE', `/api/albums/${album.id}/assets`, { assetIds: [oldBig.id, newer.id, newest.id] });
+    expect((await json(await api('GET', `/api/albums/${album.id}`), 200)).album.cover.id).toBe(items[3]!.id);
+  });
+
   it('DELETE /assets unlinks items (they stay in the library) and clears a cover among them', async () => {
     const album = await createAlbum();
     const [a, b] = await assetsAt('2024-07-13T10:00:00Z', '2024-07-14T10:00:00Z');

@@ -79,7 +79,7 @@ function GuestUpload({ upload, albumTitle }: { upload: NonNullable<SharePageProp
         dropLabel={`Drop to add to “${albumTitle}”`}
         duplicatePlace="in this album"
       />
-      <LiveGrid placeUrl={upload.placeUrl} statusUrl={upload.statusUrl} />
+      <LiveGrid placeUrl={upload.placeUrl} statusUrl={upload.statusUrl} hideFailed />
     </>
   );
 }

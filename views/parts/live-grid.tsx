@@ -4,9 +4,12 @@
 import type { PlacedRow } from '../../src/queries/live-grid.ts';
 import { Section, tileState, type GridContext } from './album-grid.tsx';
 
-/** Where live-grid.js asks: tiles for ids (`placeUrl`, may carry a query) and their states. */
-export function LiveGrid({ placeUrl, statusUrl }: { placeUrl: string; statusUrl: string }) {
-  return <div id="live-grid" hidden data-place-url={placeUrl} data-status-url={statusUrl} />;
+/**
+ * Where live-grid.js asks: tiles for ids (`placeUrl`, may carry a query) and their states.
+ * `hideFailed` (guest pages): an item whose processing failed leaves the grid.
+ */
+export function LiveGrid({ placeUrl, statusUrl, hideFailed }: { placeUrl: string; statusUrl: string; hideFailed?: boolean }) {
+  return <div id="live-grid" hidden data-place-url={placeUrl} data-status-url={statusUrl} data-hide-failed={hideFailed ? '' : undefined} />;
 }
 
 /** "Processing 12…" in the top bar while the page waits for thumbnails. */
