@@ -7,7 +7,8 @@ import { mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Config } from '../config.ts';
 import type { Asset } from '../db/schema.ts';
-import { detectFileType } from '../media/file-type.ts';
+import { ACCEPTED_TYPES, detectFileType } from '../media/file-type.ts';
+import { plainRefusal } from '../media/failure-words.ts';
 import { probeUpload } from '../media/probe.ts';
 import { findAssetByHash, insertAssetIfNew } from '../queries/assets.ts';
 import { restoreAssets, takeOutOfTrashAlone } from '../queries/trash.ts';
@@ -43,12 +44,12 @@ export async function ingestFile(file: ReceivedFile, ctx: IngestContext): Promis
   countUploadBytes(file.size);
   if (file.size === 0) {
     await discard();
-    return { status: 'rejected', httpStatus: 415, error: `${name} is empty (0 bytes)` };
+    return { status: 'rejected', httpStatus: 415, error: `${name} was not stored: it is empty (0 bytes).` };
   }
   const type = detectFileType(file.head);
   if (!type) {
     await discard();
-    return { status: 'rejected', httpStatus: 415, error: `${name} is not a photo or video type Shoebox accepts` };
+    return { status: 'rejected', httpStatus: 415, error: `${name} is not a photo or video Shoebox accepts. It takes ${ACCEPTED_TYPES}.` };
   }
   const existing = await findAssetByHash(ctx.db, file.sha256);
   if (existing?.deleted_at) {
@@ -70,7 +71,7 @@ export async function ingestFile(file: ReceivedFile, ctx: IngestContext): Promis
   const probe = await probeUpload(file.tmpPath, type);
   if (!probe.ok) {
     await discard();
-    return { status: 'rejected', httpStatus: 422, error: `${name} cannot be decoded: ${probe.error}` };
+    return { status: 'rejected', httpStatus: 422, error: plainRefusal(name, probe.error) };
   }
   const rel = originalRelPath(file.sha256, type.ext);
   const target = absolute(ctx.dataRoot, rel);

@@ -51,6 +51,16 @@ const TYPES: Record<MediaFormat, DetectedType> = {
   mpg: { kind: 'video', format: 'mpg', mime: 'video/mpeg', ext: 'mpg' },
 };
 
+const FORMAT_NAMES: Partial<Record<MediaFormat, string>> = { webp: 'WebP', webm: 'WebM', mts: 'MTS/M2TS', mpg: 'MPEG' };
+const formatsOf = (kind: MediaKind) =>
+  Object.values(TYPES)
+    .filter((t) => t.kind === kind)
+    .map((t) => FORMAT_NAMES[t.format] ?? t.format.toUpperCase())
+    .join(', ');
+
+/** What Shoebox takes, for the message that refuses anything else (upload and import alike). */
+export const ACCEPTED_TYPES = `photos (${formatsOf('photo')}), camera RAW (${formatsOf('raw')}) and videos (${formatsOf('video')})`;
+
 const HEIC_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'hevs']);
 const HEIF_BRANDS = new Set(['mif1', 'msf1', 'miaf', 'mif2']);
 const AVIF_BRANDS = new Set(['avif', 'avis']);

@@ -115,12 +115,14 @@
     const n = (state) => items.filter((it) => it.state === state).length;
     const uploaded = n('done') + n('processing') + n('broken');
     const dup = n('duplicate');
-    const failed = n('failed') + n('refused');
+    const failed = n('failed');
+    const notAccepted = n('refused');
     const sent = items.filter((it) => it.state !== 'queued' && it.state !== 'sending').length;
     const sending = busy();
     const parts = [];
     if (uploaded) parts.push(`${uploaded} uploaded`);
     if (dup) parts.push(`${dup} already ${duplicatePlace}`);
+    if (notAccepted) parts.push(`${notAccepted} not accepted`);
     if (failed) parts.push(`${failed} failed`);
     const heading = sending
       ? `Uploading ${Math.min(sent + 1, items.length)} of ${items.length}`
@@ -224,6 +226,13 @@
     if (target?.closest('#upload-button, [data-upload-open]')) input.click();
   });
 
+  // A long name is cut short with "…"; a tap (or click) shows it whole, a second one cuts it again.
+  list.addEventListener('click', (event) => {
+    const name = event.target instanceof Element ? event.target.closest('.upload-name') : null;
+    if (name && name.scrollWidth > name.clientWidth + 1) name.classList.add('whole');
+    else name?.classList.remove('whole');
+  });
+
   // ---- sending ------------------------------------------------------------------------
 
   function pump() {
@@ -276,10 +285,14 @@
       panel.dispatchEvent(new CustomEvent('shoebox:uploaded', { bubbles: true, detail: { ids: [entry.id], entries: [entry] } }));
       return;
     }
-    it.state = 'failed';
+    // A file the server refuses for what it is (its type, its size, its contents) would be
+    // refused again: no Retry for it.
+    it.state = refused(status) ? 'refused' : 'failed';
     it.error = errorOf(status, body);
     update(it);
   }
+
+  const refused = (status) => status === 413 || status === 415 || status === 422;
 
   const parse = (text) => {
     try {
@@ -412,7 +425,7 @@
               }
               window.removeEventListener('online', onOnline);
               it.waiting = undefined;
-              it.state = 'failed';
+              it.state = refused(status) ? 'refused' : 'failed';
               it.error = errorOf(status, response ? parse(response.getBody()) : undefined);
               it.resuming = true; // Retry makes a new client, which finds this upload and goes on
               update(it);

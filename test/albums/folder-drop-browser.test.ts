@@ -125,7 +125,7 @@ describe.skipIf(!hasChromium())('dropping folders in Chromium', () => {
     await page.waitForFunction(
       (n) => {
         const all = [...document.querySelectorAll<HTMLElement>('.upload-row')];
-        return all.length === n && all.every((r) => ['processing', 'done', 'failed'].includes(r.dataset.state!));
+        return all.length === n && all.every((r) => ['processing', 'done', 'failed', 'refused'].includes(r.dataset.state!));
       },
       count,
       { timeout: 120_000 },
@@ -169,7 +169,9 @@ describe.skipIf(!hasChromium())('dropping folders in Chromium', () => {
     const listed = await rows(page);
     // Name order inside each folder ("day 2" before "day 10"), then what was dropped beside it.
     expect(listed.map((r) => r.name)).toEqual(expected);
-    expect(listed.filter((r) => r.state === 'failed')).toEqual([{ name: 'notes.txt', state: 'failed', text: 'notes.txt is not a photo or video type Shoebox accepts', progress: 1, retry: true }]);
+    expect(listed.filter((r) => r.state === 'refused')).toEqual([
+      { name: 'notes.txt', state: 'refused', text: expect.stringMatching(/^notes\.txt is not a photo or video Shoebox accepts\. It takes photos \(JPEG/), progress: 1, retry: false },
+    ]);
     expect(listed.filter((r) => r.state === 'processing')).toHaveLength(expected.length - 1);
     expect(flight.sent).toBe(expected.length); // one request per file, nothing hidden sent
     const most = await page.evaluate(() => (window as unknown as { __mostSending: number }).__mostSending);

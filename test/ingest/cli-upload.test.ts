@@ -91,7 +91,7 @@ describe('shoebox upload (the remote CLI)', () => {
         .map((f: { file: string }) => [f.file, f.file === 'notes.txt' ? 'failed' : 'created'])
         .sort(),
     );
-    expect(result.files.find((f: { file: string }) => f.file === 'notes.txt').error).toBe('notes.txt is not a photo or video type Shoebox accepts');
+    expect(result.files.find((f: { file: string }) => f.file === 'notes.txt').error).toMatch(/^notes\.txt is not a photo or video Shoebox accepts\. It takes photos \(JPEG/);
     const sentUp = uplink.bytesUp - before;
     expect(sentUp, 'the large file was not sent again from its first byte').toBeLessThan(big.length - held + 512 * KiB);
     expect(tusParts()).toEqual([]);
