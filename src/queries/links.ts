@@ -26,13 +26,14 @@ export function findLinkById(db: Kysely<DB>, id: string): Promise<SharedLink | u
   return db.selectFrom('shared_links').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Links newest first, with their album's title; one album's when `albumId` is given. */
+/** Links newest first, turned-off ones below the rest, with their album's title; one album's when `albumId` is given. */
 export function listLinks(db: Kysely<DB>, albumId?: string): Promise<LinkWithAlbum[]> {
   let q = db
     .selectFrom('shared_links as l')
     .innerJoin('albums as al', 'al.id', 'l.album_id')
     .selectAll('l')
     .select('al.title as album_title')
+    .orderBy('l.revoked')
     .orderBy('l.created_at', 'desc')
     .orderBy('l.id');
   if (albumId) q = q.where('l.album_id', '=', albumId);
@@ -44,6 +45,8 @@ export interface LinkChanges {
   permissions?: Record<string, unknown>;
   password_hash?: string | null;
   expires_at?: Date | null;
+  revoked?: boolean;
+  revoked_at?: Date | null;
 }
 
 export async function updateLink(db: Kysely<DB>, id: string, changes: LinkChanges): Promise<SharedLink | undefined> {

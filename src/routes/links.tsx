@@ -1,6 +1,7 @@
 // The owner's share links: the JSON API, the share sheet on the album page (htmx
 // fragments; plain form posts without script), each link's QR code, and the page that
-// lists every link across albums.
+// lists every link across albums. A link turned off (revoke) keeps its token and can be
+// turned on again (turn-on, or PATCH {"revoked": false}).
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { ShareLinks } from '../../views/parts/share-sheet.tsx';
@@ -50,6 +51,12 @@ async function sheetOrBack(c: Context<AppEnv>, albumId: string, extra: { error?:
   if (isHtmx(c)) return c.html(<ShareLinks albumId={albumId} links={await albumLinks(c, albumId)} {...extra} />, extra.error ? 422 : 200);
   if (extra.error) throw httpError(400, extra.error);
   return c.redirect(`/albums/${albumId}`, 303);
+}
+
+/** After a row's button (turn off, turn on, delete): the Links page at that row when it came from there, else as sheetOrBack. */
+function backFromRow(c: Context<AppEnv>, link: SharedLink, extra: { freshId?: string } = {}) {
+  if (c.req.query('from') === 'links') return c.redirect(`/links#link-${link.id}`, 303);
+  return sheetOrBack(c, link.album_id, extra);
 }
 
 export const linkRoutes = new Hono<AppEnv>()
@@ -102,14 +109,18 @@ export const linkRoutes = new Hono<AppEnv>()
   .post('/links/:id/revoke', async (c) => {
     const link = await linkByIdOr404(c);
     await turnOffLink(db(c), cache(c), link.id);
-    if (c.req.query('from') === 'links') return c.redirect('/links', 303);
-    return sheetOrBack(c, link.album_id);
+    return backFromRow(c, link);
+  })
+  // "Turn on again": the same token, so the URL already sent works again.
+  .post('/links/:id/turn-on', async (c) => {
+    const link = await linkByIdOr404(c);
+    await editLink(db(c), cache(c), link, { revoked: false });
+    return backFromRow(c, link, { freshId: link.id });
   })
   .post('/links/:id/delete', async (c) => {
     const link = await linkByIdOr404(c);
     await removeLink(db(c), cache(c), link.id);
-    if (c.req.query('from') === 'links') return c.redirect('/links', 303);
-    return sheetOrBack(c, link.album_id);
+    return backFromRow(c, link);
   })
   .get('/links/:id/qr.svg', async (c) => {
     const link = await linkByIdOr404(c);

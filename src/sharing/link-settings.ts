@@ -58,11 +58,15 @@ export const NewLinkInput = v.object({
   ...switches,
 });
 
-/** PATCH /api/share/:token: what is absent stays; null clears the password or expiry. */
+/**
+ * PATCH /api/share/:token: what is absent stays; null clears the password or expiry;
+ * `revoked: false` turns a link that was turned off on again (same token, same URL).
+ */
 export const LinkChangesInput = v.object({
   label: v.optional(Label),
   password: v.optional(v.nullable(Password)),
   expiresAt: v.optional(v.nullable(ExpiresAt)),
+  revoked: v.optional(v.boolean('revoked must be true or false')),
   ...switches,
 });
 

@@ -1,5 +1,5 @@
 // The owner's changes to links: create (a 256-bit token, the password hashed), edit,
-// revoke, delete. Each drops the link's cached state, so the next guest request (page,
+// turn off and on again (the token stays, so the same URL works again), delete. Each drops the link's cached state, so the next guest request (page,
 // JSON or any media URL handed out before) sees the change.
 import type { Kysely } from 'kysely';
 import { hashPassword } from '../auth/passwords.ts';
@@ -28,6 +28,10 @@ export async function editLink(db: Kysely<DB>, cache: LinkCache, link: SharedLin
   if (input.label !== undefined) changes.label = input.label;
   if (input.password !== undefined) changes.password_hash = input.password === null ? null : await hashPassword(input.password);
   if (input.expiresAt !== undefined) changes.expires_at = input.expiresAt;
+  if (input.revoked !== undefined) {
+    changes.revoked = input.revoked;
+    changes.revoked_at = input.revoked ? (link.revoked_at ?? new Date()) : null;
+  }
   const updated = await updateLink(db, link.id, changes);
   cache.drop(link.id);
   return updated ?? link;

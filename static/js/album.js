@@ -1,7 +1,8 @@
 // Album pages: show each image once it has loaded (its placeholder stays until then, and
 // for good when the file is missing), load the lightbox when it is first wanted, submit
 // the sort menu when it changes, close an edit form from its Cancel button, and let
-// "Upload" buttons elsewhere open the uploader.
+// "Upload" buttons elsewhere open the uploader. (The share sheet's Copy and Share:
+// share-link.js.)
 (() => {
   // The lightbox module (static/js/lightbox.js) is not part of the page: it is imported
   // when a finger or the mouse goes down on a tile, so it is usually there by the click,
@@ -77,16 +78,6 @@
     if (closer) {
       event.preventDefault();
       closer.closest('details')?.removeAttribute('open');
-    }
-    const copier = target?.closest('[data-copy]');
-    if (copier) {
-      const input = document.querySelector(copier.dataset.copy);
-      if (input) {
-        input.select();
-        navigator.clipboard?.writeText(input.value).catch(() => document.execCommand('copy'));
-        const label = copier.querySelector('span');
-        if (label) label.textContent = 'Copied';
-      }
     }
     if (target?.closest('[data-upload-trigger]')) document.getElementById('upload-button')?.click();
   });

@@ -278,7 +278,8 @@ describe.skipIf(!hasChromium() || !HAS_FIXTURES)('sharing in Chromium', () => {
 
       // Turned off: the guest's next load is the same 404 as a link that never existed.
       await page.click('[popovertarget="share-sheet"]');
-      await page.locator(`#share-links .link-row:has-text("Family ${size.name}") form[action$="/revoke"] button`).click();
+      await page.locator(`#share-links .link-row:has-text("Family ${size.name}") button.danger[popovertarget^="turn-off-"]`).click();
+      await page.locator(`#share-links .link-row:has-text("Family ${size.name}") [role=alertdialog] button[type=submit]`).click(); // asked first
       await page.locator(`#share-links .link-row.status-revoked:has-text("Family ${size.name}")`).waitFor();
       const gone = await guest.page.goto(url);
       expect(gone?.status()).toBe(404);

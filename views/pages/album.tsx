@@ -139,7 +139,7 @@ export function AlbumPage({ user, album, page, currentYear, continued, uploadChu
   const owner = user.role === 'owner';
   const ctx = ownerGridContext(user, currentYear);
   return (
-    <Page title={album.title} head={<PageScripts htmx upload />}>
+    <Page title={album.title} head={<PageScripts htmx upload extra={owner ? ['js/share-link.js'] : []} />}>
       <header class="topbar shell-bar">
         <a class="button icon-button" href="/" aria-label="All albums" title="All albums">
           <Icon name="arrow-left" />

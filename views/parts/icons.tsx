@@ -8,7 +8,7 @@ import { fromAppRoot } from '../../src/app-root.ts';
 const dir = fromAppRoot('node_modules/lucide-static/icons');
 const cache = new Map<string, string>();
 
-export type IconName = 'arrow-left' | 'upload' | 'plus' | 'pencil' | 'ellipsis-vertical' | 'play' | 'circle-alert' | 'images' | 'trash-2' | 'x'
+export type IconName = 'arrow-left' | 'upload' | 'plus' | 'pencil' | 'ellipsis-vertical' | 'play' | 'circle-alert' | 'images' | 'trash-2' | 'x' | 'menu' | 'settings'
   // uploads
   | 'chevron-down' | 'rotate-cw' | 'check' | 'copy-check';
 

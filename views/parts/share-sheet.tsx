@@ -1,11 +1,15 @@
-// The album's share sheet: its links (copy, QR, counters, edit, revoke, delete) and a
-// form for a new one. Rendered whole by the server and swapped in by htmx after each
-// change; every form also works as a plain POST that comes back to the album page.
+// The album's share sheet: its links (copy, share, QR, counters, edit, turn off and on
+// again, delete; turned-off ones last) and a form for a new one. Rendered whole by the
+// server and swapped in by htmx after each change; every form also works as a plain POST
+// that comes back to the album page.
+import type { Child } from 'hono/jsx';
 import type { LinkView } from '../../src/sharing/link-view.ts';
 import { FormError } from './form.tsx';
 import { Icon } from './icons.tsx';
 
 const STATUS_LABEL = { active: 'Active', expired: 'Expired', revoked: 'Turned off' } as const;
+
+export const StatusPill = ({ l }: { l: LinkView }) => <span class={`pill ${l.status}`}>{STATUS_LABEL[l.status]}</span>;
 
 const when = (iso: string) =>
   new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' }).format(new Date(iso)) + ' UTC';
@@ -81,25 +85,115 @@ export function LinkFields({ idPrefix, link }: { idPrefix: string; link?: LinkVi
   );
 }
 
+/** The link's address, Copy, and Share where the browser has a share sheet (static/js/share-link.js shows it). */
+export function LinkAddress({ l }: { l: LinkView }) {
+  return (
+    <div class="link-url">
+      <input type="text" readonly value={l.url} aria-label="Link address" id={`link-url-${l.id}`} />
+      <div class="link-url-buttons">
+        <button type="button" class="button" data-copy={`#link-url-${l.id}`}>
+          <Icon name="copy" />
+          <span>Copy</span>
+        </button>
+        <button type="button" class="button share-button" data-share={`#link-url-${l.id}`} data-share-title={l.albumTitle ?? ''}>
+          <Icon name="share" />
+          <span>Share</span>
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** A form that posts to `action`; with `htmx`, its answer replaces the share sheet's list. */
+function PostForm(p: { action: string; htmx: boolean; class?: string; children: Child }) {
+  const swap = p.htmx ? { 'hx-post': p.action, 'hx-target': '#share-links', 'hx-swap': 'outerHTML' } : {};
+  return (
+    <form method="post" action={p.action} class={p.class} {...swap}>
+      {p.children}
+    </form>
+  );
+}
+
+/** A question before a form is sent: a bottom sheet on phones, a dialog on desktop. */
+function ConfirmPost(p: { id: string; heading: string; text: string; button: string; action: string; htmx: boolean }) {
+  return (
+    <div id={p.id} popover="auto" class="sheet" role="alertdialog" aria-labelledby={`${p.id}-heading`} aria-describedby={`${p.id}-text`}>
+      <h2 id={`${p.id}-heading`}>{p.heading}</h2>
+      <p id={`${p.id}-text`}>{p.text}</p>
+      <PostForm action={p.action} htmx={p.htmx} class="actions">
+        <button type="button" popovertarget={p.id} popovertargetaction="hide">
+          Cancel
+        </button>
+        <button type="submit" class="primary danger-fill">
+          {p.button}
+        </button>
+      </PostForm>
+    </div>
+  );
+}
+
+/**
+ * A link's Turn off (asked first), or, once it is off, Turn on again (the same address
+ * works again) and Delete (asked first). In the share sheet the forms swap the sheet's
+ * list (htmx); on the Links page they are plain posts that come back to it.
+ */
+export function LinkSwitch({ l, on }: { l: LinkView; on: 'sheet' | 'links' }) {
+  const htmx = on === 'sheet';
+  const action = (verb: 'revoke' | 'turn-on' | 'delete') => `/links/${l.id}/${verb}${on === 'links' ? '?from=links' : ''}`;
+  const name = l.label ? `“${l.label}”` : 'this link';
+  if (l.status !== 'revoked') {
+    return (
+      <>
+        <button type="button" class="button ghost danger" popovertarget={`turn-off-${l.id}`}>
+          <Icon name="ban" />
+          Turn off
+        </button>
+        <ConfirmPost
+          id={`turn-off-${l.id}`}
+          heading={`Turn off ${name}?`}
+          text="People who open it will be told it no longer works. You can turn it on again later, with the same address."
+          button="Turn off"
+          action={action('revoke')}
+          htmx={htmx}
+        />
+      </>
+    );
+  }
+  return (
+    <>
+      <PostForm action={action('turn-on')} htmx={htmx}>
+        <button type="submit" class="button">
+          <Icon name="rotate-ccw" />
+          Turn on again
+        </button>
+      </PostForm>
+      <button type="button" class="button ghost danger" popovertarget={`delete-link-${l.id}`}>
+        <Icon name="trash-2" />
+        Delete
+      </button>
+      <ConfirmPost
+        id={`delete-link-${l.id}`}
+        heading={`Delete ${name}?`}
+        text="It is removed for good, with its views and downloads, and it cannot be turned on again."
+        button="Delete"
+        action={action('delete')}
+        htmx={htmx}
+      />
+    </>
+  );
+}
+
 function LinkRow({ l, fresh }: { l: LinkView; fresh: boolean }) {
   const open = l.status !== 'revoked';
   return (
     <li class={`link-row status-${l.status}${fresh ? ' fresh' : ''}`} id={`link-${l.id}`}>
       <div class="link-head">
         <strong>{l.label || 'Link'}</strong>
-        <span class={`pill ${l.status}`}>{STATUS_LABEL[l.status]}</span>
+        <StatusPill l={l} />
       </div>
       <p class="muted small">{linkSummary(l)}</p>
       <p class="muted small">{linkCounters(l)}</p>
-      {open && (
-        <div class="link-url">
-          <input type="text" readonly value={l.url} aria-label="Link address" id={`link-url-${l.id}`} />
-          <button type="button" class="button" data-copy={`#link-url-${l.id}`}>
-            <Icon name="copy" />
-            <span>Copy</span>
-          </button>
-        </div>
-      )}
+      {open && <LinkAddress l={l} />}
       <div class="actions start">
         {open && (
           <details class="qr">
@@ -126,21 +220,7 @@ function LinkRow({ l, fresh }: { l: LinkView; fresh: boolean }) {
             </form>
           </details>
         )}
-        {open ? (
-          <form method="post" action={`/links/${l.id}/revoke`} hx-post={`/links/${l.id}/revoke`} hx-target="#share-links" hx-swap="outerHTML">
-            <button type="submit" class="button ghost danger">
-              <Icon name="ban" />
-              Turn off
-            </button>
-          </form>
-        ) : (
-          <form method="post" action={`/links/${l.id}/delete`} hx-post={`/links/${l.id}/delete`} hx-target="#share-links" hx-swap="outerHTML">
-            <button type="submit" class="button ghost danger">
-              <Icon name="trash-2" />
-              Delete
-            </button>
-          </form>
-        )}
+        <LinkSwitch l={l} on="sheet" />
       </div>
     </li>
   );
@@ -165,9 +245,15 @@ export function ShareLinks({ albumId, links, error, freshId }: { albumId: string
           New link
         </summary>
         <form method="post" action={`/albums/${albumId}/share`} hx-post={`/albums/${albumId}/share`} hx-target="#share-links" hx-swap="outerHTML">
+          <h3 class="new-link-title">New link</h3>
           <FormError message={error} />
           <LinkFields idPrefix="new-link" />
           <div class="actions">
+            {links.length > 0 && (
+              <button type="button" data-close-details>
+                Cancel
+              </button>
+            )}
             <button type="submit" class="primary">
               Create link
             </button>
