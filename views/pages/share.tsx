@@ -124,7 +124,7 @@ export function SharePage({ album, page, ctx, og, continuedFrom, download, uploa
           </p>
         )}
         {album.item_count ? (
-          <AlbumGrid page={page} ctx={ctx} />
+          <AlbumGrid page={page} ctx={ctx} total={continuedFrom ? undefined : album.item_count} />
         ) : (
           <section class="empty-state">
             <Icon name="images" />

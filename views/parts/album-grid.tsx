@@ -224,7 +224,8 @@ export function GridSections({ page, ctx }: { page: GridPage; ctx: GridContext }
   );
 }
 
-export function AlbumGrid({ page, ctx }: { page: GridPage; ctx: GridContext }) {
+/** `total`: how many items the whole grid holds, pages not loaded yet included (the lightbox counts and walks them all from the start). */
+export function AlbumGrid({ page, ctx, total }: { page: GridPage; ctx: GridContext; total?: number }) {
   const firstTiles = new Set(
     page.sections
       .flatMap((s) => s.tiles)
@@ -232,7 +233,7 @@ export function AlbumGrid({ page, ctx }: { page: GridPage; ctx: GridContext }) {
       .map((a) => a.id),
   );
   return (
-    <div id="album-grid" class="grid">
+    <div id="album-grid" class="grid" data-total={total}>
       <GridSections page={page} ctx={{ ...ctx, firstTiles }} />
     </div>
   );
