@@ -87,6 +87,22 @@ function loadNextPage(more) {
   });
 }
 
+/** On a guest page: why its link no longer shows the album, in words, or undefined (it still does, or nobody can tell). */
+async function linkProblem(gallery) {
+  const url = gallery.dataset?.linkState;
+  const id = gallery.querySelector('a.tile[data-id]')?.dataset.id;
+  if (!url || !id) return undefined;
+  try {
+    // The state of one of its items: 404 once the link is turned off, 410 once it has expired.
+    const res = await fetch(`${url}?ids=${encodeURIComponent(id)}`, { credentials: 'same-origin', cache: 'no-store', headers: { accept: 'application/json' } });
+    if (res.status === 404) return 'This link was turned off by its owner.';
+    if (res.status === 410) return 'This link has expired.';
+  } catch {
+    /* offline: nothing to tell */
+  }
+  return undefined;
+}
+
 const note = (words) => `<p class="lb-note">${words}</p>`;
 
 function slideData(tile) {
@@ -273,7 +289,7 @@ function createLightbox(PhotoSwipe, tile) {
   // The whole album from the start: the counter says "12 / 57" while only 40 tiles are in,
   // and a slide past the last of them shows "Loading…" while its page is fetched.
   const waiting = new Set(); // indexes shown before their tile came
-  let pagesProblem; // why no more pages come, in words
+  let pagesProblem; // why no more pages come (the link was turned off), in words
   let asking = false;
   pswp.addFilter('numItems', (loaded) => (nextPageOf(gallery) ? Math.max(loaded, Number(gallery.dataset.total) || 0) : loaded));
   pswp.addFilter('itemData', (data, index) => {
@@ -290,7 +306,10 @@ function createLightbox(PhotoSwipe, tile) {
     asking = false;
     if (pswp.isDestroying) return;
     if (!ok) {
-      pagesProblem = 'This item could not be loaded.';
+      const words = await askLink();
+      pagesProblem = words ?? 'This item could not be loaded.';
+      // Every slide says it: those that could not load their image as well.
+      if (words) for (const message of pswp.element?.querySelectorAll('.pswp__error-msg') ?? []) message.textContent = words;
       tilesArrived();
     }
   }
@@ -307,6 +326,16 @@ function createLightbox(PhotoSwipe, tile) {
     if (pswp.currIndex >= count && count > 0) pswp.goTo(count - 1); // fewer than the page said (some were taken out)
     if ([...waiting].some((index) => index >= loaded)) askForPages();
   }
+  // An image that does not load: said plainly, or on a guest page that the link was turned
+  // off (or has expired). Slides failing at once share one question.
+  let linkAsked;
+  const askLink = () => (linkAsked ??= linkProblem(gallery).finally(() => (linkAsked = undefined)));
+  pswp.addFilter('contentErrorElement', (element) => {
+    askLink().then((words) => {
+      if (words) element.textContent = words;
+    });
+    return element;
+  });
   // Tiles without a thumbnail yet animate from the tile (its placeholder).
   pswp.addFilter('thumbEl', (thumb, data) => thumb ?? data.element);
   // Every slide starts from its grid thumbnail (already loaded), not a grey box.

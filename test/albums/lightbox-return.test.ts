@@ -1,7 +1,8 @@
 // The lightbox over a long album in real Chromium (390×844 touch, 1440×900): the counter
 // knows the album's total from the first open, though only the first pages' tiles are in
 // the page; moving on past the loaded tiles fetches the next page; closing leaves the tile
-// of the item last shown on screen (clear of the sticky bars) and focused.
+// of the item last shown on screen (clear of the sticky bars) and focused. A guest whose
+// link is turned off while the page is open is told so, not "cannot be shown".
 // Seeded rows without files: thumbnails and previews answer 404 (the placeholders stay).
 // Screenshots go to test-output/lightbox/: look at them.
 import { mkdirSync } from 'node:fs';
@@ -53,7 +54,7 @@ describe.skipIf(!hasChromium())('the lightbox over a long album', () => {
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('console', (msg) => {
-      // The seeded rows have no files (404).
+      // The seeded rows have no files (404), and a turned-off link answers 404 too.
       if (msg.type() === 'error' && !/Failed to load resource.*404/.test(msg.text())) problems.push(msg.text());
     });
     page.on('pageerror', (err) => problems.push(err.message));
@@ -170,6 +171,43 @@ describe.skipIf(!hasChromium())('the lightbox over a long album', () => {
     await page.keyboard.press('Escape');
     await expectReturnedTo(page, target);
     await page.screenshot({ path: join(OUT, 'returned-past-loaded-desktop.png') });
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 90_000);
+
+  it('tells a guest whose link was turned off while the page was open that it was', async () => {
+    const res = await server.fetch(`/api/albums/${albumId}/share`, {
+      method: 'POST',
+      headers: { cookie, origin: server.url, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.status).toBe(201);
+    const { token } = (await res.json()).link as { token: string };
+    const size = SIZES[0];
+    const { context, page, problems } = await openPage(size, `/s/${token}`, false);
+    const loaded = await settledTileCount(page);
+    expect(loaded).toBeLessThan(TOTAL);
+    expect(await page.getAttribute('#album-grid', 'data-total')).toBe(String(TOTAL));
+    // While the link is open, a photo that cannot load says so plainly.
+    await openTile(page, size, loaded - 1);
+    expect(await counter(page)).toBe(`${loaded} / ${TOTAL}`);
+    await page.waitForFunction((sel) => document.querySelector(`${sel} .pswp__error-msg`)?.textContent === 'This item cannot be shown here.', CURRENT);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('.pswp', { state: 'detached' });
+
+    const off = await server.fetch(`/api/share/${token}`, { method: 'DELETE', headers: { cookie, origin: server.url } });
+    expect(off.ok).toBe(true);
+    const before = await settledTileCount(page);
+    await openTile(page, size, before - 1);
+    await page.keyboard.press('ArrowRight'); // a slide whose page has not come
+    await page.waitForFunction((sel) => document.querySelector(`${sel} .lb-note`)?.textContent === 'This link was turned off by its owner.', CURRENT, { timeout: 10_000 });
+    expect(await counter(page)).toBe(`${before + 1} / ${TOTAL}`);
+    await page.screenshot({ path: join(OUT, 'link-turned-off-phone.png') });
+    // Back on a loaded one whose image does not come either: the same words.
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction((sel) => document.querySelector(`${sel} .pswp__error-msg`)?.textContent === 'This link was turned off by its owner.', CURRENT, { timeout: 10_000 });
+    expect(await page.textContent('.pswp')).not.toContain('This item cannot be shown here.');
     expect(problems).toEqual([]);
     await context.close();
   }, 90_000);
