@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, hasChromium, launchBrowser, pageScriptsRan, PHONE_AND_DESKTOP } from '../helpers/browser.ts';
+import { CHROMIUM, hasChromium, launchBrowser, pageProblems, pageScriptsRan, PHONE_AND_DESKTOP, sizedContext } from '../helpers/browser.ts';
 import { newUser, sessionCookie } from '../helpers/factories.ts';
 import { repoRoot, startTestServer, type TestServer } from '../helpers/server.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -49,15 +49,10 @@ describe.skipIf(!hasChromium())('the lightbox over a long album', () => {
   });
 
   async function openPage(size: (typeof SIZES)[number], path: string, signedIn = true) {
-    const context = await browser.newContext({ viewport: size.viewport, deviceScaleFactor: size.scale, hasTouch: size.touch, isMobile: size.touch });
+    const context = await sizedContext(browser, size);
     if (signedIn) await context.addCookies([{ name: 'shoebox_session', value: cookie.split('=')[1]!, url: server.url }]);
     const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('console', (msg) => {
-      // The seeded rows have no files (404), and a turned-off link answers 404 too.
-      if (msg.type() === 'error' && !/Failed to load resource.*404/.test(msg.text())) problems.push(msg.text());
-    });
-    page.on('pageerror', (err) => problems.push(err.message));
+    const problems = pageProblems(page); // seeded rows have no files, and a turned-off link answers 404
     await page.goto(server.url + path, { waitUntil: 'load' });
     await pageScriptsRan(page);
     return { context, page, problems };
