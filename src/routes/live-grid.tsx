@@ -56,7 +56,7 @@ export async function placedAlbumTiles(c: Context<AppEnv>, album: AlbumSummary, 
   const { ids } = parseInput(IdsQuery, c.req.query());
   const rows = await listPlacedAlbumTiles(db(c), album.id, ids, { sort: album.sort_order, tz: tz(c), ...audience });
   c.header('Cache-Control', 'no-store');
-  return c.html(<PlacedTiles rows={rows} ctx={ctx} byDay={album.sort_order !== 'manual'} meta={albumMetaLine(album)} />);
+  return c.html(<PlacedTiles rows={rows} ctx={ctx} byDay={album.sort_order !== 'manual'} meta={albumMetaLine(album)} count={album.item_count} />);
 }
 
 /** The states live-grid.js polls for; the worker's backlog only where the caller may know it. */

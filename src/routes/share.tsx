@@ -103,6 +103,7 @@ async function renderSharePage(c: Context<AppEnv>, link: LinkState, after: strin
         ctx={guestGridContext(c, link)}
         og={openGraph(c, link, album)}
         continuedFrom={after ? base : undefined}
+        linkState={`/api/share/${link.token}/status`}
         download={link.permissions.allowDownload ? { url: `${base}/download.zip`, selectionUrl: `/api/share/${link.token}/downloads` } : undefined}
         upload={
           link.permissions.allowUpload

@@ -69,6 +69,41 @@ function loadPhotoSwipe() {
 
 const tilesOf = (gallery) => [...gallery.querySelectorAll('a.tile[data-id]')];
 const galleryOf = (tile) => tile.closest('.grid') ?? document.body;
+/** The sentinel of the grid's next page, while there is one. */
+const nextPageOf = (gallery) => gallery.querySelector('a.more[hx-get]');
+
+/** Fetches the grid's next page as scrolling to it does (more.js on guest pages, htmx on the owner's); true once its tiles are in. */
+function loadNextPage(more) {
+  if (window.shoeboxMore) return window.shoeboxMore(more);
+  const htmx = window.htmx;
+  if (!htmx) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    more.addEventListener('htmx:afterRequest', (event) => resolve(Boolean(event.detail?.successful)), { once: true });
+    // Not asked for yet: ask as htmx does when it comes near (a second ask would fetch it twice).
+    if (!more.hasAttribute('data-hx-revealed')) {
+      more.setAttribute('data-hx-revealed', 'true');
+      htmx.trigger(more, 'revealed');
+    }
+  });
+}
+
+/** On a guest page: why its link no longer shows the album, in words, or undefined (it still does, or nobody can tell). */
+async function linkProblem(gallery) {
+  const url = gallery.dataset?.linkState;
+  const id = gallery.querySelector('a.tile[data-id]')?.dataset.id;
+  if (!url || !id) return undefined;
+  try {
+    // The state of one of its items: 404 once the link is turned off, 410 once it has expired.
+    const res = await fetch(`${url}?ids=${encodeURIComponent(id)}`, { credentials: 'same-origin', cache: 'no-store', headers: { accept: 'application/json' } });
+    if (res.status === 404) return 'This link was turned off by its owner.';
+    if (res.status === 410) return 'This link has expired.';
+  } catch {
+    /* offline: nothing to tell */
+  }
+  return undefined;
+}
+
+const note = (words) => `<p class="lb-note">${words}</p>`;
 
 function slideData(tile) {
   const d = tile.dataset;
@@ -164,7 +199,7 @@ async function open(tile, { push }) {
   opening = false;
   if (current || !tile.isConnected) return;
   if (push) history.pushState({ ...history.state, [STATE_KEY]: true }, '', hashFor(tile.dataset.id));
-  tile.scrollIntoView({ block: 'nearest' }); // opened from a link: the zoom starts at the tile
+  tile.scrollIntoView({ block: 'nearest', behavior: 'instant' }); // opened from a link: the zoom starts at the tile
   window.shoeboxGrid?.hold(); // every tile in the page while the lightbox walks them
   current = createLightbox(PhotoSwipe, tile);
 }
@@ -232,6 +267,7 @@ function createLightbox(PhotoSwipe, tile) {
     showAnimationDuration: 250,
     hideAnimationDuration: 250,
     errorMsg: 'This item cannot be shown here.',
+    returnFocus: false, // the tile of the item last shown takes it (see 'destroy'), not the one opened
     closeTitle: 'Close (Esc)',
     zoomTitle: 'Zoom (Z)',
     arrowPrevTitle: 'Previous',
@@ -249,6 +285,57 @@ function createLightbox(PhotoSwipe, tile) {
   });
 
   pswp.addFilter('domItemData', (_data, element) => slideData(element));
+
+  // The whole album from the start: the counter says "12 / 57" while only 40 tiles are in,
+  // and a slide past the last of them shows "Loading…" while its page is fetched.
+  const waiting = new Set(); // indexes shown before their tile came
+  let pagesProblem; // why no more pages come (the link was turned off), in words
+  let asking = false;
+  pswp.addFilter('numItems', (loaded) => (nextPageOf(gallery) ? Math.max(loaded, Number(gallery.dataset.total) || 0) : loaded));
+  pswp.addFilter('itemData', (data, index) => {
+    if (data.element) return data;
+    waiting.add(index);
+    askForPages();
+    return { type: 'html', html: note(pagesProblem ?? 'Loading…'), width: 0, height: 0 };
+  });
+  async function askForPages() {
+    const more = nextPageOf(gallery);
+    if (asking || pagesProblem || !more) return;
+    asking = true;
+    const ok = await loadNextPage(more);
+    asking = false;
+    if (pswp.isDestroying) return;
+    if (!ok) {
+      const words = await askLink();
+      pagesProblem = words ?? 'This item could not be loaded.';
+      // Every slide says it: those that could not load their image as well.
+      if (words) for (const message of pswp.element?.querySelectorAll('.pswp__error-msg') ?? []) message.textContent = words;
+      tilesArrived();
+    }
+  }
+  // Each slide whose tile has come (or that will not come) shows it now.
+  function tilesArrived() {
+    dataSource.items = undefined;
+    const loaded = tilesOf(gallery).length;
+    for (const index of [...waiting]) {
+      if (index >= loaded && !pagesProblem && nextPageOf(gallery)) continue;
+      waiting.delete(index);
+      pswp.refreshSlideContent(index);
+    }
+    const count = pswp.getNumItems();
+    if (pswp.currIndex >= count && count > 0) pswp.goTo(count - 1); // fewer than the page said (some were taken out)
+    if ([...waiting].some((index) => index >= loaded)) askForPages();
+  }
+  // An image that does not load: said plainly, or on a guest page that the link was turned
+  // off (or has expired). Slides failing at once share one question.
+  let linkAsked;
+  const askLink = () => (linkAsked ??= linkProblem(gallery).finally(() => (linkAsked = undefined)));
+  pswp.addFilter('contentErrorElement', (element) => {
+    askLink().then((words) => {
+      if (words) element.textContent = words;
+    });
+    return element;
+  });
   // Tiles without a thumbnail yet animate from the tile (its placeholder).
   pswp.addFilter('thumbEl', (thumb, data) => thumb ?? data.element);
   // Every slide starts from its grid thumbnail (already loaded), not a grey box.
@@ -349,7 +436,7 @@ function createLightbox(PhotoSwipe, tile) {
     if (!data) return;
     if (location.hash !== hashFor(data.id)) history.replaceState(history.state, '', hashFor(data.id));
     // The page behind follows (more tiles load as it scrolls; closing zooms back to the tile).
-    if (data.element?.isConnected && pswp.opener.isOpen) data.element.scrollIntoView({ block: 'nearest' });
+    if (data.element?.isConnected && pswp.opener.isOpen) data.element.scrollIntoView({ block: 'nearest', behavior: 'instant' });
     drawer.show(data);
   });
 
@@ -366,14 +453,10 @@ function createLightbox(PhotoSwipe, tile) {
     }
   });
 
-  // More tiles in the grid (as the page behind scrolls): the gallery grows.
+  // More tiles in the grid (a page fetched here, or as the page behind scrolls).
   const observer = new MutationObserver((records) => {
     const tileAdded = records.some((r) => [...r.addedNodes].some((n) => n instanceof Element && (n.matches('a.tile') || n.querySelector('a.tile'))));
-    if (!tileAdded) return;
-    const before = pswp.getNumItems();
-    dataSource.items = undefined;
-    const after = pswp.getNumItems();
-    if (after > before && pswp.currIndex === before - 1) pswp.refreshSlideContent(pswp.currIndex + 1);
+    if (tileAdded) tilesArrived();
   });
   observer.observe(gallery, { childList: true, subtree: true });
 
@@ -381,6 +464,8 @@ function createLightbox(PhotoSwipe, tile) {
     observer.disconnect();
     drawer.hide({ relayout: false });
     for (const video of pswp.element?.querySelectorAll('video') ?? []) video.pause();
+    // The zoom back lands on the tile of the item last shown, on screen.
+    pswp.currSlide?.data.element?.scrollIntoView({ block: 'nearest', behavior: 'instant' });
     if (closingFromHistory) return;
     if (hashId()) {
       if (history.state?.[STATE_KEY]) {
@@ -392,8 +477,9 @@ function createLightbox(PhotoSwipe, tile) {
     }
   });
   pswp.on('destroy', () => {
-    window.shoeboxGrid?.release();
     if (current?.pswp === pswp) current = undefined;
+    // The grid stays whole until then: a parked row would take tiles out of the count.
+    returnToTile(gallery, pswp.currIndex).finally(() => window.shoeboxGrid?.release());
   });
 
   drawer.attach(pswp);
@@ -412,6 +498,18 @@ function createLightbox(PhotoSwipe, tile) {
       if (index >= 0 && index !== pswp.currIndex) pswp.goTo(index);
     },
   };
+}
+
+/** After closing: the tile of the item last shown on screen and focused (its page fetched first when it had not come). */
+async function returnToTile(gallery, index) {
+  for (let pages = 0; !tilesOf(gallery)[index] && pages < 100; pages++) {
+    const more = nextPageOf(gallery);
+    if (!more || !(await loadNextPage(more))) break;
+  }
+  const tile = tilesOf(gallery)[index];
+  if (!tile || current) return;
+  tile.scrollIntoView({ block: 'nearest', behavior: 'instant' });
+  tile.focus({ preventScroll: true });
 }
 
 // ---------------------------------------------------------------------------------------

@@ -136,8 +136,11 @@
     const res = await fetch(withIds(placeUrl, ids), { headers: { accept: 'text/html' } });
     if (!res.ok) throw new Error(`tiles: HTTP ${res.status}`);
     const doc = new DOMParser().parseFromString(`<body>${await res.text()}</body>`, 'text/html');
-    const meta = doc.querySelector('template[data-meta]')?.dataset.meta;
-    if (meta) updateMeta(meta);
+    const head = doc.querySelector('template[data-meta]')?.dataset;
+    if (head?.meta) updateMeta(head.meta);
+    // The album's count for the lightbox, which counts items not loaded yet too.
+    const albumGrid = document.getElementById('album-grid');
+    if (head?.count && albumGrid?.dataset.total) albumGrid.dataset.total = head.count;
     let pending = [...doc.querySelectorAll('template[data-id]')].map((tpl) => document.importNode(tpl, true));
     for (const tpl of pending) {
       const { id, status } = tpl.dataset;

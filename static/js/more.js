@@ -2,26 +2,38 @@
 // sentinel comes near the screen, as htmx's hx-trigger="revealed" does on owner pages.
 // The fragment's parts marked hx-swap-oob="beforeend:#album-grid" go to the grid's end;
 // the rest replaces the sentinel. Without script the sentinel stays a plain link.
+// The lightbox asks for pages too (window.shoeboxMore(sentinel): true once its tiles are in).
 (() => {
   const observer = new IntersectionObserver(
     (entries) => {
       for (const entry of entries) {
         if (!entry.isIntersecting) continue;
-        observer.unobserve(entry.target);
         load(entry.target);
       }
     },
     { rootMargin: '1200px 0px' },
   );
+  const loading = new WeakMap(); // sentinel → its page's promise, while it is on its way
 
-  async function load(sentinel) {
+  function load(sentinel) {
+    observer.unobserve(sentinel);
+    let page = loading.get(sentinel);
+    if (!page) {
+      page = fetchPage(sentinel).finally(() => loading.delete(sentinel));
+      loading.set(sentinel, page);
+    }
+    return page;
+  }
+  window.shoeboxMore = load;
+
+  async function fetchPage(sentinel) {
     let html;
     try {
       const res = await fetch(sentinel.getAttribute('hx-get'), { credentials: 'same-origin' });
       if (!res.ok) throw new Error(String(res.status));
       html = await res.text();
     } catch {
-      return; // the plain link still works
+      return false; // the plain link still works
     }
     const template = document.createElement('template');
     template.innerHTML = html;
@@ -34,6 +46,7 @@
     sentinel.replaceWith(template.content);
     watch(document);
     parent?.dispatchEvent(new CustomEvent('shoebox:tiles', { bubbles: true }));
+    return true;
   }
 
   function watch(root) {

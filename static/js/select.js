@@ -80,9 +80,13 @@
 
   /** Takes tiles out of the grid (and days left empty); reloads when nothing is left. */
   function dropTiles(ids) {
+    const grid = document.getElementById('album-grid');
     for (const id of ids) {
       selected.delete(id);
-      tileById(id)?.remove();
+      const tile = tileById(id);
+      // The album's count for the lightbox (which counts the pages not loaded yet too).
+      if (tile && grid?.dataset.total) grid.dataset.total = String(Math.max(0, Number(grid.dataset.total) - 1));
+      tile?.remove();
     }
     for (const section of document.querySelectorAll('.grid .day')) {
       if (!section.querySelector('.tile') && !section.querySelector('.more')) section.remove();

@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, hasChromium, launchBrowser, PHONE_AND_DESKTOP } from '../helpers/browser.ts';
+import { CHROMIUM, hasChromium, launchBrowser, pageProblems, PHONE_AND_DESKTOP, sizedContext } from '../helpers/browser.ts';
 import { newAlbum, newUser, sessionCookie } from '../helpers/factories.ts';
 import { repoRoot, startTestServer, type TestServer } from '../helpers/server.ts';
 import { createLogger, silentLogger } from '../../src/log.ts';
@@ -73,12 +73,7 @@ describe.skipIf(!hasChromium() || !HAS_FIXTURES)('lightbox in Chromium', () => {
   });
 
   async function openPage(size: (typeof SIZES)[number], path: string) {
-    const context = await browser.newContext({
-      viewport: size.viewport,
-      deviceScaleFactor: size.scale,
-      hasTouch: size.touch,
-      isMobile: size.touch,
-    });
+    const context = await sizedContext(browser, size);
     await context.addCookies([{ name: 'shoebox_session', value: cookieValue, url: server.url }]);
     await context.addInitScript(() => {
       window.__csp = [];
@@ -87,12 +82,7 @@ describe.skipIf(!hasChromium() || !HAS_FIXTURES)('lightbox in Chromium', () => {
     const page = await context.newPage();
     const requests: string[] = [];
     page.on('request', (r) => requests.push(r.url()));
-    const problems: string[] = [];
-    page.on('console', (msg) => {
-      // Seeded items without files answer 404 (on purpose, in the last test).
-      if (msg.type() === 'error' && !/Failed to load resource.*404/.test(msg.text())) problems.push(msg.text());
-    });
-    page.on('pageerror', (err) => problems.push(err.message));
+    const problems = pageProblems(page); // seeded items without files answer 404 (on purpose, in the last test)
     await page.goto(server.url + path, { waitUntil: 'load' });
     return { context, page, requests, problems };
   }

@@ -1,7 +1,7 @@
 // Real Chromium (Debian's package) driven by playwright-core, with the flags this
 // sandbox needs (no background networking: nothing may leave the machine).
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = () => existsSync(CHROMIUM);
@@ -13,6 +13,21 @@ export const PHONE_AND_DESKTOP = [
   { name: 'phone', viewport: PHONE, scale: 3, touch: true },
   { name: 'desktop', viewport: DESKTOP, scale: 1, touch: false },
 ] as const;
+
+/** A browser context at one of those sizes (a touch screen for the phone). */
+export function sizedContext(browser: Browser, size: (typeof PHONE_AND_DESKTOP)[number], options: BrowserContextOptions = {}) {
+  return browser.newContext({ viewport: size.viewport, deviceScaleFactor: size.scale, hasTouch: size.touch, isMobile: size.touch, ...options });
+}
+
+/** The page's console errors and uncaught exceptions from now on, but for 404 answers (seeded items have no files). */
+export function pageProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/Failed to load resource.*404/.test(msg.text())) problems.push(msg.text());
+  });
+  page.on('pageerror', (err) => problems.push(err.message));
+  return problems;
+}
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({

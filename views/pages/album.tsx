@@ -170,7 +170,7 @@ export function AlbumPage({ user, album, page, currentYear, continued, uploadChu
           </p>
         )}
         {album.item_count ? (
-          <AlbumGrid page={page} ctx={ctx} />
+          <AlbumGrid page={page} ctx={ctx} total={continued ? undefined : album.item_count} />
         ) : (
           <section class="empty-state">
             <Icon name="images" />

@@ -53,6 +53,8 @@ export interface SharePageProps {
   download?: { url: string; selectionUrl: string };
   /** Set when the link lets guests add photos: where to send them, the largest file, and where the live grid asks. */
   upload?: { url: string; resumableUrl: string; chunkBytes: number; maxBytes: number; placeUrl: string; statusUrl: string };
+  /** Answers 404 once the link is turned off, 410 once it has expired (the lightbox says so). */
+  linkState?: string;
 }
 
 /** The guest's name (sent with each file) and the button that opens the picker. */
@@ -84,7 +86,7 @@ function GuestUpload({ upload, albumTitle }: { upload: NonNullable<SharePageProp
   );
 }
 
-export function SharePage({ album, page, ctx, og, continuedFrom, download, upload }: SharePageProps) {
+export function SharePage({ album, page, ctx, og, continuedFrom, download, upload, linkState }: SharePageProps) {
   const meta = albumMetaLine(album);
   return (
     <Page
@@ -124,7 +126,7 @@ export function SharePage({ album, page, ctx, og, continuedFrom, download, uploa
           </p>
         )}
         {album.item_count ? (
-          <AlbumGrid page={page} ctx={ctx} />
+          <AlbumGrid page={page} ctx={ctx} total={continuedFrom ? undefined : album.item_count} linkState={linkState} />
         ) : (
           <section class="empty-state">
             <Icon name="images" />

@@ -224,7 +224,12 @@ export function GridSections({ page, ctx }: { page: GridPage; ctx: GridContext }
   );
 }
 
-export function AlbumGrid({ page, ctx }: { page: GridPage; ctx: GridContext }) {
+/**
+ * `total`: how many items the whole grid holds, pages not loaded yet included (the
+ * lightbox counts and walks them all from the start). `linkState`: on a guest page, where
+ * the lightbox asks whether the link still opens (static/js/lightbox-core.js).
+ */
+export function AlbumGrid({ page, ctx, total, linkState }: { page: GridPage; ctx: GridContext; total?: number; linkState?: string }) {
   const firstTiles = new Set(
     page.sections
       .flatMap((s) => s.tiles)
@@ -232,7 +237,7 @@ export function AlbumGrid({ page, ctx }: { page: GridPage; ctx: GridContext }) {
       .map((a) => a.id),
   );
   return (
-    <div id="album-grid" class="grid">
+    <div id="album-grid" class="grid" data-total={total} data-link-state={linkState}>
       <GridSections page={page} ctx={{ ...ctx, firstTiles }} />
     </div>
   );

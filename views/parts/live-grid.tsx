@@ -26,10 +26,10 @@ export function ProcessingStatus() {
  * Each tile as a one-tile section (its day header included) in a <template>: the page takes
  * the tile into the day's section when that is on screen, or the whole section when not.
  */
-export function PlacedTiles({ rows, ctx, byDay, meta }: { rows: PlacedRow[]; ctx: GridContext; byDay: boolean; meta?: string }) {
+export function PlacedTiles({ rows, ctx, byDay, meta, count }: { rows: PlacedRow[]; ctx: GridContext; byDay: boolean; meta?: string; count?: number }) {
   return (
     <>
-      {meta !== undefined && <template data-meta={meta} />}
+      {meta !== undefined && <template data-meta={meta} data-count={count} />}
       {rows.map((row) => (
         <template data-id={row.id} data-prev={row.prev_id ?? ''} data-next={row.next_id ?? ''} data-day={byDay ? row.day : ''} data-status={tileState(row)}>
           <Section s={{ day: byDay ? row.day : undefined, tiles: [row] }} ctx={ctx} />
