@@ -172,9 +172,12 @@
   /** Takes the tile out of the grid, and its day when that is left without tiles. */
   function dropTile(id) {
     const tile = tileOf(id);
-    const section = tile?.closest('section');
-    tile?.remove();
+    if (!tile) return;
+    const section = tile.closest('section');
+    tile.remove();
     if (section && !section.querySelector('.tile') && !section.querySelector('.more')) section.remove();
+    const albumGrid = document.getElementById('album-grid');
+    if (albumGrid?.dataset.total) albumGrid.dataset.total = String(Math.max(0, Number(albumGrid.dataset.total) - 1));
   }
 
   const tileError = (tpl) => tpl.content.querySelector('.badge.failed')?.getAttribute('title') ?? undefined;
