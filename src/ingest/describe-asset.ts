@@ -4,7 +4,8 @@ import type { DetectedType } from '../media/file-type.ts';
 import type { NewAsset } from '../queries/assets.ts';
 import type { Checksums } from './checksum.ts';
 import { readPhotoMetadata, type PhotoMetadata } from '../media/photo-metadata.ts';
-import { takenAtFromInstant, type TakenAt } from '../media/taken-at.ts';
+import { plausibleTakenAt, takenAtFromInstant, takenAtFromWallClock, type TakenAt } from '../media/taken-at.ts';
+import { dateFromFileName } from '../media/file-name-date.ts';
 import { readVideoMetadata, type VideoMetadata } from '../media/video-metadata.ts';
 import { crashPoint } from '../crash-points.ts';
 
@@ -13,7 +14,7 @@ export interface AssetDescription {
   height: number | null;
   durationSeconds: number | null;
   takenAt: TakenAt;
-  takenAtSource: 'metadata' | 'file-modified' | 'uploaded';
+  takenAtSource: 'metadata' | 'file-name' | 'file-modified' | 'uploaded';
   /** Apple's content identifier (a Live Photo's photo or video), when the file has one. */
   contentId: string | null;
   metadata: Record<string, unknown>;
@@ -54,15 +55,29 @@ async function readMetadata(path: string, type: DetectedType, defaultTz: string)
 export async function describeAsset(
   path: string,
   type: DetectedType,
-  context: { lastModified?: number; now: Date; defaultTz: string },
+  context: { fileName?: string; lastModified?: number; now: Date; defaultTz: string },
 ): Promise<AssetDescription> {
   const m = await readMetadata(path, type, context.defaultTz);
   crashPoint('metadata');
+  // What the file says (readMetadata skips an impossible date), else a date in its name,
+  // else its modification time, else now: each only when it can be when it was taken.
   let takenAt = m.takenAt;
   let takenAtSource: AssetDescription['takenAtSource'] = 'metadata';
+  const named = !takenAt && context.fileName ? dateFromFileName(context.fileName) : undefined;
+  if (named) {
+    const fromName = takenAtFromWallClock(named.local, named.utc ? '+00:00' : null, context.defaultTz);
+    if (plausibleTakenAt(fromName, context.now.getTime())) {
+      // A UTC name is an instant: its wall clock is the default zone's, as for a GPS time.
+      takenAt = named.utc ? takenAtFromInstant(fromName.instant, context.defaultTz) : fromName;
+      takenAtSource = 'file-name';
+    }
+  }
   if (!takenAt && context.lastModified !== undefined) {
-    takenAt = takenAtFromInstant(new Date(context.lastModified), context.defaultTz);
-    takenAtSource = 'file-modified';
+    const modified = takenAtFromInstant(new Date(context.lastModified), context.defaultTz);
+    if (plausibleTakenAt(modified, context.now.getTime())) {
+      takenAt = modified;
+      takenAtSource = 'file-modified';
+    }
   }
   if (!takenAt) {
     takenAt = takenAtFromInstant(context.now, context.defaultTz);

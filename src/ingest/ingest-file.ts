@@ -77,6 +77,7 @@ export async function ingestFile(file: ReceivedFile, ctx: IngestContext): Promis
   const target = absolute(ctx.dataRoot, rel);
   // Described while still a temp file: the same bytes, and the lock below stays short.
   const described = await describeAsset(file.tmpPath, type, {
+    fileName: name,
     lastModified: ctx.lastModified,
     now: new Date(),
     defaultTz: ctx.config.defaultTz,

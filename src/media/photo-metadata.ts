@@ -3,14 +3,16 @@
 //   gives what could be read plus `warnings`.
 // width/height are as displayed (after EXIF orientation). takenAt comes from
 // DateTimeOriginal (+ OffsetTimeOriginal), then DateTimeDigitized, then IPTC and XMP capture
-// dates; without a recorded offset the wall clock is read in `defaultTz` (default UTC).
+// dates, then the GPS fix's time (an instant), then IFD0's ModifyDate; without a recorded
+// offset the wall clock is read in `defaultTz` (default UTC). A date before photography or
+// in the future (an unset camera clock) is skipped with a warning.
 import type { MediaFormat } from './file-type.ts';
 import { iptcCaptureDate, xmpCaptureDate } from './embedded-dates.ts';
 import { contentIdFromMakerNote, contentIdFromXmp } from './content-id.ts';
 import { readExifSources, type ExifSources, type TagBlock } from './exif-read.ts';
 import { gpsFromExif, type GpsPosition } from './gps.ts';
 import { pickJsonSafe, toJsonSafe } from './json-safe.ts';
-import { parseDateTime, takenAtFromParsed, type TakenAt } from './taken-at.ts';
+import { parseDateTime, plausibleTakenAt, takenAtFromInstant, takenAtFromParsed, type TakenAt } from './taken-at.ts';
 import { collectIfds, openTiff, TAG } from './tiff-ifd.ts';
 
 export type { GpsPosition } from './gps.ts';
@@ -120,17 +122,19 @@ export async function readPhotoMetadata(
 
 interface TakenAtChoice {
   takenAt: TakenAt | null;
-  source: 'exif' | 'iptc' | 'xmp' | 'none';
+  source: 'exif' | 'iptc' | 'xmp' | 'gps' | 'modified' | 'none';
   text?: string;
 }
 
 function takenAtOf(sources: ExifSources, defaultTz: string, warnings: string[]): TakenAtChoice {
-  const { exif } = sources;
+  const { exif, ifd0, gps } = sources;
   const candidates: Array<[TakenAtChoice['source'], unknown, unknown, unknown]> = [
     ['exif', exif.DateTimeOriginal, exif.OffsetTimeOriginal, exif.SubSecTimeOriginal],
     ['exif', exif.CreateDate, exif.OffsetTimeDigitized, exif.SubSecTimeDigitized],
     ['iptc', iptcCaptureDate(sources.iptc), undefined, undefined],
     ['xmp', xmpCaptureDate(sources.xmp), undefined, undefined],
+    ['gps', gpsDateTime(gps.GPSDateStamp, gps.GPSTimeStamp), undefined, undefined],
+    ['modified', ifd0.ModifyDate, exif.OffsetTime, exif.SubSecTime],
   ];
   for (const [source, value, offset, subSeconds] of candidates) {
     if (value === undefined || value === null || value === '') continue;
@@ -142,9 +146,23 @@ function takenAtOf(sources: ExifSources, defaultTz: string, warnings: string[]):
     if (parsed.millis === 0 && typeof subSeconds === 'string' && /^\d+$/.test(subSeconds.trim())) {
       parsed.millis = Math.floor(Number(`0.${subSeconds.trim()}`) * 1000);
     }
-    return { takenAt: takenAtFromParsed(parsed, offset, defaultTz), source, text: String(value) };
+    // The GPS fix is in UTC: an instant, shown in the default zone.
+    const takenAt = source === 'gps' ? takenAtFromInstant(takenAtFromParsed(parsed, '+00:00').instant, defaultTz) : takenAtFromParsed(parsed, offset, defaultTz);
+    if (!plausibleTakenAt(takenAt)) {
+      warnings.push(`${source} date ${JSON.stringify(String(value))} is before photography or in the future: not used`);
+      continue;
+    }
+    return { takenAt, source, text: String(value) };
   }
   return { takenAt: null, source: 'none' };
+}
+
+/** GPSDateStamp '2018:07:25' and GPSTimeStamp [14, 34, 23.5] as one UTC date text, or undefined. */
+function gpsDateTime(date: unknown, time: unknown): string | undefined {
+  if (typeof date !== 'string' || !Array.isArray(time) || time.length !== 3 || !time.every((n) => typeof n === 'number' && Number.isFinite(n))) return undefined;
+  const [h, m, s] = time as number[];
+  const pad = (n: number) => String(Math.floor(n)).padStart(2, '0');
+  return `${date.trim()} ${pad(h!)}:${pad(m!)}:${pad(s!)}Z`;
 }
 
 /** Whole numbers of pixels that the asset's int columns hold: a tag claiming 0xFFFFFFFF or 1.5 pixels is no size. */

@@ -3,6 +3,7 @@
 //   normaliseOffset(value)                   → '+02:00' | null
 //   takenAtFromWallClock(local, offset, tz)  → TakenAt (no offset: the wall clock is read in tz)
 //   takenAtFromInstant(instant, tz)          → TakenAt with the wall clock of tz, offset null
+//   plausibleTakenAt(takenAt, now)           → false for a date before photography or in the future
 // Dates are never revived through the process time zone (STACK.md: exifr trap).
 
 export interface TakenAt {
@@ -117,4 +118,35 @@ export function takenAtFromInstant(instant: Date, defaultTz = 'UTC'): TakenAt {
 export function takenAtFromParsed(parsed: ParsedDateTime, offsetTag: unknown, defaultTz = 'UTC'): TakenAt {
   const offset = parsed.offset ?? normaliseOffset(offsetTag);
   return takenAtFromWallClock(parsed.local, offset, defaultTz, parsed.millis);
+}
+
+/** The first photograph (Niépce, Le Gras) is from 1826 or 1827: nothing was taken before. */
+const FIRST_PHOTOGRAPH = Date.UTC(1826, 0, 1);
+/** Clocks and zones differ: a day ahead of this machine's clock still counts as now. */
+const CLOCK_GRACE_MS = 86_400_000;
+
+/** Whether a date read from a file can be when it was taken: a camera whose clock was never set says 2038 or 1904. */
+export function plausibleTakenAt(takenAt: TakenAt, now = Date.now()): boolean {
+  const t = takenAt.instant.getTime();
+  return Number.isFinite(t) && t >= FIRST_PHOTOGRAPH && t <= now + CLOCK_GRACE_MS;
+}
+
+/**
+ * When the owner says it was taken: a wall clock and where, as an offset ('+02:00', 'Z')
+ * or an IANA zone ('Europe/Paris': its offset at that wall clock is recorded). Undefined
+ * when the zone is neither.
+ */
+export function takenAtInZone(local: string, zone: string): TakenAt | undefined {
+  const offset = normaliseOffset(zone);
+  if (offset) return takenAtFromWallClock(local, offset);
+  try {
+    formatterFor(zone);
+  } catch {
+    return undefined; // not a zone this runtime knows
+  }
+  const { instant } = takenAtFromWallClock(local, null, zone);
+  const minutes = Math.round((wallClockAsUtc(local) - instant.getTime()) / 60_000);
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return { instant, local, offset: `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}` };
 }

@@ -11,7 +11,7 @@ import mediaInfoFactory, { type MediaInfo, type MediaInfoResult } from 'mediainf
 import { gpsFromLocationText, type GpsPosition } from './gps.ts';
 import { pickJsonSafe } from './json-safe.ts';
 import { readRange } from './read-bytes.ts';
-import { parseDateTime, takenAtFromInstant, takenAtFromParsed, type TakenAt } from './taken-at.ts';
+import { parseDateTime, plausibleTakenAt, takenAtFromInstant, takenAtFromParsed, type TakenAt } from './taken-at.ts';
 
 export interface VideoMetadata {
   /** Seconds. */
@@ -144,15 +144,22 @@ function realDate(text: unknown): ReturnType<typeof parseDateTime> {
 }
 
 function takenAtOf(general: Track, video: Track, defaultTz: string): TakenAt | null {
-  // Apple's com.apple.quicktime.creationdate keeps the local time and its offset.
   const recorded = realDate(general.Recorded_Date);
-  if (recorded?.offset) return takenAtFromParsed(recorded, undefined, defaultTz);
-  // QuickTime/MP4 creation times are UTC by definition.
-  for (const value of [general.Encoded_Date, video.Encoded_Date]) {
-    const encoded = realDate(value);
-    if (encoded) return takenAtFromInstant(takenAtFromParsed(encoded, '+00:00').instant, defaultTz);
+  const candidates = [
+    // Apple's com.apple.quicktime.creationdate keeps the local time and its offset.
+    () => (recorded?.offset ? takenAtFromParsed(recorded, undefined, defaultTz) : undefined),
+    // QuickTime/MP4 creation times are UTC by definition.
+    ...[general.Encoded_Date, video.Encoded_Date].map((value) => () => {
+      const encoded = realDate(value);
+      return encoded ? takenAtFromInstant(takenAtFromParsed(encoded, '+00:00').instant, defaultTz) : undefined;
+    }),
+    () => (recorded ? takenAtFromParsed(recorded, undefined, defaultTz) : undefined),
+  ];
+  // A camera whose clock was never set writes 2038 or 1904: not when it was taken.
+  for (const candidate of candidates) {
+    const takenAt = candidate();
+    if (takenAt && plausibleTakenAt(takenAt)) return takenAt;
   }
-  if (recorded) return takenAtFromParsed(recorded, undefined, defaultTz);
   return null;
 }
 

@@ -2,6 +2,7 @@
 // outcome of the derive work (queries/jobs.ts holds the queue).
 import { sql, type Insertable } from 'kysely';
 import type { Asset, AssetsTable, VideoPlayback } from '../db/schema.ts';
+import type { TakenAt } from '../media/taken-at.ts';
 import type { Db } from './users.ts';
 
 export type NewAsset = Insertable<AssetsTable>;
@@ -115,4 +116,31 @@ export async function countAssetsByStatus(db: Db): Promise<Record<string, number
 /** How a video plays now (its copy made, failed, cancelled). */
 export async function setPlayback(db: Db, id: string, playback: VideoPlayback): Promise<void> {
   await db.updateTable('assets').set({ playback }).where('id', '=', id).execute();
+}
+
+/** The owner's correction of when an item was taken (and of its Live Photo clip, which goes with it). */
+export async function setTakenAt(db: Db, id: string, takenAt: TakenAt): Promise<boolean> {
+  const { rows } = await sql<{ id: string }>`
+    UPDATE assets SET taken_at = ${takenAt.instant}, taken_at_local = ${takenAt.local}, taken_at_offset = ${takenAt.offset},
+           metadata = metadata || '{"takenAtSource": "edited"}'::jsonb
+    WHERE (id = ${id} OR live_photo_id = ${id}) AND deleted_at IS NULL
+    RETURNING id`.execute(db);
+  return rows.some((r) => r.id === id);
+}
+
+/**
+ * Moves when these items were taken by `minutes` (a camera clock that was off): the instant
+ * and the wall clock alike, the offset kept; their Live Photo clips with them. Returns how
+ * many of the ids were moved.
+ */
+export async function shiftTakenAt(db: Db, ids: string[], minutes: number): Promise<number> {
+  if (!ids.length) return 0;
+  const { rows } = await sql<{ id: string }>`
+    UPDATE assets SET taken_at = coalesce(taken_at, created_at) + make_interval(mins => ${minutes}),
+           taken_at_local = to_char(taken_at_local::timestamp + make_interval(mins => ${minutes}), 'YYYY-MM-DD"T"HH24:MI:SS'),
+           metadata = metadata || '{"takenAtSource": "edited"}'::jsonb
+    WHERE (id IN (${sql.join(ids)}) OR live_photo_id IN (${sql.join(ids)})) AND deleted_at IS NULL
+    RETURNING id`.execute(db);
+  const chosen = new Set(ids);
+  return rows.filter((r) => chosen.has(r.id)).length;
 }

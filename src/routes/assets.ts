@@ -4,14 +4,15 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import type { Asset } from '../db/schema.ts';
-import { findAsset, requeueAssets } from '../queries/assets.ts';
+import { findAsset, requeueAssets, setTakenAt, shiftTakenAt } from '../queries/assets.ts';
+import { parseDateTime, takenAtInZone } from '../media/taken-at.ts';
 import { uploaderSeesAsset } from '../queries/users.ts';
 import { absolute, previewRelPath } from '../storage/layout.ts';
 import { currentUser } from '../http/auth.ts';
 import type { AppEnv } from '../http/env.ts';
 import { httpError } from '../http/errors.tsx';
 import { sendFile } from '../http/send-file.ts';
-import { Uuid } from '../http/validate.ts';
+import { readJson, Uuid } from '../http/validate.ts';
 import { publicAsset } from './asset-json.ts';
 import { listAssetJobs } from '../queries/jobs.ts';
 import { sendVideoCopy } from './video-copy.ts';
@@ -47,11 +48,52 @@ function sendOriginal(c: Context<AppEnv>, asset: Asset, o: { download: boolean }
 
 const DERIVED_CACHE = 'private, max-age=31536000, immutable';
 
+const TakenAtInput = v.object({
+  local: v.pipe(v.string('local is required'), v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, 'local must be a date and time like 2024-07-13T14:05:00')),
+  zone: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(64, 'zone is too long')))),
+});
+const MAX_SHIFT_MINUTES = 200 * 366 * 24 * 60;
+const ShiftInput = v.object({
+  ids: v.pipe(v.array(v.pipe(Uuid, v.toLowerCase()), 'ids must be a list of asset ids'), v.minLength(1, 'ids is empty'), v.maxLength(10_000, 'at most 10,000 ids at once')),
+  minutes: v.pipe(
+    v.number('minutes must be a whole number'),
+    v.integer('minutes must be a whole number'),
+    v.check((n) => n !== 0 && Math.abs(n) <= MAX_SHIFT_MINUTES, 'minutes must be a shift of at least one minute and at most 200 years'),
+  ),
+});
+
 export const assetRoutes = new Hono<AppEnv>()
   .get('/api/assets/:id', async (c) => {
     currentUser(c);
     const asset = await assetOr404(c, c.req.param('id'));
-    return c.json({ asset: { ...publicAsset(asset), ...(asset.status === 'failed' ? { retryUrl: `/api/assets/${asset.id}/retry` } : {}) } });
+    const owner = c.get('auth')?.user.role === 'owner';
+    return c.json({
+      asset: {
+        ...publicAsset(asset),
+        ...(asset.status === 'failed' ? { retryUrl: `/api/assets/${asset.id}/retry` } : {}),
+        ...(owner ? { takenAtUrl: `/api/assets/${asset.id}/taken-at`, defaultZone: c.get('deps').config.defaultTz } : {}),
+      },
+    });
+  })
+  // The owner sets when it was taken: the wall clock, and where (an offset or a zone; none:
+  // the library's DEFAULT_TZ, as for a file that says no zone).
+  .patch('/api/assets/:id/taken-at', async (c) => {
+    const asset = await assetOr404(c, c.req.param('id'));
+    if (asset.deleted_at) throw httpError(404, 'no such asset');
+    const { local, zone } = await readJson(c, TakenAtInput);
+    const parsed = parseDateTime(local);
+    if (!parsed) throw httpError(400, `${local} is not a date and time`);
+    const takenAt = takenAtInZone(parsed.local, zone ?? c.get('deps').config.defaultTz);
+    if (!takenAt) throw httpError(400, `zone must be an offset like +02:00 or a time zone like Europe/Paris, not ${zone}`);
+    await setTakenAt(c.get('deps').database.db, asset.id, zone ? takenAt : { ...takenAt, offset: null });
+    return c.json({ asset: publicAsset((await findAsset(c.get('deps').database.db, asset.id))!) });
+  })
+  // The owner moves a selection's dates by an offset (the camera's clock was an hour off).
+  .post('/api/assets/taken-at/shift', async (c) => {
+    const { ids, minutes } = await readJson(c, ShiftInput);
+    const shifted = await shiftTakenAt(c.get('deps').database.db, [...new Set(ids)], minutes);
+    if (!shifted) throw httpError(404, 'none of these items is in the library');
+    return c.json({ shifted });
   })
   // The owner tries the processing again (from the details panel of a failed item).
   .post('/api/assets/:id/retry', async (c) => {
