@@ -478,6 +478,12 @@ function createLightbox(PhotoSwipe, tile) {
   });
   pswp.on('destroy', () => {
     if (current?.pswp === pswp) current = undefined;
+    // A date set in the drawer moves items between days: the page as the server now has it.
+    if (datesChanged) {
+      datesChanged = false;
+      location.reload();
+      return;
+    }
     // The grid stays whole until then: a parked row would take tiles out of the count.
     returnToTile(gallery, pswp.currIndex).finally(() => window.shoeboxGrid?.release());
   });
@@ -517,6 +523,8 @@ async function returnToTile(gallery, index) {
 
 let drawerCount = 0;
 const infoCache = new Map();
+/** A date was set in the drawer since the lightbox opened. */
+let datesChanged = false;
 
 function fetchInfo(url) {
   let promise = infoCache.get(url);
@@ -791,6 +799,72 @@ function failureSection(asset) {
   return section('Could not be processed', why, el('p', { class: 'lb-info-line' }, button), status);
 }
 
+const DATE_SOURCES = {
+  'file-name': 'From the file’s name',
+  'file-modified': 'From the file’s modification time',
+  uploaded: 'Upload time (the file has no date)',
+  edited: 'Set by you',
+};
+
+/** When it was taken, where it came from, and for the owner a way to set it. */
+function whenSection(asset) {
+  const meta = asset.metadata && typeof asset.metadata === 'object' ? asset.metadata : {};
+  const main = line(formatWhen(asset), 'lb-info-main');
+  const source = line(DATE_SOURCES[meta.takenAtSource], 'lb-info-sub');
+  if (!text(asset.takenAtUrl)) return section('When', main, source);
+  const button = el('button', { type: 'button', class: 'lb-info-edit' }, 'Change date');
+  const box = el('div', { class: 'lb-info-line' }, button);
+  button.addEventListener('click', () => box.replaceChildren(dateForm(asset)));
+  return section('When', main, source, box);
+}
+
+/** The owner's date form: the wall clock, and where (an offset, a zone, or empty: the library's zone). */
+function dateForm(asset) {
+  const local = el('input', { type: 'datetime-local', name: 'local', step: 1, required: true, value: (asset.takenAtLocal ?? '').slice(0, 19) });
+  const zone = el('input', {
+    type: 'text',
+    name: 'zone',
+    list: 'lb-zones',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    placeholder: text(asset.defaultZone) ?? '+02:00',
+    value: text(asset.takenAtOffset) ?? '',
+  });
+  if (!document.getElementById('lb-zones') && typeof Intl.supportedValuesOf === 'function') {
+    const zones = el('datalist', { id: 'lb-zones' }, Intl.supportedValuesOf('timeZone').map((z) => el('option', { value: z })));
+    document.body.append(zones);
+  }
+  const status = el('p', { class: 'lb-info-sub', role: 'status' });
+  const form = el(
+    'form',
+    { class: 'lb-date-form' },
+    el('label', {}, 'Date and time', local),
+    el('label', {}, 'Time zone or offset', zone),
+    el('p', { class: 'lb-info-sub' }, `Empty: ${text(asset.defaultZone) ?? 'the library’s zone'}.`),
+    el('div', { class: 'lb-date-actions' }, el('button', { type: 'submit', class: 'primary' }, 'Save')),
+    status,
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    status.textContent = 'Saving…';
+    try {
+      const res = await fetch(asset.takenAtUrl, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ local: local.value.length === 16 ? `${local.value}:00` : local.value, zone: zone.value.trim() || null }),
+      });
+      const body = await res.json().catch(() => ({}));
+      if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`);
+      infoCache.clear();
+      datesChanged = true; // the grid is laid out again when the lightbox closes
+      status.textContent = `Saved: ${formatWhen(body.asset)}. The grid shows it in its new place when you close this.`;
+    } catch (err) {
+      status.textContent = `Not saved: ${err.message}`;
+    }
+  });
+  return form;
+}
+
 /** The drawer's sections, each only when the JSON has something for it. */
 function detailSections(asset) {
   const meta = asset.metadata && typeof asset.metadata === 'object' ? asset.metadata : {};
@@ -801,13 +875,7 @@ function detailSections(asset) {
   const isVideo = asset.kind === 'video';
   const out = [failureSection(asset)];
 
-  const source =
-    meta.takenAtSource === 'file-modified'
-      ? 'From the file’s modification time'
-      : meta.takenAtSource === 'uploaded'
-        ? 'Upload time (the file has no date)'
-        : undefined;
-  out.push(section('When', line(formatWhen(asset), 'lb-info-main'), line(source, 'lb-info-sub')));
+  out.push(whenSection(asset));
 
   const chips = [
     positive(exposure.iso) && `ISO ${Math.round(exposure.iso)}`,

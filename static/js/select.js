@@ -196,6 +196,13 @@
     earlier: () => move(-1),
     later: () => move(1),
 
+    shift: () => {
+      const sheet = document.getElementById('shift-dates');
+      sheet.querySelector('[data-shift-error]').textContent = '';
+      sheet.querySelector('[data-heading], h2').textContent = `Change the dates of ${plural(selected.size, 'item')}`;
+      sheet.showPopover();
+    },
+
     restore: () =>
       busy(async () => {
         const list = ids();
@@ -232,6 +239,30 @@
       if (button.closest('#select-more')) document.getElementById('select-more').hidePopover();
       actions[button.dataset.action]();
     }
+  });
+
+  // --- Change dates: move the selection's dates by days, hours and minutes ---------------
+
+  document.querySelector('[data-shift-form]')?.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const number = (name) => Math.max(0, Math.floor(Number(form.elements[name].value) || 0));
+    const minutes = Number(form.elements.direction.value) * (number('days') * 1440 + number('hours') * 60 + number('minutes'));
+    const error = form.querySelector('[data-shift-error]');
+    if (!minutes) {
+      error.textContent = 'Give how far to move them: days, hours or minutes.';
+      return;
+    }
+    busy(async () => {
+      try {
+        await call('POST', '/api/assets/taken-at/shift', { ids: ids(), minutes });
+      } catch (err) {
+        error.textContent = err.message;
+        return;
+      }
+      // Items move between days (and the album's dates change): the page as the server now has it.
+      location.reload();
+    });
   });
 
   // --- Add to album: the picker --------------------------------------------------------

@@ -4,17 +4,20 @@
 // unset camera clock: 2038) is unknown. The owner sets the date and time with its zone, or
 // shifts a selection by an offset; the album's date range and day headers follow.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Window } from 'happy-dom';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dateFromFileName } from '../../src/media/file-name-date.ts';
 import { takenAtInZone } from '../../src/media/taken-at.ts';
 import { expectJson } from '../helpers/api.ts';
+import { launchBrowser, longPress, pageProblems, PHONE_AND_DESKTOP, sizedContext } from '../helpers/browser.ts';
 import { newAlbum, newUser, sessionCookie } from '../helpers/factories.ts';
-import { startTestServer, tempDir, type TestServer } from '../helpers/server.ts';
+import { repoRoot, startTestServer, tempDir, type TestServer } from '../helpers/server.ts';
 import { fixture } from './fixtures.ts';
 
+const OUT = join(repoRoot, 'test-output', 'dates');
 const window = new Window();
 const parse = (html: string) => new window.DOMParser().parseFromString(html, 'text/html') as unknown as Document;
 
@@ -70,6 +73,7 @@ describe('dates on upload, and the owner fixing them', () => {
     headers = { cookie: await sessionCookie(db(), owner), origin: server.url };
     albumId = (await newAlbum(db(), owner.id, { title: 'Dates' })).id;
     dir = tempDir('dates-');
+    mkdirSync(OUT, { recursive: true });
   });
   afterAll(() => server?.close());
 
@@ -146,4 +150,73 @@ describe('dates on upload, and the owner fixing them', () => {
     expect((await server.fetch(`/api/assets/${a}/taken-at`, { method: 'PATCH', headers: { ...theirs, 'content-type': 'application/json' }, body: '{"local":"2020-01-01T00:00"}' })).status).toBe(403);
     expect((await server.fetch('/api/assets/taken-at/shift', { method: 'POST', headers: { ...theirs, 'content-type': 'application/json' }, body: JSON.stringify({ ids: [a], minutes: 5 }) })).status).toBe(403);
   });
+
+  for (const size of PHONE_AND_DESKTOP) {
+    it(`in the page: Change date in the details, Change dates for a selection (${size.name})`, { timeout: 90_000 }, async () => {
+      const owner = (await db().selectFrom('users').select('id').where('role', '=', 'owner').executeTakeFirstOrThrow()).id;
+      const album = (await newAlbum(db(), owner, { title: `Page ${size.name}` })).id;
+      const ids: string[] = [];
+      const second = size.touch ? '00' : '01'; // other bytes for each size: not duplicates
+      for (const [i, date] of ['2022:05:01 09:00', '2022:05:02 09:00'].entries()) {
+        const path = variant('jpeg/orientation/landscape_7.jpg', `${size.name}-${i}.jpg`, [`-DateTimeOriginal=${date}:${second}`]);
+        const form = new FormData();
+        form.set('albumId', album);
+        form.append('file', new Blob([new Uint8Array(readFileSync(path))]), basename(path));
+        ids.push((await expectJson(await server.fetch('/api/assets/upload', { method: 'POST', headers, body: form }), 201)).assets[0].id);
+      }
+      const browser: Browser = await launchBrowser();
+      try {
+        const context = await sizedContext(browser, size);
+        await context.addCookies([{ name: 'shoebox_session', value: headers.cookie!.split('=')[1]!, url: server.url }]);
+        const page = await context.newPage();
+        const problems = pageProblems(page);
+        await page.goto(`${server.url}/albums/${album}`);
+        const days = () => page.locator('.day-head time').evaluateAll((ts) => ts.map((t) => t.getAttribute('datetime')));
+        expect(await days()).toEqual(['2022-05-01', '2022-05-02']);
+
+        // One item, in the details: a wall clock in New York.
+        await page.click(`.tile[data-id="${ids[0]}"]`);
+        await page.waitForSelector('.pswp--open');
+        await page.click('.pswp__button--info');
+        await page.click('.lb-info-edit');
+        await page.fill('.lb-date-form input[name="local"]', '2022-05-03T20:15:00');
+        await page.fill('.lb-date-form input[name="zone"]', 'America/New_York');
+        await page.click('.lb-date-form button[type="submit"]');
+        await page.waitForFunction(() => /^Saved: Tue, 3 May 2022, 20:15 \(UTC-04:00\)/.test(document.querySelector('.lb-date-form [role="status"]')?.textContent ?? ''));
+        await page.screenshot({ path: join(OUT, `change-date-${size.name}.png`) });
+        const reloaded = page.waitForEvent('load');
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('Escape');
+        await reloaded;
+        expect(await days()).toEqual(['2022-05-02', '2022-05-03']);
+
+        // Both, from select mode: two days earlier.
+        if (size.touch) {
+          await longPress(page, `.tile[data-id="${ids[1]}"]`);
+          await page.tap(`.tile[data-id="${ids[0]}"]`);
+          await page.tap('#select-bar [popovertarget="select-more"]');
+          await page.tap('#select-more [data-action="shift"]');
+        } else {
+          await page.click(`.tile[data-id="${ids[0]}"] .tile-check`);
+          await page.click(`.tile[data-id="${ids[1]}"] .tile-check`);
+          await page.click('#select-bar [data-action="shift"]');
+        }
+        await page.waitForSelector('#shift-dates:popover-open');
+        expect(await page.textContent('#shift-dates h2')).toBe('Change the dates of 2 items');
+        await page.screenshot({ path: join(OUT, `change-dates-${size.name}.png`) });
+        await page.fill('#shift-dates input[name="days"]', '2');
+        await page.fill('#shift-dates input[name="hours"]', '0');
+        await page.check('#shift-dates input[name="direction"][value="-1"]');
+        const again = page.waitForEvent('load');
+        await page.click('#shift-dates button[type="submit"]');
+        await again;
+        expect(await days()).toEqual(['2022-04-30', '2022-05-01']);
+        expect((await page.textContent('.album-meta'))!).toMatch(/30 Apr – 1 May 2022/);
+        expect(problems).toEqual([]);
+        await context.close();
+      } finally {
+        await browser.close();
+      }
+    });
+  }
 });

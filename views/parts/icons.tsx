@@ -16,7 +16,7 @@ export type IconName = 'arrow-left' | 'upload' | 'plus' | 'pencil' | 'ellipsis-v
 export type SelectIconName = 'check' | 'folder-plus' | 'folder-minus' | 'download' | 'image' | 'rotate-ccw' | 'arrow-right' | 'square-check-big' | 'share';
 
 // sharing
-export type ShareIconName = 'share-2' | 'link' | 'qr-code' | 'copy' | 'lock' | 'clock' | 'eye' | 'ban';
+export type ShareIconName = 'calendar-clock' | 'share-2' | 'link' | 'qr-code' | 'copy' | 'lock' | 'clock' | 'eye' | 'ban';
 
 function svg(name: IconName | SelectIconName | ShareIconName): string {
   let text = cache.get(name);

@@ -138,28 +138,36 @@ export function SelectBar({ context, album, trashDays = 30 }: SelectBarProps) {
               {inAlbum && <Action action="cover" icon="image" label="Use as cover" class="wide-only" needsOne />}
               <Action action="save" icon="share" label="Save to Photos" hidden />
               <Action action="download" icon="download" label="Download" />
+              <Action action="shift" icon="calendar-clock" label="Change dates" class="wide-only" />
               <Action action="delete" icon="trash-2" label="Delete" />
-              {inAlbum && (
-                <button type="button" class="button icon-button narrow-only" popovertarget="select-more" aria-label="More actions" title="More actions">
-                  <Icon name="ellipsis-vertical" />
-                </button>
-              )}
+              <button type="button" class="button icon-button narrow-only" popovertarget="select-more" aria-label="More actions" title="More actions">
+                <Icon name="ellipsis-vertical" />
+              </button>
             </>
           )}
         </div>
       </div>
-      {inAlbum && (
+      {context !== 'trash' && (
         <div id="select-more" popover="auto" class="menu-sheet">
-          <button type="button" class="menu-item" data-action="remove">
-            <Icon name="folder-minus" />
-            Remove from album
-          </button>
-          <button type="button" class="menu-item" data-action="cover" data-needs-one>
-            <Icon name="image" />
-            Use as cover
+          {inAlbum && (
+            <button type="button" class="menu-item" data-action="remove">
+              <Icon name="folder-minus" />
+              Remove from album
+            </button>
+          )}
+          {inAlbum && (
+            <button type="button" class="menu-item" data-action="cover" data-needs-one>
+              <Icon name="image" />
+              Use as cover
+            </button>
+          )}
+          <button type="button" class="menu-item" data-action="shift">
+            <Icon name="calendar-clock" />
+            Change dates
           </button>
         </div>
       )}
+      {context !== 'trash' && <ShiftDates />}
       {inAlbum && album.manual && (
         <div class="move-bar" data-move-bar hidden>
           <button type="button" data-action="earlier">
@@ -183,6 +191,48 @@ export function SelectBar({ context, album, trashDays = 30 }: SelectBarProps) {
       <SelectScripts reorder={Boolean(inAlbum && album.manual)} />
       <Toast />
     </>
+  );
+}
+
+/** "Change dates": move the selection's dates by an offset (a camera clock that was off). */
+function ShiftDates() {
+  return (
+    <div id="shift-dates" popover="auto" class="sheet" aria-labelledby="shift-dates-heading" aria-describedby="shift-dates-text">
+      <h2 id="shift-dates-heading">Change dates</h2>
+      <p id="shift-dates-text">Move when the selected items were taken: for a camera whose clock was off.</p>
+      <form class="shift-form" data-shift-form>
+        <label class="shift-field">
+          <input type="number" name="days" min={0} max={36500} value="0" inputmode="numeric" />
+          days
+        </label>
+        <label class="shift-field">
+          <input type="number" name="hours" min={0} max={23} value="1" inputmode="numeric" />
+          hours
+        </label>
+        <label class="shift-field">
+          <input type="number" name="minutes" min={0} max={59} value="0" inputmode="numeric" />
+          minutes
+        </label>
+        <fieldset class="shift-direction">
+          <legend class="visually-hidden">Direction</legend>
+          <label>
+            <input type="radio" name="direction" value="1" checked /> later
+          </label>
+          <label>
+            <input type="radio" name="direction" value="-1" /> earlier
+          </label>
+        </fieldset>
+        <p class="shift-error" role="alert" data-shift-error />
+        <div class="actions">
+          <button type="button" popovertarget="shift-dates" popovertargetaction="hide">
+            Cancel
+          </button>
+          <button type="submit" class="primary">
+            Move dates
+          </button>
+        </div>
+      </form>
+    </div>
   );
 }
 
