@@ -144,3 +144,21 @@ export async function shiftTakenAt(db: Db, ids: string[], minutes: number): Prom
   const chosen = new Set(ids);
   return rows.filter((r) => chosen.has(r.id)).length;
 }
+
+export interface EntryAttributionRow {
+  album_title: string;
+  /** The name a guest gave through a share link, or the uploader's email. */
+  name: string;
+  via: 'link' | 'uploader';
+}
+
+/** Who added the asset to which album, where someone other than the owner did. */
+export async function listEntryAttributions(db: Db, assetId: string): Promise<EntryAttributionRow[]> {
+  const { rows } = await sql<EntryAttributionRow>`
+    SELECT al.title AS album_title, coalesce(aa.added_by_name, u.email) AS name,
+           CASE WHEN aa.added_by_link IS NOT NULL OR aa.added_by_user IS NULL THEN 'link' ELSE 'uploader' END AS via
+    FROM album_assets aa JOIN albums al ON al.id = aa.album_id LEFT JOIN users u ON u.id = aa.added_by_user
+    WHERE aa.asset_id = ${assetId} AND coalesce(aa.added_by_name, u.email) IS NOT NULL
+    ORDER BY al.title`.execute(db);
+  return rows;
+}

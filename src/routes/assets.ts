@@ -4,7 +4,7 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import type { Asset } from '../db/schema.ts';
-import { findAsset, requeueAssets, setTakenAt, shiftTakenAt } from '../queries/assets.ts';
+import { findAsset, listEntryAttributions, requeueAssets, setTakenAt, shiftTakenAt } from '../queries/assets.ts';
 import { parseDateTime, takenAtInZone } from '../media/taken-at.ts';
 import { uploaderSeesAsset } from '../queries/users.ts';
 import { absolute, previewRelPath } from '../storage/layout.ts';
@@ -67,11 +67,13 @@ export const assetRoutes = new Hono<AppEnv>()
     currentUser(c);
     const asset = await assetOr404(c, c.req.param('id'));
     const owner = c.get('auth')?.user.role === 'owner';
+    const addedBy = owner ? await listEntryAttributions(c.get('deps').database.db, asset.id) : [];
     return c.json({
       asset: {
         ...publicAsset(asset),
         ...(asset.status === 'failed' ? { retryUrl: `/api/assets/${asset.id}/retry` } : {}),
         ...(owner ? { takenAtUrl: `/api/assets/${asset.id}/taken-at`, defaultZone: c.get('deps').config.defaultTz } : {}),
+        ...(addedBy.length ? { addedBy: addedBy.map((a) => ({ album: a.album_title, name: a.name, via: a.via })) } : {}),
       },
     });
   })

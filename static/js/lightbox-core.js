@@ -876,6 +876,15 @@ function detailSections(asset) {
   const out = [failureSection(asset)];
 
   out.push(whenSection(asset));
+  // Who added it, where a guest (through a link) or an uploader did: the owner's details only.
+  if (Array.isArray(asset.addedBy) && asset.addedBy.length) {
+    out.push(
+      section(
+        'Added by',
+        asset.addedBy.map((a) => line(`${a.name} · ${a.via === 'uploader' ? 'an uploader' : 'through a link'}, in “${a.album}”`, 'lb-info-main')),
+      ),
+    );
+  }
 
   const chips = [
     positive(exposure.iso) && `ISO ${Math.round(exposure.iso)}`,

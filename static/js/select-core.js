@@ -2,17 +2,19 @@
 // (guest-select.js): which tiles are selected, the mode itself, and the input that drives
 // it. Start it with a tile's check (hover on desktop), a long press on touch (~500 ms), a
 // day header's check or the Select button; then a tap toggles a tile instead of opening
-// it (this listens on window in the capture phase, before the lightbox). Escape or ×
-// leaves. The page's own script gives the bar its actions:
-//   const mode = window.shoeboxSelectMode({ bar, always, onRender });
+// it (this listens on window in the capture phase, before the lightbox), and a shift-click
+// selects every tile from the one clicked before. Escape or × leaves. The page's own script gives the bar its actions:
+//   const mode = window.shoeboxSelectMode({ bar, onRender });
 //   mode.selectedTiles(), mode.ids(), mode.setMode(false), mode.render() …
-window.shoeboxSelectMode = ({ bar, always = false, onRender = () => {} }) => {
+window.shoeboxSelectMode = ({ bar, onRender = () => {} }) => {
   const root = document.documentElement;
   const count = bar.querySelector('.select-count');
   const LONG_PRESS_MS = 500;
 
   const selected = new Set();
   let selecting = false;
+  /** The tile clicked last: a shift-click selects from there. */
+  let anchor;
 
   const allTiles = () => [...document.querySelectorAll('.grid .tile')];
   const tileOf = (el) => (el instanceof Element ? el.closest('.grid .tile') : null);
@@ -40,6 +42,7 @@ window.shoeboxSelectMode = ({ bar, always = false, onRender = () => {} }) => {
       }
     }
     if (!on) {
+      anchor = undefined;
       selected.clear();
       for (const tile of document.querySelectorAll('.grid .tile.selected')) tile.classList.remove('selected');
       for (const s of document.querySelectorAll('.grid .day[data-all]')) delete s.dataset.all;
@@ -62,7 +65,7 @@ window.shoeboxSelectMode = ({ bar, always = false, onRender = () => {} }) => {
   function render() {
     const n = selected.size;
     count.textContent = `${n.toLocaleString('en')} selected`;
-    bar.hidden = !(selecting && (!always || n > 0));
+    bar.hidden = !selecting;
     for (const b of document.querySelectorAll('#select-bar [data-action], #select-more [data-action]')) {
       if (b.dataset.action === 'cancel') continue;
       b.disabled = n === 0 || (b.hasAttribute('data-needs-one') && n !== 1);
@@ -119,15 +122,30 @@ window.shoeboxSelectMode = ({ bar, always = false, onRender = () => {} }) => {
         return;
       }
       const onCheck = target.closest('.tile-check');
-      if (!selecting && !onCheck && !always) return; // the lightbox opens it
+      if (!selecting && !onCheck) return; // the lightbox opens it
       event.preventDefault();
       event.stopImmediatePropagation();
       setMode(true);
-      toggle(tile);
+      const from = event.shiftKey && anchor ? tileById(anchor) : null;
+      if (from && from !== tile) selectRange(from, tile);
+      else toggle(tile);
+      anchor = tile.dataset.id;
       render();
     },
     true,
   );
+
+  /** Every tile from `from` to `to` (either way round, in the grid's order) selected. */
+  function selectRange(from, to) {
+    const tiles = allTiles();
+    const [a, b] = [tiles.indexOf(from), tiles.indexOf(to)].sort((x, y) => x - y);
+    for (const t of tiles.slice(a, b + 1)) toggle(t, true);
+  }
+
+  // A shift-click selects tiles, not the text between them.
+  document.addEventListener('mousedown', (event) => {
+    if (event.shiftKey && selecting && tileOf(event.target)) event.preventDefault();
+  });
 
   function selectDay(section) {
     if (!section) return;
@@ -174,7 +192,7 @@ window.shoeboxSelectMode = ({ bar, always = false, onRender = () => {} }) => {
   });
 
   document.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape' && selecting && !always && !document.querySelector(':popover-open')) {
+    if (event.key === 'Escape' && selecting && !document.querySelector(':popover-open')) {
       setMode(false);
       return;
     }

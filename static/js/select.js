@@ -1,8 +1,9 @@
 // Select mode on the owner's grids (album page, library, trash); markup in
 // views/parts/select-bar.tsx, the mode itself in select-core.js. The bar's actions call
 // the JSON API and update the grid in place.
-// In the trash a tap always selects. The manual order is saved from the grid's DOM order,
-// after Move earlier/later here or a drop in reorder.js (which sends 'shoebox:reordered').
+// In the trash, as elsewhere, a tap opens the item large (to look before restoring it).
+// The manual order is saved from the grid's DOM order, after Move earlier/later here or a
+// drop in reorder.js (which sends 'shoebox:reordered').
 (() => {
   const bar = document.getElementById('select-bar');
   if (!bar) return;
@@ -10,12 +11,11 @@
   const albumId = bar.dataset.albumId;
   const manual = bar.dataset.sort === 'manual';
   const trashDays = Number(bar.dataset.trashDays || 30);
-  const always = where === 'trash';
   const moveBar = document.querySelector('[data-move-bar]');
   const toast = document.getElementById('select-toast');
   const picker = document.getElementById('album-picker');
 
-  const mode = window.shoeboxSelectMode({ bar, always, onRender: renderMoveBar });
+  const mode = window.shoeboxSelectMode({ bar, onRender: renderMoveBar });
   const { selected, setMode, render, allTiles, selectedTiles, tileById } = mode;
   const plural = (n, word) => `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
 
@@ -402,6 +402,5 @@
   /** For reorder.js: the tiles a drag should carry. */
   window.shoeboxSelection = { selectedTiles, isSelecting: mode.isSelecting };
 
-  if (always) setMode(true);
   render();
 })();

@@ -244,8 +244,21 @@ describe.skipIf(!hasChromium())('select mode and trash in Chromium', () => {
       expect(await page.textContent('main')).toContain('30 days left');
       expect(await page.isVisible(tile(ids[2]!))).toBe(true);
       await page.screenshot({ path: join(OUT, `trash-${size.name}.png`) });
-      // A tap selects (nothing opens); Restore.
+      // A tap opens the item large, to look before restoring it.
       await tap(page, size, tile(ids[2]!));
+      await page.waitForSelector('.pswp--open.pswp--ui-visible');
+      await page.waitForFunction((h) => location.hash === h, `#photo=${ids[2]}`);
+      await page.waitForTimeout(500); // keys wait for the opening animation
+      await page.keyboard.press('Escape');
+      await page.waitForSelector('.pswp--open', { state: 'detached' });
+      // Selecting as elsewhere (long press, or the check); × leaves; then Restore.
+      if (size.touch) await longPress(page, tile(ids[2]!));
+      else await page.click(`${tile(ids[2]!)} .tile-check`);
+      expect(await selectedCount(page)).toBe('1 selected');
+      await page.click('#select-bar [data-action="cancel"]');
+      expect(await page.isHidden('#select-bar')).toBe(true);
+      if (size.touch) await longPress(page, tile(ids[2]!));
+      else await page.click(`${tile(ids[2]!)} .tile-check`);
       await tap(page, size, tile(ids[3]!));
       expect(await selectedCount(page)).toBe('2 selected');
       await page.screenshot({ path: join(OUT, `trash-selected-${size.name}.png`) });
@@ -260,6 +273,33 @@ describe.skipIf(!hasChromium())('select mode and trash in Chromium', () => {
     });
 
     if (!size.touch) {
+      it('shift-click selects a range (desktop); the details say which guest or uploader added an item', { timeout: 60_000 }, async () => {
+        const album = await seedAlbum(db(), owner.id, [...dayOf('2024-06-01', 4), ...dayOf('2024-06-02', 4)], 'Range');
+        const ids = album.assets.map((a) => a.id);
+        const guest = await seedAlbum(db(), owner.id, [], 'Other');
+        await appendAssetsToAlbum(db(), guest.albumId, [ids[1]!], { name: 'Anna' });
+        const { context, page, problems } = await open(size, `/albums/${album.albumId}`);
+        const order = await gridOrder(page);
+        await page.click(`${tile(order[1]!)} .tile-check`);
+        await page.click(tile(order[5]!), { modifiers: ['Shift'] });
+        expect(await selectedCount(page)).toBe('5 selected');
+        const chosen = await page.locator('.grid .tile.selected').evaluateAll((ts) => ts.map((t) => (t as HTMLElement).dataset.id));
+        expect(chosen).toEqual(order.slice(1, 6));
+        expect(await page.evaluate(() => String(window.getSelection()))).toBe(''); // no text selected by the shift-click
+        // Backwards from there, across the day: adds to the selection.
+        await page.click(tile(order[0]!), { modifiers: ['Shift'] });
+        expect(await selectedCount(page)).toBe('6 selected');
+        await page.keyboard.press('Escape');
+
+        await page.click(tile(ids[1]!));
+        await page.waitForSelector('.pswp--open');
+        await page.click('.pswp__button--info');
+        await page.waitForFunction(() => /Added by/i.test(document.querySelector('.lb-info')?.textContent ?? ''));
+        expect(await page.textContent('.lb-info')).toContain('Anna · through a link, in “Other”');
+        expect(problems).toEqual([]);
+        await context.close();
+      });
+
       it('deleting the last tile of a page does not stop the next pages from loading (desktop)', { timeout: 90_000 }, async () => {
         // Pages of 40, 200 and 60: the second comes at once, the third when scrolled near.
         const big = await seedAlbum(db(), owner.id, dayOf('2024-02-02', 300), 'Long day');

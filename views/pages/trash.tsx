@@ -1,6 +1,6 @@
 // The trash: what was deleted in the last 30 days, most recent first, grouped by how many
-// days each has left. Tapping a tile selects it; the bar then offers Restore and Delete
-// forever. "Empty trash" is a plain form behind a confirm.
+// days each has left. A tap opens an item large; selecting (its check, a long press, a
+// day's check) brings the bar with Restore and Delete forever. "Empty trash" is a plain form behind a confirm.
 import type { User } from '../../src/db/schema.ts';
 import type { TrashedAssetRow } from '../../src/queries/trash.ts';
 import { Page } from '../layouts/page.tsx';
@@ -57,7 +57,7 @@ export function TrashPage({ user, items, now, days, currentYear }: TrashProps) {
         </header>
         {items.length ? (
           <>
-            <p class="muted trash-hint">Select items to restore them, or to delete them now.</p>
+            <p class="muted trash-hint">Open an item to look at it. Select items to restore them, or to delete them now.</p>
             <div class="grid" id="trash-grid">
               {groups(items, now, days).map((g) => (
                 <section class="day">

@@ -93,14 +93,12 @@ function Confirm(p: { id: string; heading: string; text: string; action: string;
 }
 
 /** The bar's start: × (leave select mode) and "3 selected", then room before the actions. */
-function SelectionCount({ cancel }: { cancel: boolean }) {
+function SelectionCount() {
   return (
     <>
-      {cancel && (
-        <button type="button" class="button icon-button" data-action="cancel" aria-label="Cancel selection" title="Cancel selection (Esc)">
-          <Icon name="x" />
-        </button>
-      )}
+      <button type="button" class="button icon-button" data-action="cancel" aria-label="Cancel selection" title="Cancel selection (Esc)">
+        <Icon name="x" />
+      </button>
       <span class="select-count" aria-live="polite">
         0 selected
       </span>
@@ -125,7 +123,7 @@ export function SelectBar({ context, album, trashDays = 30 }: SelectBarProps) {
         hidden
       >
         <div class="select-bar-inner shell-bar">
-          <SelectionCount cancel={context !== 'trash'} />
+          <SelectionCount />
           {context === 'trash' ? (
             <>
               <Action action="restore" icon="rotate-ccw" label="Restore" class="show-label" />
@@ -272,7 +270,7 @@ export function GuestSelectBar({ selectionUrl }: { selectionUrl: string }) {
     <>
       <div id="select-bar" class="select-bar" role="toolbar" aria-label="Selection" data-context="guest" data-selection-url={selectionUrl} hidden>
         <div class="select-bar-inner shell-bar">
-          <SelectionCount cancel />
+          <SelectionCount />
           <Action action="save" icon="share" label="Save to Photos" class="show-label" hidden />
           <Action action="download" icon="download" label="Download" />
         </div>
