@@ -491,6 +491,8 @@ function createLightbox(PhotoSwipe, tile) {
   drawer.attach(pswp);
   attachLivePhotos(pswp); // lightbox-live.js
   pswp.init();
+  // PhotoSwipe makes its root a dialog but gives it no name.
+  pswp.element?.setAttribute('aria-label', 'Photo viewer');
   pswp.element?.append(drawer.element);
 
   return {
@@ -561,7 +563,8 @@ function createDrawer() {
   const element = el(
     'section',
     { id, class: 'lb-info', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': `${id}-title`, tabindex: '-1' },
-    el('header', { class: 'lb-info-head' }, el('h2', { id: `${id}-title` }, 'Details'), closeButton),
+    // A div, not a header: a header outside sectioning content is a second banner landmark.
+    el('div', { class: 'lb-info-head' }, el('h2', { id: `${id}-title` }, 'Details'), closeButton),
     body,
   );
   // PhotoSwipe turns wheel turns into zoom and pan: the drawer scrolls instead.

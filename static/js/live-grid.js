@@ -298,6 +298,9 @@
           const badge = tileOf(a.id)?.querySelector('.badge.preparing');
           const text = `Preparing video ${a.progress} %`;
           if (badge && badge.textContent !== text) {
+            // The tile's name says its badges' words too (tileLabel in views/parts/album-grid.tsx).
+            const tile = badge.closest('.tile');
+            tile?.setAttribute('aria-label', tile.getAttribute('aria-label')?.replace(badge.textContent, text) ?? text);
             badge.textContent = text;
             changed = true;
           }

@@ -135,8 +135,8 @@ describe.each(backends())('album pages on %s', (backend) => {
     expect(tile(failed!).querySelector('img')).toBeNull();
     expect(tile(video!).querySelector('.badge')?.textContent).toBe('0:08');
     expect(tile(failed!).querySelector('.badge.failed')?.getAttribute('title')).toBe('Not a picture we can read');
-    expect(tile(failed!).getAttribute('aria-label')).toBe('Photo, Sat, 13 Jul 2024, 10:00, could not be processed');
-    expect(tile(video!).getAttribute('aria-label')).toBe('Video, Fri, 12 Jul 2024, 09:00');
+    expect(tile(failed!).getAttribute('aria-label')).toBe('Photo, Failed, Sat, 13 Jul 2024, 10:00');
+    expect(tile(video!).getAttribute('aria-label')).toBe('Video, 0:08, Fri, 12 Jul 2024, 09:00');
 
     // A short album is one page: no sentinel.
     expect(doc.querySelector('.more')).toBeNull();

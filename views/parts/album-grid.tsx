@@ -23,6 +23,10 @@ const PREVIEW_LONG_EDGE = 2048;
 // Panoramas and slivers would make rows of one tile; show them cropped to these.
 const MIN_AR = 0.25;
 const MAX_AR = 4;
+// The badges' words (the tile's name repeats them: tileLabel).
+const LIVE_BADGE = 'Live';
+const PREPARING_BADGE = 'Preparing video…';
+const FAILED_BADGE = 'Failed';
 
 /** 'video': a video's web-playable copy. */
 /** 'motion': a motion photo's clip, from inside its JPEG. */
@@ -77,11 +81,31 @@ function sizesOf(w: number, h: number) {
 /** What the tile shows of the work on it: the asset's status, or 'preparing' while its video's web copy is made. */
 export const tileState = (a: Pick<GridAssetRow, 'status' | 'playback'>) => (a.status === 'ready' && a.playback === 'preparing' ? 'preparing' : a.status);
 
-function tileLabel(a: GridAssetRow): string {
+/** The words a tile shows over its thumbnail, in its order: a video's length, its badges, the guest who added it. */
+function tileTexts(a: GridAssetRow, live: boolean): string[] {
+  const addedBy = 'added_by_name' in a ? (a as AlbumAssetRow).added_by_name : null;
+  const texts: string[] = [];
+  if (a.kind === 'video' && a.duration_seconds !== null) texts.push(duration(a.duration_seconds));
+  if (live) texts.push(LIVE_BADGE);
+  if (tileState(a) === 'preparing') texts.push(PREPARING_BADGE);
+  if (a.status === 'failed') texts.push(FAILED_BADGE);
+  if (addedBy) texts.push(addedBy);
+  return texts;
+}
+
+/**
+ * "Video, 0:05, Anna, Sat, 13 Jul, 14:05": the kind, then what the tile shows in words, one
+ * after the other as they appear (a voice user says what they see: WCAG 2.5.3, axe's
+ * label-content-name-mismatch), then when it was taken. The lightbox reads it as the slide's alt.
+ */
+function tileLabel(a: GridAssetRow, live: boolean): string {
   const time = a.taken_at_local?.slice(11, 16);
   const when = dayHeading(a.day, 0) + (time ? `, ${time}` : '');
-  const state = a.status === 'failed' ? ', could not be processed' : tileState(a) === 'preparing' ? ', preparing to play' : '';
-  return `${a.kind === 'video' ? 'Video' : a.live_clip_id || a.motion_length ? 'Live Photo' : 'Photo'}, ${when}${state}`;
+  const kind = a.kind === 'video' ? 'Video' : live ? 'Live Photo' : 'Photo';
+  const texts = tileTexts(a, live);
+  // "Live Photo" already says the badge's "Live" when nothing follows it.
+  const shown = texts.length === 1 && texts[0] === LIVE_BADGE ? [] : texts;
+  return [kind, ...shown, when].join(', ');
 }
 
 /** What a photo plays as its motion: a Live Photo's video (its web copy, else as uploaded), or a motion photo's own clip. */
@@ -126,7 +150,7 @@ export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
       data-original={(a.kind === 'video' && !withheld) || (originals && BROWSER_IMAGES.has(a.mime_type)) ? url(a.id, 'original') : undefined}
       data-download={originals ? withParam(url(a.id, 'original'), 'download=1') : undefined}
       data-info={ctx.infoUrl?.(a.id)}
-      aria-label={tileLabel(a)}
+      aria-label={tileLabel(a, live !== undefined)}
     >
       <i />
       {ctx.selectable && (
@@ -161,14 +185,14 @@ export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
       )}
       {live && (
         <span class="badge live" title="Live Photo">
-          Live
+          {LIVE_BADGE}
         </span>
       )}
-      {tileState(a) === 'preparing' && <span class="badge preparing">Preparing video…</span>}
+      {tileState(a) === 'preparing' && <span class="badge preparing">{PREPARING_BADGE}</span>}
       {a.status === 'failed' && (
         <span class="badge failed" title={a.processing_error ?? 'Could not be processed'}>
           <Icon name="circle-alert" />
-          Failed
+          {FAILED_BADGE}
         </span>
       )}
       {addedBy && (
