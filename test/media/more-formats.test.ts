@@ -150,3 +150,74 @@ describe('every camera file accepted', () => {
     expect([big.width, big.height]).toEqual([160, 120]);
   });
 });
+
+// XMP sidecars, as exiftool writes them (the way Lightroom and darktable keep edits beside a RAW).
+describe('XMP sidecars', () => {
+  let server: TestServer;
+  let headers: Record<string, string>;
+  const sidecar = (path: string) => tool('exiftool', ['-q', '-XMP-xmp:Rating=4', '-XMP-dc:Description=Harbour at dusk & boats', path]);
+  const kept = (assetId: string) => server.database.db.selectFrom('asset_sidecars').selectAll().where('asset_id', '=', assetId).executeTakeFirst();
+  const metadata = async (assetId: string) =>
+    (await server.database.db.selectFrom('assets').select('metadata').where('id', '=', assetId).executeTakeFirstOrThrow()).metadata as Record<string, unknown>;
+
+  beforeAll(async () => {
+    server = await startTestServer({ backend: 'pglite' });
+    const owner = await newUser(server.database.db, { role: 'owner' });
+    headers = { cookie: await sessionCookie(server.database.db, owner), origin: server.url };
+  }, 60_000);
+  afterAll(() => server?.close());
+
+  it('an upload keeps IMG_1234.xmp with IMG_1234.CRW, byte for byte, and refuses one whose photo is not in it', async () => {
+    const dir = mkdtempSync(join(work, 'upload-'));
+    writeCrw(join(dir, 'IMG_1234.CRW'));
+    sidecar(join(dir, 'IMG_1234.xmp'));
+    sidecar(join(dir, 'IMG_9.xmp'));
+    const { readFileSync } = await import('node:fs');
+    const form = new FormData();
+    // The sidecar first: it is paired once the whole upload is in.
+    for (const name of ['IMG_1234.xmp', 'IMG_1234.CRW', 'IMG_9.xmp']) form.append('file', new Blob([readFileSync(join(dir, name))]), name);
+    const res = await server.fetch('/api/assets/upload', { method: 'POST', headers, body: form });
+    expect(res.status).toBe(201);
+    const { assets } = await res.json();
+    const photo = assets[1];
+    expect(photo).toMatchObject({ status: 'created', originalFilename: 'IMG_1234.CRW' });
+    expect(assets[0]).toMatchObject({ status: 'created', id: photo.id, originalFilename: 'IMG_1234.xmp', sidecarOf: 'IMG_1234.CRW' });
+    expect(assets[2]).toEqual({
+      status: 'rejected',
+      originalFilename: 'IMG_9.xmp',
+      error: 'IMG_9.xmp was not stored: an XMP sidecar is kept with its photo; upload it together with IMG_9.…',
+    });
+    const row = await kept(photo.id);
+    expect(row?.filename).toBe('IMG_1234.xmp');
+    expect(Buffer.from(row!.bytes).equals(readFileSync(join(dir, 'IMG_1234.xmp')))).toBe(true);
+    expect(await metadata(photo.id)).toMatchObject({ xmp: { sidecar: 'IMG_1234.xmp', rating: 4, description: 'Harbour at dusk & boats' } });
+    // Never an asset of its own.
+    const count = await server.database.db.selectFrom('assets').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(1);
+
+    // Alone, a sidecar is refused with 422 (the panel offers no Retry).
+    const lone = new FormData();
+    lone.append('file', new Blob([readFileSync(join(dir, 'IMG_9.xmp'))]), 'IMG_9.xmp');
+    expect((await server.fetch('/api/assets/upload', { method: 'POST', headers, body: lone })).status).toBe(422);
+  });
+
+  it('an import keeps IMG_5.CRW.xmp with IMG_5.CRW in the same folder, whichever comes first, and refuses a lone one', async () => {
+    const { importFile } = await import('../../src/ingest/import-file.ts');
+    const dir = mkdtempSync(join(work, 'import-'));
+    writeCrw(join(dir, 'IMG_5.CRW'), await sharp({ create: { width: 200, height: 150, channels: 3, background: '#808080' } }).jpeg().toBuffer());
+    sidecar(join(dir, 'IMG_5.CRW.xmp'));
+    sidecar(join(dir, 'IMG_6.xmp'));
+    // The sidecar before its photo: not stored yet, so the photo's import attaches it.
+    expect(await importFile(server.deps, { path: join(dir, 'IMG_5.CRW.xmp') })).toEqual({ status: 'attached', originalFilename: 'IMG_5.CRW.xmp' });
+    const photo = await importFile(server.deps, { path: join(dir, 'IMG_5.CRW') });
+    expect(photo.status).toBe('created');
+    expect((await kept(photo.id!))?.filename).toBe('IMG_5.CRW.xmp');
+    // Imported again once the photo is stored: attached at once.
+    expect(await importFile(server.deps, { path: join(dir, 'IMG_5.CRW.xmp') })).toEqual({ status: 'attached', id: photo.id, originalFilename: 'IMG_5.CRW.xmp' });
+    expect(await importFile(server.deps, { path: join(dir, 'IMG_6.xmp') })).toMatchObject({
+      status: 'rejected',
+      httpStatus: 422,
+      error: 'IMG_6.xmp was not stored: an XMP sidecar is kept with its photo; upload it together with IMG_6.…',
+    });
+  });
+});
