@@ -105,14 +105,16 @@ type Outcome =
   | { status: 'created'; id: string }
   | { status: 'duplicate'; id: string; of?: string }
   | { status: 'skipped'; id: string }
+  | { status: 'attached'; id?: string }
   | { status: 'failed'; error: string };
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** What became of the files of a run (import, upload): counts by outcome, the failures, how many were not reached. */
-export function tally<O extends { status: 'created' | 'duplicate' | 'skipped' | 'failed'; error?: string }>(files: FolderFile[], outcomes: Map<FolderFile, O>) {
-  const count = { created: 0, duplicate: 0, skipped: 0, failed: 0 };
-  for (const o of outcomes.values()) count[o.status]++;
+export function tally<O extends { status: 'created' | 'duplicate' | 'skipped' | 'attached' | 'failed'; error?: string }>(files: FolderFile[], outcomes: Map<FolderFile, O>) {
+  const count: { created: number; duplicate: number; skipped: number; failed: number; attached?: number } = { created: 0, duplicate: 0, skipped: 0, failed: 0 };
+  // XMP sidecars kept with their photos: counted only when there are some (a run without keeps its old summary).
+  for (const o of outcomes.values()) count[o.status] = (count[o.status] ?? 0) + 1;
   const failed = files.flatMap((f) => {
     const o = outcomes.get(f);
     return o?.status === 'failed' ? [{ file: f.rel, error: o.error ?? 'failed' }] : [];
@@ -184,6 +186,7 @@ export const importCommand: CliCommand = {
         }
         const result = await session.run<ImportFileResult>('import-file', { path: file.path, albumId: album?.id, lastModified: Math.round(file.mtimeMs) });
         if (result.status === 'rejected') return { status: 'failed', error: result.error ?? 'refused' };
+        if (result.status === 'attached') return { status: 'attached', id: result.id };
         if (result.status === 'created') {
           createdHere.add(hash);
           return { status: 'created', id: result.id! };
@@ -237,7 +240,10 @@ export const importCommand: CliCommand = {
         return o?.status === 'duplicate' ? [{ file: f.rel, of: o.of }] : [];
       });
 
-      say(`created ${count.created}, duplicate ${count.duplicate}, skipped (already stored) ${count.skipped}, failed ${count.failed}`);
+      say(
+        `created ${count.created}, duplicate ${count.duplicate}, skipped (already stored) ${count.skipped}, failed ${count.failed}` +
+          (count.attached ? `; ${plural(count.attached, 'XMP sidecar')} kept with ${count.attached === 1 ? 'its photo' : 'their photos'}` : ''),
+      );
       if (failed.length) {
         say('failed:');
         for (const f of failed) say(`  ${f.file}: ${f.error}`);

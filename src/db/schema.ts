@@ -229,6 +229,14 @@ export interface DownloadSelectionsTable {
   expires_at: Timestamp;
 }
 
+/** An XMP sidecar kept with its photo (migrations/0018_asset_sidecars.sql). */
+export interface AssetSidecarsTable {
+  asset_id: string;
+  filename: string;
+  bytes: Buffer;
+  created_at: CreatedAt;
+}
+
 export interface DB {
   users: UsersTable;
   assets: AssetsTable;
@@ -244,6 +252,7 @@ export interface DB {
   trashed_album_assets: TrashedAlbumAssetsTable;
   purged_files: PurgedFilesTable;
   download_selections: DownloadSelectionsTable;
+  asset_sidecars: AssetSidecarsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -2,16 +2,18 @@
 // own process): one file on this machine's disk → a stored asset, exactly as an upload of
 // it would be (streamed into tmp/, measured, typed by content, deduplicated, renamed).
 // The CLI walks the folder and hashes the files itself; see src/cli/import.ts.
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { basename, isAbsolute } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { AppDeps } from '../http/env.ts';
 import { appendAssetsToAlbum } from '../queries/albums.ts';
-import { findExistingHashes } from '../queries/assets.ts';
+import { findAssetByHash, findExistingHashes } from '../queries/assets.ts';
 import type { Db } from '../queries/users.ts';
 import { ingestFile } from './ingest-file.ts';
 import { pairLivePhotos } from './live-photos.ts';
 import { receiveFile } from './receive-file.ts';
+import { attachSidecar, isSidecarOf, isXmp, MAX_SIDECAR_BYTES } from './sidecars.ts';
 
 export interface ImportFileInput {
   /** Absolute path of the file on this machine. */
@@ -22,7 +24,8 @@ export interface ImportFileInput {
 }
 
 export interface ImportFileResult {
-  status: 'created' | 'duplicate' | 'rejected';
+  /** 'attached': an XMP sidecar, kept with its photo beside it (`id`, once that photo is stored). */
+  status: 'created' | 'duplicate' | 'rejected' | 'attached';
   id?: string;
   originalFilename: string;
   /** Why the file was refused (as the upload API says it), or why it could not be read. */
@@ -99,9 +102,46 @@ export async function importFile(deps: Pick<AppDeps, 'database' | 'dataDir' | 'c
     uploadedBy: (await ownerId(db)) ?? null,
     restoresFromTrash: true,
   });
+  if (result.status === 'rejected' && result.sidecar) return importSidecar(db, input.path, originalFilename, result.sidecar, result.error);
   if (result.status === 'rejected') return { status: 'rejected', originalFilename, error: result.error, httpStatus: result.httpStatus };
   if (input.albumId) await appendAssetsToAlbum(db, input.albumId, [result.asset.id]);
   await pairLivePhotos(db, [result.asset.id]);
+  const sidecar = await sidecarBeside(input.path);
+  if (sidecar) await attachSidecar(db, result.asset.id, sidecar.name, sidecar.bytes);
   if (result.status === 'created') deps.worker?.wake();
   return { status: result.status, id: result.asset.id, originalFilename };
+}
+
+/** The folder's other files that `test` picks, by name. */
+async function besides(path: string, test: (name: string) => boolean): Promise<string[]> {
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  return names.filter((n) => n !== basename(path) && !n.startsWith('.') && test(n)).sort();
+}
+
+/** An XMP sidecar beside a photo (IMG_1234.xmp or IMG_1234.CR2.xmp next to IMG_1234.CR2). */
+async function sidecarBeside(photoPath: string): Promise<{ name: string; bytes: Buffer } | undefined> {
+  for (const name of await besides(photoPath, (n) => /\.xmp$/i.test(n) && isSidecarOf(n, basename(photoPath)))) {
+    const bytes = await readFile(join(dirname(photoPath), name)).catch(() => undefined);
+    if (bytes && bytes.length <= MAX_SIDECAR_BYTES && isXmp(bytes)) return { name: displayName(name), bytes };
+  }
+  return undefined;
+}
+
+/**
+ * An XMP sidecar met in an import: kept with its photo when that is beside it (now, when the
+ * photo is stored already; else the photo's own import attaches it), else refused.
+ */
+async function importSidecar(db: Db, path: string, originalFilename: string, bytes: Buffer, refusal: string): Promise<ImportFileResult> {
+  const [photo] = await besides(path, (n) => !/\.xmp$/i.test(n) && isSidecarOf(basename(path), n));
+  if (!photo) return { status: 'rejected', originalFilename, error: refusal, httpStatus: 422 };
+  const hash = await sha256Of(join(dirname(path), photo)).catch(() => undefined);
+  const stored = hash ? await findAssetByHash(db, hash) : undefined;
+  if (stored) await attachSidecar(db, stored.id, originalFilename, bytes);
+  return stored ? { status: 'attached', id: stored.id, originalFilename } : { status: 'attached', originalFilename };
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }

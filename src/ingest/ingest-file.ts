@@ -3,7 +3,7 @@
 // the rename into originals/ (atomic, on the same filesystem, its folder synced) and the
 // row (the unique hash decides races: a loser's rename put identical bytes at the same
 // path, so nothing needs undoing).
-import { mkdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Config } from '../config.ts';
 import type { Asset } from '../db/schema.ts';
@@ -19,12 +19,19 @@ import { withHashLock } from '../db/hash-lock.ts';
 import { crashPoint } from '../crash-points.ts';
 import { assetRow, describeAsset } from './describe-asset.ts';
 import type { ReceivedFile } from './receive-file.ts';
+import { isXmp, MAX_SIDECAR_BYTES, sidecarRefusal } from './sidecars.ts';
 import { countUploadBytes } from '../metrics/counters.ts';
 
 export type IngestResult =
   | { status: 'created'; asset: Asset; /** The bytes were in the trash: that asset is back, in its albums. */ restoredFromTrash?: true }
   | { status: 'duplicate'; asset: Asset }
-  | { status: 'rejected'; httpStatus: 413 | 415 | 422 | 429 | 507; error: string };
+  | {
+      status: 'rejected';
+      httpStatus: 413 | 415 | 422 | 429 | 507;
+      error: string;
+      /** An XMP sidecar, not stored as an asset: placeUploads keeps it with its photo when that is in the same upload. */
+      sidecar?: Buffer;
+    };
 
 export interface IngestContext {
   db: Db;
@@ -47,6 +54,11 @@ export async function ingestFile(file: ReceivedFile, ctx: IngestContext): Promis
     return { status: 'rejected', httpStatus: 415, error: `${name} was not stored: it is empty (0 bytes).` };
   }
   const type = detectFileType(file.head);
+  if (!type && file.size <= MAX_SIDECAR_BYTES && isXmp(file.head)) {
+    const sidecar = await readFile(file.tmpPath);
+    await discard();
+    return { status: 'rejected', httpStatus: 422, error: sidecarRefusal(name), sidecar };
+  }
   if (!type) {
     await discard();
     return { status: 'rejected', httpStatus: 415, error: `${name} is not a photo or video Shoebox accepts. It takes ${ACCEPTED_TYPES}.` };

@@ -7,6 +7,8 @@ import { pairLivePhotos } from './live-photos.ts';
 import { appendAssetsToAlbum, type EntryAttribution } from '../queries/albums.ts';
 import type { UploadRefusal } from '../queries/upload-usage.ts';
 import type { IngestResult } from './ingest-file.ts';
+import type { Asset } from '../db/schema.ts';
+import { attachSidecar, isSidecarOf } from './sidecars.ts';
 
 export interface UploadEntry {
   id?: string;
@@ -15,6 +17,8 @@ export interface UploadEntry {
   error?: string;
   /** These bytes were in the trash: the upload took them out (back into their albums). */
   restoredFromTrash?: true;
+  /** An XMP sidecar kept with this photo of the same upload (`id` is the photo's). */
+  sidecarOf?: string;
 }
 
 /** 10000-01-01T00:00:00Z: a file modified later is a made-up time (and no date a timestamptz takes as written). */
@@ -61,5 +65,26 @@ export async function placeUploads(deps: AppDeps, names: string[], results: Inge
   }
   await pairLivePhotos(deps.database.db, results.flatMap((r) => (r.status === 'rejected' ? [] : [r.asset.id])));
   if (results.some((r) => r.status === 'created')) deps.worker?.wake();
-  return { assets: results.map((r, i) => toEntry(names[i]!, r)), status: overallStatus(results) };
+  const sidecars = await keepSidecars(deps, names, results);
+  const assets = results.map((r, i) => {
+    const photo = sidecars.get(i);
+    return photo ? { id: photo.id, status: 'created' as const, originalFilename: names[i]!, sidecarOf: photo.name } : toEntry(names[i]!, r);
+  });
+  // A kept sidecar made no asset: it counts as the photo's bytes already stored would.
+  const answered = results.map((r, i): IngestResult => (sidecars.has(i) ? { status: 'duplicate', asset: sidecars.get(i)!.asset } : r));
+  return { assets, status: overallStatus(answered) };
+}
+
+/** XMP sidecars of this upload kept with their photos of the same upload: by the sidecar's index, its photo. */
+async function keepSidecars(deps: AppDeps, names: string[], results: IngestResult[]) {
+  const kept = new Map<number, { id: string; name: string; asset: Asset }>();
+  for (const [i, r] of results.entries()) {
+    if (r.status !== 'rejected' || !r.sidecar) continue;
+    const index = results.findIndex((p, j) => p.status !== 'rejected' && isSidecarOf(names[i]!, names[j]!));
+    const photo = results[index];
+    if (!photo || photo.status === 'rejected') continue;
+    await attachSidecar(deps.database.db, photo.asset.id, names[i]!, r.sidecar);
+    kept.set(i, { id: photo.asset.id, name: names[index]!, asset: photo.asset });
+  }
+  return kept;
 }

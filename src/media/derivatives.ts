@@ -6,7 +6,8 @@
 //               source: 'decoded' | 'embedded-preview' | 'video-frame' | 'placeholder', warning? }
 //   Throws UndecodableError (TooManyPixelsError above opts.maxPixels) for photos whose pixels
 //   cannot be decoded; a photo that decodes partially gets derivatives and a `warning`.
-//   RAWs and videos fall back to a neutral placeholder, but for a video with no readable
+//   RAWs, videos and JPEG XL (where libvips lacks it) fall back to a neutral placeholder
+//   with the format's name on it, but for a video with no readable
 //   video track that ffmpeg cannot decode either (damaged: UndecodableError).
 //   findFfmpeg, UndecodableError, TooManyPixelsError, DEFAULT_MAX_PIXELS are re-exported.
 // The source is decoded once, to an intermediate just large enough for both sizes, and every
@@ -14,9 +15,10 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
-import sharp, { type FailOnOptions, type Metadata, type Sharp } from './sharp.ts';
+import sharp, { decodesJpegXl, type FailOnOptions, type Metadata, type Sharp } from './sharp.ts';
 import { writeFileAtomic } from './atomic-write.ts';
-import type { DetectedType, RawFormat } from './file-type.ts';
+import { formatName, type DetectedType, type RawFormat } from './file-type.ts';
+import { drawLabel } from './placeholder-label.ts';
 import { decodeHeic, readHeicColour, type HeicColour } from './heic-decoder.ts';
 import { DEFAULT_MAX_PIXELS, isSharpPixelLimitError, TooManyPixelsError, UndecodableError } from './media-errors.ts';
 import { applyOrientation, swapsAxes } from './orient.ts';
@@ -41,6 +43,9 @@ const GRID_AVIF = { quality: 50, effort: 0, chromaSubsampling: '4:2:0' } as cons
 const MIN_USEFUL_EDGE = 160;
 const PLACEHOLDER_LONG_EDGE = 480;
 const PLACEHOLDER_GREY = { r: 200, g: 200, b: 200 };
+/** The format's name on it ("CRW", "JPEG XL"), darker grey. */
+const PLACEHOLDER_INK = { r: 120, g: 120, b: 120 };
+const NOT_TIFF_RAWS = new Set<RawFormat>(['cr3', 'raf', 'crw', 'mrw', 'x3f']);
 
 export interface DerivativesInput {
   path: string;
@@ -103,6 +108,9 @@ export async function makeDerivatives(
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   switch (input.type.kind) {
     case 'photo': {
+      if (input.type.format === 'jxl' && !decodesJpegXl()) {
+        return renderPlaceholder(input.type, out, opts.displaySize, 'JPEG XL is not decoded by this server: neutral placeholder');
+      }
       const source =
         input.type.format === 'heic' ? await heicSource(input.path, maxPixels) : await fileSource(input.path, maxPixels);
       return render(source, out, maxPixels);
@@ -302,7 +310,7 @@ async function renderRaw(
     problems.push(`previews: ${message(error)}`);
   }
   // libtiff reads some TIFF-based RAWs itself (a DNG's IFD0 preview strip, for one).
-  if (input.type.format !== 'cr3' && input.type.format !== 'raf') {
+  if (!NOT_TIFF_RAWS.has(input.type.format as RawFormat)) {
     try {
       const src = await fileSource(input.path, maxPixels);
       if (Math.max(src.width, src.height) >= MIN_USEFUL_EDGE) return await render({ ...src, allowPartial: false }, out, maxPixels);
@@ -311,7 +319,7 @@ async function renderRaw(
       problems.push(`decode: ${message(error)}`);
     }
   }
-  return renderPlaceholder(out, opts.displaySize, joinWarnings('no usable preview in this RAW file', ...problems));
+  return renderPlaceholder(input.type, out, opts.displaySize, joinWarnings('no usable preview in this RAW file', ...problems));
 }
 
 async function renderVideo(
@@ -327,7 +335,7 @@ async function renderVideo(
     durationSeconds ??= meta?.duration ?? null;
     if (!displaySize && meta?.width && meta.height) displaySize = { width: meta.width, height: meta.height };
   }
-  if (!ffmpeg) return renderPlaceholder(out, displaySize, 'ffmpeg is not available: neutral poster');
+  if (!ffmpeg) return renderPlaceholder(input.type, out, displaySize, 'ffmpeg is not available: neutral poster');
   try {
     const frame = await extractVideoFrame(ffmpeg, input.path, durationSeconds ?? null);
     const meta = await sharp(frame).metadata();
@@ -348,7 +356,7 @@ async function renderVideo(
     if (!(await readVideoMetadata(input.path).then(() => true, () => false))) {
       throw new UndecodableError('This video is damaged: no picture could be read from it. The original is kept as uploaded.');
     }
-    return renderPlaceholder(out, displaySize, `no poster frame: ${message(error)}`);
+    return renderPlaceholder(input.type, out, displaySize, `no poster frame: ${message(error)}`);
   }
 }
 
@@ -360,13 +368,18 @@ function placeholderSize(display: DerivativesOptions['displaySize']): { width: n
 }
 
 async function renderPlaceholder(
+  type: DetectedType,
   out: DerivativesOutput,
   display: DerivativesOptions['displaySize'],
   warning: string | undefined,
 ): Promise<DerivativesResult> {
   const { width, height } = placeholderSize(display);
+  const { r, g, b } = PLACEHOLDER_GREY;
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let at = 0; at < pixels.length; at += 3) pixels.set([r, g, b], at);
+  drawLabel(pixels, width, height, formatName(type.format), PLACEHOLDER_INK);
   const src: Source = {
-    open: () => sharp({ create: { width, height, channels: 3, background: PLACEHOLDER_GREY } }),
+    open: () => sharp(pixels, { raw: { width, height, channels: 3 } }),
     width,
     height,
     source: 'placeholder',

@@ -16,7 +16,7 @@ import sharp, { type Metadata } from './sharp.ts';
 import type { MediaFormat } from './file-type.ts';
 import { listTopLevelBoxes, readBoxes } from './iso-bmff.ts';
 import { readFileHead, readRange } from './read-bytes.ts';
-import { findRawPreviews, readRawPreview } from './raw-preview.ts';
+import { findRawPreviews, readMrwTiff, readRawPreview } from './raw-preview.ts';
 
 export type TagBlock = Record<string, unknown>;
 
@@ -151,12 +151,18 @@ export async function readExifSources(path: string, format: MediaFormat): Promis
         }
         break;
       }
+      case 'mrw': {
+        const tiff = await readMrwTiff(path);
+        if (tiff) await parseWithExifr(tiff, into, 'EXIF');
+        break;
+      }
       case 'dng':
       case 'cr2':
       case 'nef':
       case 'arw':
       case 'orf':
-      case 'rw2': {
+      case 'rw2':
+      case 'raw': {
         const head = await readFileHead(path, RAW_HEAD_BYTES);
         into.rawHead = head;
         const bytes = format === 'orf' || format === 'rw2' ? withTiffMagic(head) : head;

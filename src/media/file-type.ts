@@ -4,14 +4,17 @@
 //   DetectedType = { kind: 'photo' | 'raw' | 'video', format, mime, ext }
 // TIFF-based RAWs (DNG, NEF, ARW, ...) start like any TIFF: they are told apart by their
 // tags (DNGVersion, a colour-filter-array IFD, Make), which sit in the head of the file.
+// Not TIFF: JPEG XL (FF 0A, or its container box "JXL "), CRW ("HEAPCCDR"), MRW ("\0MRM"),
+// X3F ("FOVb"); BigTIFF (magic 43) is taken as a plain TIFF.
 import { readFtyp } from './iso-bmff.ts';
 import { collectIfds, openTiff, TAG, type TiffReader } from './tiff-ifd.ts';
 
 export const HEAD_BYTES = 64 * 1024;
 
 export type MediaKind = 'photo' | 'raw' | 'video';
-export type PhotoFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'heic' | 'tiff';
-export type RawFormat = 'dng' | 'cr2' | 'cr3' | 'nef' | 'arw' | 'orf' | 'raf' | 'rw2';
+export type PhotoFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'heic' | 'tiff' | 'jxl';
+/** 'raw': a TIFF-based RAW of a camera maker not named here, kept all the same. */
+export type RawFormat = 'dng' | 'cr2' | 'cr3' | 'nef' | 'arw' | 'orf' | 'raf' | 'rw2' | 'crw' | 'mrw' | 'x3f' | 'raw';
 export type VideoFormat = 'mp4' | 'mov' | 'webm' | '3gp' | 'mkv' | 'avi' | 'mts' | 'mpg';
 export type MediaFormat = PhotoFormat | RawFormat | VideoFormat;
 
@@ -31,6 +34,8 @@ const TYPES: Record<MediaFormat, DetectedType> = {
   avif: { kind: 'photo', format: 'avif', mime: 'image/avif', ext: 'avif' },
   heic: { kind: 'photo', format: 'heic', mime: 'image/heic', ext: 'heic' },
   tiff: { kind: 'photo', format: 'tiff', mime: 'image/tiff', ext: 'tif' },
+  /** JPEG XL, bare codestream or ISO BMFF container. */
+  jxl: { kind: 'photo', format: 'jxl', mime: 'image/jxl', ext: 'jxl' },
   dng: { kind: 'raw', format: 'dng', mime: 'image/x-adobe-dng', ext: 'dng' },
   cr2: { kind: 'raw', format: 'cr2', mime: 'image/x-canon-cr2', ext: 'cr2' },
   cr3: { kind: 'raw', format: 'cr3', mime: 'image/x-canon-cr3', ext: 'cr3' },
@@ -39,6 +44,13 @@ const TYPES: Record<MediaFormat, DetectedType> = {
   orf: { kind: 'raw', format: 'orf', mime: 'image/x-olympus-orf', ext: 'orf' },
   raf: { kind: 'raw', format: 'raf', mime: 'image/x-fuji-raf', ext: 'raf' },
   rw2: { kind: 'raw', format: 'rw2', mime: 'image/x-panasonic-rw2', ext: 'rw2' },
+  /** Canon's RAW before CR2 (CIFF: a heap of records, not a TIFF). */
+  crw: { kind: 'raw', format: 'crw', mime: 'image/x-canon-crw', ext: 'crw' },
+  /** Konica Minolta: blocks (PRD, TTW holding a TIFF, WBG, RIF) behind an "MRM" header. */
+  mrw: { kind: 'raw', format: 'mrw', mime: 'image/x-minolta-mrw', ext: 'mrw' },
+  /** Sigma / Foveon: "FOVb" header, sections listed in a directory at the end of the file. */
+  x3f: { kind: 'raw', format: 'x3f', mime: 'image/x-sigma-x3f', ext: 'x3f' },
+  raw: { kind: 'raw', format: 'raw', mime: 'image/x-raw', ext: 'raw' },
   mp4: { kind: 'video', format: 'mp4', mime: 'video/mp4', ext: 'mp4' },
   mov: { kind: 'video', format: 'mov', mime: 'video/quicktime', ext: 'mov' },
   webm: { kind: 'video', format: 'webm', mime: 'video/webm', ext: 'webm' },
@@ -51,15 +63,19 @@ const TYPES: Record<MediaFormat, DetectedType> = {
   mpg: { kind: 'video', format: 'mpg', mime: 'video/mpeg', ext: 'mpg' },
 };
 
-const FORMAT_NAMES: Partial<Record<MediaFormat, string>> = { webp: 'WebP', webm: 'WebM', mts: 'MTS/M2TS', mpg: 'MPEG' };
+const FORMAT_NAMES: Partial<Record<MediaFormat, string>> = {
+  webp: 'WebP', tiff: 'TIFF, BigTIFF', jxl: 'JPEG XL', webm: 'WebM', mts: 'MTS/M2TS', mpg: 'MPEG',
+};
+/** A format's name as people know it ("JPEG XL", "CRW", "MTS/M2TS"): refusals and placeholders. */
+export const formatName = (format: MediaFormat) => FORMAT_NAMES[format] ?? format.toUpperCase();
 const formatsOf = (kind: MediaKind) =>
   Object.values(TYPES)
-    .filter((t) => t.kind === kind)
-    .map((t) => FORMAT_NAMES[t.format] ?? t.format.toUpperCase())
+    .filter((t) => t.kind === kind && t.format !== 'raw')
+    .map((t) => formatName(t.format))
     .join(', ');
 
 /** What Shoebox takes, for the message that refuses anything else (upload and import alike). */
-export const ACCEPTED_TYPES = `photos (${formatsOf('photo')}), camera RAW (${formatsOf('raw')}) and videos (${formatsOf('video')})`;
+export const ACCEPTED_TYPES = `photos (${formatsOf('photo')}), camera RAW (${formatsOf('raw')}, any TIFF-based RAW) and videos (${formatsOf('video')})`;
 
 const HEIC_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'hevs']);
 const HEIF_BRANDS = new Set(['mif1', 'msf1', 'miaf', 'mif2']);
@@ -95,10 +111,16 @@ export function detectFileType(head: Uint8Array): DetectedType | undefined {
   if (packets === 192) return { ...TYPES.mts, ext: 'm2ts' };
   if (startsWith(head, [0x00, 0x00, 0x01, 0xba])) return TYPES.mpg;
   if (ascii(head, 0, 15) === 'FUJIFILMCCD-RAW') return TYPES.raf;
+  if (startsWith(head, [0xff, 0x0a])) return TYPES.jxl;
+  if (startsWith(head, [0, 0, 0, 0x0c, 0x4a, 0x58, 0x4c, 0x20, 0x0d, 0x0a, 0x87, 0x0a])) return TYPES.jxl;
+  if (ascii(head, 0, 14) === 'II\x1a\0\0\0HEAPCCDR') return TYPES.crw;
+  if (startsWith(head, [0x00, 0x4d, 0x52, 0x4d])) return TYPES.mrw;
+  if (first12.startsWith('FOVb')) return TYPES.x3f;
   if (startsWith(head, [0x1a, 0x45, 0xdf, 0xa3])) return detectMatroska(head);
   if (first12.startsWith('II') || first12.startsWith('MM')) {
     const type = detectTiffFamily(head);
     if (type) return type;
+    if (isBigTiff(head)) return TYPES.tiff;
   }
   if (head.length >= 12 && ascii(head, 4, 8) === 'ftyp') return detectIsoBmff(head);
   if (head.length >= 8 && QUICKTIME_FIRST_BOXES.has(ascii(head, 4, 8))) {
@@ -178,11 +200,18 @@ function detectTiffFamily(head: Uint8Array): DetectedType | undefined {
   const ifd0 = ifds[0]?.ifd;
   const make = ifd0 ? reader.text(ifd0, TAG.Make) : undefined;
   if (hasSensorData(reader, ifds) || looksLikeRawLayout(reader, ifds)) {
-    const format = rawFormatForMake(make);
-    // A sensor-data TIFF from a maker outside the accepted list is not accepted.
-    return format ? TYPES[format] : undefined;
+    // A sensor-data TIFF from a maker not named here is a RAW all the same, kept as one.
+    return TYPES[rawFormatForMake(make) ?? 'raw'];
   }
   return TYPES.tiff;
+}
+
+/** BigTIFF: "II" 43 or "MM" 43, offset size 8, then a zero (cameras do not write RAWs as BigTIFF). */
+function isBigTiff(head: Uint8Array): boolean {
+  if (head.length < 16) return false;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const little = head[0] === 0x49;
+  return view.getUint16(2, little) === 43 && view.getUint16(4, little) === 8 && view.getUint16(6, little) === 0;
 }
 
 function hasSensorData(reader: TiffReader, ifds: ReturnType<typeof collectIfds>): boolean {

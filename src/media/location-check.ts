@@ -10,13 +10,15 @@
 // is told why. Reads the whole file once (at about the speed of the disk), in the background.
 //   findRemainingLocation(path, format, patches) → undefined when clean, else why not
 import { open } from 'node:fs/promises';
-import type { MediaFormat } from './file-type.ts';
+import { formatName, type MediaFormat } from './file-type.ts';
 import { applyPatches, fileReader, locationEdits, type Patch } from './location-patches.ts';
 import { ISO6709_TEXT, type Reader } from './location-records.ts';
 
 const SCAN_CHUNK = 4 * 1024 * 1024;
 const OVERLAP = 256; // longer than any pattern below
 const XMP_GPS = /GPS(?:Latitude|Longitude|Altitude|DestLatitude|DestLongitude)\b/;
+/** Formats whose metadata may hold a binary GPS record that locationEdits does not read: never clean. */
+const UNREAD_LOCATION = new Set<MediaFormat>(['jxl', 'crw', 'mrw', 'x3f']);
 
 /** A reader of the file as served: the patches applied to whatever is read. */
 function patchedReader(r: Reader, patches: readonly Patch[]): Reader {
@@ -24,6 +26,7 @@ function patchedReader(r: Reader, patches: readonly Patch[]): Reader {
 }
 
 export async function findRemainingLocation(path: string, format: MediaFormat, patches: readonly Patch[]): Promise<string | undefined> {
+  if (UNREAD_LOCATION.has(format)) return `the location records of a ${formatName(format)} file are not read here`;
   const handle = await open(path, 'r');
   try {
     const reader = patchedReader(fileReader(handle, (await handle.stat()).size), patches);

@@ -140,6 +140,7 @@ export async function locationEdits(r: Reader, format: MediaFormat): Promise<Edi
     case 'arw':
     case 'orf':
     case 'rw2':
+    case 'raw':
       return tiffLocationEdits(r, 0, r.size, { embeddedJpeg: (at, length) => jpegEdits(r, at, at + length, 1) });
     case 'raf':
       return rafEdits(r);
@@ -153,6 +154,12 @@ export async function locationEdits(r: Reader, format: MediaFormat): Promise<Edi
     case 'webm':
     case 'mkv':
       return matroskaEdits(r);
+    case 'jxl':
+    case 'crw':
+    case 'mrw':
+    case 'x3f':
+      // Not read here: location-check.ts never calls these clean (UNREAD_LOCATION).
+      return [];
     case 'avi':
     case 'mts':
     case 'mpg':

@@ -57,7 +57,7 @@ const RAW_GPS_KEYS = [
   'GPSLatitudeRef', 'GPSLatitude', 'GPSLongitudeRef', 'GPSLongitude', 'GPSAltitudeRef', 'GPSAltitude', 'GPSTimeStamp',
   'GPSDateStamp', 'GPSImgDirectionRef', 'GPSImgDirection', 'GPSSpeedRef', 'GPSSpeed', 'GPSHPositioningError',
 ];
-const RAW_FORMATS = new Set<MediaFormat>(['dng', 'cr2', 'cr3', 'nef', 'arw', 'orf', 'raf', 'rw2']);
+const RAW_FORMATS = new Set<MediaFormat>(['dng', 'cr2', 'cr3', 'nef', 'arw', 'orf', 'raf', 'rw2', 'crw', 'mrw', 'x3f', 'raw']);
 
 function text(value: unknown): string | null {
   const safe = toJsonSafe(value);

@@ -3,8 +3,9 @@
 // Photos: the header is read and the first rows decoded (a truncated photo that decodes in
 // part passes: it is kept and flagged later); above maxPixels it fails. HEIC/HEIF: the
 // container and its primary image's size are parsed (in the HEIC worker), without decoding.
-// RAWs and videos always pass: RAWs are kept even without pixels, videos play where they can.
-import sharp from './sharp.ts';
+// RAWs and videos always pass: RAWs are kept even without pixels, videos play where they can;
+// so does JPEG XL where libvips cannot read it (kept, with a placeholder).
+import sharp, { decodesJpegXl } from './sharp.ts';
 import type { DetectedType } from './file-type.ts';
 import { probeHeic } from './heic-decoder.ts';
 import { DEFAULT_MAX_PIXELS, TooManyPixelsError } from './media-errors.ts';
@@ -26,7 +27,7 @@ function refuse(error: string): ProbeResult {
 }
 
 export async function probeUpload(path: string, type: DetectedType, options: ProbeOptions = {}): Promise<ProbeResult> {
-  if (type.kind !== 'photo') return { ok: true };
+  if (type.kind !== 'photo' || (type.format === 'jxl' && !decodesJpegXl())) return { ok: true };
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (type.format === 'heic') {
     try {

@@ -8,6 +8,13 @@
 //   ORF: the Olympus maker note's CameraSettings PreviewImageStart/Length (offsets relative to
 //     the maker note), and the older PreviewImageStart/Length of the main maker-note IFD
 //   RAF: the JPEG whose offset and length sit in the header
+//   CRW (CIFF): JpgFromRaw (0x2007) and ThumbnailImage (0x2008) records of the heap and its
+//     sub-heaps, offsets counted from each heap's start
+//   MRW: the Minolta maker note in the TTW block's TIFF: PreviewImageStart/Length
+//     (0x0088/0x0089, from the TIFF's start) and the inline ThumbnailImage (0x0081); some
+//     cameras write these JPEGs with 00 for their first byte, read back as FF
+//   X3F: image sections ("SECi") of data format 18 (JPEG), found through the section
+//     directory ("SECd") whose offset is the file's last 4 bytes
 // Each candidate's SOF marker is checked: only baseline/progressive JPEGs that fit the
 // file are returned (a CR2's lossless-JPEG sensor data looks like a JPEG but is not one).
 //   findRawPreviews(path, format) → { previews: RawPreview[], orientation }
@@ -53,6 +60,12 @@ export async function findRawPreviews(path: string, format: RawFormat): Promise<
       ({ ranges, orientation } = await findCr3Ranges(handle, size));
     } else if (format === 'raf') {
       ranges = await findRafRanges(handle);
+    } else if (format === 'crw') {
+      ranges = await findCrwRanges(handle, size);
+    } else if (format === 'mrw') {
+      ranges = await findMrwRanges(handle);
+    } else if (format === 'x3f') {
+      ranges = await findX3fRanges(handle, size);
     } else {
       ({ ranges, orientation } = await findTiffRanges(handle));
     }
@@ -60,7 +73,7 @@ export async function findRawPreviews(path: string, format: RawFormat): Promise<
     const cutOff: RawPreview[] = [];
     for (const range of ranges) {
       if (range.offset <= 0 || range.length < 128 || range.offset >= size) continue;
-      const dims = jpegSize(await readRange(handle, range.offset, Math.min(128 * 1024, size - range.offset)));
+      const dims = jpegSize(withJpegSoi(await readRange(handle, range.offset, Math.min(128 * 1024, size - range.offset))));
       if (!dims) continue;
       (range.offset + range.length > size ? cutOff : previews).push({ ...range, ...dims });
     }
@@ -76,7 +89,7 @@ export async function findRawPreviews(path: string, format: RawFormat): Promise<
 export async function readRawPreview(path: string, preview: RawPreview): Promise<Buffer> {
   const handle = await open(path, 'r');
   try {
-    return Buffer.from(await readRange(handle, preview.offset, preview.length));
+    return withJpegSoi(Buffer.from(await readRange(handle, preview.offset, preview.length)));
   } finally {
     await handle.close();
   }
@@ -267,6 +280,121 @@ async function findRafRanges(handle: FileHandle): Promise<Range[]> {
   if (head.length < 92) return [];
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   return [{ offset: view.getUint32(84), length: view.getUint32(88) }];
+}
+
+/** Minolta's previews start 00 D8 (exiv2 and exiftool put the FF back, as here); any other bytes are left alone. */
+function withJpegSoi<T extends Uint8Array>(bytes: T): T {
+  if (bytes[0] === 0x00 && bytes[1] === 0xd8 && bytes[2] === 0xff) bytes[0] = 0xff;
+  return bytes;
+}
+
+/**
+ * CRW (Canon CIFF, dcraw's parse_ciff): "II", header length, "HEAPCCDR"; the root heap runs
+ * from the header's end to the file's. A heap's last 4 bytes give its directory's offset:
+ * a count, then 10-byte records (tag, size, offset from the heap's start). Tags whose
+ * type bits are 0x2800 or 0x3000 are sub-heaps; records stored in the directory itself
+ * (0x4000) hold no JPEG.
+ */
+async function findCrwRanges(handle: FileHandle, size: number): Promise<Range[]> {
+  const head = Buffer.from(await readRange(handle, 0, 26));
+  if (head.length < 26) return [];
+  const ranges: Range[] = [];
+  const heap = async (start: number, length: number, depth: number): Promise<void> => {
+    if (depth > 4 || length < 4 || start + length > size) return;
+    const dirAt = start + Buffer.from(await readRange(handle, start + length - 4, 4)).readUInt32LE(0);
+    const countBytes = Buffer.from(await readRange(handle, dirAt, 2));
+    if (countBytes.length < 2) return;
+    const count = countBytes.readUInt16LE(0);
+    if (count > 512) return;
+    const records = Buffer.from(await readRange(handle, dirAt + 2, count * 10));
+    for (let at = 0; at + 10 <= records.length; at += 10) {
+      const tag = records.readUInt16LE(at);
+      const recordSize = records.readUInt32LE(at + 2);
+      const offset = start + records.readUInt32LE(at + 6);
+      if (tag & 0x4000) continue;
+      const dataType = tag & 0x3800;
+      if (dataType === 0x2800 || dataType === 0x3000) await heap(offset, recordSize, depth + 1);
+      else if ((tag & 0x3fff) === 0x2007 || (tag & 0x3fff) === 0x2008) ranges.push({ offset, length: recordSize });
+    }
+  };
+  const headerLength = head.readUInt32LE(2);
+  await heap(headerLength, size - headerLength, 0);
+  return ranges;
+}
+
+/** MRW (dcraw's parse_minolta): "\0MRM", the blocks' total length, then blocks (4-byte name, length), all big-endian. */
+async function findMrwTiff(handle: FileHandle): Promise<{ at: number; length: number } | undefined> {
+  const head = Buffer.from(await readRange(handle, 0, 8));
+  if (head.length < 8) return undefined;
+  const end = 8 + head.readUInt32BE(4);
+  for (let at = 8; at + 8 <= end; ) {
+    const block = Buffer.from(await readRange(handle, at, 8));
+    if (block.length < 8) return undefined;
+    const length = block.readUInt32BE(4);
+    if (block.toString('latin1', 0, 4) === '\0TTW') return { at: at + 8, length: Math.min(length, 4 * 1024 * 1024) };
+    at += 8 + length;
+  }
+  return undefined;
+}
+
+/** The TIFF (IFD0, Exif, maker note) in an MRW's TTW block, for the metadata readers. */
+export async function readMrwTiff(path: string): Promise<Uint8Array | undefined> {
+  const handle = await open(path, 'r');
+  try {
+    const tiff = await findMrwTiff(handle);
+    return tiff && (await readRange(handle, tiff.at, tiff.length));
+  } finally {
+    await handle.close();
+  }
+}
+
+async function findMrwRanges(handle: FileHandle): Promise<Range[]> {
+  const tiff = await findMrwTiff(handle);
+  return tiff ? minoltaMakerNoteRanges(handle, tiff.at, tiff.length) : [];
+}
+
+const MINOLTA = { Thumbnail: 0x0081, PreviewStart: 0x0088, PreviewLength: 0x0089 } as const;
+
+async function minoltaMakerNoteRanges(handle: FileHandle, tiffAt: number, length: number): Promise<Range[]> {
+  const reader = openTiff(await readRange(handle, tiffAt, length));
+  if (!reader) return [];
+  const exif = collectIfds(reader).find(({ kind }) => kind === 'exif')?.ifd;
+  const note = exif?.entries.get(TAG_MAKER_NOTE);
+  // The maker note is a bare IFD in the TIFF's byte order, its offsets counted from the TIFF's start.
+  const ifd = note && reader.readIfd(note.valueAt);
+  if (!ifd) return [];
+  const ranges: Range[] = [];
+  const start = reader.number(ifd, MINOLTA.PreviewStart);
+  const previewLength = reader.number(ifd, MINOLTA.PreviewLength);
+  if (start && previewLength) ranges.push({ offset: tiffAt + start, length: previewLength });
+  const thumbnail = ifd.entries.get(MINOLTA.Thumbnail);
+  if (thumbnail && thumbnail.type === 7) ranges.push({ offset: tiffAt + thumbnail.valueAt, length: thumbnail.count });
+  return ranges;
+}
+
+/**
+ * X3F (dcraw's parse_foveon), little-endian: the last 4 bytes point at "SECd", version,
+ * entry count, then (offset, length, type) entries. An "IMAG"/"IMA2" entry's section is
+ * "SECi", version, image type, data format (18: JPEG), columns, rows, row size, then the data.
+ */
+async function findX3fRanges(handle: FileHandle, size: number): Promise<Range[]> {
+  if (size < 16) return [];
+  const dirAt = Buffer.from(await readRange(handle, size - 4, 4)).readUInt32LE(0);
+  const dir = Buffer.from(await readRange(handle, dirAt, 12));
+  if (dir.length < 12 || dir.toString('latin1', 0, 4) !== 'SECd') return [];
+  const count = Math.min(dir.readUInt32LE(8), 256);
+  const entries = Buffer.from(await readRange(handle, dirAt + 12, count * 12));
+  const ranges: Range[] = [];
+  for (let at = 0; at + 12 <= entries.length; at += 12) {
+    const offset = entries.readUInt32LE(at);
+    const length = entries.readUInt32LE(at + 4);
+    const type = entries.toString('latin1', at + 8, at + 12);
+    if ((type !== 'IMAG' && type !== 'IMA2') || length <= 28) continue;
+    const section = Buffer.from(await readRange(handle, offset, 28));
+    if (section.length < 28 || section.toString('latin1', 0, 4) !== 'SECi' || section.readUInt32LE(12) !== 18) continue;
+    ranges.push({ offset: offset + 28, length: length - 28 });
+  }
+  return ranges;
 }
 
 /** Width and height from a baseline/extended/progressive JPEG's SOF marker, else undefined. */

@@ -20,4 +20,7 @@ function loaded(): typeof SharpModule {
 const sharp = ((...args: Parameters<typeof SharpModule>) => loaded()(...args)) as typeof SharpModule;
 
 export default sharp;
+
+/** Whether this libvips reads JPEG XL (sharp's prebuilt one does not: such files get a placeholder). */
+export const decodesJpegXl = () => loaded().format.jxl?.input.file === true;
 export type { FailOnOptions, Metadata, Sharp } from 'sharp';

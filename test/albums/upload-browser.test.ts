@@ -37,7 +37,7 @@ const BIG = 'grain.jpg';
 // and one whose first request the network loses.
 const DROPPED = ['jpeg/phone/IMG_4120.JPG', 'jpeg/camera/img_1771.jpg', 'jpeg/orientation/landscape_6.jpg'];
 const LOST_ONCE = 'landscape_6.jpg';
-const NOT_ACCEPTED = 'notes.jpg is not a photo or video Shoebox accepts. It takes photos (JPEG, PNG, WebP, GIF, AVIF, HEIC, TIFF), camera RAW (DNG, CR2, CR3, NEF, ARW, ORF, RAF, RW2) and videos (MP4, MOV, WebM, 3GP, MKV, AVI, MTS/M2TS, MPEG).';
+const NOT_ACCEPTED = 'notes.jpg is not a photo or video Shoebox accepts. It takes photos (JPEG, PNG, WebP, GIF, AVIF, HEIC, TIFF, BigTIFF, JPEG XL), camera RAW (DNG, CR2, CR3, NEF, ARW, ORF, RAF, RW2, CRW, MRW, X3F, any TIFF-based RAW) and videos (MP4, MOV, WebM, 3GP, MKV, AVI, MTS/M2TS, MPEG).';
 
 const name = (path: string) => path.split('/').at(-1)!;
 
