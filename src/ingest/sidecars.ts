@@ -1,12 +1,15 @@
 // XMP sidecars: IMG_1234.xmp (or IMG_1234.CR2.xmp) uploaded or imported with IMG_1234.CR2 is
 // kept with that photo, byte for byte, in asset_sidecars (migrations/0018); its rating and
-// description go into the photo's metadata (metadata.xmp). A sidecar is never an asset: one
-// whose photo is not in the same upload (or folder) is refused in plain words.
+// description go into the photo's metadata (metadata.xmp). A sidecar is never an asset. Its
+// photo is one of the same upload (or folder), or for an upload into an album (the browser
+// sends the sidecar after its photo) the album's entry of that name the caller added; one
+// without is refused in plain words.
 //   isXmp(head)                          → whether the bytes are an XMP packet
 //   sidecarPhotoName(name)               → "IMG_1234" or "IMG_1234.CR2": what its photo is called
 //   isSidecarOf(sidecarName, photoName)  → whether that photo is this sidecar's
 //   attachSidecar(db, assetId, name, bytes)
 import { sql } from 'kysely';
+import type { Asset } from '../db/schema.ts';
 import type { Db } from '../queries/users.ts';
 
 /** Larger than any sidecar a photo editor writes (a few KB to some hundred); a bigger "XMP" is no sidecar. */
@@ -63,4 +66,35 @@ export async function attachSidecar(db: Db, assetId: string, filename: string, b
       .where('id', '=', assetId)
       .execute();
   });
+}
+
+/**
+ * The photo a lone sidecar belongs with in this album: the newest entry named as its photo
+ * is ("IMG_1234.CR2", or "IMG_1234" with any extension), among those `addedBy` added when
+ * given (a guest's link or an uploader), else any of the album's; not one in the trash.
+ */
+export async function findSidecarPhotoInAlbum(
+  db: Db,
+  albumId: string,
+  sidecarName: string,
+  addedBy?: { linkId?: string; userId?: string },
+): Promise<{ id: string; name: string; asset: Asset } | undefined> {
+  const want = sidecarPhotoName(sidecarName).toLowerCase();
+  const entryName = sql<string>`coalesce(aa.entry_filename, a.original_filename)`;
+  const mine = addedBy?.linkId
+    ? sql`AND aa.added_by_link = ${addedBy.linkId}`
+    : addedBy?.userId
+      ? sql`AND aa.added_by_user = ${addedBy.userId}`
+      : addedBy
+        ? sql`AND false`
+        : sql``;
+  const { rows } = await sql<Asset & { entry_name: string }>`
+    SELECT a.*, ${entryName} AS entry_name FROM album_assets aa JOIN assets a ON a.id = aa.asset_id
+    WHERE aa.album_id = ${albumId} AND a.deleted_at IS NULL AND a.kind <> 'video' ${mine}
+      AND (lower(${entryName}) = ${want} OR lower(regexp_replace(${entryName}, '\\.[^.]*$', '')) = ${want})
+    ORDER BY aa.added_at DESC LIMIT 1`.execute(db);
+  const row = rows[0];
+  if (!row) return undefined;
+  const { entry_name, ...asset } = row;
+  return { id: asset.id, name: entry_name, asset };
 }

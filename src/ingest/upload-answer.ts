@@ -8,7 +8,7 @@ import { appendAssetsToAlbum, type EntryAttribution } from '../queries/albums.ts
 import type { UploadRefusal } from '../queries/upload-usage.ts';
 import type { IngestResult } from './ingest-file.ts';
 import type { Asset } from '../db/schema.ts';
-import { attachSidecar, isSidecarOf } from './sidecars.ts';
+import { attachSidecar, findSidecarPhotoInAlbum, isSidecarOf } from './sidecars.ts';
 
 export interface UploadEntry {
   id?: string;
@@ -65,7 +65,7 @@ export async function placeUploads(deps: AppDeps, names: string[], results: Inge
   }
   await pairLivePhotos(deps.database.db, results.flatMap((r) => (r.status === 'rejected' ? [] : [r.asset.id])));
   if (results.some((r) => r.status === 'created')) deps.worker?.wake();
-  const sidecars = await keepSidecars(deps, names, results);
+  const sidecars = await keepSidecars(deps, names, results, albumId, addedBy);
   const assets = results.map((r, i) => {
     const photo = sidecars.get(i);
     return photo ? { id: photo.id, status: 'created' as const, originalFilename: names[i]!, sidecarOf: photo.name } : toEntry(names[i]!, r);
@@ -75,16 +75,27 @@ export async function placeUploads(deps: AppDeps, names: string[], results: Inge
   return { assets, status: overallStatus(answered) };
 }
 
-/** XMP sidecars of this upload kept with their photos of the same upload: by the sidecar's index, its photo. */
-async function keepSidecars(deps: AppDeps, names: string[], results: IngestResult[]) {
+/**
+ * XMP sidecars of this upload kept with their photos: one of the same upload, else (the
+ * browser sends each file on its own, the sidecar after its photo) the album's newest entry
+ * of that name that the caller added: a guest or an uploader never touches the owner's
+ * items. By the sidecar's index, its photo.
+ */
+async function keepSidecars(deps: AppDeps, names: string[], results: IngestResult[], albumId: string | undefined, addedBy?: Omit<EntryAttribution, 'entryNames'>) {
   const kept = new Map<number, { id: string; name: string; asset: Asset }>();
   for (const [i, r] of results.entries()) {
     if (r.status !== 'rejected' || !r.sidecar) continue;
     const index = results.findIndex((p, j) => p.status !== 'rejected' && isSidecarOf(names[i]!, names[j]!));
     const photo = results[index];
-    if (!photo || photo.status === 'rejected') continue;
-    await attachSidecar(deps.database.db, photo.asset.id, names[i]!, r.sidecar);
-    kept.set(i, { id: photo.asset.id, name: names[index]!, asset: photo.asset });
+    const found =
+      photo && photo.status !== 'rejected'
+        ? { id: photo.asset.id, name: names[index]!, asset: photo.asset }
+        : albumId !== undefined
+          ? await findSidecarPhotoInAlbum(deps.database.db, albumId, names[i]!, addedBy)
+          : undefined;
+    if (!found) continue;
+    await attachSidecar(deps.database.db, found.id, names[i]!, r.sidecar);
+    kept.set(i, found);
   }
   return kept;
 }

@@ -94,7 +94,7 @@
               ? `Resuming… ${mb(it.resumedAt)} of ${mb(it.file.size)} already there`
               : `${mb(it.sent)} of ${mb(it.file.size)}`,
     processing: () => 'Processing…',
-    done: () => 'Done',
+    done: (it) => it.note ?? 'Done',
     duplicate: () => `Already ${duplicatePlace}`,
     failed: (it) => it.error,
     refused: (it) => it.error,
@@ -235,9 +235,19 @@
 
   // ---- sending ------------------------------------------------------------------------
 
+  // An XMP sidecar goes up after its photo (the server keeps it with the photo it finds).
+  const XMP = /\.xmp$/i;
+  const photoNameOf = (sidecar) => sidecar.file.name.replace(XMP, '').toLowerCase();
+  const isPhotoOf = (photo, sidecar) => {
+    const want = photoNameOf(sidecar);
+    const name = photo.file.name.toLowerCase();
+    return photo !== sidecar && !XMP.test(name) && (name === want || name.replace(/\.[^.]*$/, '') === want);
+  };
+  const waitsForPhoto = (it) => XMP.test(it.file.name) && items.some((p) => isPhotoOf(p, it) && (p.state === 'queued' || p.state === 'sending'));
+
   function pump() {
     while (running < CONCURRENCY) {
-      const it = items.find((x) => x.state === 'queued');
+      const it = items.find((x) => x.state === 'queued' && !waitsForPhoto(x));
       if (!it) break;
       running++;
       it.state = 'sending';
@@ -278,6 +288,12 @@
   /** The server's answer for a file: {assets: [{id, status, …}]} → done, duplicate or processing; else failed. */
   function settle(it, status, body) {
     const entry = body && Array.isArray(body.assets) ? body.assets[0] : undefined;
+    if (status >= 200 && status < 300 && entry && entry.sidecarOf) {
+      it.state = 'done';
+      it.note = `Kept with ${entry.sidecarOf}`;
+      update(it);
+      return;
+    }
     if (status >= 200 && status < 300 && entry && entry.id && entry.status !== 'rejected') {
       it.id = entry.id;
       it.state = entry.status === 'duplicate' ? 'duplicate' : waitForProcessing ? 'processing' : 'done';

@@ -5,14 +5,15 @@
 // measured), the long name is cut with "…" (whole on hover, and on a tap), errors wrap in
 // their row, the title keeps to one line and the summary never overlaps the rows; Retry
 // shows only for the file a retry can bring up, and sends it.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, PHONE_AND_DESKTOP } from '../helpers/browser.ts';
+import { DESKTOP, launchBrowser, PHONE_AND_DESKTOP } from '../helpers/browser.ts';
 import { newAlbum, newUser, sessionCookie } from '../helpers/factories.ts';
-import { repoRoot, startTestServer, type TestServer } from '../helpers/server.ts';
+import { repoRoot, startTestServer, tempDir, type TestServer } from '../helpers/server.ts';
 import { uploadRows } from '../helpers/upload-panel.ts';
 import { fixture } from '../media/fixtures.ts';
 
@@ -157,4 +158,30 @@ describe('the upload panel with 60 files', () => {
       await context.close();
     });
   }
+
+  it('an XMP sidecar chosen with its photo goes up after it and is kept with it; a lone one is not accepted', { timeout: 60_000 }, async () => {
+    const dir = tempDir('sidecar-panel-');
+    const xmp = (name: string) => {
+      execFileSync('exiftool', ['-q', '-XMP-xmp:Rating=3', join(dir, name)]);
+      return { name, mimeType: 'application/rdf+xml', buffer: readFileSync(join(dir, name)) };
+    };
+    const files = [xmp('IMG_9001.xmp'), { name: 'IMG_9001.jpg', mimeType: 'image/jpeg', buffer: await photo(9001) }, xmp('IMG_9002.xmp')];
+    const context = await browser.newContext({ viewport: DESKTOP });
+    await context.addCookies([{ name: 'shoebox_session', value: cookie.split('=')[1]!, url: server.url }]);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/albums/${albumId}`);
+    await page.setInputFiles('#upload-input', files);
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLElement>('.upload-row')].every((r) => /^(done|refused|failed)$/.test(r.dataset.state!)), undefined, { timeout: 30_000 });
+    const byName = new Map((await uploadRows(page)).map((r) => [r.name, r]));
+    expect(byName.get('IMG_9001.jpg')).toMatchObject({ state: 'done' });
+    expect(byName.get('IMG_9001.xmp')).toMatchObject({ state: 'done', text: 'Kept with IMG_9001.jpg' });
+    expect(byName.get('IMG_9002.xmp')).toMatchObject({ state: 'refused', retry: false, text: expect.stringMatching(/^IMG_9002\.xmp was not stored: an XMP sidecar is kept with its photo/) });
+    const kept = await server.database.db
+      .selectFrom('asset_sidecars')
+      .innerJoin('assets', 'assets.id', 'asset_sidecars.asset_id')
+      .select(['asset_sidecars.filename', 'assets.original_filename'])
+      .execute();
+    expect(kept).toEqual([{ filename: 'IMG_9001.xmp', original_filename: 'IMG_9001.jpg' }]);
+    await context.close();
+  });
 });

@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodesJpegXl } from '../../src/media/sharp.ts';
 import { absolute, smallThumbRelPath } from '../../src/storage/layout.ts';
 import { uploadFiles } from '../helpers/api.ts';
-import { newUser, sessionCookie } from '../helpers/factories.ts';
+import { newAlbum, newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { writeCrw, writeMrw, writeUnknownTiffRaw, writeX3f } from './old-raw-samples.ts';
 
@@ -199,6 +199,37 @@ describe('XMP sidecars', () => {
     const lone = new FormData();
     lone.append('file', new Blob([readFileSync(join(dir, 'IMG_9.xmp'))]), 'IMG_9.xmp');
     expect((await server.fetch('/api/assets/upload', { method: 'POST', headers, body: lone })).status).toBe(422);
+  });
+
+  it('a sidecar sent after its photo into the album is kept with the album’s entry of that name; a guest’s only with their own', async () => {
+    const { readFileSync } = await import('node:fs');
+    const db = server.database.db;
+    const ownerId = (await db.selectFrom('users').select('id').executeTakeFirstOrThrow()).id;
+    const album = await newAlbum(db, ownerId, { title: 'Sidecars later' });
+    const dir = mkdtempSync(join(work, 'later-'));
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(dir, 'IMG_7.JPG'), await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 7, g: 70, b: 140 } } }).jpeg().toBuffer());
+    sidecar(join(dir, 'IMG_7.xmp'));
+    const send = async (name: string, path: string, to: { url: string; headers: Record<string, string>; fields?: Record<string, string> }) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(to.fields ?? {})) form.set(k, v);
+      form.append('file', new Blob([readFileSync(path)]), name);
+      return server.fetch(to.url, { method: 'POST', headers: to.headers, body: form });
+    };
+    const owner = { url: '/api/assets/upload', headers, fields: { albumId: album.id } };
+    const photo = (await (await send('IMG_7.JPG', join(dir, 'IMG_7.JPG'), owner)).json()).assets[0];
+    // The browser sends it on its own, after the photo.
+    const res = await send('IMG_7.xmp', join(dir, 'IMG_7.xmp'), owner);
+    expect(res.status).toBe(200); // no new asset: as for bytes already stored
+    expect((await res.json()).assets[0]).toMatchObject({ id: photo.id, sidecarOf: 'IMG_7.JPG' });
+    expect((await kept(photo.id))?.filename).toBe('IMG_7.xmp');
+
+    // A guest of a link that takes uploads: their sidecar never lands on the owner's IMG_7.JPG.
+    const link = await (await server.fetch(`/api/albums/${album.id}/share`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ allowUpload: true }) })).json();
+    const guest = { url: `/api/share/${link.link.token}/upload`, headers: { origin: server.url }, fields: { name: 'Anna' } };
+    const before = await metadata(photo.id);
+    expect((await send('IMG_7.xmp', join(dir, 'IMG_7.xmp'), guest)).status).toBe(422);
+    expect(await metadata(photo.id)).toEqual(before);
   });
 
   it('an import keeps IMG_5.CRW.xmp with IMG_5.CRW in the same folder, whichever comes first, and refuses a lone one', async () => {
