@@ -11,7 +11,7 @@ import { requestBodyLimits } from './http/body-limits.ts';
 import { csrfProtection } from './http/csrf.ts';
 import { htmlAsBytes } from './http/html-bytes.ts';
 import { FileMemo } from './http/file-memo.ts';
-import { forgetOnChange } from './http/forget-on-change.ts';
+import { forgetOnChange, onlyAdds } from './http/forget-on-change.ts';
 import { PageCache } from './http/page-cache.ts';
 import { ViewCounter } from './sharing/view-counter.ts';
 import { countViews } from './queries/links.ts';
@@ -156,7 +156,7 @@ export function createApp(deps: AppDeps, limits: Limits = createLimits(), sharin
   app.use(csrfProtection()); // after authenticate: only a valid bearer token is exempt
   app.use(requestBodyLimits()); // after authenticate: a signed-in user's bodies may be larger
   app.use(authorize());
-  app.use(forgetOnChange(sharing.pages, sharing.albumAssets));
+  app.use(forgetOnChange([sharing.pages, sharing.albumAssets], { unless: onlyAdds }));
 
   app.get('/metrics', metricsForToken);
   app.route('/', authRoutes);

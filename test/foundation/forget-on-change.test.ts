@@ -3,7 +3,7 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { describe, expect, it } from 'vitest';
-import { forgetOnChange } from '../../src/http/forget-on-change.ts';
+import { forgetOnChange, onlyAdds } from '../../src/http/forget-on-change.ts';
 
 function appWithCache() {
   const cache = { cleared: 0, clear() {
@@ -11,7 +11,7 @@ function appWithCache() {
   } };
   const app = new Hono();
   app.onError((err, c) => c.text(err.message, err instanceof HTTPException ? err.status : 500));
-  app.use(forgetOnChange(cache));
+  app.use(forgetOnChange([cache], { unless: onlyAdds }));
   app.post('/made', (c) => c.text('made', 201));
   app.post('/refused', () => {
     throw new HTTPException(403, { message: 'no' });
@@ -20,6 +20,9 @@ function appWithCache() {
     throw new Error('half done');
   });
   app.get('/read', (c) => c.text('read'));
+  for (const path of ['/api/assets/upload', '/api/uploads', '/api/uploads/abc', '/api/share/tok/upload', '/api/share/tok/uploads/abc']) {
+    app.on(['POST', 'PATCH'], path, (c) => c.text('stored', 201));
+  }
   return { app, cache };
 }
 
@@ -33,5 +36,13 @@ describe('forgetOnChange', () => {
     expect(cache.cleared).toBe(1);
     expect((await app.request('/broke', { method: 'POST' })).status).toBe(500);
     expect(cache.cleared).toBe(2);
+  });
+
+  it('leaves them after uploads: they only add items, and nothing cached became wrong', async () => {
+    const { app, cache } = appWithCache();
+    for (const [method, path] of [['POST', '/api/assets/upload'], ['POST', '/api/uploads'], ['PATCH', '/api/uploads/abc'], ['POST', '/api/share/tok/upload'], ['PATCH', '/api/share/tok/uploads/abc']]) {
+      expect((await app.request(path!, { method })).status).toBe(201);
+    }
+    expect(cache.cleared).toBe(0);
   });
 });
