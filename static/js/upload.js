@@ -134,7 +134,10 @@
     // Only real changes: the summary is a live region.
     if (title.textContent !== heading) title.textContent = heading;
     const text = parts.join(' · ') || (sending ? plural(items.length, 'file') : '');
-    if (counts.textContent !== text) counts.textContent = text;
+    // Each part kept whole on its line ("10 not accepted" never breaks inside).
+    if (counts.textContent !== text) {
+      counts.replaceChildren(...text.split(' · ').flatMap((part, i) => [...(i ? [' · '] : []), Object.assign(document.createElement('span'), { textContent: part })]));
+    }
     const bytes = items.reduce((sum, it) => sum + it.file.size, 0);
     const done = items.reduce((sum, it) => sum + (it.state === 'queued' ? 0 : it.state === 'sending' ? it.sent : it.file.size), 0);
     total.value = bytes ? Math.floor((done / bytes) * 100) : 100;
