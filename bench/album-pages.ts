@@ -628,7 +628,7 @@ async function breakdown(db: AnyDb, seeded: Seeded): Promise<Breakdown> {
   const user = await db.selectFrom('users').selectAll().where('id', '=', seeded.ownerId).executeTakeFirstOrThrow();
   const link = await db.selectFrom('shared_links').selectAll().where('token', '=', seeded.token).executeTakeFirstOrThrow();
   const album = (await findAlbum(db, seeded.albumId, { tz }))!;
-  const ownerGrid = { albumId: album.id, sort: album.sort_order, tz };
+  const ownerGrid = { albumId: album.id, sort: album.sort_order, grouping: 'day' as const, tz };
   const guestGrid = { ...ownerGrid, base: `/s/${link.token}` };
   const ownerPage = await loadGridPage(db, ownerGrid);
   const guestPage = await loadGridPage(db, guestGrid);

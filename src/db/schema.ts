@@ -102,10 +102,14 @@ export interface AlbumsTable {
   created_at: CreatedAt;
   cover_asset_id: string | null;
   sort_order: ColumnType<AlbumSortOrder, AlbumSortOrder | undefined, AlbumSortOrder>;
+  group_by: ColumnType<AlbumGrouping, AlbumGrouping | undefined, AlbumGrouping>;
 }
 
 export const ALBUM_SORT_ORDERS = ['taken_asc', 'taken_desc', 'manual'] as const;
 export type AlbumSortOrder = (typeof ALBUM_SORT_ORDERS)[number];
+/** How the grid groups items under headers ('auto': by month for an album spanning years sparsely, else by day). */
+export const ALBUM_GROUPINGS = ['auto', 'day', 'month', 'none'] as const;
+export type AlbumGrouping = (typeof ALBUM_GROUPINGS)[number];
 
 export interface AlbumAssetsTable {
   album_id: string;

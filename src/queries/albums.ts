@@ -7,7 +7,7 @@
 // Days are the wall-clock date where the item was taken (taken_at_local), else the
 // instant's date in DEFAULT_TZ.
 import { sql, type RawBuilder } from 'kysely';
-import type { Album, AlbumSortOrder, AssetKind, AssetStatus, VideoPlayback } from '../db/schema.ts';
+import type { Album, AlbumGrouping, AlbumSortOrder, AssetKind, AssetStatus, VideoPlayback } from '../db/schema.ts';
 import type { Db } from './users.ts';
 
 export interface AlbumSummary extends Album {
@@ -185,6 +185,7 @@ export interface AlbumChanges {
   description?: string;
   cover_asset_id?: string | null;
   sort_order?: AlbumSortOrder;
+  group_by?: AlbumGrouping;
 }
 
 /** Undefined when there is no such album. */

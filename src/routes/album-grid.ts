@@ -6,9 +6,9 @@
 // than a page is split: the next page continues inside that day's section (its last row
 // re-flows while it is still far below the screen) and the page after starts new days.
 import * as v from 'valibot';
-import { ALBUM_SORT_ORDERS, type AlbumSortOrder } from '../db/schema.ts';
+import { ALBUM_SORT_ORDERS, type AlbumGrouping, type AlbumSortOrder } from '../db/schema.ts';
 import { Uuid } from '../http/validate.ts';
-import { listAlbumAssets, type AlbumAssetRow, type GridAssetRow } from '../queries/albums.ts';
+import { listAlbumAssets, type AlbumAssetRow, type AlbumSummary, type GridAssetRow } from '../queries/albums.ts';
 import type { Db } from '../queries/users.ts';
 
 export const GRID_PAGE_SIZE = 200;
@@ -21,8 +21,8 @@ export interface MoreLink {
 }
 
 export interface GridSection {
-  /** The day ('YYYY-MM-DD') with its header, or none in manual order (one section). */
-  day?: string;
+  /** The day ('YYYY-MM-DD') or month ('YYYY-MM') under its header, or none (one section: manual order, or grouping 'none'). */
+  key?: string;
   tiles: GridAssetRow[];
   /** Set when the section goes on in the next page. */
   more?: MoreLink;
@@ -45,18 +45,39 @@ export interface GridContinuation {
 
 const Id = v.pipe(Uuid, v.toLowerCase());
 
+/** How a grid groups its items as shown: 'auto' resolved (resolveGrouping). */
+export type GridGrouping = Exclude<AlbumGrouping, 'auto'>;
+const GRID_GROUPINGS = ['day', 'month', 'none'] as const satisfies readonly GridGrouping[];
+
+// 'auto' groups by month an album that spans more than a year with fewer than this many
+// items a day over its span on average (a family album of years, a few photos a week);
+// a trip, or years shot densely, stays by day.
+const AUTO_MONTH_MIN_SPAN_DAYS = 366;
+const AUTO_MONTH_MAX_ITEMS_PER_DAY = 2;
+
+/** The album's grouping, 'auto' decided from its span and size. Manual order has no groups. */
+export function resolveGrouping(album: Pick<AlbumSummary, 'group_by' | 'sort_order' | 'first_day' | 'last_day' | 'item_count'>): GridGrouping {
+  if (album.sort_order === 'manual') return 'none';
+  if (album.group_by !== 'auto') return album.group_by;
+  if (!album.first_day || !album.last_day) return 'day';
+  const spanDays = (Date.parse(album.last_day) - Date.parse(album.first_day)) / 86_400_000 + 1;
+  return spanDays > AUTO_MONTH_MIN_SPAN_DAYS && album.item_count < spanDays * AUTO_MONTH_MAX_ITEMS_PER_DAY ? 'month' : 'day';
+}
+
 /** The album page's query: where a page without script continues. */
 export const GridPageQuery = v.object({ after: v.optional(Id) });
 /** The tiles fragment's query (see moreLink). */
 export const GridTilesQuery = v.object({
   after: Id,
   sort: v.optional(v.picklist(ALBUM_SORT_ORDERS, `sort must be one of ${ALBUM_SORT_ORDERS.join(', ')}`)),
-  open: v.optional(v.union([v.literal('all'), v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/))], 'open must be a day or all')),
+  group: v.optional(v.picklist(GRID_GROUPINGS, `group must be one of ${GRID_GROUPINGS.join(', ')}`)),
+  open: v.optional(v.union([v.literal('all'), v.pipe(v.string(), v.regex(/^\d{4}-\d{2}(-\d{2})?$/))], 'open must be a day, a month or all')),
 });
 
 interface GridQuery {
   albumId: string;
   sort: AlbumSortOrder;
+  grouping: GridGrouping;
   tz: string;
   after?: string;
   /** Where the album's pages live: `/albums/<id>` (the default) or a share link's `/s/<token>`. */
@@ -65,10 +86,14 @@ interface GridQuery {
   forGuests?: boolean;
 }
 
-const sectionKey = (sort: AlbumSortOrder, row: AlbumAssetRow) => (sort === 'manual' ? 'all' : row.day);
+/** The header a row goes under: its day, its month, or none ('all'). */
+export function sectionKey(grouping: GridGrouping, row: Pick<GridAssetRow, 'day'>): string {
+  if (grouping === 'none') return 'all';
+  return grouping === 'month' ? row.day.slice(0, 7) : row.day;
+}
 
-export function moreLink(q: { albumId: string; sort: AlbumSortOrder; base?: string }, after: string, open?: string): MoreLink {
-  const params = new URLSearchParams({ after, sort: q.sort });
+export function moreLink(q: { albumId: string; sort: AlbumSortOrder; grouping: GridGrouping; base?: string }, after: string, open?: string): MoreLink {
+  const params = new URLSearchParams({ after, sort: q.sort, group: q.grouping });
   if (open) params.set('open', open);
   const base = q.base ?? `/albums/${q.albumId}`;
   return { url: `${base}/tiles?${params}`, fallback: `${base}?after=${after}` };
@@ -78,7 +103,7 @@ export function moreLink(q: { albumId: string; sort: AlbumSortOrder; base?: stri
 export function sectionsByDay(rows: GridAssetRow[]): GridSection[] {
   const sections: GridSection[] = [];
   for (const row of rows) {
-    if (sections.at(-1)?.day !== row.day) sections.push({ day: row.day, tiles: [] });
+    if (sections.at(-1)?.key !== row.day) sections.push({ key: row.day, tiles: [] });
     sections.at(-1)!.tiles.push(row);
   }
   return sections;
@@ -98,19 +123,19 @@ export async function loadGridPage(db: Db, q: GridQuery): Promise<GridPage> {
     take = size;
     // Ending at a day boundary is worth a shorter page, but not one of a handful of tiles.
     for (let i = size; i >= size / 2; i--) {
-      if (sectionKey(q.sort, rows[i - 1]!) !== sectionKey(q.sort, rows[i]!)) {
+      if (sectionKey(q.grouping, rows[i - 1]!) !== sectionKey(q.grouping, rows[i]!)) {
         take = i;
         break;
       }
     }
-    open = sectionKey(q.sort, rows[take - 1]!) === sectionKey(q.sort, rows[take]!);
+    open = sectionKey(q.grouping, rows[take - 1]!) === sectionKey(q.grouping, rows[take]!);
   }
   const sections: GridSection[] = [];
   let key: string | undefined;
   for (const row of rows.slice(0, take)) {
-    const k = sectionKey(q.sort, row);
+    const k = sectionKey(q.grouping, row);
     if (k !== key) {
-      sections.push({ day: q.sort === 'manual' ? undefined : row.day, tiles: [] });
+      sections.push({ key: q.grouping === 'none' ? undefined : k, tiles: [] });
       key = k;
     }
     sections.at(-1)!.tiles.push(row);
@@ -128,11 +153,11 @@ export async function loadGridPage(db: Db, q: GridQuery): Promise<GridPage> {
 export async function loadGridContinuation(db: Db, q: GridQuery & { after: string }, open: string): Promise<GridContinuation> {
   const rows = await fetchRows(db, q, GRID_PAGE_SIZE);
   let take = 0;
-  while (take < rows.length && take < GRID_PAGE_SIZE && sectionKey(q.sort, rows[take]!) === open) take++;
+  while (take < rows.length && take < GRID_PAGE_SIZE && sectionKey(q.grouping, rows[take]!) === open) take++;
   const tiles = rows.slice(0, take);
   const next = rows[take];
   if (!next) return { tiles };
   const lastId = tiles.at(-1)?.id ?? q.after;
-  if (sectionKey(q.sort, next) === open) return { tiles, moreInside: moreLink(q, lastId, open) };
+  if (sectionKey(q.grouping, next) === open) return { tiles, moreInside: moreLink(q, lastId, open) };
   return { tiles, moreAfter: moreLink(q, lastId) };
 }

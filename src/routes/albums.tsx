@@ -7,7 +7,7 @@ import { AlbumHead, AlbumPage } from '../../views/pages/album.tsx';
 import { HomePage } from '../../views/pages/home.tsx';
 import { GridContinuationFragment, GridSections, ownerGridContext } from '../../views/parts/album-grid.tsx';
 import { yearIn } from '../../views/parts/dates.ts';
-import { ALBUM_SORT_ORDERS } from '../db/schema.ts';
+import { ALBUM_GROUPINGS, ALBUM_SORT_ORDERS } from '../db/schema.ts';
 import {
   appendAssetsToAlbum,
   assetIdsNotInAlbum,
@@ -29,13 +29,14 @@ import { currentUser } from '../http/auth.ts';
 import type { AppEnv } from '../http/env.ts';
 import { httpError } from '../http/errors.tsx';
 import { AssetIdList, describeIssues, LowerUuid, parseInput, readForm, readJson, Uuid } from '../http/validate.ts';
-import { GridPageQuery as PageQuery, GridTilesQuery as TilesQuery, loadGridContinuation, loadGridPage } from './album-grid.ts';
+import { GridPageQuery as PageQuery, GridTilesQuery as TilesQuery, loadGridContinuation, loadGridPage, resolveGrouping } from './album-grid.ts';
 
 // Fields
 const Id = LowerUuid;
 const Title = v.pipe(v.string('title is required'), v.trim(), v.nonEmpty('title is required'), v.maxLength(200, 'title is too long (200 characters at most)'));
 const Description = v.pipe(v.string('description must be text'), v.trim(), v.maxLength(5000, 'description is too long (5,000 characters at most)'));
 const SortOrder = v.picklist(ALBUM_SORT_ORDERS, `sortOrder must be one of ${ALBUM_SORT_ORDERS.join(', ')}`);
+const GroupBy = v.picklist(ALBUM_GROUPINGS, `groupBy must be one of ${ALBUM_GROUPINGS.join(', ')}`);
 const IdList = AssetIdList;
 
 // Bodies and queries
@@ -53,8 +54,9 @@ const AlbumPatch = v.pipe(
     description: v.optional(Description),
     coverAssetId: v.optional(v.nullable(Id)),
     sortOrder: v.optional(SortOrder),
+    groupBy: v.optional(GroupBy),
   }),
-  v.check((p) => Object.values(p).some((x) => x !== undefined), 'nothing to change: send title, description, coverAssetId or sortOrder'),
+  v.check((p) => Object.values(p).some((x) => x !== undefined), 'nothing to change: send title, description, coverAssetId, sortOrder or groupBy'),
 );
 const AssetsQuery = v.object({
   after: v.optional(Id),
@@ -84,6 +86,7 @@ export function publicAlbum(a: AlbumSummary) {
     title: a.title,
     description: a.description,
     sortOrder: a.sort_order,
+    groupBy: a.group_by,
     coverAssetId: a.cover_asset_id,
     cover: a.cover && { id: a.cover.id, width: a.cover.width, height: a.cover.height, thumbhash: a.cover.thumbhash },
     itemCount: a.item_count,
@@ -123,7 +126,7 @@ async function applyChanges(c: Context<AppEnv>, album: AlbumSummary, changes: Al
 }
 
 async function renderAlbumPage(c: Context<AppEnv>, album: AlbumSummary, after?: string) {
-  const page = await loadGridPage(db(c), { albumId: album.id, sort: album.sort_order, tz: tz(c), after });
+  const page = await loadGridPage(db(c), { albumId: album.id, sort: album.sort_order, grouping: resolveGrouping(album), tz: tz(c), after });
   return c.html(<AlbumPage user={currentUser(c)} album={album} page={page} currentYear={yearIn(tz(c))} continued={after !== undefined} uploadChunkBytes={c.get('deps').config.uploadChunkBytes} />);
 }
 
@@ -154,6 +157,7 @@ export const albumRoutes = new Hono<AppEnv>()
       description: patch.description,
       cover_asset_id: patch.coverAssetId,
       sort_order: patch.sortOrder,
+      group_by: patch.groupBy,
     });
     return c.json({ album: publicAlbum(await refreshed(c, album.id)) });
   })
@@ -205,7 +209,7 @@ export const albumRoutes = new Hono<AppEnv>()
   .get('/albums/:id/tiles', async (c) => {
     const album = await albumOr404(c);
     const q = parseInput(TilesQuery, c.req.query());
-    const grid = { albumId: album.id, sort: q.sort ?? album.sort_order, tz: tz(c), after: q.after };
+    const grid = { albumId: album.id, sort: q.sort ?? album.sort_order, grouping: q.group ?? resolveGrouping(album), tz: tz(c), after: q.after };
     const ctx = ownerGridContext(currentUser(c), yearIn(tz(c)));
     if (q.open) return c.html(<GridContinuationFragment part={await loadGridContinuation(db(c), grid, q.open)} ctx={ctx} />);
     return c.html(<GridSections page={await loadGridPage(db(c), grid)} ctx={ctx} />);
@@ -227,6 +231,12 @@ export const albumRoutes = new Hono<AppEnv>()
     const album = await albumOr404(c);
     const { sortOrder } = parseInput(v.object({ sortOrder: SortOrder }), await readForm(c));
     await updateAlbum(db(c), album.id, { sort_order: sortOrder });
+    return c.redirect(`/albums/${album.id}`, 303);
+  })
+  .post('/albums/:id/group', async (c) => {
+    const album = await albumOr404(c);
+    const { groupBy } = parseInput(v.object({ groupBy: GroupBy }), await readForm(c));
+    await updateAlbum(db(c), album.id, { group_by: groupBy });
     return c.redirect(`/albums/${album.id}`, 303);
   })
   .post('/albums/:id/delete', async (c) => {

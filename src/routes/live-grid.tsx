@@ -11,6 +11,7 @@ import { ownerGridContext, tileState, type GridContext } from '../../views/parts
 import { plural, yearIn } from '../../views/parts/dates.ts';
 import { PlacedTiles } from '../../views/parts/live-grid.tsx';
 import { findAlbum, type AlbumSummary, type AudienceOptions } from '../queries/albums.ts';
+import { resolveGrouping } from './album-grid.ts';
 import { countLibraryAssets } from '../queries/library.ts';
 import { countBacklog } from '../queries/jobs.ts';
 import { listAssetStates, listPlacedAlbumTiles, listPlacedLibraryTiles, type AssetState } from '../queries/live-grid.ts';
@@ -56,7 +57,7 @@ export async function placedAlbumTiles(c: Context<AppEnv>, album: AlbumSummary, 
   const { ids } = parseInput(IdsQuery, c.req.query());
   const rows = await listPlacedAlbumTiles(db(c), album.id, ids, { sort: album.sort_order, tz: tz(c), ...audience });
   c.header('Cache-Control', 'no-store');
-  return c.html(<PlacedTiles rows={rows} ctx={ctx} byDay={album.sort_order !== 'manual'} meta={albumMetaLine(album)} count={album.item_count} />);
+  return c.html(<PlacedTiles rows={rows} ctx={ctx} grouping={resolveGrouping(album)} meta={albumMetaLine(album)} count={album.item_count} />);
 }
 
 /** The states live-grid.js polls for; the worker's backlog only where the caller may know it. */
@@ -80,7 +81,7 @@ export const liveGridRoutes = new Hono<AppEnv>()
     const meta = filter === 'unsorted' ? `${plural(total, 'item')} not in any album` : plural(total, 'item');
     const ctx = ownerGridContext(currentUser(c), yearIn(tz(c)));
     c.header('Cache-Control', 'no-store');
-    return c.html(<PlacedTiles rows={rows} ctx={ctx} byDay meta={meta} />);
+    return c.html(<PlacedTiles rows={rows} ctx={ctx} grouping="day" meta={meta} />);
   })
   .get('/api/assets/status', async (c) => {
     const user = currentUser(c);

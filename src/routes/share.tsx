@@ -19,7 +19,7 @@ import type { AppEnv } from '../http/env.ts';
 import { pickEncoding } from '../http/compression.ts';
 import { httpError } from '../http/errors.tsx';
 import { parseInput, readForm, readJson, Uuid } from '../http/validate.ts';
-import { GridPageQuery, GridTilesQuery, loadGridContinuation, loadGridPage } from './album-grid.ts';
+import { GridPageQuery, GridTilesQuery, loadGridContinuation, loadGridPage, resolveGrouping } from './album-grid.ts';
 import { answerUpload, parseUpload } from './upload.ts';
 import { boundIp, checkLinkPassword, grantPassword, openLink, passwordGranted, sharedAlbum, unlockedLink } from './share-access.ts';
 import { assetStates, IdsQuery, placedAlbumTiles } from './live-grid.tsx';
@@ -93,7 +93,7 @@ async function sendCachedHtml(c: Context<AppEnv>, key: string[], render: () => P
 async function renderSharePage(c: Context<AppEnv>, link: LinkState, after: string | undefined): Promise<string> {
   const album = await sharedAlbum(c, link);
   const base = `/s/${link.token}`;
-  const page = await loadGridPage(db(c), { albumId: album.id, sort: album.sort_order, tz: tz(c), after, base, forGuests: true });
+  const page = await loadGridPage(db(c), { albumId: album.id, sort: album.sort_order, grouping: resolveGrouping(album), tz: tz(c), after, base, forGuests: true });
   const config = c.get('deps').config;
   return String(
     await (
@@ -143,7 +143,7 @@ export const shareRoutes = new Hono<AppEnv>()
     const link = await unlockedLink(c);
     const album = await sharedAlbum(c, link);
     const q = parseInput(GridTilesQuery, c.req.query());
-    const grid = { albumId: album.id, sort: q.sort ?? album.sort_order, tz: tz(c), after: q.after, base: `/s/${link.token}`, forGuests: true };
+    const grid = { albumId: album.id, sort: q.sort ?? album.sort_order, grouping: q.group ?? resolveGrouping(album), tz: tz(c), after: q.after, base: `/s/${link.token}`, forGuests: true };
     // Every guest scrolling the album asks for the same pages of tiles: rendered once a moment.
     return sendCachedHtml(c, ['tiles', link.id, grid.sort, q.after ?? '', q.open ?? '', boundIp(c) ?? ''], async () => {
       const ctx = guestGridContext(c, link);

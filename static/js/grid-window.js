@@ -1,10 +1,11 @@
 // A bounded grid: rows of tiles far from the screen are "parked" — taken out of the
 // document and replaced by one full-width block of the same height — and put back when
 // that block comes near again. A long album scrolled end to end keeps a few hundred tiles
-// in the page, not thousands.
+// in the page, not thousands. Two levels: lines of day sections side by side in the grid
+// (an album of many small days), and rows of tiles inside a day that takes whole lines.
 // Why nothing moves: a wrapping flex container breaks its lines greedily, each line from
-// its first item, so cutting whole rows and leaving a full-width block exactly as tall as
-// those rows (less the one gap the block brings back) lays every other row out as before.
+// its first item, so cutting whole lines and leaving a full-width block exactly as tall as
+// those lines (less the one gap the block brings back) lays every other line out as before.
 // The lightbox, select mode and a drag read every tile from the DOM, so they hold the grid
 // whole while they run (window.shoeboxGrid.hold() / release()). Tiles still processing,
 // selected or focused are never parked, nor a section's last row (the next page may
@@ -33,8 +34,27 @@
     if (block.isConnected && tiles) block.replaceWith(tiles);
   }
   const restoreAll = () => {
-    for (const block of grid.querySelectorAll('.parked')) restore(block);
+    // A day's own parked rows come back with the day's line: go again until none is left.
+    for (let blocks; (blocks = grid.querySelectorAll('.parked')).length; ) for (const block of blocks) restore(block);
   };
+  /** The tiles under `root` in order, those in parked blocks (at any depth) included. */
+  const tilesIn = (root) =>
+    [...root.querySelectorAll('a.tile[data-id], .parked')].flatMap((el) =>
+      el.classList.contains('parked') ? tilesIn(parkedTiles.get(el) ?? document.createDocumentFragment()) : [el],
+    );
+
+  /**
+   * A day's --s (its tiles' aspect ratios as shown, summed) and --n (how many) after tiles
+   * came or went: the stylesheet sizes the day from them (views/parts/album-grid.tsx).
+   */
+  function tally(section) {
+    if (!section?.matches('.day')) return;
+    const arMax = parseFloat(getComputedStyle(grid).getPropertyValue('--ar-max')) || 2;
+    const tiles = tilesIn(section);
+    const sum = tiles.reduce((total, tile) => total + Math.min(arMax, parseFloat(tile.style.getPropertyValue('--ar')) || 1), 0);
+    section.style.setProperty('--s', String(+sum.toFixed(4)));
+    section.style.setProperty('--n', String(tiles.length));
+  }
 
   const parkable = (tile) =>
     tile.matches('a.tile') &&
@@ -43,11 +63,13 @@
     tile.dataset.status !== 'preparing' &&
     !tile.contains(document.activeElement);
 
-  /** The container's in-flow items grouped into lines, top to bottom. */
-  function linesOf(tiles) {
+  const parkableSection = (section) => section.matches('.day') && [...section.querySelectorAll('a.tile')].every(parkable);
+
+  /** The container's in-flow items (`items`: a selector) grouped into lines, top to bottom. */
+  function linesOf(container, items) {
     const lines = [];
-    for (const el of tiles.children) {
-      if (!el.matches('a.tile, .parked')) continue; // the sentinel and drop marker are out of flow
+    for (const el of container.children) {
+      if (!el.matches(items)) continue; // the sentinel and drop marker are out of flow
       const box = el.getBoundingClientRect();
       const line = lines.at(-1);
       if (line && Math.abs(line.top - box.top) < 1) {
@@ -65,23 +87,25 @@
     if (holds > 0 || document.hidden) return;
     const reach = PARK_SCREENS * innerHeight;
     const near = (line) => line.bottom > -reach && line.top < innerHeight + reach;
-    for (const tiles of grid.querySelectorAll('.tiles')) {
-      const box = tiles.getBoundingClientRect();
-      if (box.top >= -reach && box.bottom <= innerHeight + reach) continue; // all of it near
-      const gap = parseFloat(getComputedStyle(tiles).rowGap) || 0;
-      const lines = linesOf(tiles);
-      // Runs of far lines, each parked as one block. The last line stays: nothing follows
-      // it to measure against, and the next page may continue it.
+    /** Parks the runs of far lines of `container`'s `items`, each run as one block. */
+    const parkLines = (container, items, canPark) => {
+      const box = container.getBoundingClientRect();
+      if (box.top >= -reach && box.bottom <= innerHeight + reach) return; // all of it near
+      const gap = parseFloat(getComputedStyle(container).rowGap) || 0;
+      const lines = linesOf(container, items);
+      // The last line stays: nothing follows it to measure against, and the next page may continue it.
       let start = -1;
       for (let i = 0; i < lines.length; i++) {
-        const far = i < lines.length - 1 && !near(lines[i]) && lines[i].items.every(parkable);
+        const far = i < lines.length - 1 && !near(lines[i]) && lines[i].items.every(canPark);
         if (far && start < 0) start = i;
         if (!far && start >= 0) {
           park(lines.slice(start, i), lines[i].top - lines[start].top - gap);
           start = -1;
         }
       }
-    }
+    };
+    parkLines(grid, '.day, .parked', parkableSection);
+    for (const tiles of grid.querySelectorAll('.tiles')) parkLines(tiles, 'a.tile, .parked', parkable);
   }
 
   function park(lines, height) {
@@ -102,7 +126,10 @@
   };
 
   addEventListener('scroll', schedule, { passive: true });
-  document.addEventListener('shoebox:tiles', schedule);
+  document.addEventListener('shoebox:tiles', (event) => {
+    tally(event.target.closest?.('.day'));
+    schedule();
+  });
   document.addEventListener('htmx:afterSettle', schedule);
   addEventListener('resize', () => {
     if (grid.clientWidth === width) return;
@@ -122,11 +149,9 @@
       schedule();
     },
     /** Every tile in the grid's order, parked ones included. */
-    allTiles() {
-      return [...grid.querySelectorAll('a.tile[data-id], .parked')].flatMap((el) =>
-        el.classList.contains('parked') ? [...(parkedTiles.get(el)?.children ?? [])] : [el],
-      );
-    },
+    allTiles: () => tilesIn(grid),
+    /** Sizes `section` (a day) anew after tiles were taken out of it. */
+    tally,
   };
   schedule();
 })();

@@ -176,6 +176,7 @@
     const section = tile.closest('section');
     tile.remove();
     if (section && !section.querySelector('.tile') && !section.querySelector('.more')) section.remove();
+    else window.shoeboxGrid?.tally(section);
     const albumGrid = document.getElementById('album-grid');
     if (albumGrid?.dataset.total) albumGrid.dataset.total = String(Math.max(0, Number(albumGrid.dataset.total) - 1));
   }

@@ -90,6 +90,7 @@
     }
     for (const section of document.querySelectorAll('.grid .day')) {
       if (!section.querySelector('.tile') && !section.querySelector('.more')) section.remove();
+      else window.shoeboxGrid?.tally(section);
     }
     fixMoreLinks();
     if (!document.querySelector('.grid .tile')) refreshMain();

@@ -29,6 +29,7 @@ export interface AlbumPageProps {
 }
 
 const SORT_LABELS = { taken_asc: 'Oldest first', taken_desc: 'Newest first', manual: 'Custom order' } as const;
+const GROUP_LABELS = { auto: 'Automatic', day: 'Day', month: 'Month', none: 'No headers' } as const;
 
 export function albumMetaLine(a: AlbumSummary): string {
   const parts: string[] = [];
@@ -110,6 +111,21 @@ function AlbumMenu({ album }: { album: AlbumSummary }) {
             Apply
           </button>
         </form>
+        {album.sort_order !== 'manual' && (
+          <form method="post" action={`/albums/${album.id}/group`} data-autosubmit class="menu-row">
+            <label for="album-group">Group by</label>
+            <select id="album-group" name="groupBy">
+              {(Object.keys(GROUP_LABELS) as (keyof typeof GROUP_LABELS)[]).map((key) => (
+                <option value={key} selected={album.group_by === key}>
+                  {GROUP_LABELS[key]}
+                </option>
+              ))}
+            </select>
+            <button type="submit" class="no-js-only">
+              Apply
+            </button>
+          </form>
+        )}
         <button type="button" class="menu-item danger" popovertarget="delete-album">
           <Icon name="trash-2" />
           Delete album

@@ -4,7 +4,7 @@
 import type { User } from '../../src/db/schema.ts';
 import type { TrashedAssetRow } from '../../src/queries/trash.ts';
 import { Page } from '../layouts/page.tsx';
-import { Tile, type GridContext } from '../parts/album-grid.tsx';
+import { sectionSize, Tile, type GridContext } from '../parts/album-grid.tsx';
 import { plural } from '../parts/dates.ts';
 import { Icon } from '../parts/icons.tsx';
 import { PageEnd, PageScripts } from '../parts/scripts.tsx';
@@ -60,7 +60,7 @@ export function TrashPage({ user, items, now, days, currentYear }: TrashProps) {
             <p class="muted trash-hint">Open an item to look at it. Select items to restore them, or to delete them now.</p>
             <div class="grid" id="trash-grid">
               {groups(items, now, days).map((g) => (
-                <section class="day">
+                <section class="day" style={sectionSize(g.tiles)}>
                   <h2 class="day-head">
                     <span>{leftLabel(g.left)}</span>
                     <button type="button" class="day-check" aria-label={`Select all with ${leftLabel(g.left).toLowerCase()}`} title="Select all">

@@ -8,7 +8,7 @@
 // (a plain link to the next page without JavaScript).
 import type { GridContinuation, GridPage, GridSection, MoreLink } from '../../src/routes/album-grid.ts';
 import type { AlbumAssetRow, GridAssetRow } from '../../src/queries/albums.ts';
-import { dayHeading, duration } from './dates.ts';
+import { dayHeading, dayHeadingParts, duration, monthHeading } from './dates.ts';
 import { Icon } from './icons.tsx';
 import { placeholderBackground } from './placeholder.ts';
 
@@ -23,6 +23,8 @@ const PREVIEW_LONG_EDGE = 2048;
 // Panoramas and slivers would make rows of one tile; show them cropped to these.
 const MIN_AR = 0.25;
 const MAX_AR = 4;
+// The grid crops wider tiles to this (css/grid.css --ar-max): a section's width is the sum of these.
+const GRID_AR_MAX = 2;
 // The badges' words (the tile's name repeats them: tileLabel).
 const LIVE_BADGE = 'Live';
 const PREPARING_BADGE = 'Preparing video…';
@@ -121,14 +123,19 @@ export function videoSource(a: Pick<GridAssetRow, 'id' | 'kind' | 'playback'>, u
   return withheld ? undefined : url(a.id, 'original');
 }
 
+/** The tile's width / height as the grid shows it (before the grid's own crop to GRID_AR_MAX). */
+function tileAspect(a: Pick<GridAssetRow, 'width' | 'height'>) {
+  const w = a.width && a.width > 0 ? a.width : 1;
+  const h = a.height && a.height > 0 ? a.height : 1;
+  return { w, h, ar: Math.min(MAX_AR, Math.max(MIN_AR, w / h)) };
+}
+
 export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
   const url = ctx.media ?? mediaUrl;
   const withheld = ctx.withholdOriginal?.(a) ?? false;
   const originals = (ctx.originals ?? true) && !withheld;
   const addedBy = 'added_by_name' in a ? (a as AlbumAssetRow).added_by_name : null;
-  const w = a.width && a.width > 0 ? a.width : 1;
-  const h = a.height && a.height > 0 ? a.height : 1;
-  const ar = Math.min(MAX_AR, Math.max(MIN_AR, w / h));
+  const { w, h, ar } = tileAspect(a);
   const placeholder = placeholderBackground(a.thumbhash);
   const style = `--ar:${+ar.toFixed(4)}${placeholder ? `;background-image:${placeholder}` : ''}`;
   const ready = a.status === 'ready';
@@ -213,14 +220,40 @@ function More({ link }: { link: MoreLink }) {
   );
 }
 
-export function Section({ s, ctx }: { s: GridSection; ctx: GridContext }) {
+/**
+ * A section's size for the stylesheet: --s, the sum of its tiles' aspect ratios as the grid
+ * shows them, and --n, how many there are. From them css/grid.css knows the section's
+ * natural width (its tiles at the base row height), so small sections flow side by side on
+ * one justified row and a section wider than the grid takes whole rows of its own.
+ * static/js/grid-window.js tallies them again when tiles come or go.
+ */
+export function sectionSize(tiles: GridAssetRow[]): string {
+  const sum = tiles.reduce((total, a) => total + Math.min(GRID_AR_MAX, tileAspect(a).ar), 0);
+  return `--s:${+sum.toFixed(4)};--n:${tiles.length}`;
+}
+
+/** The header: "Sat, 13 Jul 2024" for a day (a narrow section leaves out the weekday, then the year: css/grid.css), "July 2024" for a month. */
+function SectionHeading({ sectionKey, currentYear }: { sectionKey: string; currentYear: number }) {
+  if (sectionKey.length === 7) return <time datetime={sectionKey}>{monthHeading(sectionKey, currentYear)}</time>;
+  const { weekday, date, year } = dayHeadingParts(sectionKey, currentYear);
   return (
-    <section class="day">
-      {s.day && (
+    <time datetime={sectionKey} title={weekday + date + year}>
+      <span class="weekday">{weekday}</span>
+      {date}
+      {year && <span class="year">{year}</span>}
+    </time>
+  );
+}
+
+export function Section({ s, ctx }: { s: GridSection; ctx: GridContext }) {
+  const heading = s.key && (s.key.length === 7 ? monthHeading(s.key, ctx.currentYear) : dayHeading(s.key, ctx.currentYear));
+  return (
+    <section class="day" style={sectionSize(s.tiles)}>
+      {s.key && (
         <h2 class="day-head">
-          <time datetime={s.day}>{dayHeading(s.day, ctx.currentYear)}</time>
+          <SectionHeading sectionKey={s.key} currentYear={ctx.currentYear} />
           {ctx.selectable && (
-            <button type="button" class="day-check" aria-label={`Select all of ${dayHeading(s.day, ctx.currentYear)}`} title="Select the whole day">
+            <button type="button" class="day-check" aria-label={`Select all of ${heading}`} title={s.key.length === 7 ? 'Select the whole month' : 'Select the whole day'}>
               <Icon name="check" />
             </button>
           )}

@@ -19,8 +19,22 @@ const yearFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** "Sat, 13 Jul", with the year when it is not `currentYear`. */
 export function dayHeading(day: string, currentYear: number): string {
+  const { weekday, date, year } = dayHeadingParts(day, currentYear);
+  return weekday + date + year;
+}
+
+/** dayHeading in its parts: 'Sat, ', '13 Jul', ' 2024' (or ''), so a narrow header can leave some out. */
+export function dayHeadingParts(day: string, currentYear: number) {
   const p = parts(day);
-  return `${p.weekday}, ${p.d} ${p.month}${p.y === currentYear ? '' : ` ${p.y}`}`;
+  return { weekday: `${p.weekday}, `, date: `${p.d} ${p.month}`, year: p.y === currentYear ? '' : ` ${p.y}` };
+}
+
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** "July 2024" from '2024-07', "July" when it is in `currentYear`. */
+export function monthHeading(month: string, currentYear: number): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return `${MONTH_NAMES[m - 1]}${y === currentYear ? '' : ` ${y}`}`;
 }
 
 /** "13 Jul 2024", "12–19 Jul 2024", "28 Jun – 3 Jul 2024", "28 Dec 2023 – 3 Jan 2024". */

@@ -1,6 +1,7 @@
 // The pieces of a grid that takes in new and newly processed items while it is on screen
 // (static/js/live-grid.js): where to ask, the backlog indicator for the top bar, and the
 // fragment of tiles, each in a <template> that names its neighbours and its day.
+import { sectionKey, type GridGrouping } from '../../src/routes/album-grid.ts';
 import type { PlacedRow } from '../../src/queries/live-grid.ts';
 import { Section, tileState, type GridContext } from './album-grid.tsx';
 
@@ -26,13 +27,14 @@ export function ProcessingStatus() {
  * Each tile as a one-tile section (its day header included) in a <template>: the page takes
  * the tile into the day's section when that is on screen, or the whole section when not.
  */
-export function PlacedTiles({ rows, ctx, byDay, meta, count }: { rows: PlacedRow[]; ctx: GridContext; byDay: boolean; meta?: string; count?: number }) {
+export function PlacedTiles({ rows, ctx, grouping, meta, count }: { rows: PlacedRow[]; ctx: GridContext; grouping: GridGrouping; meta?: string; count?: number }) {
+  const keyOf = (row: PlacedRow) => (grouping === 'none' ? undefined : sectionKey(grouping, row));
   return (
     <>
       {meta !== undefined && <template data-meta={meta} data-count={count} />}
       {rows.map((row) => (
-        <template data-id={row.id} data-prev={row.prev_id ?? ''} data-next={row.next_id ?? ''} data-day={byDay ? row.day : ''} data-status={tileState(row)}>
-          <Section s={{ day: byDay ? row.day : undefined, tiles: [row] }} ctx={ctx} />
+        <template data-id={row.id} data-prev={row.prev_id ?? ''} data-next={row.next_id ?? ''} data-day={keyOf(row) ?? ''} data-status={tileState(row)}>
+          <Section s={{ key: keyOf(row), tiles: [row] }} ctx={ctx} />
         </template>
       ))}
     </>
