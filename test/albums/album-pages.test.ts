@@ -181,6 +181,37 @@ describe.each(backends())('album pages on %s', (backend) => {
     expect((await postForm(`/albums/${albumId}/sort`, { sortOrder: 'shuffle' })).status).toBe(400);
   });
 
+  it('groups by month, by day or not at all; automatic is by month for years of a few items a day', async () => {
+    // Three years, one photo a fortnight: 'auto' groups by month.
+    const items = Array.from({ length: 80 }, (_, i) => dayOf(new Date(Date.UTC(2021, 0, 1 + i * 14)).toISOString().slice(0, 10), 1)[0]!);
+    const { albumId, assets } = await seedAlbum(db(), owner.id, items, 'Years');
+    let { doc } = await page(`/albums/${albumId}`);
+    expect(headings(doc).slice(0, 3)).toEqual(['January 2021', 'February 2021', 'March 2021']);
+    expect(doc.querySelector('#album-group option[selected]')?.getAttribute('value')).toBe('auto');
+    // The page of 40 ends at a month's end, and the fragment after it goes on by month.
+    const more = doc.querySelector('#album-grid > a.more')!.getAttribute('hx-get')!;
+    expect(more).toContain('group=month');
+    const { doc: fragment } = await page(more, cookie, { 'hx-request': 'true' });
+    expect([...fragment.querySelectorAll('.day-head time')].every((t) => /^\d{4}-\d{2}$/.test(t.getAttribute('datetime')!))).toBe(true);
+    expect([...doc.querySelectorAll('.tile'), ...fragment.querySelectorAll('.tile')].map((t) => t.getAttribute('data-id'))).toEqual(assets.map((a) => a.id));
+    // Each section says its size for the stylesheet.
+    expect(doc.querySelector('section.day')!.getAttribute('style')).toMatch(/^--s:[\d.]+;--n:\d+$/);
+
+    expect((await postForm(`/albums/${albumId}/group`, { groupBy: 'day' })).status).toBe(303);
+    ({ doc } = await page(`/albums/${albumId}`));
+    expect(headings(doc)[0]).toBe('Fri, 1 Jan 2021');
+    expect((await postForm(`/albums/${albumId}/group`, { groupBy: 'none' })).status).toBe(303);
+    ({ doc } = await page(`/albums/${albumId}`));
+    expect(headings(doc)).toEqual([]);
+    expect(doc.querySelectorAll('#album-grid > section.day')).toHaveLength(1);
+    expect((await postForm(`/albums/${albumId}/group`, { groupBy: 'week' })).status).toBe(400);
+
+    // A trip of a few days stays by day under 'auto'.
+    const trip = await seedAlbum(db(), owner.id, [...dayOf('2024-05-01', 2), ...dayOf('2024-05-02', 2)]);
+    ({ doc } = await page(`/albums/${trip.albumId}`));
+    expect(headings(doc)).toEqual(['Wed, 1 May 2024', 'Thu, 2 May 2024']);
+  });
+
   it('pages: 40 tiles first, ending at a day where it can, then htmx fragments of at most 200 that continue the grid', async () => {
     // 10 on the first day, 200 on the second (longer than a page), 10 on the third.
     const items = [...dayOf('2024-06-01', 10), ...dayOf('2024-06-02', 200), ...dayOf('2024-06-03', 10)];

@@ -39,6 +39,7 @@ describe.each(backends())('albums API on %s', (backend) => {
       title: 'Summer',
       description: 'Lake house',
       sortOrder: 'taken_asc',
+      groupBy: 'auto',
       coverAssetId: null,
       cover: null,
       itemCount: 0,
@@ -145,6 +146,8 @@ describe.each(backends())('albums API on %s', (backend) => {
 
     expect((await json(await api('PATCH', `/api/albums/${album.id}`, { coverAssetId: stranger.id }), 400)).error).toMatch(/not in this album/);
     expect((await json(await api('PATCH', `/api/albums/${album.id}`, { sortOrder: 'random' }), 400)).error).toMatch(/sortOrder/);
+    expect((await json(await api('PATCH', `/api/albums/${album.id}`, { groupBy: 'year' }), 400)).error).toMatch(/groupBy/);
+    expect((await json(await api('PATCH', `/api/albums/${album.id}`, { groupBy: 'month' }), 200)).album.groupBy).toBe('month');
     expect((await json(await api('PATCH', `/api/albums/${album.id}`, { title: '' }), 400)).error).toMatch(/title/);
     expect((await json(await api('PATCH', `/api/albums/${album.id}`, { cover: a!.id }), 400)).error).toMatch(/cover/);
     expect((await json(await api('PATCH', `/api/albums/${album.id}`, {}), 400)).error).toMatch(/nothing to change/);
