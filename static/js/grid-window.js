@@ -65,6 +65,9 @@
     if (holds > 0 || document.hidden) return;
     const reach = PARK_SCREENS * innerHeight;
     const near = (line) => line.bottom > -reach && line.top < innerHeight + reach;
+    // Every section measured first, then every run parked: parking between two sections'
+    // measures made the browser lay the page out again for each section.
+    const runs = [];
     for (const tiles of grid.querySelectorAll('.tiles')) {
       const box = tiles.getBoundingClientRect();
       if (box.top >= -reach && box.bottom <= innerHeight + reach) continue; // all of it near
@@ -77,11 +80,12 @@
         const far = i < lines.length - 1 && !near(lines[i]) && lines[i].items.every(parkable);
         if (far && start < 0) start = i;
         if (!far && start >= 0) {
-          park(lines.slice(start, i), lines[i].top - lines[start].top - gap);
+          runs.push([lines.slice(start, i), lines[i].top - lines[start].top - gap]);
           start = -1;
         }
       }
     }
+    for (const [lines, height] of runs) park(lines, height);
   }
 
   function park(lines, height) {
