@@ -246,9 +246,13 @@ async function main() {
     const env = { DATA_DIR: dataDir };
     note(`seeding ${N_ASSETS} items (PGlite, load ${load()})`);
     const seeded = await seed(env, dataDir, sources, plan);
-    // The uploads took the first three rows' places in the timeline (album-seed.ts).
+    // taken_asc: by the instant taken, ties by id (src/queries/albums.ts). The uploads took
+    // the first rows' times (album-seed.ts).
     const uploads = Object.keys(seeded.uploadedHashes);
-    expectedOrder = [...uploads, ...plan.slice(uploads.length).map((a) => a.id)];
+    expectedOrder = plan
+      .map((a, i) => ({ id: i < uploads.length ? uploads[i]! : a.id, t: a.takenAt.getTime() }))
+      .sort((x, y) => x.t - y.t || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
+      .map((a) => a.id);
     const server = await startServer(env);
     try {
       const url = `${server.url}/s/${seeded.token}`;
