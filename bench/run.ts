@@ -57,6 +57,8 @@ const BENCHES: Bench[] = [
     limitMin: { quick: 6, full: 25 },
   },
   { name: 'load', quick: ['--duration', '30', '--zip-files', '20', '--quiet-wait', '30'], full: [], needs: ['postgres', 'nginx', 'curl', 'python3', 'taskset'], limitMin: { quick: 5, full: 8 } },
+  // Quick: 1,500 items, one run a side (~5 min); full: 5,000 items, three runs a side.
+  { name: 'fling', quick: ['--assets', '1500', '--runs', '1'], full: [], needs: ['chromium'], limitMin: { quick: 8, full: 60 } },
   { name: 'backup', quick: ['--files', '30'], full: [], needs: [], limitMin: { quick: 3, full: 6 } },
   { name: 'transcode', quick: ['--seconds', '20', '--runs', '1', '--no-sweep'], full: [], needs: ['ffmpeg'], limitMin: { quick: 4, full: 20 } },
   // Quick: 15 kills on PGlite (~1.5 min); full: 100 on PGlite, then 100 on Postgres (~13 min; Postgres skipped without its binaries).

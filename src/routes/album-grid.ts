@@ -49,9 +49,11 @@ const Id = v.pipe(Uuid, v.toLowerCase());
 export type GridGrouping = Exclude<AlbumGrouping, 'auto'>;
 const GRID_GROUPINGS = ['day', 'month', 'none'] as const satisfies readonly GridGrouping[];
 
-// 'auto' groups by month an album that spans more than a year with fewer than this many
-// items a day over its span on average (a family album of years, a few photos a week);
-// a trip, or years shot densely, stays by day.
+// 'auto' groups by month an album of at least AUTO_MONTH_MIN_ITEMS that spans more than a
+// year with fewer than AUTO_MONTH_MAX_ITEMS_PER_DAY items a day over its span on average (a
+// family album of years, a few photos a week); a trip, years shot densely, or a handful of
+// items (their day headers sit side by side anyway) stay by day.
+const AUTO_MONTH_MIN_ITEMS = 60;
 const AUTO_MONTH_MIN_SPAN_DAYS = 366;
 const AUTO_MONTH_MAX_ITEMS_PER_DAY = 2;
 
@@ -59,7 +61,7 @@ const AUTO_MONTH_MAX_ITEMS_PER_DAY = 2;
 export function resolveGrouping(album: Pick<AlbumSummary, 'group_by' | 'sort_order' | 'first_day' | 'last_day' | 'item_count'>): GridGrouping {
   if (album.sort_order === 'manual') return 'none';
   if (album.group_by !== 'auto') return album.group_by;
-  if (!album.first_day || !album.last_day) return 'day';
+  if (!album.first_day || !album.last_day || album.item_count < AUTO_MONTH_MIN_ITEMS) return 'day';
   const spanDays = (Date.parse(album.last_day) - Date.parse(album.first_day)) / 86_400_000 + 1;
   return spanDays > AUTO_MONTH_MIN_SPAN_DAYS && album.item_count < spanDays * AUTO_MONTH_MAX_ITEMS_PER_DAY ? 'month' : 'day';
 }

@@ -87,8 +87,8 @@
     if (holds > 0 || document.hidden) return;
     const reach = PARK_SCREENS * innerHeight;
     const near = (line) => line.bottom > -reach && line.top < innerHeight + reach;
-    /** Parks the runs of far lines of `container`'s `items`, each run as one block. */
-    const parkLines = (container, items, canPark) => {
+    /** The runs of far lines of `container`'s `items` (each to be parked as one block), added to `runs`. */
+    const farRuns = (container, items, canPark, runs) => {
       const box = container.getBoundingClientRect();
       if (box.top >= -reach && box.bottom <= innerHeight + reach) return; // all of it near
       const gap = parseFloat(getComputedStyle(container).rowGap) || 0;
@@ -99,13 +99,20 @@
         const far = i < lines.length - 1 && !near(lines[i]) && lines[i].items.every(canPark);
         if (far && start < 0) start = i;
         if (!far && start >= 0) {
-          park(lines.slice(start, i), lines[i].top - lines[start].top - gap);
+          runs.push([lines.slice(start, i), lines[i].top - lines[start].top - gap]);
           start = -1;
         }
       }
     };
-    parkLines(grid, '.day, .parked', parkableSection);
-    for (const tiles of grid.querySelectorAll('.tiles')) parkLines(tiles, 'a.tile, .parked', parkable);
+    // Everything at one level measured first, then every run parked: parking between two
+    // measures made the browser lay the page out again for each. Lines of days first, then
+    // the rows inside the days left in the page.
+    const days = [];
+    farRuns(grid, '.day, .parked', parkableSection, days);
+    for (const [lines, height] of days) park(lines, height);
+    const rows = [];
+    for (const tiles of grid.querySelectorAll('.tiles')) farRuns(tiles, 'a.tile, .parked', parkable, rows);
+    for (const [lines, height] of rows) park(lines, height);
   }
 
   function park(lines, height) {
