@@ -11,10 +11,17 @@ import { encode, type Encoding } from './compression.ts';
 const TTL_MS = 2000;
 const MAX_PAGES = 100;
 
+/** A rendered page, and the `Link` header that goes with it (its first thumbnails), if any. */
+export interface RenderedPage {
+  html: string;
+  link?: string;
+}
+
 interface CachedPage {
   at: number;
   /** Shared by every request that comes while it is being rendered. */
   html: Promise<Buffer>;
+  link: Promise<string | undefined>;
   encoded: Map<Encoding, Promise<Buffer>>;
 }
 
@@ -23,12 +30,13 @@ export class PageCache {
   /** Goes up with every clear(): a render begun before one is not kept. */
   private generation = 0;
 
-  /** The page's bytes in this encoding: from the cache, else rendered now and kept. */
-  async get(key: string, encoding: Encoding | undefined, render: () => Promise<string>, now = Date.now()): Promise<Buffer> {
+  /** The page's bytes in this encoding (and its Link header): from the cache, else rendered now and kept. */
+  async get(key: string, encoding: Encoding | undefined, render: () => Promise<RenderedPage>, now = Date.now()): Promise<{ body: Buffer; link?: string }> {
     let page = this.pages.get(key);
     if (!page || now - page.at >= TTL_MS) {
       const generation = this.generation;
-      page = { at: now, html: render().then((text) => Buffer.from(text)), encoded: new Map() };
+      const rendering = render();
+      page = { at: now, html: rendering.then((r) => Buffer.from(r.html)), link: rendering.then((r) => r.link, () => undefined), encoded: new Map() };
       this.keep(key, page);
       const rendered = page;
       // A failed render is not kept; nor one begun before a change that came meanwhile.
@@ -38,13 +46,14 @@ export class PageCache {
       );
     }
     const html = await page.html;
-    if (!encoding) return html;
+    const link = await page.link;
+    if (!encoding) return { body: html, link };
     let bytes = page.encoded.get(encoding);
     if (!bytes) {
       bytes = encode(html, encoding);
       page.encoded.set(encoding, bytes);
     }
-    return bytes;
+    return { body: await bytes, link };
   }
 
   private forget(key: string, page: CachedPage) {
