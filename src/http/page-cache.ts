@@ -11,17 +11,10 @@ import { encode, type Encoding } from './compression.ts';
 const TTL_MS = 2000;
 const MAX_PAGES = 100;
 
-/** A rendered page, and the `Link` header that goes with it (its first thumbnails), if any. */
-export interface RenderedPage {
-  html: string;
-  link?: string;
-}
-
 interface CachedPage {
   at: number;
   /** Shared by every request that comes while it is being rendered. */
   html: Promise<Buffer>;
-  link: Promise<string | undefined>;
   encoded: Map<Encoding, Promise<Buffer>>;
 }
 
@@ -30,13 +23,12 @@ export class PageCache {
   /** Goes up with every clear(): a render begun before one is not kept. */
   private generation = 0;
 
-  /** The page's bytes in this encoding (and its Link header): from the cache, else rendered now and kept. */
-  async get(key: string, encoding: Encoding | undefined, render: () => Promise<RenderedPage>, now = Date.now()): Promise<{ body: Buffer; link?: string }> {
+  /** The page's bytes in this encoding: from the cache, else rendered now and kept. */
+  async get(key: string, encoding: Encoding | undefined, render: () => Promise<string>, now = Date.now()): Promise<Buffer> {
     let page = this.pages.get(key);
     if (!page || now - page.at >= TTL_MS) {
       const generation = this.generation;
-      const rendering = render();
-      page = { at: now, html: rendering.then((r) => Buffer.from(r.html)), link: rendering.then((r) => r.link, () => undefined), encoded: new Map() };
+      page = { at: now, html: render().then((text) => Buffer.from(text)), encoded: new Map() };
       this.keep(key, page);
       const rendered = page;
       // A failed render is not kept; nor one begun before a change that came meanwhile.
@@ -46,14 +38,13 @@ export class PageCache {
       );
     }
     const html = await page.html;
-    const link = await page.link;
-    if (!encoding) return { body: html, link };
+    if (!encoding) return html;
     let bytes = page.encoded.get(encoding);
     if (!bytes) {
       bytes = encode(html, encoding);
       page.encoded.set(encoding, bytes);
     }
-    return { body: await bytes, link };
+    return bytes;
   }
 
   private forget(key: string, page: CachedPage) {

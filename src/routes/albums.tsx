@@ -6,7 +6,6 @@ import * as v from 'valibot';
 import { AlbumHead, AlbumPage } from '../../views/pages/album.tsx';
 import { HomePage } from '../../views/pages/home.tsx';
 import { GridContinuationFragment, GridSections, ownerGridContext } from '../../views/parts/album-grid.tsx';
-import { firstThumbnails, preloadLinkHeader } from '../../views/parts/first-thumbnails.tsx';
 import { yearIn } from '../../views/parts/dates.ts';
 import { ALBUM_SORT_ORDERS } from '../db/schema.ts';
 import {
@@ -125,11 +124,7 @@ async function applyChanges(c: Context<AppEnv>, album: AlbumSummary, changes: Al
 
 async function renderAlbumPage(c: Context<AppEnv>, album: AlbumSummary, after?: string) {
   const page = await loadGridPage(db(c), { albumId: album.id, sort: album.sort_order, tz: tz(c), after });
-  // The first thumbnails, named before the body so the browser asks for them at once.
-  const first = album.item_count ? firstThumbnails(page, {}) : [];
-  const link = preloadLinkHeader(first);
-  if (link) c.header('Link', link);
-  return c.html(<AlbumPage user={currentUser(c)} album={album} page={page} currentYear={yearIn(tz(c))} continued={after !== undefined} uploadChunkBytes={c.get('deps').config.uploadChunkBytes} firstThumbnails={first} />);
+  return c.html(<AlbumPage user={currentUser(c)} album={album} page={page} currentYear={yearIn(tz(c))} continued={after !== undefined} uploadChunkBytes={c.get('deps').config.uploadChunkBytes} />);
 }
 
 export const albumRoutes = new Hono<AppEnv>()

@@ -6,7 +6,6 @@ import * as v from 'valibot';
 import { yearIn } from '../../views/parts/dates.ts';
 import { GridContinuationFragment, GridSections, type GridContext, type MediaVariant, liveClipSource, videoSource } from '../../views/parts/album-grid.tsx';
 import { ShareGatePage, SharePage, type OpenGraph } from '../../views/pages/share.tsx';
-import { firstThumbnails, preloadLinkHeader } from '../../views/parts/first-thumbnails.tsx';
 import { albumMetaLine } from '../../views/pages/album.tsx';
 import { listAlbumAssets, type AlbumSummary } from '../queries/albums.ts';
 import { findAssetInAlbum } from '../queries/links.ts';
@@ -18,7 +17,6 @@ import { publicAsset } from './asset-json.ts';
 import type { LinkState } from '../sharing/link-cache.ts';
 import type { AppEnv } from '../http/env.ts';
 import { pickEncoding } from '../http/compression.ts';
-import type { RenderedPage } from '../http/page-cache.ts';
 import { httpError } from '../http/errors.tsx';
 import { parseInput, readForm, readJson, Uuid } from '../http/validate.ts';
 import { GridPageQuery, GridTilesQuery, loadGridContinuation, loadGridPage } from './album-grid.ts';
@@ -82,10 +80,9 @@ async function sendSharePage(c: Context<AppEnv>, link: LinkState) {
 }
 
 /** HTML that is the same for every guest of a link for a moment, from the PageCache, compressed once. */
-async function sendCachedHtml(c: Context<AppEnv>, key: string[], render: () => Promise<RenderedPage>) {
+async function sendCachedHtml(c: Context<AppEnv>, key: string[], render: () => Promise<string>) {
   const encoding = pickEncoding(c.req.header('Accept-Encoding'));
-  const { body, link } = await c.get('sharing').pages.get(key.join(' '), encoding, render);
-  if (link) c.header('Link', link);
+  const body = await c.get('sharing').pages.get(key.join(' '), encoding, render);
   c.header('Cache-Control', 'private, no-cache');
   c.header('Content-Type', 'text/html; charset=UTF-8');
   c.header('Vary', 'Accept-Encoding');
@@ -93,20 +90,17 @@ async function sendCachedHtml(c: Context<AppEnv>, key: string[], render: () => P
   return c.body(body as Uint8Array<ArrayBuffer>);
 }
 
-async function renderSharePage(c: Context<AppEnv>, link: LinkState, after: string | undefined): Promise<RenderedPage> {
+async function renderSharePage(c: Context<AppEnv>, link: LinkState, after: string | undefined): Promise<string> {
   const album = await sharedAlbum(c, link);
   const base = `/s/${link.token}`;
   const page = await loadGridPage(db(c), { albumId: album.id, sort: album.sort_order, tz: tz(c), after, base, forGuests: true });
   const config = c.get('deps').config;
-  const ctx = guestGridContext(c, link);
-  const first = album.item_count ? firstThumbnails(page, ctx) : [];
-  const html = String(
+  return String(
     await (
       <SharePage
         album={album}
         page={page}
-        ctx={ctx}
-        firstThumbnails={first}
+        ctx={guestGridContext(c, link)}
         og={openGraph(c, link, album)}
         continuedFrom={after ? base : undefined}
         linkState={`/api/share/${link.token}/status`}
@@ -126,7 +120,6 @@ async function renderSharePage(c: Context<AppEnv>, link: LinkState, after: strin
       />
     ).toString(),
   );
-  return { html, link: preloadLinkHeader(first) };
 }
 
 export const shareRoutes = new Hono<AppEnv>()
@@ -157,7 +150,7 @@ export const shareRoutes = new Hono<AppEnv>()
       const fragment = q.open
         ? <GridContinuationFragment part={await loadGridContinuation(db(c), grid, q.open)} ctx={ctx} />
         : <GridSections page={await loadGridPage(db(c), grid)} ctx={ctx} />;
-      return { html: String(await fragment.toString()) };
+      return String(await fragment.toString());
     });
   })
   // The live grid (static/js/live-grid.js): tiles of new items in place, and their states;

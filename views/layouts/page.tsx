@@ -13,11 +13,9 @@ export interface PageProps {
   bodyClass?: string;
   /** The guest album page's styles inline instead of the whole stylesheet linked. */
   guestStyles?: boolean;
-  /** Preloads of what the first screen shows (the first thumbnails), ahead of the styles. */
-  preload?: Child;
 }
 
-export function Page({ title, children, head, bodyClass, guestStyles, preload }: PageProps) {
+export function Page({ title, children, head, bodyClass, guestStyles }: PageProps) {
   return (
     <>
       {raw('<!doctype html>')}
@@ -29,7 +27,6 @@ export function Page({ title, children, head, bodyClass, guestStyles, preload }:
           <meta name="theme-color" content="#fafafa" media="(prefers-color-scheme: light)" />
           <meta name="theme-color" content="#101113" media="(prefers-color-scheme: dark)" />
           <title>{title === 'Shoebox' ? title : `${title} · Shoebox`}</title>
-          {preload}
           {guestStyles ? (
             <style dangerouslySetInnerHTML={{ __html: guestPageStyles() }} />
           ) : (

@@ -6,7 +6,6 @@ import type { User } from '../../src/db/schema.ts';
 import type { AlbumSummary } from '../../src/queries/albums.ts';
 import type { GridPage } from '../../src/routes/album-grid.ts';
 import { Page } from '../layouts/page.tsx';
-import { PreloadLinks, type FirstThumbnail } from '../parts/first-thumbnails.tsx';
 import { AlbumGrid, ownerGridContext } from '../parts/album-grid.tsx';
 import { dayRange, plural } from '../parts/dates.ts';
 import { DownloadAll } from '../parts/download-all.tsx';
@@ -27,8 +26,6 @@ export interface AlbumPageProps {
   continued?: boolean;
   /** UPLOAD_CHUNK_SIZE: a resumable upload's chunks. */
   uploadChunkBytes: number;
-  /** What the first tiles load, preloaded from the head (views/parts/first-thumbnails.tsx). */
-  firstThumbnails?: FirstThumbnail[];
 }
 
 const SORT_LABELS = { taken_asc: 'Oldest first', taken_desc: 'Newest first', manual: 'Custom order' } as const;
@@ -138,11 +135,11 @@ function AlbumMenu({ album }: { album: AlbumSummary }) {
   );
 }
 
-export function AlbumPage({ user, album, page, currentYear, continued, uploadChunkBytes, firstThumbnails }: AlbumPageProps) {
+export function AlbumPage({ user, album, page, currentYear, continued, uploadChunkBytes }: AlbumPageProps) {
   const owner = user.role === 'owner';
   const ctx = ownerGridContext(user, currentYear);
   return (
-    <Page title={album.title} preload={firstThumbnails?.length ? <PreloadLinks images={firstThumbnails} /> : undefined} head={<PageScripts htmx upload extra={owner ? ['js/share-link.js'] : []} />}>
+    <Page title={album.title} head={<PageScripts htmx upload extra={owner ? ['js/share-link.js'] : []} />}>
       <header class="topbar shell-bar">
         <a class="button icon-button" href="/" aria-label="All albums" title="All albums">
           <Icon name="arrow-left" />

@@ -13,7 +13,6 @@ import { DownloadAll } from '../parts/download-all.tsx';
 import { GUEST_SELECT_SCRIPTS, GuestSelectBar, SelectButton } from '../parts/select-bar.tsx';
 import { Icon } from '../parts/icons.tsx';
 import { LiveGrid } from '../parts/live-grid.tsx';
-import { PreloadLinks, type FirstThumbnail } from '../parts/first-thumbnails.tsx';
 import { PageEnd, PageScripts } from '../parts/scripts.tsx';
 import { UploadPanel } from '../parts/upload-panel.tsx';
 import { albumMetaLine } from './album.tsx';
@@ -56,8 +55,6 @@ export interface SharePageProps {
   upload?: { url: string; resumableUrl: string; chunkBytes: number; maxBytes: number; placeUrl: string; statusUrl: string };
   /** Answers 404 once the link is turned off, 410 once it has expired (the lightbox says so). */
   linkState?: string;
-  /** What the first tiles load, preloaded from the head (views/parts/first-thumbnails.tsx). */
-  firstThumbnails?: FirstThumbnail[];
 }
 
 /** The guest's name (sent with each file) and the button that opens the picker. */
@@ -89,13 +86,12 @@ function GuestUpload({ upload, albumTitle }: { upload: NonNullable<SharePageProp
   );
 }
 
-export function SharePage({ album, page, ctx, og, continuedFrom, download, upload, linkState, firstThumbnails }: SharePageProps) {
+export function SharePage({ album, page, ctx, og, continuedFrom, download, upload, linkState }: SharePageProps) {
   const meta = albumMetaLine(album);
   return (
     <Page
       title={album.title}
       guestStyles
-      preload={firstThumbnails?.length ? <PreloadLinks images={firstThumbnails} /> : undefined}
       head={
         <>
           <meta name="robots" content="noindex, nofollow" />

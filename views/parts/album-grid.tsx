@@ -121,23 +121,6 @@ export function videoSource(a: Pick<GridAssetRow, 'id' | 'kind' | 'playback'>, u
   return withheld ? undefined : url(a.id, 'original');
 }
 
-/** What a ready tile's <img> loads (src, and srcset/sizes when the preview is bigger): a preload of it must name the same. */
-export function tileImage(a: GridAssetRow, url: MediaUrlFor): { src: string; srcset?: string; sizes?: string } {
-  const w = a.width && a.width > 0 ? a.width : 1;
-  const h = a.height && a.height > 0 ? a.height : 1;
-  const ar = Math.min(MAX_AR, Math.max(MIN_AR, w / h));
-  const { thumbWidth, previewWidth } = sizesOf(w, h);
-  if (previewWidth <= thumbWidth) return { src: url(a.id, 'thumb') };
-  return {
-    src: url(a.id, 'thumb'),
-    srcset: `${url(a.id, 'thumb')} ${thumbWidth}w, ${url(a.id, 'preview')} ${previewWidth}w`,
-    sizes: `(min-width: 1024px) ${Math.round(ar * ROW_DESKTOP)}px, (min-width: 600px) ${Math.round(ar * ROW_TABLET)}px, ${Math.round(ar * ROW_PHONE)}px`,
-  };
-}
-
-/** The page's first tiles (FIRST_TILES): loaded at once, ahead of everything else. */
-export const firstTilesOf = (page: GridPage): GridAssetRow[] => page.sections.flatMap((s) => s.tiles).slice(0, FIRST_TILES);
-
 export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
   const url = ctx.media ?? mediaUrl;
   const withheld = ctx.withholdOriginal?.(a) ?? false;
@@ -149,6 +132,7 @@ export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
   const placeholder = placeholderBackground(a.thumbhash);
   const style = `--ar:${+ar.toFixed(4)}${placeholder ? `;background-image:${placeholder}` : ''}`;
   const ready = a.status === 'ready';
+  const { thumbWidth, previewWidth } = sizesOf(w, h);
   const live = liveClipSource(a, url);
   return (
     <a
@@ -176,7 +160,17 @@ export function Tile({ a, ctx }: { a: GridAssetRow; ctx: GridContext }) {
       )}
       {ready && (
         <img
-          {...tileImage(a, url)}
+          src={url(a.id, 'thumb')}
+          srcset={
+            previewWidth > thumbWidth
+              ? `${url(a.id, 'thumb')} ${thumbWidth}w, ${url(a.id, 'preview')} ${previewWidth}w`
+              : undefined
+          }
+          sizes={
+            previewWidth > thumbWidth
+              ? `(min-width: 1024px) ${Math.round(ar * ROW_DESKTOP)}px, (min-width: 600px) ${Math.round(ar * ROW_TABLET)}px, ${Math.round(ar * ROW_PHONE)}px`
+              : undefined
+          }
           loading={ctx.firstTiles?.has(a.id) ? 'eager' : 'lazy'}
           fetchpriority={ctx.firstTiles?.has(a.id) ? 'high' : undefined}
           decoding="async"
@@ -260,7 +254,12 @@ export function GridSections({ page, ctx }: { page: GridPage; ctx: GridContext }
  * the lightbox asks whether the link still opens (static/js/lightbox-core.js).
  */
 export function AlbumGrid({ page, ctx, total, linkState }: { page: GridPage; ctx: GridContext; total?: number; linkState?: string }) {
-  const firstTiles = new Set(firstTilesOf(page).map((a) => a.id));
+  const firstTiles = new Set(
+    page.sections
+      .flatMap((s) => s.tiles)
+      .slice(0, FIRST_TILES)
+      .map((a) => a.id),
+  );
   return (
     <div id="album-grid" class="grid" data-total={total} data-link-state={linkState}>
       <GridSections page={page} ctx={{ ...ctx, firstTiles }} />
