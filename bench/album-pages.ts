@@ -455,9 +455,10 @@ const PROFILES: Profile[] = [
 ];
 
 const OBSERVER = `
-window.__perf = { lcp: 0, lcpTag: '', lcpUrl: '', lcpSize: 0, cls: 0, shifts: 0, fcp: 0 };
+window.__perf = { lcp: 0, lcpTag: '', lcpUrl: '', lcpSize: 0, cls: 0, shifts: 0, fcp: 0, firstImagePaint: 0 };
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
+    if (e.url && !window.__perf.firstImagePaint) window.__perf.firstImagePaint = e.startTime;
     window.__perf.lcp = e.startTime;
     window.__perf.lcpTag = e.element ? e.element.tagName.toLowerCase() + (e.element.className ? '.' + String(e.element.className).split(' ')[0] : '') : '';
     window.__perf.lcpUrl = (e.url || '').slice(0, 80);
@@ -484,6 +485,13 @@ interface BrowserRun {
   /** HTML + CSS + JS bytes received before the first image response started. */
   beforeFirstImage: number;
   firstImageMs: number;
+  /** From the navigation's start: the HTML's response, the first image asked for and fully received, and first painted (its first LCP entry). */
+  htmlMs: number;
+  firstImageRequestMs: number;
+  firstImageDoneMs: number;
+  firstImagePaint: number;
+  /** Image URLs the page asked for more than once (a preload the <img> did not reuse). */
+  imagesTwice: number;
 }
 
 async function browserRuns(url: string, profile: Profile): Promise<BrowserRun[]> {
@@ -510,32 +518,56 @@ async function browserRuns(url: string, profile: Profile): Promise<BrowserRun[]>
         const finished: { id: string; at: number; bytes: number }[] = [];
         let navStart = 0;
         let firstImage = Infinity;
+        let firstImageRequest = Infinity;
+        let htmlAt = NaN;
+        const imageAsks = new Map<string, number>();
         cdp.on('Network.requestWillBeSent', (e) => {
           if (!navStart && e.type === 'Document') navStart = e.timestamp;
           started.set(e.requestId, e.timestamp);
+          if (e.type === 'Image' && e.request.url.startsWith('http')) {
+            firstImageRequest = Math.min(firstImageRequest, e.timestamp);
+            imageAsks.set(e.request.url, (imageAsks.get(e.request.url) ?? 0) + 1);
+          }
         });
         cdp.on('Network.responseReceived', (e) => {
           if (!e.response.url.startsWith('http')) return;
           types.set(e.requestId, e.type);
+          if (e.type === 'Document' && Number.isNaN(htmlAt)) htmlAt = e.timestamp;
           if (e.type === 'Image') firstImage = Math.min(firstImage, e.timestamp);
         });
         cdp.on('Network.loadingFinished', (e) => finished.push({ id: e.requestId, at: e.timestamp, bytes: e.encodedDataLength }));
         await page.goto(url, { waitUntil: 'load', timeout: 120_000 });
         await page.waitForLoadState('networkidle', { timeout: 120_000 }).catch(() => {});
         await sleep(500);
-        const perf = (await page.evaluate('window.__perf')) as { lcp: number; lcpTag: string; lcpUrl: string; cls: number; fcp: number };
+        const perf = (await page.evaluate('window.__perf')) as { lcp: number; lcpTag: string; lcpUrl: string; cls: number; fcp: number; firstImagePaint: number };
         const bytes: BrowserRun['bytes'] = {};
         let beforeFirstImage = 0;
+        let firstImageDone = Infinity;
         for (const f of finished) {
           const type = types.get(f.id);
           if (!type) continue;
+          if (type === 'Image') firstImageDone = Math.min(firstImageDone, f.at);
           bytes[type] ??= { count: 0, bytes: 0 };
           bytes[type].count++;
           bytes[type].bytes += f.bytes;
           if (['Document', 'Stylesheet', 'Script'].includes(type) && f.at <= firstImage) beforeFirstImage += f.bytes;
         }
-        runs.push({ ...perf, bytes, beforeFirstImage, firstImageMs: Number.isFinite(firstImage) ? (firstImage - navStart) * 1000 : NaN });
-        note(`    run ${r + 1}: LCP ${perf.lcp.toFixed(0)} ms (${perf.lcpTag} ${perf.lcpUrl}), CLS ${perf.cls.toFixed(4)}, FCP ${perf.fcp.toFixed(0)} ms`);
+        const since = (t: number) => (Number.isFinite(t) ? (t - navStart) * 1000 : NaN);
+        const imagesTwice = [...imageAsks.values()].filter((n) => n > 1).length;
+        runs.push({
+          ...perf,
+          bytes,
+          beforeFirstImage,
+          firstImageMs: since(firstImage),
+          htmlMs: since(htmlAt),
+          firstImageRequestMs: since(firstImageRequest),
+          firstImageDoneMs: since(firstImageDone),
+          imagesTwice,
+        });
+        note(
+          `    run ${r + 1}: LCP ${perf.lcp.toFixed(0)} ms (${perf.lcpTag} ${perf.lcpUrl}), CLS ${perf.cls.toFixed(4)}, FCP ${perf.fcp.toFixed(0)} ms; ` +
+            `HTML ${since(htmlAt).toFixed(0)}, first image asked ${since(firstImageRequest).toFixed(0)}, received ${since(firstImageDone).toFixed(0)}, painted ${perf.firstImagePaint.toFixed(0)} ms; ${imagesTwice} image URLs asked twice`,
+        );
       } finally {
         await context.close();
       }
@@ -799,6 +831,13 @@ function report(results: BackendResult[], pgVersion: string | undefined): string
       );
     }
     out.push('', 'Bytes are CDP `encodedDataLength` (headers included) per resource type, medians of the runs.');
+    out.push('', 'First thumbnails (ms from the navigation\'s start, medians of the runs): the HTML\'s response, the first image asked for, its response, fully received, first painted (the first LCP entry of an image), and image URLs asked for more than once (max of runs).', '');
+    out.push('| network | HTML response | first image asked | first image response | first image received | first image painted | LCP | image URLs asked twice |');
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const { profile, runs } of r.browser) {
+      const med = (f: (x: BrowserRun) => number) => median(runs.map(f)).toFixed(0);
+      out.push(`| ${profile.name} | ${med((x) => x.htmlMs)} | ${med((x) => x.firstImageRequestMs)} | ${med((x) => x.firstImageMs)} | ${med((x) => x.firstImageDoneMs)} | ${med((x) => x.firstImagePaint)} | ${med((x) => x.lcp)} | ${Math.max(...runs.map((x) => x.imagesTwice))} |`);
+    }
   }
 
   for (const r of results) {
