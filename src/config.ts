@@ -1,6 +1,7 @@
 // Environment (and an optional .env file) → one typed, validated Config.
 // A bad value stops the start with one line naming the variable.
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import * as v from 'valibot';
@@ -168,7 +169,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnv()):
     throw new ConfigError(typeof key === 'string' && !issue.message.startsWith(key) ? `${key}: ${issue.message}` : issue.message);
   }
   const e = result.output;
-  const cores = (globalThis.navigator?.hardwareConcurrency as number | undefined) ?? 2;
+  const cores = availableParallelism();
   return {
     port: e.PORT,
     host: e.HOST,

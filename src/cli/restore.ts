@@ -98,7 +98,7 @@ function printSummary(say: (l: string) => void, s: RestoreSummary, dataDir: stri
   const key = {
     restored: 'secret key: restored (sessions and signed links made before still work)',
     environment: 'secret key: SECRET_KEY from the environment is used (it must be the one the backed-up server had, for sessions and signed links made before to work)',
-    new: 'secret key: not in the backup and no SECRET_KEY set: a new one was made (everyone signs in again; share links still work)',
+    new: 'secret key: not in the backup and no SECRET_KEY set: a new one was made (guests type link passwords again; sign-ins and share links still work)',
   }[r.secretKey];
   say(key);
   if (s.thumbnails) say(`thumbnails: ${s.thumbnails.ready} assets ready, ${s.thumbnails.failed} failed${s.thumbnails.pending ? `, ${s.thumbnails.pending} left for the server to make` : ''}`);

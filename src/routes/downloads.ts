@@ -6,7 +6,8 @@
 //           POST /api/share/:token/downloads {assetIds} → {url}, then GET /s/:token/downloads/<id>.zip
 // A guest's ZIP follows the link's rules (downloads on, location blanked when it strips
 // location), stops at the next file when the link is turned off, and at most 3 run at once
-// per IP and 10 per link; a resume is never refused.
+// per IP and 10 per link; a resume (a Range request) may go past those, up to twice
+// each, before it too is answered 429.
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';

@@ -1,4 +1,4 @@
-// DATA_DIR layout (DESIGN.md section 4). Every path the app writes is built here.
+// DATA_DIR layout (README, "Where the data lives"). Every path the app writes is built here.
 import { mkdirSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// Where an asset's files live, relative to DATA_DIR (DESIGN.md section 4). Names come from
+// Where an asset's files live, relative to DATA_DIR (README, "Where the data lives"). Names come from
 // the SHA-256 of the bytes, never from the uploaded file name.
 import { join } from 'node:path';
 
