@@ -73,6 +73,14 @@ function linesOf(page: Page) {
   });
 }
 
+/** In the page before anything loads: adds up the layout shifts not caused by input in window.__flowCls. */
+function countLayoutShifts() {
+  window.__flowCls = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) if (!entry.hadRecentInput) window.__flowCls += entry.value;
+  }).observe({ type: 'layout-shift', buffered: true });
+}
+
 /** Scrolls to the end until the grid's last page is in, then back to the top. */
 async function loadAll(page: Page) {
   for (let i = 0; i < 20 && (await page.locator('#album-grid .more').count()); i++) {
@@ -104,7 +112,7 @@ describe('the grid fills the screen', { timeout: 120_000 }, () => {
     cookieValue = cookie.split('=')[1]!;
     album = await seedAlbum(db, owner.id, fortyDays(), 'Forty days');
     // Years of one photo a day: thousands of small days side by side.
-    const days = Array.from({ length: 1200 }, (_, i) => dayOf(new Date(Date.UTC(2015, 0, 1 + i)).toISOString().slice(0, 10), 1)[0]!);
+    const days = Array.from({ length: 800 }, (_, i) => dayOf(new Date(Date.UTC(2015, 0, 1 + i)).toISOString().slice(0, 10), 1)[0]!);
     long = await seedAlbum(db, owner.id, days, 'A photo a day');
     const res = await fetch(`${server.url}/api/albums/${album.albumId}/share`, { method: 'POST', headers: { cookie, 'content-type': 'application/json', origin: server.url }, body: '{}' });
     expect(res.status).toBe(201);
@@ -120,12 +128,7 @@ describe('the grid fills the screen', { timeout: 120_000 }, () => {
     it(`60 items over 40 days at ${size.name} size: days side by side, full lines, CLS 0`, async () => {
       const context = await sizedContext(browser, size);
       await context.addCookies([{ name: 'shoebox_session', value: cookieValue, url: server.url }]);
-      await context.addInitScript(() => {
-        window.__flowCls = 0;
-        new PerformanceObserver((list) => {
-          for (const entry of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) if (!entry.hadRecentInput) window.__flowCls += entry.value;
-        }).observe({ type: 'layout-shift', buffered: true });
-      });
+      await context.addInitScript(countLayoutShifts);
       const page = await context.newPage();
       const problems = pageProblems(page);
       await page.goto(`${server.url}/albums/${album.albumId}`, { waitUntil: 'networkidle' });
@@ -180,15 +183,10 @@ describe('the grid fills the screen', { timeout: 120_000 }, () => {
     });
   }
 
-  it('1,200 small days scrolled to the end: whole lines of days are parked, the DOM stays small', async () => {
+  it('800 small days scrolled to the end: whole lines of days are parked, the DOM stays small', async () => {
     const context = await sizedContext(browser, PHONE_AND_DESKTOP[0]);
     await context.addCookies([{ name: 'shoebox_session', value: cookieValue, url: server.url }]);
-    await context.addInitScript(() => {
-      window.__flowCls = 0;
-      new PerformanceObserver((list) => {
-        for (const entry of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) if (!entry.hadRecentInput) window.__flowCls += entry.value;
-      }).observe({ type: 'layout-shift', buffered: true });
-    });
+    await context.addInitScript(countLayoutShifts);
     const page = await context.newPage();
     const problems = pageProblems(page);
     // By day: 'auto' would group this album by month.
@@ -204,7 +202,7 @@ describe('the grid fills the screen', { timeout: 120_000 }, () => {
     }
     expect(await page.locator('#album-grid .more').count()).toBe(0);
     const parked = await page.locator('#album-grid > .parked').count();
-    console.log(`[grid-flow] 1,200 days: at most ${most} tiles in the page, ${parked} parked blocks of lines`);
+    console.log(`[grid-flow] 800 days: at most ${most} tiles in the page, ${parked} parked blocks of lines`);
     expect(parked).toBeGreaterThan(0);
     expect(most).toBeLessThanOrEqual(500);
     // Everything is still there, in order, and nothing moved.
@@ -245,16 +243,6 @@ describe('the grid fills the screen', { timeout: 120_000 }, () => {
     expect(await guestPage.locator('.day-head time').allInnerTexts()).toEqual(['March 2024', 'April 2024', 'May 2024', 'June 2024']);
     await guest.close();
 
-    // No headers at all, then back to days.
-    await page.click('button[popovertarget="album-menu"]');
-    await Promise.all([page.waitForEvent('load'), page.selectOption('#album-group', 'none')]);
-    await loadAll(page);
-    expect(await page.locator('.day-head').count()).toBe(0);
-    expect(await page.locator('#album-grid .tile').count()).toBe(60);
-    await page.click('button[popovertarget="album-menu"]');
-    await Promise.all([page.waitForEvent('load'), page.selectOption('#album-group', 'day')]);
-    await loadAll(page);
-    expect(await page.locator('.day-head').count()).toBe(40);
     expect(problems).toEqual([]);
     await context.close();
   });

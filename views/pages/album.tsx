@@ -94,37 +94,32 @@ function AlbumEdit({ album, error, form }: Omit<AlbumHeadProps, 'canEdit'>) {
   );
 }
 
+/** One of the album menu's settings: a select that saves when changed (an Apply button without script). */
+function MenuChoice(p: { action: string; id: string; label: string; name: string; labels: Record<string, string>; selected: string }) {
+  return (
+    <form method="post" action={p.action} data-autosubmit class="menu-row">
+      <label for={p.id}>{p.label}</label>
+      <select id={p.id} name={p.name}>
+        {Object.entries(p.labels).map(([key, words]) => (
+          <option value={key} selected={p.selected === key}>
+            {words}
+          </option>
+        ))}
+      </select>
+      <button type="submit" class="no-js-only">
+        Apply
+      </button>
+    </form>
+  );
+}
+
 function AlbumMenu({ album }: { album: AlbumSummary }) {
   return (
     <>
       <div id="album-menu" popover="auto" class="menu-sheet">
-        <form method="post" action={`/albums/${album.id}/sort`} data-autosubmit class="menu-row">
-          <label for="album-sort">Order</label>
-          <select id="album-sort" name="sortOrder">
-            {(Object.keys(SORT_LABELS) as (keyof typeof SORT_LABELS)[]).map((key) => (
-              <option value={key} selected={album.sort_order === key}>
-                {SORT_LABELS[key]}
-              </option>
-            ))}
-          </select>
-          <button type="submit" class="no-js-only">
-            Apply
-          </button>
-        </form>
+        <MenuChoice action={`/albums/${album.id}/sort`} id="album-sort" label="Order" name="sortOrder" labels={SORT_LABELS} selected={album.sort_order} />
         {album.sort_order !== 'manual' && (
-          <form method="post" action={`/albums/${album.id}/group`} data-autosubmit class="menu-row">
-            <label for="album-group">Group by</label>
-            <select id="album-group" name="groupBy">
-              {(Object.keys(GROUP_LABELS) as (keyof typeof GROUP_LABELS)[]).map((key) => (
-                <option value={key} selected={album.group_by === key}>
-                  {GROUP_LABELS[key]}
-                </option>
-              ))}
-            </select>
-            <button type="submit" class="no-js-only">
-              Apply
-            </button>
-          </form>
+          <MenuChoice action={`/albums/${album.id}/group`} id="album-group" label="Group by" name="groupBy" labels={GROUP_LABELS} selected={album.group_by} />
         )}
         <button type="button" class="menu-item danger" popovertarget="delete-album">
           <Icon name="trash-2" />
