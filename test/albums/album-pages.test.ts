@@ -187,6 +187,9 @@ describe.each(backends())('album pages on %s', (backend) => {
     const { albumId, assets } = await seedAlbum(db(), owner.id, items, 'Years');
     let { doc } = await page(`/albums/${albumId}`);
     expect(headings(doc).slice(0, 3)).toEqual(['January 2021', 'February 2021', 'March 2021']);
+    // In parts a narrow section leaves out: "Jan 2021", then "Jan" (css/grid.css).
+    const month = doc.querySelector('.day-head time.month')!;
+    expect([month.querySelector('.month-rest')?.textContent, month.querySelector('.year')?.textContent, month.getAttribute('title')]).toEqual(['uary', ' 2021', 'January 2021']);
     expect(doc.querySelector('#album-group option[selected]')?.getAttribute('value')).toBe('auto');
     // The page of 40 ends at a month's end, and the fragment after it goes on by month.
     const more = doc.querySelector('#album-grid > a.more')!.getAttribute('hx-get')!;

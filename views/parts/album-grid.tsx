@@ -8,7 +8,7 @@
 // (a plain link to the next page without JavaScript).
 import type { GridContinuation, GridPage, GridSection, MoreLink } from '../../src/routes/album-grid.ts';
 import type { AlbumAssetRow, GridAssetRow } from '../../src/queries/albums.ts';
-import { dayHeading, dayHeadingParts, duration, monthHeading } from './dates.ts';
+import { dayHeading, dayHeadingParts, duration, monthHeading, monthHeadingParts } from './dates.ts';
 import { Icon } from './icons.tsx';
 import { placeholderBackground } from './placeholder.ts';
 
@@ -232,9 +232,21 @@ export function sectionSize(tiles: GridAssetRow[]): string {
   return `--s:${+sum.toFixed(4)};--n:${tiles.length}`;
 }
 
-/** The header: "Sat, 13 Jul 2024" for a day (a narrow section leaves out the weekday, then the year: css/grid.css), "July 2024" for a month. */
+/**
+ * The header: "Sat, 13 Jul 2024" for a day, "September 2024" for a month, in parts a narrow
+ * section leaves out (css/grid.css).
+ */
 function SectionHeading({ sectionKey, currentYear }: { sectionKey: string; currentYear: number }) {
-  if (sectionKey.length === 7) return <time datetime={sectionKey}>{monthHeading(sectionKey, currentYear)}</time>;
+  if (sectionKey.length === 7) {
+    const { short, rest, year } = monthHeadingParts(sectionKey, currentYear);
+    return (
+      <time class="month" datetime={sectionKey} title={short + rest + year}>
+        {short}
+        {rest && <span class="month-rest">{rest}</span>}
+        {year && <span class="year">{year}</span>}
+      </time>
+    );
+  }
   const { weekday, date, year } = dayHeadingParts(sectionKey, currentYear);
   return (
     <time datetime={sectionKey} title={weekday + date + year}>

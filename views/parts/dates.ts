@@ -33,8 +33,15 @@ const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'Ju
 
 /** "July 2024" from '2024-07', "July" when it is in `currentYear`. */
 export function monthHeading(month: string, currentYear: number): string {
+  const { short, rest, year } = monthHeadingParts(month, currentYear);
+  return short + rest + year;
+}
+
+/** monthHeading in its parts: 'Sep', 'tember', ' 2024' (or ''), so a narrow header can say "Sep". */
+export function monthHeadingParts(month: string, currentYear: number) {
   const [y, m] = month.split('-').map(Number) as [number, number];
-  return `${MONTH_NAMES[m - 1]}${y === currentYear ? '' : ` ${y}`}`;
+  const name = MONTH_NAMES[m - 1]!;
+  return { short: name.slice(0, 3), rest: name.slice(3), year: y === currentYear ? '' : ` ${y}` };
 }
 
 /** "13 Jul 2024", "12–19 Jul 2024", "28 Jun – 3 Jul 2024", "28 Dec 2023 – 3 Jan 2024". */
