@@ -137,7 +137,14 @@
     tally(event.target.closest?.('.day'));
     schedule();
   });
-  document.addEventListener('htmx:afterSettle', schedule);
+  // htmx's next page (the owner's) may have continued a day: size anew each day now holding
+  // more tiles than it says (parking only ever leaves fewer in the page).
+  document.addEventListener('htmx:afterSettle', () => {
+    for (const section of grid.querySelectorAll(':scope > .day')) {
+      if (section.querySelectorAll('a.tile').length > Number(section.style.getPropertyValue('--n'))) tally(section);
+    }
+    schedule();
+  });
   addEventListener('resize', () => {
     if (grid.clientWidth === width) return;
     width = grid.clientWidth; // rows break differently now: the blocks' heights are wrong

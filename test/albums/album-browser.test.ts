@@ -300,6 +300,9 @@ describe.skipIf(!hasChromium())('album pages in Chromium', { timeout: 120_000 },
       expect(state.ids).toEqual(big.assets.map((a) => a.id));
       expect(state.heads).toEqual(['Sat, 1 Jun 2024', 'Sun, 2 Jun 2024', 'Mon, 3 Jun 2024']);
       expect(state.more).toBe(0);
+      // Each day says its size to the stylesheet (--n tiles), day 2's counted again when its second page came.
+      const sizes = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('#album-grid > .day')].map((d) => [d.style.getPropertyValue('--n'), String(d.querySelectorAll('.tile').length)]));
+      for (const [n, count] of sizes) expect(n).toBe(count);
       // Day 2 came in two pages: still one section whose rows fill the width.
       const sections = await rowsOf(page);
       const day2 = sections[1]!;
