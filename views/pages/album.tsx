@@ -10,7 +10,7 @@ import { AlbumGrid, ownerGridContext } from '../parts/album-grid.tsx';
 import { dayRange, plural } from '../parts/dates.ts';
 import { DownloadAll } from '../parts/download-all.tsx';
 import { Icon } from '../parts/icons.tsx';
-import { AlbumFields, FormError } from '../parts/form.tsx';
+import { AlbumFields, FormError, SheetCancel } from '../parts/form.tsx';
 import { LiveGrid, ProcessingStatus } from '../parts/live-grid.tsx';
 import { PageEnd, PageScripts } from '../parts/scripts.tsx';
 import { ShareSheet } from '../parts/share-sheet.tsx';
@@ -134,9 +134,7 @@ function AlbumMenu({ album }: { album: AlbumSummary }) {
             : 'Links to the album stop working.'}
         </p>
         <form method="post" action={`/albums/${album.id}/delete`} class="actions">
-          <button type="button" popovertarget="delete-album" popovertargetaction="hide">
-            Cancel
-          </button>
+          <SheetCancel sheet="delete-album" />
           <button type="submit" class="primary danger-fill">
             Delete album
           </button>

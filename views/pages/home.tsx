@@ -7,7 +7,7 @@ import { mediaUrl } from '../parts/album-grid.tsx';
 import { monthRange, plural } from '../parts/dates.ts';
 import { Icon } from '../parts/icons.tsx';
 import { placeholderBackground } from '../parts/placeholder.ts';
-import { AlbumFields, FormError } from '../parts/form.tsx';
+import { AlbumFields, FormError, SheetCancel } from '../parts/form.tsx';
 import { PageEnd, PageScripts } from '../parts/scripts.tsx';
 import { TopBar } from '../parts/top-bar.tsx';
 
@@ -74,9 +74,7 @@ export function NewAlbumForm({ error, form }: { error?: string; form?: HomeProps
       <FormError message={error} />
       <AlbumFields idPrefix="new-album" title={form?.title ?? ''} description={form?.description ?? ''} isNew />
       <div class="actions">
-        <button type="button" popovertarget="new-album" popovertargetaction="hide">
-          Cancel
-        </button>
+        <SheetCancel sheet="new-album" />
         <button type="submit" class="primary">
           Create album
         </button>

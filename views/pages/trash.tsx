@@ -6,6 +6,7 @@ import type { TrashedAssetRow } from '../../src/queries/trash.ts';
 import { Page } from '../layouts/page.tsx';
 import { sectionSize, Tile, type GridContext } from '../parts/album-grid.tsx';
 import { plural } from '../parts/dates.ts';
+import { SheetCancel } from '../parts/form.tsx';
 import { Icon } from '../parts/icons.tsx';
 import { PageEnd, PageScripts } from '../parts/scripts.tsx';
 import { SelectBar } from '../parts/select-bar.tsx';
@@ -94,9 +95,7 @@ export function TrashPage({ user, items, now, days, currentYear }: TrashProps) {
           <h2 id="empty-trash-heading">Empty the trash?</h2>
           <p>{plural(items.length, 'item')} and their files are deleted for good. This cannot be undone.</p>
           <form method="post" action="/trash/empty" class="actions">
-            <button type="button" popovertarget="empty-trash" popovertargetaction="hide">
-              Cancel
-            </button>
+            <SheetCancel sheet="empty-trash" />
             <button type="submit" class="primary danger-fill">
               Empty trash
             </button>

@@ -1,4 +1,4 @@
-// Pieces shared by the forms: the error line, and an album's title and description.
+// Pieces shared by the forms: the error line, an album's title and description, and a sheet's Cancel.
 
 /** The form's error, announced to screen readers; nothing when there is none. */
 export function FormError({ message }: { message?: string }) {
@@ -36,5 +36,14 @@ export function AlbumFields(p: { idPrefix: string; title: string; description: s
         </textarea>
       </div>
     </>
+  );
+}
+
+/** A sheet's (popover's) Cancel: closes it, sends nothing. */
+export function SheetCancel({ sheet }: { sheet: string }) {
+  return (
+    <button type="button" popovertarget={sheet} popovertargetaction="hide">
+      Cancel
+    </button>
   );
 }

@@ -6,6 +6,7 @@
 // data-* on the bar tell the script where it is.
 import { staticUrl } from '../../src/static-files.ts';
 import { Icon } from './icons.tsx';
+import { SheetCancel } from './form.tsx';
 
 export type SelectContext = 'album' | 'library' | 'trash';
 
@@ -81,9 +82,7 @@ function Confirm(p: { id: string; heading: string; text: string; action: string;
         {p.text}
       </p>
       <div class="actions">
-        <button type="button" popovertarget={p.id} popovertargetaction="hide">
-          Cancel
-        </button>
+        <SheetCancel sheet={p.id} />
         <button type="button" class="primary danger-fill" data-action={p.action}>
           {p.button}
         </button>
@@ -222,9 +221,7 @@ function ShiftDates() {
         </fieldset>
         <p class="shift-error" role="alert" data-shift-error />
         <div class="actions">
-          <button type="button" popovertarget="shift-dates" popovertargetaction="hide">
-            Cancel
-          </button>
+          <SheetCancel sheet="shift-dates" />
           <button type="submit" class="primary">
             Move dates
           </button>

@@ -4,7 +4,7 @@
 // that comes back to the album page.
 import type { Child } from 'hono/jsx';
 import type { LinkView } from '../../src/sharing/link-view.ts';
-import { FormError } from './form.tsx';
+import { FormError, SheetCancel } from './form.tsx';
 import { Icon } from './icons.tsx';
 
 const STATUS_LABEL = { active: 'Active', expired: 'Expired', revoked: 'Turned off' } as const;
@@ -121,9 +121,7 @@ function ConfirmPost(p: { id: string; heading: string; text: string; button: str
       <h2 id={`${p.id}-heading`}>{p.heading}</h2>
       <p id={`${p.id}-text`}>{p.text}</p>
       <PostForm action={p.action} htmx={p.htmx} class="actions">
-        <button type="button" popovertarget={p.id} popovertargetaction="hide">
-          Cancel
-        </button>
+        <SheetCancel sheet={p.id} />
         <button type="submit" class="primary danger-fill">
           {p.button}
         </button>
