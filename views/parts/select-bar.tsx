@@ -5,8 +5,8 @@
 // page's own script (select.js, guest-select.js; reorder.js for drag and drop) run;
 // data-* on the bar tell the script where it is.
 import { staticUrl } from '../../src/static-files.ts';
-import { Icon } from './icons.tsx';
 import { SheetCancel } from './form.tsx';
+import { Icon } from './icons.tsx';
 
 export type SelectContext = 'album' | 'library' | 'trash';
 
