@@ -88,11 +88,14 @@ interface GridQuery {
   forGuests?: boolean;
 }
 
-/** The header a row goes under: its day, its month, or none ('all'). */
+/** The section a row goes in: its day, its month, or the one section ('all'). */
 export function sectionKey(grouping: GridGrouping, row: Pick<GridAssetRow, 'day'>): string {
   if (grouping === 'none') return 'all';
   return grouping === 'month' ? row.day.slice(0, 7) : row.day;
 }
+
+/** The header a row goes under (GridSection.key): its day or month, none without grouping. */
+export const sectionHeader = (grouping: GridGrouping, row: Pick<GridAssetRow, 'day'>) => (grouping === 'none' ? undefined : sectionKey(grouping, row));
 
 export function moreLink(q: { albumId: string; sort: AlbumSortOrder; grouping: GridGrouping; base?: string }, after: string, open?: string): MoreLink {
   const params = new URLSearchParams({ after, sort: q.sort, group: q.grouping });
@@ -137,7 +140,7 @@ export async function loadGridPage(db: Db, q: GridQuery): Promise<GridPage> {
   for (const row of rows.slice(0, take)) {
     const k = sectionKey(q.grouping, row);
     if (k !== key) {
-      sections.push({ key: q.grouping === 'none' ? undefined : k, tiles: [] });
+      sections.push({ key: sectionHeader(q.grouping, row), tiles: [] });
       key = k;
     }
     sections.at(-1)!.tiles.push(row);

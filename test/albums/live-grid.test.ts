@@ -94,6 +94,15 @@ describe.each(backends())('live grid routes on %s', (backend) => {
       { id: a0, prev: a1, next: '' },
     ]);
 
+    // Grouped by month: the tile goes into its month's section.
+    await server.fetch(`/api/albums/${albumId}`, {
+      method: 'PATCH',
+      headers: { cookie, origin: server.url, 'content-type': 'application/json' },
+      body: JSON.stringify({ groupBy: 'month' }),
+    });
+    doc = await html(`/albums/${albumId}/placed-tiles?ids=${b0}`);
+    expect(placed(doc).map(({ day, heading }) => ({ day, heading }))).toEqual([{ day: '2024-07', heading: '2024-07' }]);
+
     // Manual order: no days, positions decide.
     await server.fetch(`/api/albums/${albumId}/order`, {
       method: 'PUT',

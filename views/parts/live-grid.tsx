@@ -1,7 +1,7 @@
 // The pieces of a grid that takes in new and newly processed items while it is on screen
 // (static/js/live-grid.js): where to ask, the backlog indicator for the top bar, and the
 // fragment of tiles, each in a <template> that names its neighbours and its day.
-import { sectionKey, type GridGrouping } from '../../src/routes/album-grid.ts';
+import { sectionHeader, type GridGrouping } from '../../src/routes/album-grid.ts';
 import type { PlacedRow } from '../../src/queries/live-grid.ts';
 import { Section, tileState, type GridContext } from './album-grid.tsx';
 
@@ -28,7 +28,7 @@ export function ProcessingStatus() {
  * the tile into the day's section when that is on screen, or the whole section when not.
  */
 export function PlacedTiles({ rows, ctx, grouping, meta, count }: { rows: PlacedRow[]; ctx: GridContext; grouping: GridGrouping; meta?: string; count?: number }) {
-  const keyOf = (row: PlacedRow) => (grouping === 'none' ? undefined : sectionKey(grouping, row));
+  const keyOf = (row: PlacedRow) => sectionHeader(grouping, row);
   return (
     <>
       {meta !== undefined && <template data-meta={meta} data-count={count} />}
