@@ -26,6 +26,30 @@
   }
   window.shoeboxMore = load;
 
+  // A page of tiles goes in a little at a time, so no task of the page's is long (a slow
+  // phone took a quarter of a second to parse, style and lay out 200 tiles at once, and
+  // the grid stuttered under a fling): its HTML is parsed a chunk per task into an inert
+  // document, then its tiles are moved into the grid a slice per animation frame, in
+  // order, the sentinel staying where it was until the last one is in (the page ends up
+  // exactly as one swap made it). The next page's sentinel is watched, and 'shoebox:tiles'
+  // sent, once the whole page is in.
+  const PARSE_CHUNK = 16 * 1024; // characters of HTML parsed per task
+  const SLICE = 16; // tiles moved in per frame
+  const task = () => new Promise((resolve) => setTimeout(resolve, 0));
+  const frame = () => new Promise((resolve) => (document.hidden ? setTimeout(resolve, 0) : requestAnimationFrame(resolve)));
+
+  async function parse(html) {
+    const doc = document.implementation.createHTMLDocument('');
+    doc.open();
+    doc.write('<body>');
+    for (let at = 0; at < html.length; at += PARSE_CHUNK) {
+      if (at > 0) await task();
+      doc.write(html.slice(at, at + PARSE_CHUNK));
+    }
+    doc.close();
+    return doc;
+  }
+
   async function fetchPage(sentinel) {
     let html;
     try {
@@ -35,15 +59,27 @@
     } catch {
       return false; // the plain link still works
     }
-    const template = document.createElement('template');
-    template.innerHTML = html;
-    const grid = document.getElementById('album-grid');
-    for (const oob of template.content.querySelectorAll('[hx-swap-oob="beforeend:#album-grid"]')) {
-      grid?.append(...oob.childNodes);
-      oob.remove();
+    const doc = await parse(html);
+    const oobs = [...doc.body.querySelectorAll('[hx-swap-oob="beforeend:#album-grid"]')];
+    for (const oob of oobs) oob.remove();
+    // Each step puts one node in; a section goes in empty, then its tiles one by one.
+    const steps = [];
+    for (const node of [...doc.body.childNodes]) {
+      const tiles = node instanceof Element && node.matches('section') ? node.querySelector(':scope > .tiles') : null;
+      steps.push(() => sentinel.before(node));
+      if (!tiles) continue;
+      const items = [...tiles.childNodes];
+      tiles.replaceChildren();
+      for (const item of items) steps.push(() => tiles.append(item));
     }
+    for (let at = 0; at < steps.length; at += SLICE) {
+      await frame();
+      for (const step of steps.slice(at, at + SLICE)) step();
+    }
+    const grid = document.getElementById('album-grid');
+    for (const oob of oobs) grid?.append(...oob.childNodes);
     const parent = sentinel.parentElement;
-    sentinel.replaceWith(template.content);
+    sentinel.remove();
     watch(document);
     parent?.dispatchEvent(new CustomEvent('shoebox:tiles', { bubbles: true }));
     return true;
