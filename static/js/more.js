@@ -34,7 +34,7 @@
   // exactly as one swap made it). The next page's sentinel is watched, and 'shoebox:tiles'
   // sent, once the whole page is in.
   const PARSE_CHUNK = 16 * 1024; // characters of HTML parsed per task
-  const SLICE = 16; // tiles moved in per frame
+  const SLICE = 8; // tiles moved in per frame
   const task = () => new Promise((resolve) => setTimeout(resolve, 0));
   const frame = () => new Promise((resolve) => (document.hidden ? setTimeout(resolve, 0) : requestAnimationFrame(resolve)));
 

@@ -224,9 +224,14 @@ describe.skipIf(!hasChromium() || !HAS_FIXTURES)('sharing in Chromium', () => {
       expect(await downloadButton.getAttribute('href')).toMatch(/\/original\?l=[0-9a-f-]{36}&exp=\d+&sig=[\w-]+&download=1$/);
       const [download] = await Promise.all([guest.page.waitForEvent('download'), downloadButton.click()]);
       expect(download.suggestedFilename()).toBe('FurnaceCreekInn.jpg');
-      await guest.page.keyboard.press('Escape');
-      await guest.page.keyboard.press('Escape');
-      await guest.page.waitForSelector('.pswp--open', { state: 'detached' });
+      // Escape closes the details, then the lightbox; on a loaded machine a key can land while
+      // the drawer is still sliding in, so keep pressing until the lightbox is gone.
+      await expect
+        .poll(async () => {
+          await guest.page.keyboard.press('Escape');
+          return guest.page.locator('.pswp--open').count();
+        }, { timeout: 10_000, intervals: [300] })
+        .toBe(0);
 
       // Adding a photo: a name first, then the file goes up and comes into the grid under that
       // name, a placeholder until the worker (held back here, so that is seen for sure) has
