@@ -230,7 +230,7 @@ describe.skipIf(!hasChromium() || !HAS_FIXTURES)('sharing in Chromium', () => {
         .poll(async () => {
           await guest.page.keyboard.press('Escape');
           return guest.page.locator('.pswp--open').count();
-        }, { timeout: 10_000, intervals: [300] })
+        }, { timeout: 10_000, interval: 300 })
         .toBe(0);
 
       // Adding a photo: a name first, then the file goes up and comes into the grid under that
