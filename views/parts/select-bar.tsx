@@ -259,8 +259,8 @@ function SavePanel() {
 
 /**
  * The guest page's select mode (links that allow downloads): pick items, then one ZIP of
- * them, or Save to Photos on phones. Its scripts come with the page's others, after the
- * first paint (views/parts/scripts.tsx).
+ * them, or Save to Photos on phones. Its scripts come with the page's others, once the
+ * first screen's thumbnails are in (views/parts/scripts.tsx).
  */
 export function GuestSelectBar({ selectionUrl }: { selectionUrl: string }) {
   return (
