@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
  * then, once the first frame is painted, as painted (the thumbnails below the first screen
  * are asked for only then, see css/grid.css) and loads the page's scripts if it defers them
  * (a <template id="page-scripts"> holding their tags), in their order, once the first
- * screen's thumbnails are in, or at the guest's first touch, key or scroll, or after 5 s.
+ * screen's thumbnails are in, or at the guest's first touch, key, scroll or dragged file,
+ * or after 5 s.
  * On a slow phone, starting dozens of image requests, or fetching, compiling and running
  * scripts, before then would hold back the first screen of photos (the scripts shared a
  * 400 kbps line with the first thumbnails). Until upload.js runs, files
@@ -48,7 +49,7 @@ export const PAGE_START = `{
       img.addEventListener('load', settled, { once: true });
       img.addEventListener('error', settled, { once: true });
     }
-    for (const type of ['pointerdown', 'keydown', 'scroll']) addEventListener(type, start, { once: true, passive: true });
+    for (const type of ['pointerdown', 'keydown', 'scroll', 'dragenter']) addEventListener(type, start, { once: true, passive: true });
     setTimeout(start, 5000);
   }));
 }`;

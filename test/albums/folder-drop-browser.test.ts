@@ -15,6 +15,7 @@ import { CHROMIUM, DESKTOP, hasChromium, launchBrowser, pageScriptsRan } from '.
 import { newAlbum, newUser, sessionCookie } from '../helpers/factories.ts';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.ts';
 import { uploadRows as rows } from '../helpers/upload-panel.ts';
+import { dayOf, seedAlbum } from './fixtures.ts';
 
 if (!hasChromium()) console.warn(`[folder-drop-browser] skipped: no Chromium at ${CHROMIUM}`);
 
@@ -225,6 +226,39 @@ describe.skipIf(!hasChromium())('dropping folders in Chromium', () => {
     ]);
     await page.waitForFunction(() => document.querySelectorAll('#album-grid .tile').length === 2);
     expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it('guest page whose first thumbnails are slow: a file dragged in fetches its scripts at once', async () => {
+    const { albumId } = await seedAlbum(server.database.db, ownerId, dayOf('2024-07-12', 8), 'Slow line');
+    const res = await server.fetch(`/api/albums/${albumId}/share`, {
+      method: 'POST',
+      headers: { cookie, origin: server.url, 'content-type': 'application/json' },
+      body: JSON.stringify({ allowUpload: true }),
+    });
+    const { link } = (await res.json()) as { link: { token: string } };
+    const context = await browser.newContext({ viewport: DESKTOP });
+    // The thumbnails take 6 s: the scripts would otherwise wait for them (or 5 s).
+    await context.route('**/media/assets/*/thumb?*', async (route) => {
+      await new Promise((r) => setTimeout(r, 6_000));
+      await route.continue().catch(() => {});
+    });
+    const page = await context.newPage();
+    const scripts: string[] = [];
+    page.on('request', (r) => {
+      if (/\/static\/js\//.test(r.url())) scripts.push(r.url());
+    });
+    await page.goto(`${server.url}/s/${link.token}`, { waitUntil: 'domcontentloaded' }); // 'load' waits for the thumbnails
+    await page.waitForFunction(() => document.documentElement.classList.contains('painted'));
+    await page.waitForTimeout(300);
+    expect(scripts).toEqual([]); // waiting for the first thumbnails
+    const cdp = await context.newCDPSession(page);
+    const data = { items: [], files: [dir], dragOperationsMask: 1 };
+    const draggedAt = Date.now();
+    await cdp.send('Input.dispatchDragEvent', { type: 'dragEnter', x: DESKTOP.width / 2, y: DESKTOP.height / 2, data });
+    await expect.poll(() => scripts.some((u) => /\/upload\.[0-9a-f]+\.js$/.test(u)), { timeout: 3_000 }).toBe(true);
+    expect(Date.now() - draggedAt).toBeLessThan(3_000); // not the 5 s fallback, nor the thumbnails
+    await cdp.send('Input.dispatchDragEvent', { type: 'dragCancel', x: 0, y: 0, data });
     await context.close();
   }, 60_000);
 

@@ -4,7 +4,7 @@
 // (album.js, which imports the lightbox module from the URL it carries when a tile is
 // first pressed; the module then loads PhotoSwipe and its styles), and htmx when asked.
 // Owner pages run their scripts deferred; the guest page has the inline script load them
-// once its first screen of thumbnails is in (or at the first touch, key or scroll):
+// once its first screen of thumbnails is in (or at the first touch, key, scroll or dragged file):
 // until then its tiles are plain links to the photos.
 import { raw } from 'hono/html';
 import { PAGE_START } from '../../src/http/inline-scripts.ts';
