@@ -269,6 +269,11 @@ describe.skipIf(!hasChromium() || !HAS_FIXTURES)('uploading in Chromium', () => 
         expect(await page.textContent('.upload-counts')).toBe('6 uploaded · 1 not accepted');
         expect(await page.isVisible('.upload-retry-all')).toBe(false); // nothing a retry could bring up
         expect(await page.isVisible('.upload-close')).toBe(true);
+        // Each day is sized for the tiles it holds now, in an album that was empty when the
+        // page loaded too (static/js/grid-window.js takes the grid the first tiles bring).
+        const days = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('#album-grid .day')].map((d) => [Number(d.style.getPropertyValue('--n')), d.querySelectorAll('a.tile').length]));
+        expect(days.some(([, count]) => count! > 1)).toBe(true);
+        for (const [n, count] of days) expect(n).toBe(count);
 
         // 3. Drag and drop: a new photo, a duplicate, and one the network loses the first time.
         // The three go out in order (the third is LOST_ONCE); the network drops the third.
